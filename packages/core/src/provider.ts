@@ -1,0 +1,32 @@
+/** Given to `create`: aborted when the create times out or the pool closes. */
+export interface CreateContext {
+  readonly signal: AbortSignal;
+}
+
+/** Given to `validate`: aborted when `validateTimeoutMs` passes. */
+export interface ValidateContext {
+  readonly signal: AbortSignal;
+  /** How long the resource sat idle before this check, in ms. */
+  readonly idleMs: number;
+}
+
+/**
+ * What an adapter implements: how to open, check, reset and close one resource. The pool decides
+ * when each hook runs (policy); the provider knows how (protocol).
+ */
+export interface ResourceProvider<R> {
+  /** Open a new resource. Should honour `ctx.signal`; a create that ignores it is abandoned at the deadline and destroyed if it ever resolves. */
+  create(ctx: CreateContext): Promise<R>;
+  /** Close a resource. Called once per resource, under `destroyTimeoutMs`. */
+  destroy?(resource: R): Promise<void> | void;
+  /** Protocol-level ping. `false`, a throw, or the timeout all mean: destroy it and use another. */
+  validate?(resource: R, ctx: ValidateContext): Promise<boolean> | boolean;
+  /** Runs on release, before the resource is reused. `false` or a throw means: destroy it. */
+  reset?(resource: R): Promise<boolean> | boolean;
+  /** Cheap synchronous check (socket closed, client ended). True means: never hand it out again. */
+  isBroken?(resource: R): boolean;
+  /** True for errors after which the resource that raised them must be destroyed (connection-level errors). */
+  isFatal?(error: unknown): boolean;
+  /** True for errors that mean every resource points at the wrong server (failover, READONLY): the pool evicts all. */
+  isFailover?(error: unknown): boolean;
+}

@@ -1,0 +1,90 @@
+/**
+ * A growable ring-buffer deque: O(1) push and shift at both ends, unlike `Array#shift`, which is O(n)
+ * and made tarn and pg-pool quadratic in the number of waiters. Capacity stays a power of two so an
+ * index wraps with a mask.
+ */
+export class Ring<T> {
+  private items: (T | undefined)[];
+  private head = 0;
+  private mask: number;
+  length = 0;
+
+  constructor(capacity = 16) {
+    let size = 16;
+    while (size < capacity) size *= 2;
+    this.items = new Array<T | undefined>(size);
+    this.mask = size - 1;
+  }
+
+  push(item: T): void {
+    if (this.length > this.mask) this.grow();
+    this.items[(this.head + this.length) & this.mask] = item;
+    this.length++;
+  }
+
+  unshift(item: T): void {
+    if (this.length > this.mask) this.grow();
+    this.head = (this.head - 1) & this.mask;
+    this.items[this.head] = item;
+    this.length++;
+  }
+
+  shift(): T | undefined {
+    if (this.length === 0) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head] = undefined; // let the GC have it
+    this.head = (this.head + 1) & this.mask;
+    this.length--;
+    return item;
+  }
+
+  pop(): T | undefined {
+    if (this.length === 0) return undefined;
+    this.length--;
+    const index = (this.head + this.length) & this.mask;
+    const item = this.items[index];
+    this.items[index] = undefined;
+    return item;
+  }
+
+  /** The item `offset` places from the front (0 = first). */
+  at(offset: number): T | undefined {
+    return offset < 0 || offset >= this.length ? undefined : this.items[(this.head + offset) & this.mask];
+  }
+
+  /** Keeps only the items for which `keep` returns true, in order. O(n). */
+  retain(keep: (item: T) => boolean): void {
+    let write = 0;
+    for (let read = 0; read < this.length; read++) {
+      const item = this.items[(this.head + read) & this.mask] as T;
+      if (keep(item)) this.items[(this.head + write++) & this.mask] = item;
+    }
+    for (let i = write; i < this.length; i++) this.items[(this.head + i) & this.mask] = undefined;
+    this.length = write;
+  }
+
+  /** Gives back the memory of a ring that grew for a burst and is empty again. */
+  shrink(): void {
+    if (this.length === 0 && this.items.length > 64) {
+      this.items = new Array<T | undefined>(16);
+      this.head = 0;
+      this.mask = 15;
+    }
+  }
+
+  /** Removes and returns every item, front first. */
+  drain(): T[] {
+    const out: T[] = [];
+    for (let item = this.shift(); item !== undefined; item = this.shift()) out.push(item);
+    return out;
+  }
+
+  private grow(): void {
+    const size = this.items.length;
+    const next = new Array<T | undefined>(size * 2);
+    for (let i = 0; i < this.length; i++) next[i] = this.items[(this.head + i) & this.mask];
+    this.items = next;
+    this.head = 0;
+    this.mask = size * 2 - 1;
+  }
+}

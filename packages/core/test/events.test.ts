@@ -1,0 +1,83 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { describe, expect, it } from 'vitest';
+import { createPool, type PoolError } from '../src/index.js';
+import { fakeProvider, flush } from './helpers/fake-provider.js';
+
+describe('events, diagnostics_channel and logging', () => {
+  it('emits create, acquire, release and destroy with their payloads', async () => {
+    const pool = createPool(fakeProvider(), { max: 1, name: 'events' });
+    const seen: string[] = [];
+    pool.on('create', ({ pool: name, resource, durationMs }) => seen.push(`create ${name} ${resource.id} ${durationMs >= 0}`));
+    pool.on('acquire', ({ resource, waitMs }) => seen.push(`acquire ${resource.id} ${waitMs >= 0}`));
+    pool.on('release', ({ resource, heldMs }) => seen.push(`release ${resource.id} ${heldMs >= 0}`));
+    pool.on('destroy', ({ resource, reason }) => seen.push(`destroy ${resource.id} ${reason}`));
+    const lease = await pool.acquire();
+    lease.release();
+    await pool.close();
+    expect(seen).toEqual(['create events 1 true', 'acquire 1 true', 'release 1 true', 'destroy 1 closed']);
+  });
+
+  it('off and once work', async () => {
+    const pool = createPool(fakeProvider(), { max: 1 });
+    let count = 0;
+    let once = 0;
+    const listener = () => { count++; };
+    pool.on('acquire', listener);
+    pool.once('acquire', () => { once++; });
+    (await pool.acquire()).release();
+    pool.off('acquire', listener);
+    (await pool.acquire()).release();
+    expect(count).toBe(1);
+    expect(once).toBe(1);
+    await pool.close();
+  });
+
+  it('publishes every event on node:diagnostics_channel without any pool option', async () => {
+    const received: Array<{ channel: string; pool: string }> = [];
+    const handlers = ['pool:create', 'pool:acquire', 'pool:release', 'pool:destroy'].map((name) => {
+      const handler = (message: unknown) => received.push({ channel: name, pool: (message as { pool: string }).pool });
+      subscribe(name, handler);
+      return [name, handler] as const;
+    });
+    try {
+      const pool = createPool(fakeProvider(), { max: 1, name: 'traced' });
+      (await pool.acquire()).release();
+      await pool.close();
+    } finally {
+      for (const [name, handler] of handlers) unsubscribe(name, handler);
+    }
+    expect(received).toEqual([
+      { channel: 'pool:create', pool: 'traced' },
+      { channel: 'pool:acquire', pool: 'traced' },
+      { channel: 'pool:release', pool: 'traced' },
+      { channel: 'pool:destroy', pool: 'traced' },
+    ]);
+  });
+
+  it("an 'error' with no listener never throws: idle failures cannot crash the process", async () => {
+    const pool = createPool(fakeProvider({ destroy: () => { throw new Error('close failed'); } }), { max: 1 });
+    (await pool.acquire()).destroy();
+    await flush();
+    expect(pool.stats().totals.destroyed).toBe(1);
+    await pool.close();
+  });
+
+  it('the logger gets pino-shaped (fields, message) calls with the pool name', async () => {
+    const lines: Array<{ level: string; fields: Record<string, unknown>; message: string }> = [];
+    const make = (level: string) => (fields: Record<string, unknown>, message: string) => lines.push({ level, fields, message });
+    const logger = { debug: make('debug'), info: make('info'), warn: make('warn'), error: make('error') };
+    const pool = createPool(fakeProvider({ create: () => { throw new Error('connect ECONNREFUSED'); } }), { max: 1, name: 'logged', logger, acquireTimeoutMs: 20, failFast: false });
+    await pool.acquire().catch(() => undefined);
+    await pool.close();
+    const warn = lines.find((line) => line.level === 'warn');
+    expect(warn).toMatchObject({ fields: { pool: 'logged', code: 'POOL_CREATE_FAILED' }, message: 'pool error' });
+    expect(lines.some((line) => line.level === 'info' && line.message === 'closing')).toBe(true);
+  });
+
+  it('reports create errors as error events carrying the cause', async () => {
+    const pool = createPool(fakeProvider({ create: () => { throw new Error('auth failed'); } }), { min: 1, max: 1 });
+    const error = await new Promise<PoolError>((resolve) => pool.once('error', resolve));
+    expect(error).toMatchObject({ code: 'POOL_CREATE_FAILED', cause: { message: 'auth failed' } });
+    await pool.close();
+  });
+});
