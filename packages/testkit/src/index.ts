@@ -1,0 +1,8 @@
+export { serviceUrl, serviceAddress, redactUrl, serviceDefaults, serviceEnv, type ServiceName } from './service-url.js';
+export { requireService, type ServiceCheck, type RequireServiceOptions } from './require-service.js';
+export { startFaultProxy, type FaultProxy, type FaultProxyOptions, type ProxyTarget } from './fault-proxy.js';
+export { runConformance, conformanceTiming, type ConformanceOptions } from './conformance.js';
+export { statsViolations } from './pool-invariants.js';
+export { waitUntil, within } from './wait-until.js';
+export { selfSignedCertificate, type SelfSigned } from './self-signed.js';
+export { runReadmeExample } from './readme-example.js';

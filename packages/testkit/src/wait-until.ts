@@ -1,0 +1,20 @@
+/**
+ * Polls `predicate` every `everyMs` until it holds; throws naming `what` once `timeoutMs` passes.
+ * Every wait in the testkit goes through here, so none is unbounded.
+ */
+export async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 3000, everyMs = 5): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!predicate()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** Settles with `promise`'s outcome, or rejects after `timeoutMs` naming `what`. */
+export function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
