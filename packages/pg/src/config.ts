@@ -1,0 +1,159 @@
+import { PoolOptionError } from '@pool/core';
+import type pg from 'pg';
+import type { ConnectionOptions } from 'node:tls';
+
+/** What to do with a client released inside a transaction (ReadyForQuery status `T` or `E`). */
+export type DirtyReleasePolicy = 'rollback' | 'destroy';
+
+/**
+ * Options of {@link pgProvider}: every node-postgres `ClientConfig` field (a `connectionString` or
+ * host/port/user/password/database, `ssl`, `statement_timeout`, `application_name`...), plus these.
+ */
+export interface PgProviderConfig extends pg.ClientConfig {
+  /**
+   * TLS. `true` or an object turns it on with the certificate **verified**: `rejectUnauthorized` stays
+   * `true` unless you set it to `false` yourself. A `connectionString`'s `sslmode` overrides this field
+   * (node-postgres gives the URL precedence), so `sslmode=no-verify` is also an explicit opt-out.
+   */
+  ssl?: boolean | ConnectionOptions | undefined;
+  /**
+   * SQL run on every release after any rollback, e.g. `'DISCARD ALL'` (drops SET values, temp tables,
+   * prepared statements, advisory locks, LISTENs). When it discards prepared statements (`DISCARD ALL`,
+   * `DEALLOCATE ALL`), node-postgres's client-side cache of named statements is cleared too.
+   * Unset (the default): session state stays with the connection and no round trip is spent on release.
+   */
+  resetQuery?: string | undefined;
+  /** A client released inside a transaction is rolled back (`'rollback'`, the default) or destroyed. */
+  onDirtyRelease?: DirtyReleasePolicy | undefined;
+  /** The validation ping: `''` (an empty query, the default: one round trip, no parse) or e.g. `'SELECT 1'`. */
+  pingQuery?: string | undefined;
+  /** How long `destroy` waits for a graceful Terminate before it destroys the socket. @default 500 */
+  endTimeoutMs?: number | undefined;
+  /** The client class (a `pg.Client` subclass). @default pg.Client */
+  Client?: (new (config: pg.ClientConfig) => pg.Client) | undefined;
+  /** Runs once on each new client after it connects (`SET search_path ...`, type parsers); a throw fails the create. */
+  onConnect?: ((client: pg.Client) => void | Promise<void>) | undefined;
+}
+
+/** The provider's settings after defaults and checks. */
+export interface ResolvedPgConfig {
+  /** What goes to `new Client(...)`: the user's ClientConfig with `ssl` made explicit. */
+  client: pg.ClientConfig;
+  resetQuery: string | undefined;
+  /** True when `resetQuery` deallocates prepared statements on the server. */
+  resetClearsStatements: boolean;
+  onDirtyRelease: DirtyReleasePolicy;
+  pingQuery: string;
+  endTimeoutMs: number;
+  Client: (new (config: pg.ClientConfig) => pg.Client) | undefined;
+  onConnect: ((client: pg.Client) => void | Promise<void>) | undefined;
+  /** Strings that must never appear in an error, event or log. */
+  secrets: string[];
+}
+
+const ownKeys = ['resetQuery', 'onDirtyRelease', 'pingQuery', 'endTimeoutMs', 'Client', 'onConnect'] as const;
+
+/**
+ * The `ssl` value handed to node-postgres: `true` becomes `{ rejectUnauthorized: true }`, and an
+ * object without `rejectUnauthorized` gets `rejectUnauthorized: true`, so certificate checking never
+ * depends on a library default. `false`/undefined stay off.
+ */
+export function resolveSsl(ssl: unknown): false | ConnectionOptions | undefined {
+  if (ssl === undefined || ssl === null) return undefined;
+  if (ssl === false) return false;
+  if (ssl === true) return { rejectUnauthorized: true };
+  if (typeof ssl !== 'object' || Array.isArray(ssl)) {
+    throw new PoolOptionError('ssl', `Expected \`ssl\` to be a boolean or a tls.ConnectionOptions object, got ${typeof ssl}`);
+  }
+  const options = ssl as ConnectionOptions;
+  const resolved: ConnectionOptions = { ...options, rejectUnauthorized: options.rejectUnauthorized !== false };
+  if (options.key !== undefined) {
+    // keep the private key out of console.log / util.inspect, as node-postgres does
+    Object.defineProperty(resolved, 'key', { value: options.key, enumerable: false, writable: true, configurable: true });
+  }
+  return resolved;
+}
+
+/** The password inside a connection string, if any (decoded). */
+function passwordInUrl(connectionString: string): string | undefined {
+  try {
+    const url = new URL(connectionString);
+    const found = [url.password, url.searchParams.get('password') ?? ''].filter((p) => p !== '').map((p) => {
+      try {
+        return decodeURIComponent(p);
+      } catch {
+        return p;
+      }
+    });
+    return found[0];
+  } catch {
+    const match = /\/\/[^:/@]*:([^@/]*)@/.exec(connectionString);
+    return match?.[1];
+  }
+}
+
+/** Checks the provider options and splits them into the pg.Client config and the adapter's own settings. */
+export function resolvePgConfig(config: PgProviderConfig | string | undefined): ResolvedPgConfig {
+  const source: PgProviderConfig = typeof config === 'string' ? { connectionString: config } : (config ?? {});
+  if (typeof source !== 'object' || source === null || Array.isArray(source)) {
+    throw new PoolOptionError('config', 'Expected a connection string or a config object');
+  }
+  if (Object.prototype.hasOwnProperty.call(source, '__proto__')) {
+    throw new PoolOptionError('__proto__', 'Unexpected key `__proto__` in the pg config');
+  }
+  const { resetQuery, onDirtyRelease = 'rollback', pingQuery = '', endTimeoutMs = 500, Client, onConnect } = source;
+  if (onConnect !== undefined && typeof onConnect !== 'function') throw new PoolOptionError('onConnect', 'Expected `onConnect` to be a function');
+  if (resetQuery !== undefined && (typeof resetQuery !== 'string' || resetQuery.trim() === '')) {
+    throw new PoolOptionError('resetQuery', 'Expected `resetQuery` to be a non-empty SQL string, e.g. "DISCARD ALL"');
+  }
+  if (onDirtyRelease !== 'rollback' && onDirtyRelease !== 'destroy') {
+    throw new PoolOptionError('onDirtyRelease', `Expected \`onDirtyRelease\` to be "rollback" or "destroy", got ${String(onDirtyRelease)}`);
+  }
+  if (typeof pingQuery !== 'string') throw new PoolOptionError('pingQuery', 'Expected `pingQuery` to be a string ("" for an empty query)');
+  if (typeof endTimeoutMs !== 'number' || !(endTimeoutMs >= 0)) {
+    throw new PoolOptionError('endTimeoutMs', `Expected \`endTimeoutMs\` to be a number >= 0, got ${String(endTimeoutMs)}`);
+  }
+  if (Client !== undefined && typeof Client !== 'function') throw new PoolOptionError('Client', 'Expected `Client` to be a pg.Client class');
+  if (source.connectionString !== undefined && typeof source.connectionString !== 'string') {
+    throw new PoolOptionError('connectionString', 'Expected `connectionString` to be a string');
+  }
+
+  const client: Record<string, unknown> = {};
+  for (const key of Object.keys(source)) {
+    if ((ownKeys as readonly string[]).includes(key)) continue;
+    client[key] = (source as Record<string, unknown>)[key];
+  }
+  const ssl = resolveSsl(source.ssl);
+  if (ssl === undefined) delete client.ssl;
+  else client.ssl = ssl;
+
+  const secrets: string[] = [];
+  if (typeof source.password === 'string' && source.password !== '') secrets.push(source.password);
+  if (typeof source.connectionString === 'string') {
+    const fromUrl = passwordInUrl(source.connectionString);
+    if (fromUrl !== undefined && fromUrl !== '') secrets.push(fromUrl);
+  }
+  // node-postgres hides the password from console.log; so do we, and the URL that may carry it
+  hide(client, 'password');
+  hide(client, 'connectionString');
+  const resolvedConfig: ResolvedPgConfig = {
+    client: client as pg.ClientConfig,
+    resetQuery,
+    resetClearsStatements: resetQuery !== undefined && /\bDISCARD\s+ALL\b|\bDEALLOCATE\s+(PREPARE\s+)?ALL\b/i.test(resetQuery),
+    onDirtyRelease,
+    pingQuery,
+    endTimeoutMs,
+    Client,
+    onConnect,
+    secrets,
+  };
+  hide(resolvedConfig, 'secrets');
+  return resolvedConfig;
+}
+
+/** Makes a property non-enumerable, so console.log, util.inspect and JSON.stringify skip it. */
+export function hide(target: object, key: string): void {
+  const descriptor = Object.getOwnPropertyDescriptor(target, key);
+  if (descriptor === undefined || descriptor.enumerable === false) return;
+  Object.defineProperty(target, key, { ...descriptor, enumerable: false });
+}

@@ -1,0 +1,9 @@
+export { pgProvider, type PgProvider, type PgProviderHooks } from './provider.js';
+export { createPgPool, PgPool, type PgPoolClient } from './pg-pool.js';
+export { resolvePgConfig, resolveSsl, type PgProviderConfig, type ResolvedPgConfig, type DirtyReleasePolicy } from './config.js';
+export type { PgPoolConfig } from './pool-config.js';
+export { isFatalPgError } from './is-fatal.js';
+export { PgPoolError, type PgPoolErrorCode } from './errors.js';
+export { beginStatement, type TransactionOptions, type IsolationLevel } from './transaction.js';
+export { transactionStatus, type TransactionStatus } from './client-state.js';
+export { redactUrl } from './redact.js';

@@ -1,0 +1,173 @@
+import type { CreateContext, ResourceProvider } from '@pool/core';
+import pg from 'pg';
+import { attachState, clearStatementCache, clientIsBroken, destroySocket, nextReadyForQuery, stateOf, transactionStatus, wireState, WireState, type ClientState } from './client-state.js';
+import { resolvePgConfig, type PgProviderConfig, type ResolvedPgConfig } from './config.js';
+import { isFatalPgError } from './is-fatal.js';
+import { scrubError } from './redact.js';
+
+/** Hooks a {@link PgPool} adds to the provider; not needed when you use the provider with `createPool`. */
+export interface PgProviderHooks {
+  /** An idle (not borrowed) client emitted 'error': it is already marked broken. */
+  onIdleError?: (error: Error, client: pg.Client) => void;
+}
+
+/** The provider, with the resolved settings for callers that need them. */
+export interface PgProvider extends ResourceProvider<pg.Client> {
+  /** The resolved settings (the password is not enumerable). */
+  readonly config: ResolvedPgConfig;
+  /** Removes the configured secrets from an error, in place (used by the pool for its own errors). */
+  scrub<E>(error: E): E;
+  isBroken(client: pg.Client): boolean;
+  isFatal(error: unknown): boolean;
+}
+
+/** Runs one statement with pg's callback API (no promise, no stack capture on the hot path). */
+function run(client: pg.Client, text: string): Promise<pg.QueryResult> {
+  return new Promise((resolve, reject) => {
+    client.query(text, (error: Error | undefined, result: pg.QueryResult) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+/**
+ * A {@link ResourceProvider} of connected `pg.Client`s.
+ *
+ * - create: `new pg.Client(config)` + `connect()`, aborted (socket destroyed) when the pool's create
+ *   deadline passes; connect errors have the password scrubbed from every message and stack.
+ * - validate: one round trip of `pingQuery` (an empty query by default).
+ * - reset on release: a client still running a query is destroyed; one inside a transaction
+ *   (ReadyForQuery status `T`/`E`) is rolled back (or destroyed with `onDirtyRelease: 'destroy'`);
+ *   then `resetQuery` runs if set. An idle client with no `resetQuery` is returned synchronously.
+ * - isBroken: the client emitted 'error' or 'end', or was ended.
+ * - isFatal: socket errors, SQLSTATE 57P01/57P02/57P03 and class 08, "Connection terminated".
+ *
+ * Every client gets an 'error' listener at creation, so a server restart or `pg_terminate_backend`
+ * on an idle client never becomes an unhandled 'error' that crashes the process.
+ */
+export function pgProvider(config?: PgProviderConfig | string, hooks: PgProviderHooks = {}): PgProvider {
+  const resolved = resolvePgConfig(config);
+  const ClientClass = resolved.Client ?? pg.Client;
+  const { secrets, resetQuery, resetClearsStatements, onDirtyRelease, pingQuery, endTimeoutMs } = resolved;
+  const scrub = <E>(error: E): E => scrubError(error, secrets);
+
+  function watch(client: pg.Client, state: ClientState): void {
+    client.on('error', (error: Error) => {
+      const first = !state.broken;
+      state.broken = true;
+      scrub(error);
+      // once per client, as pg.Pool does: a kill gives an ErrorResponse and then "Connection terminated"
+      if (first && !state.borrowed) hooks.onIdleError?.(error, client);
+    });
+    client.on('end', () => {
+      state.broken = true;
+    });
+  }
+
+  async function create(ctx: CreateContext): Promise<pg.Client> {
+    const { signal } = ctx;
+    if (signal.aborted) throw signal.reason;
+    const client = new ClientClass(resolved.client);
+    const state = attachState(client);
+    watch(client, state);
+    const onAbort = () => destroySocket(client);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await client.connect();
+      if (resolved.onConnect !== undefined) await resolved.onConnect(client);
+    } catch (error) {
+      state.broken = true;
+      destroySocket(client);
+      if (signal.aborted) throw signal.reason;
+      throw scrub(error);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+    if (signal.aborted) {
+      destroySocket(client);
+      throw signal.reason;
+    }
+    return client;
+  }
+
+  function destroy(client: pg.Client): Promise<void> {
+    const state = stateOf(client);
+    if (state !== undefined) state.broken = true;
+    return new Promise<void>((resolve) => {
+      // a graceful Terminate first; a socket that does not close in time (blackhole) is destroyed
+      const timer = setTimeout(() => {
+        destroySocket(client);
+        resolve();
+      }, endTimeoutMs);
+      timer.unref?.();
+      client.end().then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        () => {
+          clearTimeout(timer);
+          destroySocket(client);
+          resolve();
+        },
+      );
+    });
+  }
+
+  function isBroken(client: pg.Client): boolean {
+    return clientIsBroken(client, stateOf(client));
+  }
+
+  async function validate(client: pg.Client): Promise<boolean> {
+    if (isBroken(client)) return false;
+    try {
+      await run(client, pingQuery);
+    } catch (error) {
+      throw scrub(error);
+    }
+    return true;
+  }
+
+  /** The slow part of reset: wait for ReadyForQuery, roll back, run resetQuery. */
+  async function cleanUp(client: pg.Client, state: ClientState, wire: WireState): Promise<boolean> {
+    if (wire === WireState.AwaitingReady) {
+      await nextReadyForQuery(client);
+      if (isBroken(client) || wireState(client) !== WireState.Ready) return false;
+    }
+    const status = transactionStatus(client, state);
+    if (status !== 'I') {
+      if (onDirtyRelease === 'destroy' || status === null) return false;
+      await run(client, 'ROLLBACK');
+      if (transactionStatus(client, state) !== 'I') return false;
+    }
+    if (resetQuery !== undefined) {
+      await run(client, resetQuery);
+      if (resetClearsStatements) clearStatementCache(client);
+      if (transactionStatus(client, state) !== 'I') return false;
+    }
+    return !isBroken(client);
+  }
+
+  function reset(client: pg.Client): boolean | Promise<boolean> {
+    const state = stateOf(client);
+    if (state === undefined) return false;
+    state.borrowed = false;
+    if (clientIsBroken(client, state)) return false;
+    const wire = wireState(client);
+    if (wire === WireState.Busy) return false;
+    // the hot path: idle on the wire, not in a transaction, nothing to run: reusable now
+    if (wire === WireState.Ready && resetQuery === undefined && transactionStatus(client, state) === 'I') return true;
+    return cleanUp(client, state, wire).catch((error: unknown) => {
+      throw scrub(error);
+    });
+  }
+
+  return {
+    config: resolved,
+    scrub,
+    create,
+    destroy,
+    validate,
+    reset,
+    isBroken,
+    isFatal: isFatalPgError,
+  };
+}

@@ -1,0 +1,242 @@
+import { isPoolError } from '@pool/core';
+import { requireService, waitUntil } from '@pool/testkit';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createPgPool, PgPool, type PgPoolClient, type PgPoolConfig } from '../src/index.js';
+import { pgUrl, pidOf, terminate, withAdmin } from './helpers.js';
+
+const svc = await requireService('pg');
+
+describe.skipIf(!svc.available)('@pool/pg createPgPool: the pg.Pool-compatible surface', () => {
+  let pool: PgPool | undefined;
+  afterEach(async () => {
+    await pool?.end();
+    pool = undefined;
+  });
+
+  function open(config: PgPoolConfig = {}): PgPool {
+    pool = createPgPool({ connectionString: pgUrl, application_name: 'pool-pg-pool', max: 3, ...config });
+    return pool;
+  }
+
+  it('query(text, values), query(config), rowMode array, and the callback forms', async () => {
+    const p = open();
+    expect((await p.query('SELECT $1::int + $2::int AS sum', [2, 3])).rows).toEqual([{ sum: 5 }]);
+    expect((await p.query({ text: 'SELECT $1::text AS t', values: ['x'] })).rows).toEqual([{ t: 'x' }]);
+    expect((await p.query({ text: 'SELECT 1, 2', rowMode: 'array' })).rows).toEqual([[1, 2]]);
+    const viaCallback = await new Promise<unknown>((resolve, reject) => {
+      p.query('SELECT $1::int AS n', [7], (error, result) => (error ? reject(error) : resolve(result.rows)));
+    });
+    expect(viaCallback).toEqual([{ n: 7 }]);
+    const noValues = await new Promise<unknown>((resolve, reject) => {
+      p.query('SELECT 8 AS n', (error, result) => (error ? reject(error) : resolve(result.rows)));
+    });
+    expect(noValues).toEqual([{ n: 8 }]);
+    expect(p.totalCount).toBeGreaterThanOrEqual(1);
+    expect(p.idleCount).toBe(p.totalCount);
+    expect(p.waitingCount).toBe(0);
+  });
+
+  it('a statement error rejects with pg\'s DatabaseError and keeps the client; a Submittable is refused with a clear code', async () => {
+    const p = open({ max: 1 });
+    await p.query('SELECT 1');
+    await expect(p.query('SELECT * FROM no_such_table_xyz')).rejects.toMatchObject({ code: '42P01' });
+    expect((await p.query('SELECT 1 AS ok')).rows[0].ok).toBe(1);
+    expect(p.stats().totals.destroyed).toBe(0);
+    const submittable = { submit: () => {} };
+    await expect(p.query(submittable as never)).rejects.toMatchObject({ code: 'PG_SUBMITTABLE_NOT_SUPPORTED' });
+  });
+
+  it('connect() lends a client with release(); release(err) destroys it; a second release throws POOL_LEASE_RELEASED', async () => {
+    const p = open({ max: 1 });
+    const client = await p.connect();
+    expect(p.idleCount).toBe(0);
+    await client.query('SELECT 1');
+    client.release();
+    expect(p.idleCount).toBe(1);
+    expect(() => client.release()).toThrow(expect.objectContaining({ code: 'POOL_LEASE_RELEASED' }));
+    const again = await p.connect();
+    expect(again).toBe(client);
+    again.release(new Error('this client looks bad'));
+    await waitUntil(() => p.stats().totals.destroyed === 1, 'the client to be destroyed');
+    const fresh = await p.connect();
+    expect(fresh).not.toBe(client);
+    fresh.release(true); // pg.Pool: release(true) destroys as well
+    await waitUntil(() => p.stats().totals.destroyed === 2, 'the second client to be destroyed');
+  });
+
+  it('connect(callback) with done()', async () => {
+    const p = open();
+    const rows = await new Promise<unknown>((resolve, reject) => {
+      p.connect((error, client, done) => {
+        if (error || client === undefined) return reject(error);
+        client.query('SELECT 3 AS n').then((result) => {
+          done();
+          resolve(result.rows);
+        }, reject);
+      });
+    });
+    expect(rows).toEqual([{ n: 3 }]);
+    expect(p.idleCount).toBe(1);
+  });
+
+  it("emits pg.Pool's connect, acquire, release and remove events", async () => {
+    const p = open({ max: 1 });
+    const seen: string[] = [];
+    p.on('connect', (client) => seen.push(`connect:${client instanceof pg.Client}`));
+    p.on('acquire', () => seen.push('acquire'));
+    p.on('release', (error: unknown) => seen.push(`release:${error === undefined ? 'ok' : 'err'}`));
+    p.on('remove', () => seen.push('remove'));
+    await p.query('SELECT 1');
+    const client = await p.connect();
+    client.release(new Error('drop it'));
+    await waitUntil(() => seen.includes('remove'), 'the remove event');
+    expect(seen).toEqual(['connect:true', 'acquire', 'release:ok', 'acquire', 'release:err', 'remove']);
+  });
+
+  it('is accepted as a pg.Pool: instanceof, options, counters, ending/ended', async () => {
+    const p = open({ max: 4, idleTimeoutMillis: 5000, password: 'not-shown' });
+    expect(p).toBeInstanceOf(pg.Pool);
+    expect(p.options.max).toBe(4);
+    expect(p.options.idleTimeoutMillis).toBe(5000);
+    expect(Object.keys(p.options)).not.toContain('password');
+    expect(p.core.options.idleTimeoutMs).toBe(5000);
+    expect(p.expiredCount).toBe(0);
+    expect(p.ending).toBe(false);
+    const ending = p.end();
+    expect(p.ending).toBe(true);
+    await ending;
+    expect(p.ended).toBe(true);
+    await expect(p.query('SELECT 1')).rejects.toSatisfy((error: unknown) => isPoolError(error, 'POOL_CLOSED'));
+    await p.end(); // idempotent
+  });
+
+  it('transaction(fn): COMMIT on success', async () => {
+    const p = open();
+    await p.query('CREATE TABLE IF NOT EXISTS pool_pg_tx (id text PRIMARY KEY, n int)');
+    const id = `commit-${process.pid}-${Date.now()}`;
+    try {
+      const out = await p.transaction(async (client) => {
+        await client.query('INSERT INTO pool_pg_tx VALUES ($1, 1)', [id]);
+        return 'done';
+      });
+      expect(out).toBe('done');
+      expect((await p.query('SELECT n FROM pool_pg_tx WHERE id = $1', [id])).rows).toEqual([{ n: 1 }]);
+    } finally {
+      await p.query('DELETE FROM pool_pg_tx WHERE id = $1', [id]);
+    }
+  });
+
+  it('transaction(fn): a throw rolls back every write and rethrows the same error; the client is reused, idle', async () => {
+    const p = open({ max: 1 });
+    await p.query('CREATE TABLE IF NOT EXISTS pool_pg_tx (id text PRIMARY KEY, n int)');
+    const id = `rollback-${process.pid}-${Date.now()}`;
+    const boom = new Error('boom');
+    let inside: PgPoolClient | undefined;
+    await expect(
+      p.transaction(async (client) => {
+        inside = client;
+        await client.query('INSERT INTO pool_pg_tx VALUES ($1, 1)', [id]);
+        expect(client.getTransactionStatus()).toBe('T');
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    expect((await p.query('SELECT count(*)::int AS n FROM pool_pg_tx WHERE id = $1', [id])).rows[0].n).toBe(0);
+    const next = await p.connect();
+    expect(next).toBe(inside);
+    expect(next.getTransactionStatus()).toBe('I');
+    next.release();
+  });
+
+  it('transaction(fn, { isolationLevel, readOnly }) runs BEGIN with them; bad levels are refused before any query', async () => {
+    const p = open();
+    const level = await p.transaction(async (client) => (await client.query('SHOW transaction_isolation')).rows[0].transaction_isolation, { isolationLevel: 'serializable' });
+    expect(level).toBe('serializable');
+    const readOnly = await p.transaction(async (client) => (await client.query('SHOW transaction_read_only')).rows[0].transaction_read_only, { isolationLevel: 'REPEATABLE READ', readOnly: true });
+    expect(readOnly).toBe('on');
+    await expect(p.transaction(async () => 1, { isolationLevel: 'snapshot; DROP TABLE x' as never })).rejects.toMatchObject({ code: 'POOL_INVALID_OPTION', option: 'isolationLevel' });
+  });
+
+  it('transaction(fn): an error swallowed inside turns COMMIT into ROLLBACK, reported as PG_TRANSACTION_ROLLED_BACK', async () => {
+    const p = open();
+    await expect(
+      p.transaction(async (client) => {
+        await client.query('SELECT 1/0').catch(() => undefined);
+      }),
+    ).rejects.toMatchObject({ code: 'PG_TRANSACTION_ROLLED_BACK' });
+    expect((await p.query('SELECT 1 AS ok')).rows[0].ok).toBe(1);
+  });
+
+  it('acquire({ signal, timeoutMs }) and transaction(fn, { signal }) reject with POOL_ABORTED / POOL_TIMEOUT while every client is held', async () => {
+    const p = open({ max: 1 });
+    const held = await p.connect();
+    const controller = new AbortController();
+    const waiting = p.acquire({ signal: controller.signal });
+    controller.abort(new Error('caller gave up'));
+    await expect(waiting).rejects.toSatisfy((error: unknown) => isPoolError(error, 'POOL_ABORTED'));
+    await expect(p.transaction(async () => 1, { signal: AbortSignal.abort() })).rejects.toSatisfy((error: unknown) => isPoolError(error, 'POOL_ABORTED'));
+    const started = performance.now();
+    await expect(p.acquire({ timeoutMs: 100 })).rejects.toSatisfy((error: unknown) => isPoolError(error, 'POOL_TIMEOUT'));
+    expect(performance.now() - started).toBeLessThan(400);
+    held.release();
+    expect(p.waitingCount).toBe(0);
+    expect((await p.query('SELECT 1 AS ok')).rows[0].ok).toBe(1);
+  });
+
+  it('await using closes the pool at the end of the scope', async () => {
+    let inner: PgPool | undefined;
+    {
+      await using scoped = createPgPool({ connectionString: pgUrl, max: 1 });
+      inner = scoped;
+      await scoped.query('SELECT 1');
+    }
+    expect(inner.ended).toBe(true);
+    expect(inner.totalCount).toBe(0);
+  });
+
+  it('row 16: idle backends killed with pg_terminate_backend never crash the process; stale clients are replaced and the next query succeeds', async () => {
+    const p = open({ max: 3, pool: { validateAfterIdleMs: 0 } });
+    const idleErrors: Error[] = [];
+    const clients = await Promise.all([p.connect(), p.connect(), p.connect()]);
+    const pids = clients.map((client) => pidOf(client));
+    for (const client of clients) client.release();
+    await Promise.all(pids.map((pid) => terminate(pid)));
+    // no 'error' listener on the pool yet: pg.Pool would crash here, this must not
+    await waitUntil(() => p.stats().totals.destroyed === 3 || clients.every((c) => p.provider.isBroken(c)), 'the clients to notice', 3000);
+    const started = performance.now();
+    const { rows } = await p.query('SELECT pg_backend_pid() AS pid');
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(pids).not.toContain(rows[0].pid);
+    // with a listener, idle errors are reported like pg.Pool's
+    p.on('error', (error) => idleErrors.push(error));
+    const client = await p.connect();
+    const pid = pidOf(client);
+    client.release();
+    await terminate(pid);
+    await waitUntil(() => idleErrors.length > 0, "the pool's 'error' event");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(idleErrors).toHaveLength(1); // once per client, like pg.Pool
+    expect(idleErrors[0]!.message).toMatch(/terminat/i);
+    expect((await p.query('SELECT 1 AS ok')).rows[0].ok).toBe(1);
+  });
+
+  it('row 16 without validation: the first query after a kill fails at most once with a clear error, then succeeds', async () => {
+    const p = open({ max: 1, pool: { validateAfterIdleMs: Infinity } });
+    const client = await p.connect();
+    const pid = pidOf(client);
+    client.release();
+    await withAdmin((admin) => admin.query('SELECT pg_terminate_backend($1)', [pid]));
+    const outcomes: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      try {
+        await p.query('SELECT 1');
+        outcomes.push('ok');
+      } catch (error) {
+        outcomes.push(`error:${(error as Error).message}`);
+      }
+    }
+    expect(outcomes.filter((o) => o !== 'ok').length).toBeLessThanOrEqual(1);
+    for (const outcome of outcomes.filter((o) => o !== 'ok')) expect(outcome).toMatch(/terminat|not queryable|Connection/i);
+    expect(outcomes.at(-1)).toBe('ok');
+  });
+});

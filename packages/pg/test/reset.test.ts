@@ -1,0 +1,184 @@
+import { createPool, type Pool } from '@pool/core';
+import { requireService } from '@pool/testkit';
+import type pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pgProvider, transactionStatus, type PgProviderConfig } from '../src/index.js';
+import { stateOf } from '../src/client-state.js';
+import { pgUrl } from './helpers.js';
+
+const svc = await requireService('pg');
+
+describe.skipIf(!svc.available)('@pool/pg reset on release (reliability rows 21, 22, 37)', () => {
+  let pool: Pool<pg.Client> | undefined;
+  afterEach(async () => {
+    await pool?.close({ timeoutMs: 2000 });
+    pool = undefined;
+  });
+
+  function open(extra: Partial<PgProviderConfig> = {}): Pool<pg.Client> {
+    pool = createPool(pgProvider({ connectionString: pgUrl, application_name: 'pool-pg-reset', ...extra }), { max: 1, name: 'reset-test' });
+    return pool;
+  }
+
+  it('row 21: a client released inside BEGIN is rolled back; the next borrower is not in that transaction and sees none of its writes', async () => {
+    const p = open();
+    const first = await p.acquire();
+    await first.resource.query('CREATE TEMP TABLE IF NOT EXISTS row21 (n int)');
+    await first.resource.query('BEGIN');
+    await first.resource.query('INSERT INTO row21 VALUES (1)');
+    expect(transactionStatus(first.resource, stateOf(first.resource)!)).toBe('T');
+    first.release();
+    const second = await p.acquire();
+    expect(second.resource).toBe(first.resource); // same connection, rolled back, not destroyed
+    const { rows } = await second.resource.query('SELECT now() = statement_timestamp() AS outside, (SELECT count(*)::int FROM row21) AS n');
+    expect(rows[0]).toEqual({ outside: true, n: 0 });
+    second.release();
+    expect(p.stats().totals.destroyed).toBe(0);
+  });
+
+  it('row 21: a client released in a failed transaction (status E) is rolled back too', async () => {
+    const p = open();
+    const first = await p.acquire();
+    await first.resource.query('BEGIN');
+    await expect(first.resource.query('SELECT 1/0')).rejects.toThrow(/division by zero/);
+    first.release(); // released in the ErrorResponse window, before its ReadyForQuery may have arrived
+    const second = await p.acquire();
+    const { rows } = await second.resource.query('SELECT 1 AS ok');
+    expect(rows[0].ok).toBe(1);
+    expect(transactionStatus(second.resource, stateOf(second.resource)!)).toBe('I');
+    second.release();
+  });
+
+  it('row 21: released from inside the error callback (before ReadyForQuery arrives), the failed transaction is still rolled back', async () => {
+    const p = open();
+    const first = await p.acquire();
+    await first.resource.query('BEGIN');
+    const wireStates: string[] = [];
+    await new Promise<void>((resolve) => {
+      first.resource.query('SELECT 1/0', (error: Error | undefined) => {
+        expect(error?.message).toMatch(/division by zero/);
+        wireStates.push(String((first.resource as unknown as { readyForQuery: boolean }).readyForQuery));
+        first.release(); // pg calls back on ErrorResponse: the ReadyForQuery (status E) is still to come
+        resolve();
+      });
+    });
+    expect(wireStates).toEqual(['false']);
+    const second = await p.acquire();
+    expect(second.resource).toBe(first.resource);
+    expect(transactionStatus(second.resource, stateOf(second.resource)!)).toBe('I');
+    expect((await second.resource.query('SELECT 2 AS two')).rows[0].two).toBe(2);
+    second.release();
+    expect(p.stats().totals.destroyed).toBe(0);
+  });
+
+  it("row 21: with onDirtyRelease 'destroy', a client released inside a transaction is destroyed and replaced", async () => {
+    const p = open({ onDirtyRelease: 'destroy' });
+    const reasons: string[] = [];
+    p.on('destroy', (event) => reasons.push(event.reason));
+    const first = await p.acquire();
+    await first.resource.query('BEGIN');
+    first.release();
+    const second = await p.acquire();
+    expect(second.resource).not.toBe(first.resource);
+    expect(reasons).toEqual(['reset-failed']);
+    const { rows } = await second.resource.query('SELECT 1 AS ok');
+    expect(rows[0].ok).toBe(1);
+    second.release();
+  });
+
+  it('a statement error outside a transaction keeps the client (no needless reconnect)', async () => {
+    const p = open();
+    const first = await p.acquire();
+    await expect(first.resource.query('SELEC nope')).rejects.toThrow(/syntax/);
+    first.release();
+    const second = await p.acquire();
+    expect(second.resource).toBe(first.resource);
+    second.release();
+    expect(p.stats().totals.destroyed).toBe(0);
+  });
+
+  it('a client released with a query still running is destroyed, never lent with a reply in flight', async () => {
+    const p = open();
+    const first = await p.acquire();
+    const running = first.resource.query('SELECT pg_sleep(0.2)').catch((error: unknown) => error);
+    first.release();
+    const second = await p.acquire();
+    expect(second.resource).not.toBe(first.resource);
+    second.release();
+    await running;
+  });
+
+  it('row 22, documented policy without resetQuery: SET values and temp tables stay with the connection', async () => {
+    const p = open();
+    const first = await p.acquire();
+    await first.resource.query("SET application_name = 'changed-by-borrower'");
+    await first.resource.query('CREATE TEMP TABLE row22 (n int)');
+    first.release();
+    const second = await p.acquire();
+    expect(second.resource).toBe(first.resource);
+    const { rows } = await second.resource.query("SELECT current_setting('application_name') AS name, to_regclass('pg_temp.row22') IS NOT NULL AS temp");
+    expect(rows[0]).toEqual({ name: 'changed-by-borrower', temp: true });
+    second.release();
+  });
+
+  it("row 22: with resetQuery 'DISCARD ALL', the next borrower sees the defaults and no temp table", async () => {
+    const p = open({ resetQuery: 'DISCARD ALL' });
+    const first = await p.acquire();
+    await first.resource.query("SET application_name = 'changed-by-borrower'");
+    await first.resource.query('SET statement_timeout = 1234');
+    await first.resource.query('CREATE TEMP TABLE row22 (n int)');
+    first.release();
+    const second = await p.acquire();
+    expect(second.resource).toBe(first.resource);
+    const { rows } = await second.resource.query(
+      "SELECT current_setting('application_name') AS name, current_setting('statement_timeout') AS timeout, to_regclass('pg_temp.row22') IS NOT NULL AS temp",
+    );
+    expect(rows[0]).toEqual({ name: 'pool-pg-reset', timeout: '0', temp: false });
+    second.release();
+  });
+
+  it('row 37: after DISCARD ALL, a named prepared statement used before the reset works again (pg cache cleared)', async () => {
+    const p = open({ resetQuery: 'DISCARD ALL' });
+    const statement = { name: 'row37-add', text: 'SELECT $1::int + 1 AS n', values: [1] };
+    const first = await p.acquire();
+    expect((await first.resource.query(statement)).rows[0].n).toBe(2);
+    first.release();
+    const second = await p.acquire();
+    expect(second.resource).toBe(first.resource);
+    const { rows: prepared } = await second.resource.query('SELECT count(*)::int AS n FROM pg_prepared_statements');
+    expect(prepared[0].n).toBe(0); // the server forgot it...
+    expect((await second.resource.query({ ...statement, values: [41] })).rows[0].n).toBe(42); // ...and pg re-parses it
+    second.release();
+  });
+
+  it('the ping is one empty query (no parse), and SELECT 1 when configured', async () => {
+    const provider = pgProvider({ connectionString: pgUrl });
+    const client = await provider.create({ signal: new AbortController().signal });
+    try {
+      await expect(provider.validate!(client, { signal: new AbortController().signal, idleMs: 0 })).resolves.toBe(true);
+      const select = pgProvider({ connectionString: pgUrl, pingQuery: 'SELECT 1' });
+      await expect(select.validate!(client, { signal: new AbortController().signal, idleMs: 0 })).resolves.toBe(true);
+    } finally {
+      await provider.destroy!(client);
+    }
+    expect(provider.isBroken(client)).toBe(true);
+    await expect(provider.validate!(client, { signal: new AbortController().signal, idleMs: 0 })).resolves.toBe(false);
+  });
+
+  it('onConnect runs on every new client before it is lent', async () => {
+    const p = open({ onConnect: async (client) => void (await client.query("SET search_path TO pg_catalog, public")) });
+    const lease = await p.acquire();
+    const { rows } = await lease.resource.query('SHOW search_path');
+    expect(rows[0].search_path).toBe('pg_catalog, public');
+    lease.release();
+  });
+
+  it('create honours its abort signal: the socket is closed and the signal reason rejected', async () => {
+    const provider = pgProvider({ connectionString: pgUrl });
+    const controller = new AbortController();
+    const reason = new Error('deadline');
+    const creating = provider.create({ signal: controller.signal });
+    controller.abort(reason);
+    await expect(creating).rejects.toBe(reason);
+  });
+});
