@@ -1,0 +1,51 @@
+import type { ResourceProvider } from '@pool/core';
+import mysql from 'mysql2';
+import type { Connection } from 'mysql2/promise';
+import { close } from './close.js';
+import { splitConfig, type AdapterSettings, type MysqlProviderConfig } from './config.js';
+import { connect } from './connect.js';
+import { isFatalMysqlError, isReadOnlyMysqlError } from './errors.js';
+import { ping } from './ping.js';
+import { secretsOf } from './redact.js';
+import { resetSession } from './reset.js';
+import { sessionOf } from './session.js';
+
+/**
+ * A {@link ResourceProvider} of mysql2 promise connections (`mysql2/promise` `Connection`):
+ *
+ * - `create` opens a connection and honours the pool's signal (an aborted connect closes its socket);
+ *   'error' and 'end' listeners are attached at once, so an idle connection's error never crashes the process.
+ * - `validate` sends COM_PING (`connection.ping()`, no SQL parsing) under the pool's validate timeout;
+ *   a ping with no answer marks the connection broken.
+ * - `reset` rolls back a transaction left open (tracked from OK-packet status flags), or with
+ *   `resetSession: true` resets the whole session (COM_RESET_CONNECTION, then the configured database and sql_mode).
+ * - `isBroken` is true once the connection emitted 'error' or 'end', or mysql2 recorded a fatal error.
+ * - `isFatal` is true for connection-level errors ({@link isFatalMysqlError}); `isFailover` for read-only errors.
+ *
+ * Passwords never appear in errors from `create`, and are removed from the connection's config once
+ * it is connected (so `changeUser()` on a pooled connection needs the password passed explicitly).
+ */
+export function mysqlProvider(config: MysqlProviderConfig | string): ResourceProvider<Connection> {
+  const { driver, settings } = splitConfig(config);
+  if (settings.resetSession && typeof (mysql.Connection?.prototype as { reset?: unknown } | undefined)?.reset !== 'function') {
+    throw new TypeError('@pool/mysql: `resetSession: true` needs a mysql2 with connection.reset() (COM_RESET_CONNECTION); upgrade mysql2');
+  }
+  // the options live only in this closure: the provider object itself holds no password to print
+  const secrets = secretsOf(driver as Record<string, unknown>);
+  return {
+    create: ({ signal }) => connect(driver, secrets, signal),
+    destroy: (connection) => close(connection, settings),
+    validate: (connection, { signal }) => ping(connection, signal),
+    reset: (connection) => resetOnRelease(connection, settings),
+    isBroken: (connection) => sessionOf(connection)?.isBroken() ?? true,
+    isFatal: isFatalMysqlError,
+    isFailover: isReadOnlyMysqlError,
+  };
+}
+
+function resetOnRelease(connection: Connection, settings: AdapterSettings): Promise<boolean> | boolean {
+  const session = sessionOf(connection);
+  if (session === undefined || session.isBroken()) return false;
+  if (!settings.resetSession && !session.dirty) return true;
+  return resetSession(session, settings.resetSession);
+}

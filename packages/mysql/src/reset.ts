@@ -1,0 +1,32 @@
+import type { Session } from './session.js';
+
+const restoreIgnoreSpace = "SET SESSION sql_mode = IF(@@global.sql_mode = '', 'IGNORE_SPACE', CONCAT(@@global.sql_mode, ',IGNORE_SPACE'))";
+
+/**
+ * Puts a released connection back in the state the next borrower expects.
+ *
+ * - `full` false: ROLLBACK when the session may be inside a transaction, and restore autocommit if a
+ *   borrower changed it. Session variables, user variables and temporary tables are kept.
+ * - `full` true: COM_RESET_CONNECTION (rolls back, drops temporary tables, clears user and session
+ *   variables and prepared statements; mysql2 clears its statement cache), then `USE <database>`:
+ *   the reset keeps whatever database a borrower switched to, so the configured one is restored.
+ *   When the connection was opened with the IGNORE_SPACE client flag, `sql_mode` gets it back too.
+ *
+ * Resolves true when the connection is reusable. A failure rejects, and the pool destroys the connection.
+ */
+export async function resetSession(session: Session, full: boolean): Promise<boolean> {
+  const { connection } = session;
+  if (full) {
+    await connection.reset();
+    session.markClean();
+    // MariaDB's reset sets sql_mode to the global value, dropping the IGNORE_SPACE that the client
+    // flag (on in mysql2's defaults) added at connect: put it back, so the session matches a fresh one
+    if (session.ignoreSpace) await connection.query(restoreIgnoreSpace);
+    if (session.database !== undefined) await connection.query(`USE ${connection.escapeId(session.database)}`);
+    return true;
+  }
+  if (session.inTransaction || session.uncertain || !session.defaultAutocommit) await connection.query('ROLLBACK');
+  if (session.autocommit !== session.defaultAutocommit) await connection.query(`SET autocommit = ${session.defaultAutocommit ? 1 : 0}`);
+  session.markClean();
+  return true;
+}

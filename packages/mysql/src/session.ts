@@ -1,0 +1,171 @@
+import type { Connection as CoreConnection } from 'mysql2';
+import type { Connection } from 'mysql2/promise';
+import { isFatalMysqlError } from './errors.js';
+
+/** SERVER_STATUS_IN_TRANS: the OK packet says a transaction is open. */
+const IN_TRANS = 0x0001;
+/** SERVER_STATUS_AUTOCOMMIT: the OK packet says autocommit is on. */
+const AUTOCOMMIT = 0x0002;
+
+/** CLIENT_IGNORE_SPACE: the server adds IGNORE_SPACE to the session's sql_mode at connect. */
+const CLIENT_IGNORE_SPACE = 0x0100;
+
+/** The mysql2 internals read to tell a dead connection without a round trip (present since mysql2 2.x). */
+interface CoreInternals {
+  _fatalError?: unknown;
+  _protocolError?: unknown;
+  _closing?: boolean;
+  stream?: { destroyed?: boolean; destroy?: () => void };
+  _handshakePacket?: { statusFlags?: number } | null;
+  config: { database?: string; multipleStatements?: boolean; clientFlags?: number };
+}
+
+type Callback = (error: unknown, rows?: unknown, fields?: unknown) => void;
+
+const sessions = new WeakMap<Connection, Session>();
+
+/** The session tracking of a connection made by `mysqlProvider`, or undefined for a foreign one. */
+export function sessionOf(connection: Connection): Session | undefined {
+  return sessions.get(connection);
+}
+
+/**
+ * What the adapter knows about one connection's session, kept without extra round trips:
+ *
+ * - `inTransaction` and `autocommit` come from the status flags of every OK packet mysql2 parses
+ *   (`ResultSetHeader.serverStatus`: SERVER_STATUS_IN_TRANS, SERVER_STATUS_AUTOCOMMIT). mysql2 exposes
+ *   them only for statements that answer with an OK packet (START TRANSACTION, COMMIT, SET, INSERT...),
+ *   not for result sets nor COM_PING, which is enough: every statement that opens or closes a
+ *   transaction answers with an OK packet. The flags are read for every `query`/`execute` sent
+ *   through this connection, the promise API and the callback API (`connection.connection`) alike,
+ *   by wrapping the core connection's `query` and `execute` once at create.
+ * - `uncertain` is set when a statement ran without a callback (a streamed `query(sql).stream()`),
+ *   whose OK packet the adapter cannot see: release then rolls back to be safe.
+ * - `broken` is set by the connection's 'error' or 'end' event, a fatal error from a statement, or a
+ *   ping that got no answer.
+ */
+export class Session {
+  readonly core: CoreConnection;
+  readonly connection: Connection;
+  /** The database the connection was opened on (restored after a full session reset). */
+  readonly database: string | undefined;
+  /** The connection asked for CLIENT_IGNORE_SPACE, so a fresh session's sql_mode has IGNORE_SPACE. */
+  readonly ignoreSpace: boolean;
+  /** Autocommit as the session started (the server's default, from the handshake). */
+  readonly defaultAutocommit: boolean;
+  inTransaction = false;
+  autocommit: boolean;
+  uncertain = false;
+  broken = false;
+  /** The error that broke it, if one did. */
+  error: unknown = undefined;
+  private readonly multipleStatements: boolean;
+
+  private constructor(core: CoreConnection) {
+    this.core = core;
+    const internals = core as unknown as CoreInternals;
+    this.database = internals.config.database || undefined;
+    this.multipleStatements = internals.config.multipleStatements === true;
+    this.ignoreSpace = ((internals.config.clientFlags ?? 0) & CLIENT_IGNORE_SPACE) !== 0;
+    this.defaultAutocommit = true;
+    this.autocommit = true;
+    core.on('error', (error: unknown) => this.markBroken(error));
+    core.on('end', () => this.markBroken(undefined));
+    this.wrap('query');
+    this.wrap('execute');
+    this.connection = core.promise();
+    sessions.set(this.connection, this);
+  }
+
+  /**
+   * Starts tracking a core connection that was just created: listens for 'error' and 'end' (so an
+   * idle connection's error never crashes the process) and wraps `query`/`execute` to read status flags.
+   */
+  static attach(core: CoreConnection): Session {
+    return new Session(core);
+  }
+
+  /** Reads the server's autocommit default from the handshake, once connected. */
+  connected(): void {
+    const flags = (this.core as unknown as CoreInternals)._handshakePacket?.statusFlags;
+    if (typeof flags === 'number') {
+      (this as { defaultAutocommit: boolean }).defaultAutocommit = (flags & AUTOCOMMIT) !== 0;
+      this.autocommit = this.defaultAutocommit;
+    }
+  }
+
+  /** True when the session may hold a transaction or a changed autocommit that the next borrower must not inherit. */
+  get dirty(): boolean {
+    return this.inTransaction || this.uncertain || this.autocommit !== this.defaultAutocommit || !this.defaultAutocommit;
+  }
+
+  /** Cheap, no round trip: an 'error'/'end' was seen, mysql2 recorded a fatal error, or the socket is gone. */
+  isBroken(): boolean {
+    if (this.broken) return true;
+    const internals = this.core as unknown as CoreInternals;
+    return internals._fatalError != null || internals._protocolError != null || internals._closing === true || internals.stream?.destroyed === true;
+  }
+
+  markBroken(error: unknown): void {
+    if (!this.broken) {
+      this.broken = true;
+      this.error = error;
+    }
+  }
+
+  /** After a ROLLBACK or a session reset: nothing is open any more. */
+  markClean(): void {
+    this.inTransaction = false;
+    this.uncertain = false;
+    this.autocommit = this.defaultAutocommit;
+  }
+
+  /** Closes the socket at once (no COM_QUIT). */
+  hardClose(): void {
+    this.core.destroy();
+    (this.core as unknown as CoreInternals).stream?.destroy?.();
+  }
+
+  /** Updates the flags from a statement's result (an OK packet, or the last of a multi-statement batch). */
+  private note(rows: unknown): void {
+    if (typeof rows !== 'object' || rows === null) return;
+    let header = rows as { serverStatus?: unknown };
+    if (Array.isArray(rows)) {
+      if (!this.multipleStatements || rows.length === 0) return;
+      header = rows[rows.length - 1] as { serverStatus?: unknown };
+      if (typeof header !== 'object' || header === null || header.constructor?.name !== 'ResultSetHeader') return;
+    }
+    const status = header.serverStatus;
+    if (typeof status !== 'number') return;
+    this.inTransaction = (status & IN_TRANS) !== 0;
+    this.autocommit = (status & AUTOCOMMIT) !== 0;
+  }
+
+  /** Wraps the core connection's `query` or `execute` so every result passes through `note`. */
+  private wrap(method: 'query' | 'execute'): void {
+    const core = this.core as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const original = core[method] as (...args: unknown[]) => unknown;
+    const onResult = (callback: Callback): Callback => (error, rows, fields) => {
+      if (error) {
+        if (isFatalMysqlError(error)) this.markBroken(error);
+      } else {
+        this.note(rows);
+      }
+      callback(error, rows, fields);
+    };
+    const session = this;
+    // an own property on this one connection object; the driver's prototype is untouched
+    core[method] = function tracked(this: unknown, ...args: unknown[]): unknown {
+      const last = args.length - 1;
+      if (last >= 1 && typeof args[last] === 'function') {
+        args[last] = onResult(args[last] as Callback);
+      } else if (typeof args[0] === 'object' && args[0] !== null && typeof (args[0] as { onResult?: unknown }).onResult === 'function') {
+        const command = args[0] as { onResult: Callback };
+        command.onResult = onResult(command.onResult);
+      } else {
+        session.uncertain = true;
+      }
+      return original.apply(this, args);
+    };
+  }
+}

@@ -1,0 +1,102 @@
+// reliability.md rows 17 (server down, then up, under traffic) and 19 (connection reset mid-query),
+// through the testkit fault proxy in front of the shared MariaDB.
+import { isPoolError } from '@pool/core';
+import { requireService, serviceAddress, startFaultProxy, statsViolations, waitUntil, type FaultProxy } from '@pool/testkit';
+import type { RowDataPacket } from 'mysql2';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createMysqlPool, isFatalMysqlError, type MysqlPool } from '../src/index.js';
+import { connectionOptions } from './helpers.js';
+
+const service = await requireService('mysql');
+
+describe.skipIf(!service.available)('outages through the fault proxy', () => {
+  let proxy: FaultProxy;
+  let pool: MysqlPool | undefined;
+
+  beforeAll(async () => {
+    proxy = await startFaultProxy(serviceAddress('mysql'));
+  });
+  afterEach(async () => {
+    await proxy.heal();
+    await pool?.end({ timeoutMs: 2000 });
+    pool = undefined;
+  });
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  it('row 17: server down for 3 s under traffic: callers get typed errors by their deadline, the pool is full again within one backoff', async () => {
+    const maxDelayMs = 500;
+    const deadlineMs = 800;
+    pool = createMysqlPool({
+      ...connectionOptions(proxy),
+      connectTimeout: 1000,
+      quitTimeoutMs: 200,
+      pool: { min: 4, max: 4, createTimeoutMs: 1000, validateTimeoutMs: 300, retry: { minDelayMs: 50, maxDelayMs }, name: 'outage' },
+    });
+    await pool.pool.ready();
+    const outcomes: { ok: boolean; ms: number; error?: unknown; at: number }[] = [];
+    const t0 = performance.now();
+    let downAt = Infinity;
+    let upAt = Infinity;
+    const stopAt = t0 + 5500;
+    const caller = async () => {
+      while (performance.now() < stopAt) {
+        const started = performance.now();
+        try {
+          await pool!.query('SELECT 1', undefined, { timeoutMs: deadlineMs });
+          outcomes.push({ ok: true, ms: performance.now() - started, at: started });
+        } catch (error) {
+          outcomes.push({ ok: false, ms: performance.now() - started, error, at: started });
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+    };
+    const fault = (async () => {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      downAt = performance.now();
+      await proxy.refuse(true);
+      proxy.closeAll();
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      await proxy.refuse(false);
+      upAt = performance.now();
+    })();
+    await Promise.all([fault, ...Array.from({ length: 8 }, caller)]);
+
+    const failures = outcomes.filter((outcome) => !outcome.ok);
+    expect(outcomes.filter((outcome) => outcome.ok && outcome.at < downAt).length).toBeGreaterThan(0);
+    expect(failures.length, 'calls during the outage must fail').toBeGreaterThan(0);
+    for (const failure of failures) {
+      // a pool error (timeout, create failed, unavailable) or the connection-level error of a query cut off mid-flight
+      const typed = isPoolError(failure.error) || isFatalMysqlError(failure.error);
+      expect(typed, `untyped error: ${String(failure.error)}`).toBe(true);
+      expect(failure.ms).toBeLessThanOrEqual(deadlineMs + 300);
+    }
+    const firstSuccessAfterUp = outcomes.filter((outcome) => outcome.ok && outcome.at + outcome.ms > upAt).map((outcome) => outcome.at + outcome.ms);
+    expect(firstSuccessAfterUp.length, 'calls after the server returned must succeed').toBeGreaterThan(0);
+    expect(Math.min(...firstSuccessAfterUp) - upAt).toBeLessThanOrEqual(maxDelayMs + 1000);
+    await waitUntil(() => pool!.stats().idle === 4, 'the pool back to 4 idle connections', maxDelayMs + 1500);
+    expect(statsViolations(pool.stats())).toEqual([]);
+    const [[row]] = await pool.query<RowDataPacket[]>('SELECT 1 AS one');
+    expect(row!.one).toBe(1);
+  }, 20_000);
+
+  it('row 19: a reset mid-query (SELECT SLEEP(1)) fails that caller at once with a fatal error, destroys the connection, and the next caller is fine', async () => {
+    pool = createMysqlPool({ ...connectionOptions(proxy), quitTimeoutMs: 200, pool: { max: 2, validateAfterIdleMs: Infinity } });
+    await pool.query('SELECT 1');
+    const started = performance.now();
+    const slow = pool.query('SELECT SLEEP(1)').then(() => undefined, (error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    proxy.resetAll();
+    const error = await slow;
+    const elapsed = performance.now() - started;
+    expect(error, 'the query cut by the reset must fail').toBeDefined();
+    expect(isFatalMysqlError(error)).toBe(true);
+    expect(elapsed).toBeLessThan(900);
+    expect(pool.stats().totals.destroyed).toBeGreaterThanOrEqual(1);
+    const [[row]] = await pool.query<RowDataPacket[]>('SELECT 2 AS two');
+    expect(row!.two).toBe(2);
+    await waitUntil(() => pool!.stats().creating === 0, 'creates to settle');
+    expect(statsViolations(pool.stats())).toEqual([]);
+  });
+});
