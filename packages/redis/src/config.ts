@@ -1,0 +1,136 @@
+import { PoolOptionError } from '@pool/core';
+import type { RedisOptions } from 'ioredis';
+
+/** What to do with a connection's session when it is released. */
+export type ResetPolicy = 'tracked' | 'always' | 'command';
+
+/** Options of {@link redisProvider}. */
+export interface RedisProviderConfig {
+  /** `redis://[user:password@]host[:port][/db]` or `rediss://...`. Other fields override its parts. */
+  url?: string;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** @default 6379 */
+  port?: number;
+  username?: string;
+  password?: string;
+  /** The database every connection uses and returns to on release. @default 0 (or the URL's) */
+  db?: number;
+  /** `CLIENT SETNAME` of every pool connection, restored on release if a borrower changed it. @default 'pool' */
+  clientName?: string;
+  /** ioredis `connectTimeout`; the pool's `createTimeoutMs` also bounds a connect. @default 10000 */
+  connectTimeoutMs?: number;
+  /**
+   * Reset on release:
+   * - `'tracked'` (default): undo what the borrower's commands changed (UNWATCH after WATCH, SELECT
+   *   back after SELECT, CLIENT SETNAME after a rename); no round trip when nothing changed.
+   * - `'always'`: UNWATCH and SELECT on every release (one pipelined round trip).
+   * - `'command'`: RESET (Redis >= 6.2), then AUTH, SELECT and CLIENT SETNAME again, every release:
+   *   also clears CLIENT TRACKING, CLIENT REPLY and other session flags.
+   * In every policy, a connection in subscriber mode, inside MULTI, with a reply still in flight, or
+   * after a command that cannot be undone (RESET, HELLO, CLIENT REPLY/TRACKING/...) is destroyed.
+   */
+  reset?: ResetPolicy;
+  /**
+   * More ioredis options (tls, family, keepAlive, commandTimeout, ...). These are always overridden:
+   * lazyConnect, retryStrategy (no reconnection: the pool replaces dead connections),
+   * enableOfflineQueue (off), autoResubscribe, autoResendUnfulfilledCommands, reconnectOnError,
+   * maxRetriesPerRequest.
+   */
+  redisOptions?: Omit<RedisOptions, 'host' | 'port' | 'username' | 'password' | 'db' | 'connectionName'>;
+}
+
+/** The resolved connection settings. */
+export interface ResolvedRedisConfig {
+  host: string;
+  port: number;
+  username: string | undefined;
+  password: string | undefined;
+  db: number;
+  clientName: string;
+  reset: ResetPolicy;
+  tls: boolean;
+  /** What goes to `new Redis(options)`. */
+  options: RedisOptions;
+  /** Strings that must never appear in an error, event or log. */
+  secrets: string[];
+}
+
+const knownKeys = new Set(['url', 'host', 'port', 'username', 'password', 'db', 'clientName', 'connectTimeoutMs', 'reset', 'redisOptions']);
+const resetPolicies = new Set<ResetPolicy>(['tracked', 'always', 'command']);
+
+function fail(key: string, message: string): never {
+  throw new PoolOptionError(key, `[@pool/redis] invalid option \`${key}\`: ${message}`);
+}
+
+function fromUrl(raw: string): { host?: string; port?: number; username?: string; password?: string; db?: number; tls: boolean } {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    fail('url', 'not a valid URL (expected redis://host:port/db)');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') fail('url', `expected redis:// or rediss://, got ${url.protocol}//`);
+  const path = url.pathname.replace(/^\//, '');
+  const db = path === '' ? undefined : Number(path);
+  if (db !== undefined && (!Number.isInteger(db) || db < 0)) fail('url', 'the path must be a database number');
+  return {
+    ...(url.hostname !== '' ? { host: url.hostname.replace(/^\[(.*)\]$/, '$1') } : {}),
+    ...(url.port !== '' ? { port: Number(url.port) } : {}),
+    ...(url.username !== '' ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.password !== '' ? { password: decodeURIComponent(url.password) } : {}),
+    ...(db !== undefined ? { db } : {}),
+    tls: url.protocol === 'rediss:',
+  };
+}
+
+/** Validates the config and builds the ioredis options. Throws PoolOptionError (POOL_INVALID_OPTION, `.option` names the key). */
+export function resolveConfig(config: RedisProviderConfig | string = {}): ResolvedRedisConfig {
+  const input: RedisProviderConfig = typeof config === 'string' ? { url: config } : config;
+  if (typeof input !== 'object' || input === null) fail('config', 'expected an object or a URL string');
+  for (const key of Object.keys(input)) {
+    if (!knownKeys.has(key)) fail(key, 'unknown option');
+  }
+  const parsed = input.url !== undefined ? fromUrl(input.url) : { tls: false };
+  const host = input.host ?? parsed.host ?? '127.0.0.1';
+  const port = input.port ?? parsed.port ?? 6379;
+  const db = input.db ?? parsed.db ?? 0;
+  const username = input.username ?? parsed.username;
+  const password = input.password ?? parsed.password;
+  const clientName = input.clientName ?? 'pool';
+  const reset = input.reset ?? 'tracked';
+  const connectTimeout = input.connectTimeoutMs ?? 10_000;
+  if (typeof host !== 'string' || host === '') fail('host', 'expected a non-empty string');
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) fail('port', `expected an integer 1-65535, got ${String(port)}`);
+  if (!Number.isInteger(db) || db < 0) fail('db', `expected an integer >= 0, got ${String(db)}`);
+  if (typeof clientName !== 'string' || /\s/.test(clientName)) fail('clientName', 'expected a string without spaces');
+  if (!resetPolicies.has(reset)) fail('reset', `expected 'tracked', 'always' or 'command', got ${String(reset)}`);
+  if (typeof connectTimeout !== 'number' || !(connectTimeout > 0)) fail('connectTimeoutMs', `expected a number > 0, got ${String(connectTimeout)}`);
+  const tls = parsed.tls || input.redisOptions?.tls !== undefined;
+  const options: RedisOptions = {
+    ...input.redisOptions,
+    ...(parsed.tls && input.redisOptions?.tls === undefined ? { tls: {} } : {}),
+    host,
+    port,
+    db,
+    ...(username !== undefined ? { username } : {}),
+    ...(password !== undefined ? { password } : {}),
+    ...(clientName !== '' ? { connectionName: clientName } : {}),
+    connectTimeout,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    reconnectOnError: null,
+    enableOfflineQueue: false,
+    enableReadyCheck: true,
+    autoResubscribe: false,
+    autoResendUnfulfilledCommands: false,
+    maxRetriesPerRequest: 0,
+  };
+  return { host, port, username, password, db, clientName, reset, tls, options, secrets: secretsOf(password) };
+}
+
+function secretsOf(password: string | undefined): string[] {
+  if (password === undefined || password === '') return [];
+  const encoded = encodeURIComponent(password);
+  return encoded === password ? [password] : [password, encoded];
+}

@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import type { ResourceProvider } from '@pool/core';
+import { Redis } from 'ioredis';
+import { isFailoverRedisError, isFatalRedisError } from './classify.js';
+import { resolveConfig, type RedisProviderConfig, type ResolvedRedisConfig } from './config.js';
+import { RedisPoolError } from './errors.js';
+import { redactText, sanitizeError } from './redact.js';
+import { inSubscriberMode, markClean, repliesInFlight, sessionOf, trackSession, type SessionState } from './session.js';
+
+/** A provider of ioredis connections, plus the settings it resolved. */
+export interface RedisProvider extends ResourceProvider<Redis> {
+  /** The resolved settings (the password stays inside; never log this object). */
+  readonly config: Readonly<Omit<ResolvedRedisConfig, 'options' | 'secrets' | 'password'>>;
+  /** `host:port`, for messages. */
+  readonly address: string;
+  /** Redacts the password out of a string. */
+  redact(text: string): string;
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new Error('aborted');
+}
+
+/**
+ * A {@link ResourceProvider} of ioredis connections for @pool/core.
+ *
+ * - create: `new Redis({ lazyConnect, retryStrategy: () => null, enableOfflineQueue: false, ... })`
+ *   then `connect()`; ioredis never reconnects on its own: a dead connection is broken and the pool
+ *   replaces it. The connect honours the create signal (create timeout, pool close).
+ * - validate: `PING <nonce>` and the echo must match (under the pool's `validateTimeoutMs`).
+ * - isBroken: `status !== 'ready'`.
+ * - reset: see {@link RedisProviderConfig.reset}; a connection in subscriber mode, inside MULTI,
+ *   with a reply in flight, or after RESET/HELLO/CLIENT REPLY... is destroyed instead.
+ * - isFatal: socket errors, "Connection is closed.", command timeouts. isFailover: READONLY.
+ *
+ * Every error it raises or passes on is redacted: the password never appears in it.
+ */
+export function redisProvider(config: RedisProviderConfig | string = {}): RedisProvider {
+  const resolved = resolveConfig(config);
+  const { secrets, options, db, clientName } = resolved;
+  const address = `${resolved.host}:${resolved.port}`;
+  const redact = (text: string) => redactText(text, secrets);
+
+  async function create({ signal }: { signal: AbortSignal }): Promise<Redis> {
+    if (signal.aborted) throw abortError(signal);
+    const client = new Redis(options);
+    const state = trackSession(client);
+    // An idle connection's socket errors must never crash the process: keep the last one, redacted.
+    client.on('error', (error: unknown) => {
+      state.lastError = sanitizeError(error, secrets);
+    });
+    const onAbort = () => client.disconnect();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await client.connect();
+    } catch (error) {
+      client.disconnect();
+      if (signal.aborted) throw abortError(signal);
+      // ioredis rejects connect() with "Connection is closed." after an AUTH or SELECT failure; the
+      // 'error' event before it carries the reason (WRONGPASS, NOAUTH, ...)
+      const safe = state.lastError ?? sanitizeError(error, secrets);
+      throw new RedisPoolError('REDIS_CONNECT_FAILED', `could not connect to redis at ${address}: ${safe.message}`, { cause: safe });
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+    if (signal.aborted) {
+      client.disconnect();
+      throw abortError(signal);
+    }
+    // the handshake (AUTH, SELECT, CLIENT SETNAME/SETINFO) is the configured session, not a borrower's change
+    markClean(state);
+    return client;
+  }
+
+  async function validate(client: Redis, { signal }: { signal: AbortSignal }): Promise<boolean> {
+    if (client.status !== 'ready' || inSubscriberMode(client)) return false;
+    if (signal.aborted) throw abortError(signal);
+    const nonce = randomBytes(6).toString('hex');
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(abortError(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      const reply = await Promise.race([client.ping(nonce), aborted]);
+      return reply === nonce;
+    } catch (error) {
+      const safe = sanitizeError(error, secrets);
+      throw new RedisPoolError('REDIS_PING_FAILED', `PING to ${address} failed: ${safe.message}`, { cause: safe });
+    } finally {
+      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+      aborted.catch(() => undefined);
+    }
+  }
+
+  function unusable(client: Redis, state: SessionState | undefined): boolean {
+    return (
+      state === undefined ||
+      client.status !== 'ready' ||
+      state.inMulti ||
+      state.tainted !== undefined ||
+      inSubscriberMode(client) ||
+      repliesInFlight(client) > 0
+    );
+  }
+
+  function reset(client: Redis): boolean | Promise<boolean> {
+    const state = sessionOf(client);
+    if (unusable(client, state)) return false;
+    const session = state as SessionState;
+    // a borrower may have left pub/sub listeners behind after unsubscribing
+    for (const event of ['message', 'messageBuffer', 'pmessage', 'pmessageBuffer', 'smessage', 'smessageBuffer']) client.removeAllListeners(event);
+    if (resolved.reset === 'tracked' && !session.watched && !session.selected && !session.renamed) return true;
+    const pipeline = client.pipeline();
+    const expected: string[] = [];
+    if (resolved.reset === 'command') {
+      pipeline.call('RESET');
+      expected.push('RESET');
+      if (resolved.password !== undefined) {
+        if (resolved.username !== undefined) pipeline.call('AUTH', resolved.username, resolved.password);
+        else pipeline.call('AUTH', resolved.password);
+        expected.push('OK');
+      }
+    } else {
+      pipeline.call('UNWATCH');
+      expected.push('OK');
+    }
+    if (resolved.reset !== 'tracked' || session.selected) {
+      pipeline.call('SELECT', String(db));
+      expected.push('OK');
+    }
+    if (clientName !== '' && (resolved.reset === 'command' || session.renamed)) {
+      pipeline.call('CLIENT', 'SETNAME', clientName);
+      expected.push('OK');
+    }
+    return pipeline.exec().then(
+      (results) => {
+        if (results === null || results.length !== expected.length) return false;
+        for (const [index, [error, reply]] of results.entries()) {
+          // inside MULTI the server would answer QUEUED: never reuse such a connection
+          if (error !== null || String(reply) !== expected[index]) {
+            if (error !== null) {
+              const safe = sanitizeError(error, secrets);
+              throw new RedisPoolError('REDIS_RESET_FAILED', `reset of a connection to ${address} failed: ${safe.message}`, { cause: safe });
+            }
+            return false;
+          }
+        }
+        markClean(session);
+        return true;
+      },
+      (error: unknown) => {
+        const safe = sanitizeError(error, secrets);
+        throw new RedisPoolError('REDIS_RESET_FAILED', `reset of a connection to ${address} failed: ${safe.message}`, { cause: safe });
+      },
+    );
+  }
+
+  async function destroy(client: Redis): Promise<void> {
+    if (client.status === 'end') return;
+    if (client.status !== 'ready' || repliesInFlight(client) > 0) {
+      client.disconnect();
+      return;
+    }
+    // QUIT lets the server close cleanly; disconnect if it does not answer quickly
+    const timer = setTimeout(() => client.disconnect(), 1_000);
+    try {
+      await client.quit();
+    } catch {
+      client.disconnect();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    config: {
+      host: resolved.host, port: resolved.port, username: resolved.username, db, clientName,
+      reset: resolved.reset, tls: resolved.tls,
+    },
+    address,
+    redact,
+    create,
+    validate,
+    reset,
+    destroy,
+    isBroken: (client) => client.status !== 'ready',
+    isFatal: isFatalRedisError,
+    isFailover: isFailoverRedisError,
+  };
+}

@@ -1,0 +1,89 @@
+import { isPoolError } from '@pool/core';
+import { ReplyError } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { isFailoverRedisError, isFatalRedisError, redactText, resolveConfig, sanitizeError } from '../src/index.js';
+
+describe('resolveConfig', () => {
+  it('reads host, port, credentials and db from a URL and forces the pool-safe ioredis options', () => {
+    const config = resolveConfig({ url: 'redis://alice:s%40cret@127.0.0.1:6390/3', clientName: 'jobs' });
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 6390, username: 'alice', password: 's@cret', db: 3, clientName: 'jobs', reset: 'tracked', tls: false });
+    expect(config.secrets).toEqual(['s@cret', 's%40cret']);
+    expect(config.options).toMatchObject({ lazyConnect: true, enableOfflineQueue: false, autoResubscribe: false, autoResendUnfulfilledCommands: false, maxRetriesPerRequest: 0, connectionName: 'jobs', db: 3 });
+    expect(config.options.retryStrategy?.(1)).toBeNull();
+  });
+
+  it('lets explicit fields override the URL and keeps user ioredis options it does not own', () => {
+    const config = resolveConfig({ url: 'rediss://h.local:7000/1', db: 2, redisOptions: { keepAlive: 1000, retryStrategy: () => 5, enableOfflineQueue: true } as never });
+    expect(config).toMatchObject({ host: 'h.local', port: 7000, db: 2, tls: true });
+    expect(config.options.keepAlive).toBe(1000);
+    expect(config.options.tls).toEqual({});
+    expect(config.options.enableOfflineQueue).toBe(false);
+    expect(config.options.retryStrategy?.(1)).toBeNull();
+  });
+
+  it.each([
+    [{ port: 0 }, 'port'],
+    [{ db: -1 }, 'db'],
+    [{ db: Number.NaN }, 'db'],
+    [{ reset: 'sometimes' }, 'reset'],
+    [{ url: 'http://x' }, 'url'],
+    [{ url: 'redis://h/abc' }, 'url'],
+    [{ clientName: 'has space' }, 'clientName'],
+    [{ connectTimeoutMs: -5 }, 'connectTimeoutMs'],
+    [{ passwrd: 'typo' }, 'passwrd'],
+  ])('rejects %o with POOL_INVALID_OPTION naming %s', (config, key) => {
+    let caught: unknown;
+    try {
+      resolveConfig(config as never);
+    } catch (error) {
+      caught = error;
+    }
+    expect(isPoolError(caught, 'POOL_INVALID_OPTION')).toBe(true);
+    expect((caught as { option: string }).option).toBe(key);
+  });
+
+  it('never echoes a password from a bad URL', () => {
+    expect(() => resolveConfig({ url: 'ftp://u:canary-pw-1@h' })).toThrow(/expected redis/);
+    try {
+      resolveConfig({ url: 'ftp://u:canary-pw-1@h' });
+    } catch (error) {
+      expect(String((error as Error).stack)).not.toContain('canary-pw-1');
+    }
+  });
+});
+
+describe('redaction', () => {
+  it('masks secrets and URL passwords in text', () => {
+    expect(redactText('auth canary123 failed', ['canary123'])).toBe('auth *** failed');
+    expect(redactText('to redis://bob:hunter2@h:1/0', [])).toBe('to redis://bob:***@h:1/0');
+  });
+
+  it('copies an ioredis ReplyError without the AUTH arguments', () => {
+    const original = new ReplyError('WRONGPASS invalid username-password pair') as Error & { command: unknown };
+    original.command = { name: 'auth', args: ['alice', 'canary-pw-2'] };
+    const safe = sanitizeError(original, ['canary-pw-2']) as Error & { command: unknown };
+    expect(safe.message).toBe('WRONGPASS invalid username-password pair');
+    expect(safe.name).toBe('ReplyError');
+    expect(safe.command).toEqual({ name: 'auth' });
+    expect(JSON.stringify({ ...safe, message: safe.message, stack: safe.stack })).not.toContain('canary-pw-2');
+  });
+});
+
+describe('error classes', () => {
+  it('READONLY and UNBLOCKED-on-role-change are failovers; other replies are neither fatal nor failover', () => {
+    expect(isFailoverRedisError(new ReplyError("READONLY You can't write against a read only replica."))).toBe(true);
+    expect(isFailoverRedisError(new ReplyError('UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)'))).toBe(true);
+    expect(isFailoverRedisError(new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value'))).toBe(false);
+    expect(isFatalRedisError(new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value'))).toBe(false);
+    expect(isFailoverRedisError(new Error('READONLY but not a reply'))).toBe(false);
+  });
+
+  it('socket loss and command timeouts are fatal', () => {
+    expect(isFatalRedisError(new Error('Connection is closed.'))).toBe(true);
+    expect(isFatalRedisError(new Error('Command timed out'))).toBe(true);
+    expect(isFatalRedisError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(true);
+    expect(isFatalRedisError(new Error("Stream isn't writeable and enableOfflineQueue options is false"))).toBe(true);
+    expect(isFatalRedisError(new Error('something in user code'))).toBe(false);
+    expect(isFatalRedisError('not an error')).toBe(false);
+  });
+});
