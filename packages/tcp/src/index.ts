@@ -1,0 +1,6 @@
+export { tcpProvider, type TcpProvider } from './provider.js';
+export { createTcpPool, TcpPool, type TcpPoolOptions, type TcpRequestOptions } from './tcp-pool.js';
+export { exchange, DEFAULT_MAX_FRAME_BYTES, type ExchangeOptions } from './exchange.js';
+export type { Framing } from './framing.js';
+export type { TcpProviderOptions, TcpTlsOptions, PingContext, ResolvedTcpOptions } from './options.js';
+export { TcpPoolError, isTcpPoolError, type TcpPoolErrorCode } from './errors.js';

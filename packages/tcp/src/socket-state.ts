@@ -1,0 +1,83 @@
+import type { Socket } from 'node:net';
+import { TcpPoolError } from './errors.js';
+
+type Listener = (...args: unknown[]) => void;
+
+/** What the provider knows about one of its sockets. */
+interface SocketState {
+  /** Set by 'end', 'close', 'error', or a request that left a reply in flight: never hand it out again. */
+  broken: boolean;
+  /** Why it broke (the first cause). */
+  cause: unknown;
+  /** The listeners present when the pool took the socket over; anything else was added by a borrower. */
+  readonly baseline: Map<string | symbol, Function[]>;
+}
+
+const states = new WeakMap<Socket, SocketState>();
+
+/**
+ * Starts tracking a connected socket: listens for 'error' (so an idle socket's error never crashes
+ * the process), 'end' (the peer half-closed) and 'close', and records the listeners present now as
+ * the pool's own.
+ */
+export function trackSocket(socket: Socket, address: string): void {
+  const state: SocketState = { broken: false, cause: undefined, baseline: new Map() };
+  socket.on('error', (error: unknown) => breakSocket(socket, error));
+  socket.on('end', () => breakSocket(socket, new TcpPoolError('TCP_CLOSED', `${address} ended the connection`, { address })));
+  socket.on('close', () => breakSocket(socket, new TcpPoolError('TCP_CLOSED', `connection to ${address} closed`, { address })));
+  for (const name of socket.eventNames()) state.baseline.set(name, socket.rawListeners(name));
+  states.set(socket, state);
+}
+
+/** Marks a socket as never to be reused, keeping the first reason. */
+export function breakSocket(socket: Socket, cause: unknown): void {
+  const state = states.get(socket);
+  if (state === undefined) return;
+  if (!state.broken) state.cause = cause;
+  state.broken = true;
+}
+
+/** Why the socket broke, if it did. */
+export function brokenCause(socket: Socket): unknown {
+  return states.get(socket)?.cause;
+}
+
+/**
+ * Cheap and synchronous: the peer ended, closed or errored it; it was destroyed or its writable side
+ * ended; or unread bytes sit in its buffer (someone else's reply, or data the peer sent while idle).
+ */
+export function isSocketBroken(socket: Socket): boolean {
+  const state = states.get(socket);
+  return state === undefined || state.broken || socket.destroyed || !socket.writable || socket.readableEnded || socket.readableLength > 0;
+}
+
+/**
+ * Takes a socket back from a borrower (or a ping hook): removes every listener added since
+ * {@link trackSocket}, stops the flow of 'data' (so bytes that arrive while idle stay in the buffer,
+ * where {@link isSocketBroken} sees them), and clears an idle timeout the borrower set. Returns
+ * false when the socket cannot be made clean: it is broken, its encoding was changed, or it is corked.
+ */
+export function reclaimSocket(socket: Socket): boolean {
+  const state = states.get(socket);
+  if (state === undefined) return false;
+  for (const name of socket.eventNames()) {
+    const own = state.baseline.get(name);
+    for (const listener of socket.rawListeners(name)) {
+      if (own === undefined || !own.includes(listener)) socket.removeListener(name, listener as Listener);
+    }
+  }
+  stopFlow(socket);
+  if (socket.timeout !== undefined && socket.timeout > 0) socket.setTimeout(0);
+  if (socket.readableEncoding !== null || socket.writableCorked > 0) return false;
+  return !isSocketBroken(socket);
+}
+
+/**
+ * Stops the flow of 'data' events and puts the stream back in its initial state, so that bytes
+ * arriving now stay buffered (visible to {@link isSocketBroken}) and the next `on('data')` starts
+ * the flow again.
+ */
+export function stopFlow(socket: Socket): void {
+  if (socket.readableFlowing === true) socket.pause();
+  (socket as { readableFlowing: boolean | null }).readableFlowing = null;
+}

@@ -1,0 +1,76 @@
+import { WebSocket } from 'ws';
+import { WsPoolError, describeError } from './errors.js';
+import type { ResolvedWsOptions } from './options.js';
+import { scrub } from './redact.js';
+
+/** Replaces secrets in an underlying error's message and stack, in place, before it becomes a `cause`. */
+export function scrubError(error: unknown, secrets: readonly string[]): unknown {
+  if (!(error instanceof Error) || secrets.length === 0) return error;
+  const message = scrub(error.message, secrets);
+  if (message !== error.message) error.message = message;
+  if (error.stack !== undefined) {
+    const stack = scrub(error.stack, secrets);
+    if (stack !== error.stack) error.stack = stack;
+  }
+  return error;
+}
+
+/**
+ * Opens one WebSocket and resolves once it is OPEN. Rejects with a {@link WsPoolError}
+ * (WS_CONNECT_FAILED, WS_HANDSHAKE_TIMEOUT or WS_ABORTED; ws's error as `cause`, scrubbed of
+ * credentials) and terminates the half-open socket.
+ */
+export function connectWebSocket(options: ResolvedWsOptions, signal: AbortSignal): Promise<WebSocket> {
+  const { safeUrl, secrets } = options;
+  if (signal.aborted) {
+    return Promise.reject(new WsPoolError('WS_ABORTED', `connect to ${safeUrl} aborted before it started`, { cause: signal.reason, url: safeUrl }));
+  }
+  return new Promise<WebSocket>((resolve, reject) => {
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(options.url, options.protocols, { ...options.clientOptions, headers: options.headers });
+    } catch (error) {
+      const safe = scrubError(error, secrets);
+      reject(new WsPoolError('WS_CONNECT_FAILED', `cannot open a WebSocket to ${safeUrl}: ${scrub(describeError(safe), secrets)}`, { cause: safe, url: safeUrl }));
+      return;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // always there, also after a failure: a late error on the dying socket must not crash the process
+    ws.on('error', () => {});
+    const cleanup = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      ws.removeListener('open', onOpen);
+      ws.removeListener('error', onError);
+      ws.removeListener('close', onClose);
+    };
+    const fail = (error: WsPoolError) => {
+      cleanup();
+      ws.terminate();
+      reject(error);
+    };
+    const onOpen = () => {
+      cleanup();
+      resolve(ws);
+    };
+    const onError = (error: unknown) => {
+      const safe = scrubError(error, secrets);
+      fail(new WsPoolError('WS_CONNECT_FAILED', `WebSocket connect to ${safeUrl} failed: ${scrub(describeError(safe), secrets)}`, { cause: safe, url: safeUrl }));
+    };
+    const onClose = (code: number) => {
+      fail(new WsPoolError('WS_CONNECT_FAILED', `WebSocket to ${safeUrl} closed before it opened (code ${code})`, { url: safeUrl, closeCode: code }));
+    };
+    const onAbort = () => {
+      fail(new WsPoolError('WS_ABORTED', `connect to ${safeUrl} aborted: ${scrub(describeError(signal.reason), secrets)}`, { cause: signal.reason, url: safeUrl }));
+    };
+    ws.once('open', onOpen);
+    ws.on('error', onError);
+    ws.on('close', onClose);
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (options.handshakeTimeoutMs !== Infinity) {
+      const ms = options.handshakeTimeoutMs;
+      timer = setTimeout(() => fail(new WsPoolError('WS_HANDSHAKE_TIMEOUT', `WebSocket handshake with ${safeUrl} did not finish within ${ms} ms`, { url: safeUrl })), ms);
+      timer.unref?.();
+    }
+  });
+}

@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { assertKnownKeys, numberOption, Pool, PoolOptionError, type PoolOptions } from '@pool/core';
+import type { WebSocket } from 'ws';
+import { CorrelationRouter } from './correlation.js';
+import { WsPoolError, isWsPoolError } from './errors.js';
+import { type WsProviderOptions } from './options.js';
+import { wsProvider, type WsProvider } from './provider.js';
+import { brokenCause, isWebSocketBroken } from './socket-state.js';
+
+/** Options of {@link createWsPool}: the provider's, the request helper's, and the pool's. */
+export interface WsPoolOptions extends WsProviderOptions {
+  /** The field of request and reply messages that carries the correlation id. @default 'id' */
+  idField?: string;
+  /** Time for one request's reply when the call gives no `timeoutMs`. @default 30000 */
+  requestTimeoutMs?: number;
+  /**
+   * After a request times out or is aborted, destroy its socket instead of keeping it. Off by default:
+   * replies are matched by id, so a late reply is recognised and dropped, never handed to the next request.
+   * @default false
+   */
+  destroyOnTimeout?: boolean;
+  /** Options of the underlying @pool/core pool (min, max, timeouts...). */
+  pool?: PoolOptions;
+}
+
+/** Per-call options of {@link WsPool.request}. */
+export interface WsRequestOptions {
+  /** Aborting it fails the call: POOL_ABORTED while waiting for a socket, WS_ABORTED while waiting for the reply. */
+  signal?: AbortSignal;
+  /** The whole call's budget: waiting for a socket plus waiting for the reply. */
+  timeoutMs?: number;
+  /** Priority in the acquire queue (higher first). */
+  priority?: number;
+}
+
+const poolKeys = new Set(['url', 'protocols', 'headers', 'handshakeTimeoutMs', 'closeTimeoutMs', 'clientOptions', 'reset', 'idField', 'requestTimeoutMs', 'destroyOnTimeout', 'pool']);
+
+/**
+ * A pool of WebSockets with a JSON request/reply helper matched by correlation id. Everything of
+ * @pool/core's `Pool` works too (`use`, `acquire`, `stats`, `close`, events).
+ */
+export class WsPool extends Pool<WebSocket> {
+  /** The message field that carries the correlation id. */
+  readonly idField: string;
+  private readonly router: CorrelationRouter;
+  private readonly requestTimeoutMs: number;
+  private readonly destroyOnTimeout: boolean;
+  private readonly idPrefix = randomUUID().slice(0, 8);
+  private nextId = 0;
+
+  constructor(provider: WsProvider, router: CorrelationRouter, options: { idField: string; requestTimeoutMs: number; destroyOnTimeout: boolean; pool?: PoolOptions | undefined }) {
+    super(provider, options.pool);
+    this.router = router;
+    this.idField = options.idField;
+    this.requestTimeoutMs = options.requestTimeoutMs;
+    this.destroyOnTimeout = options.destroyOnTimeout;
+  }
+
+  /** Replies that matched no waiting request (late replies to timed-out requests, unsolicited messages) and were dropped. */
+  get droppedReplies(): number {
+    return this.router.dropped;
+  }
+
+  /**
+   * Borrows a socket, sends `message` as JSON and resolves with the first JSON message whose id field
+   * equals the request's. A message without an id gets a fresh one (unique in this process); ids you
+   * supply must be unique too. Rejects with WS_REQUEST_TIMEOUT, WS_ABORTED or WS_CLOSED (the socket is
+   * destroyed when closed, and kept after a timeout unless `destroyOnTimeout`), WS_INVALID_MESSAGE, or
+   * @pool/core's POOL_TIMEOUT, POOL_ABORTED... while waiting for a socket.
+   */
+  async request<T = unknown>(message: Record<string, unknown>, options: WsRequestOptions = {}): Promise<T> {
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+      throw new WsPoolError('WS_INVALID_MESSAGE', 'a request must be a JSON object');
+    }
+    let id = message[this.idField];
+    let body = message;
+    if (id === undefined || id === null) {
+      id = `${this.idPrefix}-${++this.nextId}`;
+      body = { ...message, [this.idField]: id };
+    }
+    let text: string;
+    try {
+      text = JSON.stringify(body);
+    } catch (error) {
+      throw new WsPoolError('WS_INVALID_MESSAGE', 'the request cannot be serialised as JSON', { cause: error });
+    }
+    const started = performance.now();
+    const lease = await this.acquire({
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.priority !== undefined ? { priority: options.priority } : {}),
+    });
+    const ws = lease.resource;
+    const timeoutMs = options.timeoutMs === undefined ? this.requestTimeoutMs : Math.max(1, options.timeoutMs - (performance.now() - started));
+    let reply: unknown;
+    try {
+      reply = await this.router.send(ws, id, text, { signal: options.signal, timeoutMs });
+    } catch (error) {
+      const lateReplyPossible = isWsPoolError(error, 'WS_REQUEST_TIMEOUT') || isWsPoolError(error, 'WS_ABORTED');
+      if (isWebSocketBroken(ws) || (lateReplyPossible && this.destroyOnTimeout)) lease.destroy(error);
+      else lease.release();
+      throw error;
+    }
+    if (isWebSocketBroken(ws)) lease.destroy(brokenCause(ws));
+    else lease.release();
+    return reply as T;
+  }
+}
+
+/**
+ * A ready-made pool of WebSockets for request/reply protocols with correlation ids.
+ *
+ * ```ts
+ * const pool = createWsPool({ url: 'ws://127.0.0.1:8080/rpc', pool: { max: 4 } });
+ * const reply = await pool.request<{ id: string; result: number }>({ method: 'add', params: [1, 2] });
+ * ```
+ */
+export function createWsPool(options: WsPoolOptions): WsPool {
+  if (typeof options !== 'object' || options === null) throw new PoolOptionError('options', 'Expected an options object with at least `url`');
+  assertKnownKeys(options, poolKeys, 'createWsPool');
+  const { idField = 'id', requestTimeoutMs, destroyOnTimeout = false, pool, ...providerOptions } = options;
+  if (typeof idField !== 'string' || idField.length === 0) throw new PoolOptionError('idField', 'Expected `idField` to be a non-empty string');
+  if (typeof destroyOnTimeout !== 'boolean') throw new PoolOptionError('destroyOnTimeout', `Expected \`destroyOnTimeout\` to be a boolean, got ${typeof destroyOnTimeout}`);
+  const base = wsProvider(providerOptions);
+  const router = new CorrelationRouter(idField, base.options.safeUrl);
+  const provider: WsProvider = {
+    ...base,
+    async create(ctx) {
+      const ws = await base.create(ctx);
+      router.install(ws);
+      return ws;
+    },
+  };
+  return new WsPool(provider, router, {
+    idField,
+    requestTimeoutMs: numberOption(requestTimeoutMs, 'requestTimeoutMs', 30_000, { minimum: 1, allowInfinity: true }),
+    destroyOnTimeout,
+    pool,
+  });
+}

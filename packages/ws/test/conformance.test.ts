@@ -1,0 +1,52 @@
+import { runConformance, waitUntil } from '@pool/testkit';
+import { afterAll, beforeAll } from 'vitest';
+import type { WebSocket } from 'ws';
+import { wsProvider } from '../src/index.js';
+import { startWsServer, type TestWsServer } from './helpers/ws-server.js';
+
+// An in-process ws server on 127.0.0.1:0; the suite puts its fault proxy in front of it.
+let server: TestWsServer;
+
+beforeAll(async () => {
+  server = await startWsServer();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+/** One JSON request and its reply on the raw socket. */
+function roundTrip(ws: WebSocket): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const id = Math.random().toString(36).slice(2);
+    const timer = setTimeout(() => done(new Error('no reply within 2000 ms')), 2000);
+    const onMessage = (data: Buffer) => {
+      const reply = JSON.parse(data.toString()) as { id?: string; echo?: string };
+      if (reply.id === id) done(reply.echo === 'conformance' ? undefined : new Error('wrong reply'));
+    };
+    const onClose = () => done(new Error('closed before the reply'));
+    function done(error?: Error) {
+      clearTimeout(timer);
+      ws.off('message', onMessage);
+      ws.off('close', onClose);
+      if (error) reject(error);
+      else resolve();
+    }
+    ws.on('message', onMessage);
+    ws.once('close', onClose);
+    ws.send(JSON.stringify({ id, op: 'echo', value: 'conformance' }), (error) => error && done(error));
+  });
+}
+
+/** The server closes this connection ({ op: 'close' }); resolves once the client has seen it. */
+async function killServerSide(ws: WebSocket): Promise<void> {
+  ws.send(JSON.stringify({ op: 'close' }));
+  await waitUntil(() => ws.readyState === ws.CLOSED, 'the server to close the WebSocket', 2000);
+}
+
+runConformance({
+  name: '@pool/ws',
+  provider: (target) => wsProvider({ url: `ws://${target.host}:${target.port}/`, handshakeTimeoutMs: 700, closeTimeoutMs: 300 }),
+  upstream: () => ({ host: server.host, port: server.port }),
+  roundTrip,
+  killServerSide,
+});

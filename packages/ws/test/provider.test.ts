@@ -1,0 +1,278 @@
+import net from 'node:net';
+import { createPool, isPoolError, type PoolOptions } from '@pool/core';
+import { waitUntil } from '@pool/testkit';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { WebSocket } from 'ws';
+import { isWsPoolError, wsProvider, type WsProviderOptions } from '../src/index.js';
+import { startWsServer, type TestWsServer } from './helpers/ws-server.js';
+
+let server: TestWsServer;
+const pools: { close(): Promise<void> }[] = [];
+const never = new AbortController().signal;
+
+beforeAll(async () => {
+  server = await startWsServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+afterEach(async () => {
+  for (const pool of pools.splice(0)) await pool.close();
+  server.answerPings = true;
+});
+
+function pool(extra: Partial<WsProviderOptions> = {}, options: PoolOptions = {}) {
+  const p = createPool(wsProvider({ url: server.url, closeTimeoutMs: 200, ...extra }), { max: 1, validateAfterIdleMs: 0, validateTimeoutMs: 300, ...options });
+  pools.push(p);
+  return p;
+}
+
+function echo(ws: WebSocket, value: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    ws.once('message', (data: Buffer) => resolve(JSON.parse(data.toString())));
+    ws.send(JSON.stringify({ id: value, op: 'echo', value }), (error) => error && reject(error));
+  });
+}
+
+describe('wsProvider', () => {
+  it('creates an open socket, pings it, and closes it with a close frame', async () => {
+    const p = wsProvider({ url: server.url, protocols: ['chat'] });
+    const ws = await p.create({ signal: never });
+    expect(ws.readyState).toBe(ws.OPEN);
+    expect(ws.protocol).toBe('chat');
+    expect(await p.validate!(ws, { signal: never, idleMs: 0 })).toBe(true);
+    await p.destroy!(ws);
+    expect(ws.readyState).toBe(ws.CLOSED);
+    expect(p.isBroken!(ws)).toBe(true);
+  });
+
+  it('sends the configured headers on the handshake', async () => {
+    const p = wsProvider({ url: server.url, headers: { 'x-tenant': 'acme' } });
+    const ws = await p.create({ signal: never });
+    expect(server.requests.at(-1)?.headers['x-tenant']).toBe('acme');
+    await p.destroy!(ws);
+  });
+
+  it('row 25: a server that stops answering pings is detected within validateTimeoutMs and replaced', async () => {
+    const p = pool({}, { validateTimeoutMs: 200 });
+    const first = await p.use((ws) => ws);
+    server.answerPings = false;
+    const started = performance.now();
+    const second = await p.use(async (ws) => ws, { timeoutMs: 2000 });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(second).not.toBe(first);
+    expect(p.stats().totals.validationFailures).toBe(1);
+    await waitUntil(() => first.readyState === first.CLOSED, 'the silent socket to be closed');
+    server.answerPings = true;
+    const third = await p.use(async (ws) => {
+      expect(await echo(ws, 'alive')).toEqual({ id: 'alive', echo: 'alive' });
+      return ws;
+    });
+    expect(third).toBe(second);
+  });
+
+  it('row 25: with keepaliveIntervalMs, an idle socket whose server stops answering pings is replaced in the background', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity, keepaliveIntervalMs: 100, validateTimeoutMs: 100, min: 1 });
+    const errors: unknown[] = [];
+    p.on('error', (error) => errors.push(error));
+    await p.ready();
+    const first = await p.use((ws) => ws);
+    server.answerPings = false;
+    await waitUntil(() => p.stats().totals.destroyed >= 1, 'the keepalive ping to fail', 3000);
+    expect(first.readyState === first.CLOSING || first.readyState === first.CLOSED).toBe(true);
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    server.answerPings = true;
+    const next = await p.use((ws) => ws);
+    expect(next).not.toBe(first);
+  });
+
+  it('row 25: a server that pauses the socket (reads nothing) is detected by the ping and replaced', async () => {
+    const p = pool({}, { validateTimeoutMs: 200 });
+    const first = await p.use((ws) => ws);
+    for (const client of server.clients) client.pause();
+    const second = await p.use(async (ws) => ws, { timeoutMs: 2000 });
+    expect(second).not.toBe(first);
+    expect(p.stats().totals.validationFailures).toBe(1);
+  });
+
+  it('row 25: a server that closes sockets: broken at once, replaced without an error', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity });
+    const first = await p.use((ws) => ws);
+    server.terminateAll();
+    await waitUntil(() => first.readyState === first.CLOSED, 'the client to see the close');
+    const second = await p.use(async (ws) => {
+      expect(await echo(ws, 'fresh')).toEqual({ id: 'fresh', echo: 'fresh' });
+      return ws;
+    });
+    expect(second).not.toBe(first);
+    expect(p.stats().totals.destroyed).toBe(1);
+  });
+
+  it('on release, listeners the borrower added are removed; the pool\'s own still see a close', async () => {
+    const p = pool();
+    let before: Record<string, number> = {};
+    const count = (ws: WebSocket) => Object.fromEntries(['message', 'close', 'error', 'pong', 'ping'].map((e) => [e, ws.listenerCount(e)]));
+    const ws = await p.use((w) => {
+      before = count(w);
+      w.on('message', () => {});
+      w.once('close', () => {});
+      w.on('error', () => {});
+      w.on('pong', () => {});
+      w.onmessage = () => {};
+      return w;
+    });
+    expect(count(ws)).toEqual(before);
+    server.terminateAll();
+    await waitUntil(() => ws.readyState === ws.CLOSED, 'the close');
+    const next = await p.use((w) => w);
+    expect(next).not.toBe(ws);
+  });
+
+  it('a socket left paused by its borrower is destroyed on release', async () => {
+    const p = pool();
+    const ws = await p.use((w) => {
+      w.pause();
+      return w;
+    });
+    const next = await p.use((w) => w);
+    expect(next).not.toBe(ws);
+    expect(p.stats().totals.destroyed).toBe(1);
+  });
+
+  it('outgoing data still buffered at release is flushed before reuse', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity });
+    const big = Buffer.alloc(4 * 1024 * 1024, 1);
+    const ws = await p.use((w) => {
+      w.send(big);
+      expect(w.bufferedAmount).toBeGreaterThan(0);
+      return w;
+    });
+    const again = await p.use((w) => {
+      expect(w.bufferedAmount).toBe(0);
+      return w;
+    });
+    expect(again).toBe(ws);
+  });
+
+  it('outgoing data that cannot be flushed (the server stopped reading) within resetTimeoutMs: destroyed', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity, resetTimeoutMs: 200 });
+    await p.use((w) => w);
+    for (const client of server.clients) client.pause();
+    const big = Buffer.alloc(32 * 1024 * 1024, 1);
+    const ws = await p.use((w) => {
+      w.send(big);
+      return w;
+    });
+    await waitUntil(() => p.stats().totals.destroyed === 1, 'the unflushable socket to be destroyed', 3000);
+    const next = await p.use((w) => w);
+    expect(next).not.toBe(ws);
+  });
+
+  it('the user reset hook runs on release; false destroys', async () => {
+    let calls = 0;
+    const p = pool({ reset: () => ++calls < 2 });
+    const a = await p.use((w) => w);
+    await waitUntil(() => p.stats().idle === 1, 'the release');
+    const b = await p.use((w) => w);
+    await waitUntil(() => p.stats().totals.destroyed === 1, 'the destroy');
+    const c = await p.use((w) => w);
+    expect(a).toBe(b);
+    expect(c).not.toBe(b);
+  });
+});
+
+describe('wsProvider: connect failures', () => {
+  it('refused: WS_CONNECT_FAILED with the socket error as cause', async () => {
+    const gone = await startWsServer();
+    const url = gone.url;
+    await gone.close();
+    const error = await wsProvider({ url }).create({ signal: never }).catch((e: unknown) => e);
+    expect(isWsPoolError(error, 'WS_CONNECT_FAILED')).toBe(true);
+    expect(((error as Error).cause as { code?: string }).code).toBe('ECONNREFUSED');
+  });
+
+  it('a handshake refused with 401: WS_CONNECT_FAILED saying so', async () => {
+    const refusing = await startWsServer({ rejectWith: 401 });
+    const error = await wsProvider({ url: refusing.url }).create({ signal: never }).catch((e: unknown) => e);
+    expect(isWsPoolError(error, 'WS_CONNECT_FAILED')).toBe(true);
+    expect((error as Error).message).toContain('401');
+    await refusing.close();
+  });
+
+  it('a server that never answers the upgrade: WS_HANDSHAKE_TIMEOUT after handshakeTimeoutMs', async () => {
+    const silent = await silentPeer();
+    const started = performance.now();
+    const error = await wsProvider({ url: `ws://127.0.0.1:${silent.port}`, handshakeTimeoutMs: 150 }).create({ signal: never }).catch((e: unknown) => e);
+    expect(isWsPoolError(error, 'WS_HANDSHAKE_TIMEOUT')).toBe(true);
+    expect(performance.now() - started).toBeLessThan(1000);
+    await waitUntil(() => silent.open() === 0, 'the half-open socket to be closed');
+    await silent.close();
+  });
+
+  it('abort during the handshake: WS_ABORTED with the reason as cause, socket closed', async () => {
+    const silent = await silentPeer();
+    const controller = new AbortController();
+    const reason = new Error('caller left');
+    const creating = wsProvider({ url: `ws://127.0.0.1:${silent.port}` }).create({ signal: controller.signal });
+    setTimeout(() => controller.abort(reason), 50);
+    const error = await creating.catch((e: unknown) => e);
+    expect(isWsPoolError(error, 'WS_ABORTED')).toBe(true);
+    expect((error as Error).cause).toBe(reason);
+    await waitUntil(() => silent.open() === 0, 'the half-open socket to be closed');
+    await silent.close();
+  });
+
+  it('through a pool: acquire fails with POOL_CREATE_FAILED by its deadline, cause kept', async () => {
+    const refusing = await startWsServer({ rejectWith: 503 });
+    const p = createPool(wsProvider({ url: refusing.url }), { failFast: false, retry: { minDelayMs: 20, maxDelayMs: 50 } });
+    const error = await p.acquire({ timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(isPoolError(error, 'POOL_CREATE_FAILED')).toBe(true);
+    expect(isWsPoolError((error as Error).cause, 'WS_CONNECT_FAILED')).toBe(true);
+    await p.close();
+    await refusing.close();
+  });
+
+  it('rejects bad options with POOL_INVALID_OPTION naming the option, never echoing the URL', () => {
+    const bad: [unknown, string][] = [
+      [{ url: 'not a url with secret-token-123' }, 'url'],
+      [{ url: 'http://127.0.0.1:1' }, 'url'],
+      [{ url: 'ws://127.0.0.1:1', handshakeTimeoutMs: -1 }, 'handshakeTimeoutMs'],
+      [{ url: 'ws://127.0.0.1:1', headers: { a: 1 } }, 'headers'],
+      [{ url: 'ws://127.0.0.1:1', protocols: [1] }, 'protocols'],
+      [{ url: 'ws://127.0.0.1:1', clientOptions: { headers: {} } }, 'clientOptions'],
+      [{ url: 'ws://127.0.0.1:1', handshakeTimeout: 5 }, 'handshakeTimeout'],
+      [JSON.parse('{"url": "ws://127.0.0.1:1", "__proto__": {"x": 1}}'), '__proto__'],
+    ];
+    for (const [options, option] of bad) {
+      let error: unknown;
+      try {
+        wsProvider(options as never);
+      } catch (e) {
+        error = e;
+      }
+      expect(isPoolError(error, 'POOL_INVALID_OPTION'), JSON.stringify(options)).toBe(true);
+      expect((error as { option: string }).option).toBe(option);
+      expect((error as Error).message).not.toContain('secret-token-123');
+    }
+  });
+});
+
+/** A TCP server that accepts and never answers: a WebSocket handshake waits forever. */
+async function silentPeer(): Promise<{ port: number; open(): number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const srv = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    socket.resume(); // read (and ignore) the upgrade request, so the client's close is seen
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (srv.address() as net.AddressInfo).port,
+    open: () => sockets.size,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => srv.close(() => resolve()));
+    },
+  };
+}
