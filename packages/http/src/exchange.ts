@@ -1,0 +1,397 @@
+import { isPoolError, type Lease } from '@pool/core';
+import type { Dispatcher } from 'undici';
+import { withAuthorization } from './authorization.js';
+import type { HttpConnection } from './connection.js';
+import { HttpPoolError, isHttpPoolError } from './errors.js';
+import { isIdempotent, isReplayableBody } from './idempotent.js';
+import { isFatalHttpError, isSocketClosedError } from './is-fatal.js';
+import type { OriginState } from './origin-state.js';
+
+/** What an exchange needs from its dispatcher. */
+export interface ExchangeHost {
+  /** The origin to send to, skipping `tried`; undefined when none is up. */
+  pick(tried: ReadonlySet<OriginState> | undefined): OriginState | undefined;
+  /** The error for "no origin can take the request" (`tried` origins failed, the others are down). */
+  noOriginError(tried: ReadonlySet<OriginState> | undefined, lastError: Error | undefined): Error;
+  readonly retryIdempotent: boolean;
+}
+
+type Handler = Dispatcher.DispatchHandler;
+
+/** Sends of a request that never left (its pooled socket closed first) before giving up. */
+const MAX_RESENDS = 3;
+
+/** The path without its query string, which may carry tokens: for messages. */
+function pathOnly(path: string): string {
+  const query = path.indexOf('?');
+  return query === -1 ? path : `${path.slice(0, query)}?…`;
+}
+
+/**
+ * One request through the pooled dispatcher, from choosing an origin to the last callback. It is
+ * itself the handler given to the connection's undici `Client`, so one object covers the request:
+ * it borrows a connection, forwards undici's callbacks to the caller's handler, gives the connection
+ * back when the response ends or fails, and decides the one retry:
+ *
+ * - never sent (no connection could be had, or the pooled socket had closed before writing): sent
+ *   to another origin, whatever the method;
+ * - the socket closed before any response byte: an idempotent request with a replayable body is
+ *   retried once on a fresh connection; anything else fails (HTTP_STALE_CONNECTION on a reused
+ *   keep-alive connection, otherwise undici's own error).
+ */
+abstract class Exchange {
+  protected lease: Lease<HttpConnection> | null = null;
+  protected origin: OriginState | null = null;
+  /** Response headers arrived (or an upgrade): from then on nothing is retried. */
+  protected started = false;
+  /** The caller aborted; its reason. */
+  protected abortReason: Error | null = null;
+  protected done = false;
+  private retried = false;
+  private resends = 0;
+  private reused = false;
+  private tried: Set<OriginState> | undefined;
+  private readonly signal: AbortSignal | undefined;
+  protected sendOpts: Dispatcher.DispatchOptions;
+
+  constructor(protected readonly host: ExchangeHost, protected readonly opts: Dispatcher.DispatchOptions) {
+    this.sendOpts = opts;
+    const signal = (opts as { signal?: unknown }).signal;
+    this.signal = signal instanceof AbortSignal ? signal : undefined;
+  }
+
+  /** Sends (again): to an up origin not yet tried, preferring one other than `avoid`; `fresh` wants a connection that never carried a request. */
+  start(fresh = false, avoid?: OriginState): void {
+    let origin: OriginState | undefined;
+    if (avoid !== undefined) {
+      const others = new Set(this.tried);
+      others.add(avoid);
+      origin = this.host.pick(others);
+    }
+    origin ??= this.host.pick(this.tried);
+    if (origin === undefined) {
+      this.fail(this.host.noOriginError(this.tried, this.lastRouteError));
+      return;
+    }
+    this.origin = origin;
+    origin.inflight++;
+    origin.acquire(this.signal, fresh).then(
+      (lease) => this.send(lease),
+      (error: unknown) => this.notSent(origin, error),
+    );
+  }
+
+  private lastRouteError: Error | undefined;
+
+  /** No connection was had on `origin`: try another origin, or fail. */
+  private notSent(origin: OriginState, error: unknown): void {
+    origin.inflight--;
+    this.origin = null;
+    if (this.abortReason !== null || this.signal?.aborted) {
+      this.fail(this.abortReason ?? toError(this.signal?.reason));
+      return;
+    }
+    // closed, or saturated (an acquire timeout with no failing create): another origin would only add a second wait
+    if (isPoolError(error, 'POOL_CLOSED') || isPoolError(error, 'POOL_QUEUE_FULL') || (isPoolError(error, 'POOL_TIMEOUT') && error.cause === undefined)) {
+      this.fail(error);
+      return;
+    }
+    // POOL_ABORTED from the origin's own signal (it went down), POOL_UNAVAILABLE (breaker open),
+    // POOL_CREATE_FAILED, a timeout caused by failing creates: elsewhere
+    this.lastRouteError = toError(error);
+    (this.tried ??= new Set()).add(origin);
+    this.start();
+  }
+
+  private send(lease: Lease<HttpConnection>): void {
+    if (this.abortReason !== null) {
+      lease.release();
+      this.finishOrigin();
+      this.fail(this.abortReason);
+      return;
+    }
+    this.lease = lease;
+    const connection = lease.resource;
+    this.reused = connection.requests > 0;
+    connection.requests++;
+    const origin = this.origin as OriginState;
+    if (origin.authorization !== undefined && this.sendOpts === this.opts) {
+      this.sendOpts = { ...this.opts, headers: withAuthorization(this.opts.headers, origin.authorization) };
+    }
+    connection.client.dispatch(this.sendOpts, this as unknown as Handler);
+  }
+
+  /** The response ended: the connection goes back. */
+  protected complete(): void {
+    this.done = true;
+    const lease = this.lease;
+    this.lease = null;
+    if (lease !== null) {
+      lease.resource.lastDoneAt = performance.now();
+      if (!lease.released) lease.release();
+    }
+    this.origin?.noteSuccess();
+    this.finishOrigin();
+  }
+
+  /** Upgrade or CONNECT: the socket now belongs to the caller, so the connection leaves the pool. */
+  protected detach(): void {
+    this.started = true;
+    const lease = this.lease;
+    this.lease = null;
+    if (lease !== null && !lease.released) lease.destroy('upgraded');
+    this.finishOrigin();
+  }
+
+  /** undici reported an error: retry, or hand the caller the error. Returns true when retried. */
+  protected failed(error: Error): boolean {
+    const lease = this.lease;
+    this.lease = null;
+    const origin = this.origin;
+    const neverSent = isHttpPoolError(error, 'HTTP_CONNECTION_CLOSED');
+    const socketDied = !this.started && isSocketClosedError(error);
+    if (lease !== null && !lease.released) {
+      if (neverSent || isFatalHttpError(error) || lease.resource.broken) lease.destroy(error);
+      else lease.release();
+    }
+    if (origin !== null) {
+      // a fresh connection dying under its first request points at the origin, not at keep-alive
+      if (socketDied && !this.reused) origin.noteFailure(error);
+      origin.inflight--;
+      this.origin = null;
+    }
+    if (this.abortReason !== null) {
+      this.deliverError(error);
+      return false;
+    }
+    // bounded: a server that accepts and at once closes every connection must not keep us looping
+    if (neverSent && ++this.resends <= MAX_RESENDS) {
+      this.start();
+      return true;
+    }
+    if (socketDied) {
+      if (this.host.retryIdempotent && !this.retried && isIdempotent(this.opts) && isReplayableBody(this.opts.body)) {
+        this.retried = true;
+        // a new connection dying points at the origin: prefer another one (the same if it is the only one up)
+        this.start(true, this.reused || origin === null ? undefined : origin);
+        return true;
+      }
+      if (this.reused) {
+        const why = this.retried ? 'it was already retried once' : !isIdempotent(this.opts) ? `${this.opts.method} is not idempotent` : 'its body is a stream that cannot be replayed';
+        this.deliverError(new HttpPoolError('HTTP_STALE_CONNECTION', `the server closed the keep-alive connection to ${origin?.display ?? 'the origin'} as ${this.opts.method} ${pathOnly(this.opts.path)} was sent on it; not retried because ${why}. The server may or may not have processed it`, { cause: error, ...(origin ? { origin: origin.display } : {}) }));
+        return false;
+      }
+    }
+    this.deliverError(error);
+    return false;
+  }
+
+  private finishOrigin(): void {
+    if (this.origin !== null) {
+      this.origin.inflight--;
+      this.origin = null;
+    }
+  }
+
+  /** Fails the request before it was sent (the dispatcher is closed). */
+  reject(error: Error): void {
+    this.deliverError(error);
+  }
+
+  /** Fails before any connection was used. */
+  protected fail(error: Error): void {
+    this.deliverError(error);
+  }
+
+  protected userAbort(reason: Error | undefined): void {
+    if (this.abortReason !== null || this.done) return;
+    this.abortReason = reason ?? new HttpAbortError();
+    this.abortCurrent(this.abortReason);
+  }
+
+  protected abstract abortCurrent(reason: Error): void;
+  protected abstract deliverError(error: Error): void;
+}
+
+class HttpAbortError extends Error {
+  readonly code = 'UND_ERR_ABORTED';
+  constructor() {
+    super('Request aborted');
+    this.name = 'AbortError';
+  }
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+/**
+ * For undici 7's legacy handler (`onConnect`, `onHeaders`, `onData`, `onComplete`, `onError`): what
+ * `request()`, `stream()`, `pipeline()` and `fetch()` of undici 7 pass.
+ */
+export class LegacyExchange extends Exchange {
+  private abortFn: ((reason?: Error) => void) | null = null;
+  private connected = false;
+  private readonly callerAbort = (reason?: Error) => this.userAbort(reason);
+
+  constructor(host: ExchangeHost, opts: Dispatcher.DispatchOptions, private readonly handler: Handler) {
+    super(host, opts);
+  }
+
+  onConnect(abort: (reason?: Error) => void, context?: unknown): void {
+    this.abortFn = abort;
+    if (this.abortReason !== null) {
+      abort(this.abortReason);
+      return;
+    }
+    if (!this.connected) {
+      this.connected = true;
+      (this.handler.onConnect as ((abort: (reason?: Error) => void, context?: unknown) => void) | undefined)?.(this.callerAbort, context);
+    }
+  }
+
+  onResponseStarted(): void {
+    this.handler.onResponseStarted?.();
+  }
+
+  onHeaders(statusCode: number, headers: Buffer[], resume: () => void, statusText: string): boolean {
+    if (statusCode >= 200) this.started = true;
+    return this.handler.onHeaders?.(statusCode, headers, resume, statusText) ?? true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.handler.onData?.(chunk) ?? true;
+  }
+
+  onBodySent(chunkSize: number, totalBytesSent: number): void {
+    this.handler.onBodySent?.(chunkSize, totalBytesSent);
+  }
+
+  onUpgrade(statusCode: number, headers: Buffer[] | string[] | null, socket: import('node:stream').Duplex): void {
+    this.detach();
+    this.handler.onUpgrade?.(statusCode, headers, socket);
+  }
+
+  onComplete(trailers: string[] | null): void {
+    this.complete();
+    this.handler.onComplete?.(trailers);
+  }
+
+  onError(error: Error): void {
+    this.failed(error);
+  }
+
+  protected abortCurrent(reason: Error): void {
+    this.abortFn?.(reason);
+  }
+
+  protected deliverError(error: Error): void {
+    this.done = true;
+    if (typeof this.handler.onError !== 'function') throw error;
+    this.handler.onError(error);
+  }
+}
+
+/** The caller's view of a controller that survives a retry: it always acts on the current attempt. */
+class StableController implements Dispatcher.DispatchController {
+  current: Dispatcher.DispatchController | null = null;
+  private pausedNow = false;
+  private abortedWith: Error | null = null;
+  rawHeaders?: Dispatcher.DispatchController['rawHeaders'];
+  rawTrailers?: Dispatcher.DispatchController['rawTrailers'];
+
+  constructor(private readonly onAbort: (reason: Error) => void) {}
+
+  get aborted(): boolean {
+    return this.abortedWith !== null || (this.current?.aborted ?? false);
+  }
+
+  get paused(): boolean {
+    return this.current?.paused ?? this.pausedNow;
+  }
+
+  get reason(): Error | null {
+    return this.abortedWith ?? this.current?.reason ?? null;
+  }
+
+  abort(reason: Error): void {
+    if (this.abortedWith !== null) return;
+    this.abortedWith = reason;
+    this.onAbort(reason);
+  }
+
+  pause(): void {
+    this.pausedNow = true;
+    this.current?.pause();
+  }
+
+  resume(): void {
+    this.pausedNow = false;
+    this.current?.resume();
+  }
+}
+
+/**
+ * For the newer handler (`onRequestStart`, `onResponseStart`, `onResponseData`, `onResponseEnd`,
+ * `onResponseError`): interceptors and undici 8 use it.
+ */
+export class ControllerExchange extends Exchange {
+  private readonly controller = new StableController((reason) => this.userAbort(reason));
+  private connected = false;
+
+  constructor(host: ExchangeHost, opts: Dispatcher.DispatchOptions, private readonly handler: Handler) {
+    super(host, opts);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+    this.controller.current = controller;
+    if (this.abortReason !== null) {
+      controller.abort(this.abortReason);
+      return;
+    }
+    if (!this.connected) {
+      this.connected = true;
+      this.handler.onRequestStart?.(this.controller, context);
+    }
+  }
+
+  onRequestUpgrade(controller: Dispatcher.DispatchController, statusCode: number, headers: import('node:http').IncomingHttpHeaders, socket: import('node:stream').Duplex): void {
+    this.detach();
+    this.handler.onRequestUpgrade?.(this.sync(controller), statusCode, headers, socket);
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: import('node:http').IncomingHttpHeaders, statusMessage?: string): void {
+    if (statusCode >= 200) this.started = true;
+    this.handler.onResponseStart?.(this.sync(controller), statusCode, headers, statusMessage);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.handler.onResponseData?.(this.sync(controller), chunk);
+  }
+
+  onResponseEnd(controller: Dispatcher.DispatchController, trailers: import('node:http').IncomingHttpHeaders): void {
+    this.complete();
+    this.handler.onResponseEnd?.(this.sync(controller), trailers);
+  }
+
+  onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
+    if (controller) this.sync(controller);
+    this.failed(error);
+  }
+
+  private sync(controller: Dispatcher.DispatchController): Dispatcher.DispatchController {
+    this.controller.current = controller;
+    this.controller.rawHeaders = controller.rawHeaders;
+    this.controller.rawTrailers = controller.rawTrailers;
+    return this.controller;
+  }
+
+  protected abortCurrent(reason: Error): void {
+    this.controller.current?.abort(reason);
+  }
+
+  protected deliverError(error: Error): void {
+    this.done = true;
+    this.handler.onResponseError?.(this.controller, error);
+  }
+}

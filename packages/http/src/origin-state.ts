@@ -1,0 +1,255 @@
+import { setMaxListeners } from 'node:events';
+import { createPool, isPoolError, type Lease, type Pool, type PoolOptions, type PoolStats } from '@pool/core';
+import { backoffDelay } from './backoff.js';
+import type { HttpConnection } from './connection.js';
+import { HttpPoolError } from './errors.js';
+import type { HttpProvider } from './provider.js';
+
+/** How origins are taken out of rotation and probed back in. */
+export interface FailoverOptions {
+  /** Consecutive connection failures (connect errors, failed health checks, sockets dying under requests) that mark an origin down. @default 2 */
+  downAfterFailures?: number;
+  /** Backoff between probes of a down origin: a fresh connection plus one health check. @default { minDelayMs: 250, maxDelayMs: 10000 } */
+  probe?: { minDelayMs?: number; maxDelayMs?: number };
+  /** When > 0, each up origin is health-checked this often on a pooled connection, whatever the traffic. @default 10000 */
+  checkIntervalMs?: number;
+}
+
+/** Resolved failover settings. */
+export interface ResolvedFailover {
+  downAfterFailures: number;
+  probeMinDelayMs: number;
+  probeMaxDelayMs: number;
+  checkIntervalMs: number;
+}
+
+/** One origin's state as {@link HttpPool.origins} reports it. */
+export interface OriginStatus {
+  /** The origin, password redacted. */
+  origin: string;
+  /** False while the origin is out of rotation. */
+  up: boolean;
+  /** Requests routed to it that have not finished (waiting for a connection included). */
+  inflight: number;
+  /** Consecutive connection failures counted toward `downAfterFailures`. */
+  failures: number;
+  /** The last failure, if any. */
+  lastError: unknown;
+  /** The origin's @pool/core pool. */
+  pool: PoolStats;
+}
+
+/** What an origin tells its dispatcher. */
+export interface OriginListener {
+  onDown(origin: OriginState, cause: unknown): void;
+  onUp(origin: OriginState): void;
+}
+
+/** One origin: its connection pool, its health, and its share of the load. */
+export class OriginState {
+  readonly pool: Pool<HttpConnection>;
+  readonly display: string;
+  readonly authorization: string | undefined;
+  up = true;
+  inflight = 0;
+  failures = 0;
+  lastError: unknown = undefined;
+  /**
+   * Passed to every acquire when there are other origins: aborted when this one goes down, so its
+   * waiters move elsewhere at once. A lone origin passes none (a waiter's abort listener costs on
+   * every queued request, and there is nowhere to move to): its waiters wait for a create or their deadline.
+   */
+  acquireOptions: { signal: AbortSignal } | undefined;
+  private controller = originDownController();
+  private probeAttempt = 0;
+  private probeTimer: ReturnType<typeof setTimeout> | undefined;
+  private checkTimer: ReturnType<typeof setInterval> | undefined;
+  private closed = false;
+  private readonly provider: HttpProvider;
+  /** Every connection the pool owns, so `destroy()` can cut requests in flight. */
+  private readonly connections = new Set<HttpConnection>();
+
+  constructor(provider: HttpProvider, poolOptions: PoolOptions, private readonly failover: ResolvedFailover, private readonly listener: OriginListener, private readonly movesWaiters: boolean) {
+    this.provider = provider;
+    this.display = provider.origin.display;
+    this.authorization = provider.origin.authorization;
+    this.acquireOptions = movesWaiters ? { signal: this.controller.signal } : undefined;
+    // the pool sees a provider that also counts this origin's failures and successes
+    const counted: HttpProvider = {
+      ...provider,
+      create: async (ctx) => {
+        try {
+          const connection = await provider.create(ctx);
+          this.connections.add(connection);
+          return connection;
+        } catch (error) {
+          this.noteFailure(error);
+          throw error;
+        }
+      },
+      destroy: (connection) => {
+        this.connections.delete(connection);
+        return connection.destroy();
+      },
+      validate: async (connection, ctx) => {
+        try {
+          return await (provider.validate as NonNullable<HttpProvider['validate']>)(connection, ctx);
+        } catch (error) {
+          this.noteFailure(error);
+          throw error;
+        }
+      },
+    };
+    this.pool = createPool(counted, poolOptions);
+    if (failover.checkIntervalMs > 0) {
+      this.checkTimer = setInterval(() => this.periodicCheck(), failover.checkIntervalMs);
+      this.checkTimer.unref();
+    }
+  }
+
+  /** Borrows a connection; with `fresh`, one that has never carried a request (for the retry after a stale keep-alive close). */
+  acquire(signal: AbortSignal | undefined, fresh = false): Promise<Lease<HttpConnection>> {
+    const own = this.acquireOptions;
+    const options = signal === undefined ? own : { signal: own === undefined ? signal : AbortSignal.any([signal, own.signal]) };
+    return fresh ? this.acquireFresh(options) : this.pool.acquire(options);
+  }
+
+  /**
+   * Reused connections met on the way are held (not handed back, or the pool would offer them again)
+   * and released at the end; when holding them leaves no room to create, one of them is destroyed.
+   */
+  private async acquireFresh(options: { signal: AbortSignal } | undefined): Promise<Lease<HttpConnection>> {
+    const held: Lease<HttpConnection>[] = [];
+    try {
+      for (;;) {
+        const lease = await this.pool.acquire(options);
+        if (lease.resource.requests === 0) return lease;
+        held.push(lease);
+        const stats = this.pool.stats();
+        if (stats.idle === 0 && stats.size >= stats.max) {
+          (held.shift() as Lease<HttpConnection>).destroy(new HttpPoolError('HTTP_STALE_CONNECTION', 'made room for a fresh connection after a stale keep-alive close', { origin: this.display }));
+        }
+      }
+    } finally {
+      for (const lease of held) lease.release();
+    }
+  }
+
+  /** A request finished with a response: the origin works. */
+  noteSuccess(): void {
+    this.failures = 0;
+  }
+
+  /** A connection-level failure; enough in a row take the origin out of rotation. */
+  noteFailure(error: unknown): void {
+    if (this.closed) return;
+    this.failures++;
+    this.lastError = error;
+    if (this.up && this.failures >= this.failover.downAfterFailures) this.markDown(error);
+  }
+
+  /** Status snapshot. */
+  status(): OriginStatus {
+    return { origin: this.display, up: this.up, inflight: this.inflight, failures: this.failures, lastError: this.lastError, pool: this.pool.stats() };
+  }
+
+  /** Stops probes and checks, closes the pool (waiting up to `timeoutMs` for requests in flight). */
+  close(timeoutMs: number): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.probeTimer);
+    clearInterval(this.checkTimer);
+    return this.pool.close({ timeoutMs });
+  }
+
+  /** Like close, but first destroys every connection, so requests in flight fail now (also after a close() that is still waiting). */
+  destroy(): Promise<void> {
+    const closing = this.close(0);
+    for (const connection of this.connections) void connection.destroy();
+    return closing;
+  }
+
+  private markDown(cause: unknown): void {
+    this.up = false;
+    this.probeAttempt = 0;
+    const error = new HttpPoolError('HTTP_NO_ORIGIN', `origin ${this.display} was taken out of rotation after ${this.failures} consecutive failures`, { cause, origin: this.display });
+    this.controller.abort(error);
+    this.pool.evictAll(error);
+    this.listener.onDown(this, cause);
+    this.scheduleProbe();
+  }
+
+  private markUp(): void {
+    if (this.closed) return;
+    this.up = true;
+    this.failures = 0;
+    this.probeAttempt = 0;
+    this.controller = originDownController();
+    if (this.movesWaiters) this.acquireOptions = { signal: this.controller.signal };
+    this.listener.onUp(this);
+  }
+
+  private scheduleProbe(): void {
+    if (this.closed) return;
+    const delay = backoffDelay(this.probeAttempt++, this.failover.probeMinDelayMs, this.failover.probeMaxDelayMs);
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      void this.probe();
+    }, delay);
+    this.probeTimer.unref();
+  }
+
+  /** A fresh connection outside the pool, one health check, then closed: up again on success. */
+  private async probe(): Promise<void> {
+    const options = this.pool.options;
+    let connection: HttpConnection | undefined;
+    try {
+      connection = await this.provider.create({ signal: AbortSignal.timeout(Math.min(options.createTimeoutMs, 2 ** 31 - 1)) });
+      const healthy = await (this.provider.validate as NonNullable<HttpProvider['validate']>)(connection, { signal: AbortSignal.timeout(Math.min(options.validateTimeoutMs, 2 ** 31 - 1)), idleMs: 0 });
+      if (healthy === false) throw new HttpPoolError('HTTP_HEALTH_CHECK_FAILED', `probe of ${this.display}: the connection closed during the health check`, { origin: this.display });
+    } catch (error) {
+      this.lastError = error;
+      await connection?.destroy().catch(() => undefined);
+      this.scheduleProbe();
+      return;
+    }
+    await connection.destroy().catch(() => undefined);
+    if (!this.pool.stats().unavailable) {
+      this.markUp();
+      return;
+    }
+    // a lone origin's pool has its circuit breaker open: requests would still be refused until its
+    // own probe create succeeds (within its retry backoff), so come back when it closes
+    const onAvailability = (event: { unavailable: boolean }) => {
+      if (event.unavailable) return;
+      this.pool.off('availability', onAvailability);
+      this.markUp();
+    };
+    this.pool.on('availability', onAvailability);
+  }
+
+  private periodicCheck(): void {
+    if (!this.up || this.closed) return;
+    const validate = this.provider.validate as NonNullable<HttpProvider['validate']>;
+    const timeoutMs = Math.min(this.pool.options.validateTimeoutMs, 2 ** 31 - 1);
+    this.pool
+      .use(async (connection, lease) => {
+        try {
+          if ((await validate(connection, { signal: AbortSignal.timeout(timeoutMs), idleMs: 0 })) === false) lease.destroy('broken');
+        } catch (error) {
+          lease.destroy(error);
+          this.noteFailure(error);
+        }
+      }, this.acquireOptions)
+      .catch((error: unknown) => {
+        // POOL_ABORTED: the origin went down meanwhile; create failures were counted by create
+        if (!isPoolError(error, 'POOL_ABORTED') && !isPoolError(error, 'POOL_CLOSED')) this.lastError = error;
+      });
+  }
+}
+
+/** The origin's down signal is shared by every waiting acquire: many listeners are expected. */
+function originDownController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
