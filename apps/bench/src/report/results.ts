@@ -1,0 +1,17 @@
+import type { ComparisonResult } from '../comparison.js';
+import type { WorkloadResult } from '../run-workload.js';
+import type { Environment } from './environment.js';
+import type { TargetCheck } from './targets.js';
+
+/** Everything one `pnpm bench` run produced: the content of latest.json. */
+export interface BenchResults {
+  environment: Environment;
+  rounds: number;
+  quick: boolean;
+  /** Pools and what differs from their defaults. */
+  notes: { pool: string; note: string }[];
+  workloads: WorkloadResult[];
+  comparisons: ComparisonResult[];
+  /** The issue's targets for @pool/core, checked against the medians. */
+  targets: TargetCheck[];
+}

@@ -1,0 +1,60 @@
+import type { WorkloadResult } from '../run-workload.js';
+
+/** One target of issue 3 (or design.md), checked against a run's medians. */
+export interface TargetCheck {
+  target: string;
+  workload: string;
+  /** What was measured, e.g. `3.1x` or `0.72x` or `+0.22 MB`. */
+  measured: string;
+  met: boolean;
+}
+
+const CORE = '@pool/core';
+const MB = 1024 * 1024;
+
+function opsOf(result: WorkloadResult, pool: string): number | undefined {
+  const row = result.rows.find((r) => r.pool === pool);
+  return row === undefined || row.error !== undefined ? undefined : row.opsPerSec;
+}
+
+/**
+ * The performance targets: @pool/core at least 2x generic-pool and tarn on W1–W4; within 1.25x of
+ * the hand-written pool on W1–W3 (ratio >= 0.8); on W4 at least 0.95x the hand-written pool
+ * (design.md: W4 is bound by the holds) and a heap delta after GC under 1 MB. Only targets whose
+ * pools ran are listed.
+ */
+export function checkTargets(workloads: readonly WorkloadResult[]): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const result of workloads) {
+    const core = opsOf(result, CORE);
+    if (core === undefined) continue;
+    for (const peer of ['generic-pool 3.9', 'tarn 3.1']) {
+      const other = opsOf(result, peer);
+      if (other === undefined) continue;
+      const times = core / other;
+      checks.push({ target: `>= 2x ${peer}`, workload: result.id, measured: `${times.toFixed(2)}x`, met: times >= 2 });
+    }
+    const hand = opsOf(result, 'hand-written');
+    if (hand !== undefined) {
+      const ratio = core / hand;
+      if (result.id === 'W4') {
+        checks.push({ target: '>= 0.95x hand-written (design.md)', workload: result.id, measured: `${ratio.toFixed(2)}x`, met: ratio >= 0.95 });
+      } else {
+        checks.push({ target: 'within 1.25x of hand-written (>= 0.80x)', workload: result.id, measured: `${ratio.toFixed(2)}x`, met: ratio >= 0.8 });
+      }
+    }
+    const heap = result.rows.find((r) => r.pool === CORE)?.heapDeltaBytes;
+    if (result.id === 'W4' && heap !== undefined) {
+      checks.push({ target: 'heap delta after GC < 1 MB', workload: result.id, measured: `${(heap / MB).toFixed(2)} MB`, met: heap < MB });
+    }
+  }
+  return checks;
+}
+
+/** The markdown table of target checks. */
+export function targetsMarkdown(checks: readonly TargetCheck[]): string {
+  if (checks.length === 0) return '';
+  const lines = ['### Targets for @pool/core', '', '| workload | target | measured | |', '|---|---|---:|---|'];
+  for (const check of checks) lines.push(`| ${check.workload} | ${check.target} | ${check.measured} | ${check.met ? 'met' : '**missed**'} |`);
+  return lines.join('\n');
+}
