@@ -1,0 +1,127 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DemoSummary } from '../src/report/summary.js';
+import { buildDemo, runDemo } from './run-demo.js';
+
+const EMBEDDED = ['pg', 'tcp', 'ws', 'http'];
+
+let out: string;
+
+beforeAll(async () => {
+  await buildDemo();
+  out = await mkdtemp(join(tmpdir(), 'pool-demo-'));
+}, 150_000);
+
+afterAll(async () => {
+  await rm(out, { recursive: true, force: true });
+});
+
+describe('pnpm demo, short mode (4 s, stdout not a TTY)', () => {
+  let result: Awaited<ReturnType<typeof runDemo>>;
+  let summary: DemoSummary;
+
+  beforeAll(async () => {
+    result = await runDemo(['--duration', '4s', '--metrics-port', '0', '--out', out], 110_000);
+    summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as DemoSummary;
+  }, 120_000);
+
+  it('exits 0 with a summary that says ok', () => {
+    expect(result.stderr).toBe('');
+    expect(summary.failures).toEqual([]);
+    expect(summary.ok).toBe(true);
+    expect(result.code).toBe(0);
+  });
+
+  it('every embedded pool served requests and ended green', () => {
+    for (const id of EMBEDDED) {
+      const pool = summary.pools.find((p) => p.id === id);
+      expect(pool, `${id} ran`).toBeDefined();
+      expect(pool!.requests, `${id} requests`).toBeGreaterThan(0);
+      expect(pool!.green, `${id} green`).toBe(true);
+      expect(pool!.final.unavailable).toBe(false);
+    }
+    // MySQL and Redis either ran green or are listed as skipped with a reason
+    for (const id of ['mysql', 'redis']) {
+      const ran = summary.pools.find((p) => p.id === id);
+      const skipped = summary.skipped.find((s) => s.id === id);
+      expect(Boolean(ran) !== Boolean(skipped)).toBe(true);
+      if (ran) expect(ran.green).toBe(true);
+      else expect(skipped!.reason).toMatch(/not reachable/);
+    }
+  });
+
+  it('injected the fault, saw errors during it, and recovered', () => {
+    const fault = summary.fault!;
+    expect(fault.pool).toBe('tcp');
+    expect(fault.injectedAt).toBeGreaterThan(0);
+    expect(fault.healedAt).toBeGreaterThan(fault.injectedAt!);
+    expect(fault.errorsDuringFault).toBeGreaterThan(0);
+    expect(fault.errorsOutsideFault).toBe(0);
+    expect(fault.recovered).toBe(true);
+    expect(fault.recoveredInMs).toBeGreaterThanOrEqual(0);
+    expect(fault.recoveredInMs).toBeLessThan(3_000);
+    expect(result.stdout).toMatch(/tcp: recovered in \d+ ms/);
+  });
+
+  it('had no unhandled errors or rejections', () => {
+    expect(summary.unhandled).toEqual({ rejections: 0, exceptions: 0, messages: [] });
+  });
+
+  it('served /metrics with series for every pool', () => {
+    expect(summary.metrics.scrapes).toBeGreaterThanOrEqual(1);
+    expect(summary.metrics.lastScrapeSeries).toBeGreaterThan(summary.pools.length * 10);
+  });
+
+  it('wrote the SVG chart with a line per pool, and printed plain lines and the summary table', async () => {
+    const svg = await readFile(join(out, 'chart.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.match(/<polyline /g)?.length).toBe(summary.pools.length * 2);
+    expect(svg).toContain('tcp upstream down');
+    expect(result.stdout).not.toContain('\x1b['); // not a TTY: no ANSI
+    expect(result.stdout).toMatch(/^\[\s+\d+\.\d s\] pg /m);
+    expect(result.stdout).toContain('All pools green.');
+  });
+});
+
+describe('command line', () => {
+  it('--help prints the options and exits 0', async () => {
+    const r = await runDemo(['--help'], 20_000);
+    expect(r.code).toBe(0);
+    for (const flag of ['--duration', '--only', '--pg-url', '--mysql-url', '--redis-url', '--fault', '--metrics-port']) expect(r.stdout).toContain(flag);
+  });
+
+  it('a bad flag exits 2 with a clear message', async () => {
+    const r = await runDemo(['--bogus'], 20_000);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("Unknown option '--bogus'");
+    expect(r.stderr).toContain('--help');
+    const pools = await runDemo(['--only', 'pg,oracle'], 20_000);
+    expect(pools.code).toBe(2);
+    expect(pools.stderr).toContain('unknown pool "oracle"');
+    const duration = await runDemo(['--duration', 'soon'], 20_000);
+    expect(duration.code).toBe(2);
+    expect(duration.stderr).toContain('--duration must be');
+  });
+
+  it('an unreachable --pg-url exits 3, names the URL without its password', async () => {
+    const port = await closedPort();
+    const r = await runDemo(['--only', 'pg', '--metrics-port', '0', '--out', out, '--pg-url', `postgres://demo:s3cret-pw@127.0.0.1:${port}/app`], 30_000);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`cannot use pg at postgres://demo:***@127.0.0.1:${port}/app`);
+    expect(r.stderr).toContain('ECONNREFUSED');
+    expect(r.stdout + r.stderr).not.toContain('s3cret-pw');
+  });
+});
+
+/** A loopback port with nothing listening (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
