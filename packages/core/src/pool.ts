@@ -551,7 +551,7 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
   private abortWaiter(waiter: Waiter<R>): void {
     if (waiter.settled) return;
     this.totals.aborted++;
-    this.fail(waiter, new PoolError('POOL_ABORTED', `acquire aborted after ${Math.round(now() - waiter.enqueuedAt)} ms`, { cause: waiter.extras?.signal?.reason, pool: this.name }));
+    this.fail(waiter, new PoolError('POOL_ABORTED', `acquire aborted after ${Math.round(waiter.waitedUntil(now()))} ms`, { cause: waiter.extras?.signal?.reason, pool: this.name }));
   }
 
   private armDeadline(at: number): void {
@@ -575,7 +575,7 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
   };
 
   private timeoutError(waiter: Waiter<R>, t: number): PoolError {
-    const elapsed = Math.round(t - waiter.enqueuedAt);
+    const elapsed = Math.round(waiter.waitedUntil(t));
     const failed = this.lastFailureSeq >= waiter.createSeqAtStart;
     if (failed && this.lastSuccessSeq < waiter.createSeqAtStart) {
       return new PoolError('POOL_CREATE_FAILED', `could not get a resource within ${Math.round(waiter.deadline - waiter.enqueuedAt)} ms: creates keep failing (${this.consecutiveFailures} in a row), the last with: ${messageOf(this.lastCreateError)}`, { cause: this.lastCreateError, pool: this.name });
@@ -610,7 +610,7 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
         this.scheduleMaintenance(slot.borrowedAt + leakMs);
       }
       if (this.emitter.wants('acquire')) {
-        this.emitter.emit('acquire', { pool: this.name, resource: slot.resource, waitMs: waiter === undefined ? 0 : slot.borrowedAt - waiter.enqueuedAt });
+        this.emitter.emit('acquire', { pool: this.name, resource: slot.resource, waitMs: waiter === undefined ? 0 : waiter.waitedUntil(slot.borrowedAt) });
       }
     }
     return lease;

@@ -71,6 +71,15 @@ export class Waiter<R> {
     this.flags |= SETTLED;
   }
 
+  /**
+   * How long this caller waited until `at` (an exact `now()` reading). `enqueuedAt` is coarse time,
+   * rounded up to a whole millisecond, so an exact reading taken within that millisecond can be
+   * smaller: the wait is then 0, never negative.
+   */
+  waitedUntil(at: number): number {
+    return at > this.enqueuedAt ? at - this.enqueuedAt : 0;
+  }
+
   /** The caller's stack (leak detection), if kept. */
   get stack(): string | undefined {
     return this.extras === undefined ? undefined : this.extras.stack;

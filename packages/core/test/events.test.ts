@@ -1,9 +1,13 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createPool, type PoolError } from '../src/index.js';
 import { fakeProvider, flush } from './helpers/fake-provider.js';
 
 describe('events, diagnostics_channel and logging', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('emits create, acquire, release and destroy with their payloads', async () => {
     const pool = createPool(fakeProvider(), { max: 1, name: 'events' });
     const seen: string[] = [];
@@ -15,6 +19,22 @@ describe('events, diagnostics_channel and logging', () => {
     lease.release();
     await pool.close();
     expect(seen).toEqual(['create events 1 true', 'acquire 1 true', 'release 1 true', 'destroy 1 closed']);
+  });
+
+  it('reports a wait of 0, never a negative one, for a caller served within the millisecond it queued in', async () => {
+    // the queue stamps callers with coarse time rounded up to a whole ms; the acquire event reads the
+    // exact clock, which inside that millisecond is still below the stamp
+    vi.useFakeTimers();
+    vi.advanceTimersByTime(1_000.4);
+    expect(performance.now() % 1).toBeGreaterThan(0);
+    const pool = createPool(fakeProvider(), { max: 1 });
+    const waits: number[] = [];
+    pool.on('acquire', ({ waitMs }) => waits.push(waitMs));
+    const lease = await pool.acquire(); // no idle resource: queues, then gets the one just created
+    lease.release();
+    (await pool.acquire()).release(); // idle resource: served at once
+    await pool.close();
+    expect(waits).toEqual([0, 0]);
   });
 
   it('off and once work', async () => {
