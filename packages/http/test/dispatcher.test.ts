@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { errors, fetch, interceptors, request, stream, type Dispatcher } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpPool, type HttpPool } from '../src/index.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { startServer, until, type TestServer } from './helpers/server.js';
 
 describe('HttpPool as an undici Dispatcher', () => {
   let server: TestServer;
@@ -140,7 +140,8 @@ describe('HttpPool as an undici Dispatcher', () => {
     const slow = await startServer((_req, res) => setTimeout(() => res.end('done'), 100));
     pool = createHttpPool({ origins: [slow.origin] });
     const inflight = request(`${slow.origin}/`, { dispatcher: pool }).then((res) => res.body.text());
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // in flight means at the server: a close() while it still waits for its connection would refuse it
+    await until(() => slow.requests.get('/') === 1, 5_000, 'the request to reach the server');
     const closing = pool.close();
     await expect(request(`${slow.origin}/`, { dispatcher: pool })).rejects.toBeInstanceOf(errors.ClientClosedError);
     expect(await inflight).toBe('done');
@@ -153,7 +154,7 @@ describe('HttpPool as an undici Dispatcher', () => {
     const hang = await startServer(() => undefined);
     pool = createHttpPool({ origins: [hang.origin] });
     const inflight = request(`${hang.origin}/`, { dispatcher: pool }).catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await until(() => hang.requests.get('/') === 1, 5_000, 'the request to reach the server');
     const closing = pool.close();
     const started = performance.now();
     await pool.destroy();
@@ -167,7 +168,7 @@ describe('HttpPool as an undici Dispatcher', () => {
     const hang = await startServer(() => undefined);
     pool = createHttpPool({ origins: [hang.origin] });
     const inflight = request(`${hang.origin}/`, { dispatcher: pool });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await until(() => hang.requests.get('/') === 1, 5_000, 'the request to reach the server');
     await pool.destroy();
     await expect(inflight).rejects.toThrow();
     await expect(request(`${hang.origin}/`, { dispatcher: pool })).rejects.toBeInstanceOf(errors.ClientDestroyedError);

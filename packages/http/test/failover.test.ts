@@ -44,27 +44,35 @@ describe('failover across three origins', () => {
         }
       }
     };
+    const [, victim] = servers as [TestServer, TestServer, TestServer];
     const workers = Array.from({ length: 8 }, (_, id) => worker(id));
 
-    // all three share the load
-    await until(() => servers.every((server) => served(server) >= 10), 5_000, 'every origin to serve requests');
-    const [, victim] = servers as [TestServer, TestServer, TestServer];
-    await victim.kill();
-    await until(() => events.includes(`down ${victim.origin}`), 5_000, 'the dead origin to be marked down');
-    expect((downCause as { code?: string }).code).toBe('ECONNREFUSED');
-    expect(pool.status().map((status) => status.up)).toEqual([true, false, true]);
+    try {
+      // all three share the load
+      await until(() => servers.every((server) => served(server) >= 10), 5_000, 'every origin to serve requests');
+      await victim.kill();
+      await until(() => events.includes(`down ${victim.origin}`), 5_000, 'the dead origin to be marked down');
+      // the connection error that took it down: a refused connect, or, when a connection was new and
+      // carrying its first request as the server died, that connection's reset or close (which one
+      // comes first depends on timing)
+      expect(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET']).toContain((downCause as { code?: string }).code);
+      expect(pool.status().map((status) => status.up)).toEqual([true, false, true]);
 
-    // traffic continues on the other two
-    const during = completed;
-    await until(() => completed >= during + 200, 5_000, 'requests to keep completing');
+      // traffic continues on the other two
+      const during = completed;
+      await until(() => completed >= during + 200, 5_000, 'requests to keep completing');
 
-    // back on the same port: probed back into rotation
-    const servedBefore = served(victim);
-    await victim.restart();
-    await until(() => events.includes(`up ${victim.origin}`), 5_000, 'the origin to come back');
-    await until(() => served(victim) > servedBefore + 10, 5_000, 'the returned origin to serve again');
-    running = false;
-    await Promise.all(workers);
+      // back on the same port: probed back into rotation
+      const servedBefore = served(victim);
+      await victim.restart();
+      await until(() => events.includes(`up ${victim.origin}`), 5_000, 'the origin to come back');
+      await until(() => served(victim) > servedBefore + 10, 5_000, 'the returned origin to serve again');
+    } finally {
+      // stopped even when a step fails: left looping, the workers would spin on the closed pool's
+      // instant rejections, starve the event loop and hang the test file instead of reporting
+      running = false;
+      await Promise.all(workers);
+    }
 
     expect(failures).toEqual([]);
     expect(events).toEqual([`down ${victim.origin}`, `up ${victim.origin}`]);

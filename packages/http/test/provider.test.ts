@@ -22,8 +22,8 @@ describe('httpProvider', () => {
     const provider = httpProvider({ origin: server.origin });
     const connection = await provider.create({ signal: new AbortController().signal });
     cleanups.push(() => connection.destroy());
-    expect(await provider.validate!(connection, { signal: AbortSignal.timeout(1_000), idleMs: 0 })).toBe(true);
-    expect(await provider.validate!(connection, { signal: AbortSignal.timeout(1_000), idleMs: 0 })).toBe(true);
+    expect(await provider.validate!(connection, { signal: AbortSignal.timeout(5_000), idleMs: 0 })).toBe(true);
+    expect(await provider.validate!(connection, { signal: AbortSignal.timeout(5_000), idleMs: 0 })).toBe(true);
     expect(server.requests.get('/health')).toBe(2);
     expect(server.connections).toBe(1);
     expect(connection.broken).toBe(false);
@@ -38,7 +38,7 @@ describe('httpProvider', () => {
     const provider = httpProvider({ origin: server.origin, healthCheck: { path: '/ready', method: 'GET', expectStatus: [418] } });
     const connection = await provider.create({ signal: new AbortController().signal });
     cleanups.push(() => connection.destroy());
-    expect(await provider.validate!(connection, { signal: AbortSignal.timeout(1_000), idleMs: 0 })).toBe(true);
+    expect(await provider.validate!(connection, { signal: AbortSignal.timeout(5_000), idleMs: 0 })).toBe(true);
     expect(seen).toEqual(['GET /ready']);
   });
 
@@ -47,7 +47,7 @@ describe('httpProvider', () => {
     const provider = httpProvider({ origin: server.origin });
     const connection = await provider.create({ signal: new AbortController().signal });
     cleanups.push(() => connection.destroy());
-    const error = await Promise.resolve(provider.validate!(connection, { signal: AbortSignal.timeout(1_000), idleMs: 0 })).catch((caught: unknown) => caught);
+    const error = await Promise.resolve(provider.validate!(connection, { signal: AbortSignal.timeout(5_000), idleMs: 0 })).catch((caught: unknown) => caught);
     expect(isHttpPoolError(error, 'HTTP_HEALTH_CHECK_FAILED')).toBe(true);
     expect((error as Error).message).toContain('answered 503');
   });
@@ -57,7 +57,7 @@ describe('httpProvider', () => {
     const provider = httpProvider({ origin: server.origin, healthCheck: false });
     const connection = await provider.create({ signal: new AbortController().signal });
     cleanups.push(() => connection.destroy());
-    expect(await provider.validate!(connection, { signal: AbortSignal.timeout(1_000), idleMs: 0 })).toBe(true);
+    expect(await provider.validate!(connection, { signal: AbortSignal.timeout(5_000), idleMs: 0 })).toBe(true);
     expect(server.requests.size).toBe(0);
   });
 
@@ -90,12 +90,13 @@ describe('httpProvider', () => {
 
   it('rotates connections after maxLifetimeMs, so a new connect (and DNS lookup) happens', async () => {
     const server = await serve();
-    const pool = createHttpPool({ origin: server.origin, healthCheck: false, pool: { maxLifetimeMs: 100, maxLifetimeJitter: 0 } });
+    // two requests must fit in one lifetime even on a loaded machine; the sleep then outlasts it for sure
+    const pool = createHttpPool({ origin: server.origin, healthCheck: false, pool: { maxLifetimeMs: 1_000, maxLifetimeJitter: 0 } });
     cleanups.push(() => pool.close());
     await (await request(`${server.origin}/1`, { dispatcher: pool })).body.dump();
     await (await request(`${server.origin}/2`, { dispatcher: pool })).body.dump();
     expect(server.connections).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     await (await request(`${server.origin}/3`, { dispatcher: pool })).body.dump();
     await (await request(`${server.origin}/4`, { dispatcher: pool })).body.dump();
     expect(server.connections).toBe(2);

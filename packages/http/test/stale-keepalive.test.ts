@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpPool, isHttpPoolError, type HttpPool } from '../src/index.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { startServer, until, type TestServer } from './helpers/server.js';
 
 // reliability.md row 26: a keep-alive socket closed by the server as it is reused
 describe('row 26: keep-alive socket closed by the server as it is reused', () => {
@@ -89,14 +89,18 @@ describe('row 26: keep-alive socket closed by the server as it is reused', () =>
   });
 
   it('replaces a connection whose idle socket the server closed before reuse, with no error and no retry', async () => {
+    let closedByServer = 0;
     server = await startServer((req, res) => {
       res.end('ok');
       // the server closes the keep-alive socket shortly after answering (an idle timeout without a Keep-Alive hint)
       setTimeout(() => req.socket.end(), 30);
+      req.socket.once('close', () => closedByServer++);
     });
     pool = createHttpPool({ origins: [server.origin], healthCheck: false });
     expect(await (await request(`${server.origin}/a`, { dispatcher: pool })).body.text()).toBe('ok');
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // closed on both ends: the server's socket closes only after the client closed its side, so the
+    // client has seen it (a fixed sleep could end first on a loaded machine, and /b would meet the close)
+    await until(() => closedByServer === 1, 5_000, 'the idle connection to close');
     expect(await (await request(`${server.origin}/b`, { dispatcher: pool })).body.text()).toBe('ok');
     expect(server.requests.get('/b')).toBe(1);
     expect(server.connections).toBe(2);

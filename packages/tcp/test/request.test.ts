@@ -68,6 +68,8 @@ describe('createTcpPool: request()', () => {
 
   it('an abort mid-request rejects TCP_ABORTED (cause kept) and destroys that socket', async () => {
     const pool = linePool(1);
+    // a connected socket first: an abort during a slow connect would be the pool's POOL_ABORTED instead
+    expect(await pool.request('ECHO warm')).toBe('warm');
     const controller = new AbortController();
     const reason = new Error('user left');
     const pending = pool.request('SLOW 200 never-read', { signal: controller.signal });
@@ -124,14 +126,16 @@ describe('createTcpPool: request()', () => {
   });
 
   it('row 34: 10,000 requests with random aborts and timeouts; every reply reaches its own caller', async () => {
-    const pool = linePool(8, { requestTimeoutMs: 5000 });
+    // the budget covers the wait in the queue: the run takes ~4 s unloaded, so the calls meant to
+    // succeed get 30 s (a tight budget would fail the tail of the queue on a slow machine)
+    const pool = linePool(8, { requestTimeoutMs: 30_000 });
     let ok = 0;
     let failed = 0;
     const calls = Array.from({ length: 10_000 }, async (_, i) => {
       const delay = i % 7 === 0 ? 20 : 0;
       const controller = new AbortController();
       const cut = i % 13 === 0 ? setTimeout(() => controller.abort(), 5) : undefined;
-      const timeoutMs = i % 17 === 0 ? 10 : 5000;
+      const timeoutMs = i % 17 === 0 ? 10 : 30_000;
       try {
         const reply = await pool.request(delay > 0 ? `SLOW ${delay} id-${i}` : `ECHO id-${i}`, { signal: controller.signal, timeoutMs });
         expect(reply).toBe(`id-${i}`);

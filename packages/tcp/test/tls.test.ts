@@ -29,7 +29,8 @@ describe('TLS: verification is on by default', () => {
 
   it('through a pool: the acquire fails with POOL_CREATE_FAILED by its deadline, the TLS error kept as cause', async () => {
     const pool = createPool(tcpProvider({ host: server.host, port: server.port, tls: {} }), { failFast: false, retry: { minDelayMs: 20, maxDelayMs: 50 } });
-    const error = await pool.acquire({ timeoutMs: 300 }).catch((e: unknown) => e);
+    // long enough for a first handshake to fail on a loaded machine (else it is a plain POOL_TIMEOUT)
+    const error = await pool.acquire({ timeoutMs: 1000 }).catch((e: unknown) => e);
     expect(isPoolError(error, 'POOL_CREATE_FAILED')).toBe(true);
     expect(isTcpPoolError((error as Error).cause, 'TCP_TLS_FAILED')).toBe(true);
     await pool.close();

@@ -83,9 +83,10 @@ describe('credentials never appear in errors or logs (rows 27 and 35)', () => {
     const pool = createPool(wsProvider({ url, headers }), { logger, failFast: { afterFailures: 2 }, retry: { minDelayMs: 10, maxDelayMs: 20 } });
     const events: unknown[] = [];
     pool.on('error', (error) => events.push(error));
+    // long enough for creates to fail (and be logged) on a loaded machine; the breaker fails them fast after two
     const errors = [
-      await pool.acquire({ timeoutMs: 200 }).catch((e: unknown) => e),
-      await pool.acquire({ timeoutMs: 200 }).catch((e: unknown) => e),
+      await pool.acquire({ timeoutMs: 2000 }).catch((e: unknown) => e),
+      await pool.acquire({ timeoutMs: 2000 }).catch((e: unknown) => e),
     ];
     await pool.close();
     const wsPool = createWsPool({ url, headers, pool: { failFast: false } });

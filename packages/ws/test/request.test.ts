@@ -82,6 +82,8 @@ describe('createWsPool: request()', () => {
 
   it('abort while waiting for the reply: WS_ABORTED with the reason as cause', async () => {
     const pool = wsPool(1);
+    // an open socket first: an abort during a slow handshake would be the pool's POOL_ABORTED instead
+    expect((await pool.request<Echo>({ op: 'echo', value: 'warm' })).echo).toBe('warm');
     const controller = new AbortController();
     const reason = new Error('user left');
     const pending = pool.request({ op: 'slow', ms: 100 }, { signal: controller.signal });
@@ -128,6 +130,8 @@ describe('createWsPool: request()', () => {
   });
 
   it('2,000 requests with random timeouts and aborts: every reply reaches its own caller', async () => {
+    // the budget covers the wait in the queue: the calls meant to succeed get 30 s, so the tail of
+    // the queue does not time out on a slow machine
     const pool = wsPool(4);
     let ok = 0;
     let failed = 0;
@@ -135,7 +139,7 @@ describe('createWsPool: request()', () => {
       const controller = new AbortController();
       const cut = i % 11 === 0 ? setTimeout(() => controller.abort(), 3) : undefined;
       try {
-        const reply = await pool.request<Echo>(i % 5 === 0 ? { op: 'slow', ms: 15, value: i } : { op: 'echo', value: i }, { signal: controller.signal, timeoutMs: i % 7 === 0 ? 5 : 5000 });
+        const reply = await pool.request<Echo>(i % 5 === 0 ? { op: 'slow', ms: 15, value: i } : { op: 'echo', value: i }, { signal: controller.signal, timeoutMs: i % 7 === 0 ? 5 : 30_000 });
         expect(reply.echo).toBe(i);
         ok++;
       } catch (error) {

@@ -10,6 +10,11 @@ export interface LineServer {
   readonly sockets: Set<net.Socket>;
   /** Connections accepted so far. */
   accepted(): number;
+  /**
+   * The server side of a client socket (matched by port), once the server has accepted it. Use it
+   * rather than `sockets`, which may still hold sockets of earlier tests whose 'close' is pending.
+   */
+  peerOf(client: net.Socket): net.Socket | undefined;
   /** While true, the server reads requests but answers none. */
   silent: boolean;
   /** Destroys every server-side socket. */
@@ -20,7 +25,7 @@ export interface LineServer {
 /**
  * Commands, one per line: `PING` → `PONG`; `ECHO <x>` → `<x>`; `SLOW <ms> <x>` → `<x>` after ms;
  * `TWICE <x>` → `<x>` twice (a protocol violation: bytes after the reply); `BIG <n>` → n × 'x';
- * `QUIT` → the server closes the socket; `PUSH <x>` → `<x>` 50 ms later, unasked, after `OK`.
+ * `QUIT` → the server closes the socket.
  * With `lengthPrefixed`, requests and replies are 4-byte-length frames and the body is echoed.
  */
 export async function startLineServer(options: { tls?: SelfSigned; lengthPrefixed?: boolean } = {}): Promise<LineServer> {
@@ -46,6 +51,12 @@ export async function startLineServer(options: { tls?: SelfSigned; lengthPrefixe
     port: address.port,
     sockets,
     accepted: () => accepted,
+    peerOf(client) {
+      // the newest match: a port can only repeat after its earlier connection closed
+      let peer: net.Socket | undefined;
+      for (const socket of sockets) if (socket.remotePort === client.localPort) peer = socket;
+      return peer;
+    },
     get silent() {
       return state.silent;
     },
@@ -92,7 +103,6 @@ function answer(socket: net.Socket, line: string): void {
     case 'TWICE': return send(`${arg}\n${arg}`);
     case 'BIG': return send('x'.repeat(Number(arg)));
     case 'QUIT': socket.destroy(); return;
-    case 'PUSH': send('OK'); setTimeout(() => send(arg), 50); return;
     default: return send(`ERR unknown command ${command ?? ''}`);
   }
 }
