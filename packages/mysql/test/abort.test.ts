@@ -3,29 +3,39 @@
 import { isPoolError } from '@pool/core';
 import { requireService, statsViolations, waitUntil } from '@pool/testkit';
 import type { RowDataPacket } from 'mysql2';
-import { afterEach, describe, expect, it } from 'vitest';
+import type mysql from 'mysql2/promise';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMysqlPool, type MysqlPool } from '../src/index.js';
-import { connectionOptions } from './helpers.js';
+import { adminConnection, connectionOptions, waitForStatement } from './helpers.js';
 
 const service = await requireService('mysql');
 
 describe.skipIf(!service.available)('row 34: abort mid-query', () => {
+  let admin: mysql.Connection;
   let pool: MysqlPool | undefined;
 
+  beforeAll(async () => {
+    admin = await adminConnection();
+  });
   afterEach(async () => {
     await pool?.end({ timeoutMs: 3000 });
     pool = undefined;
+  });
+  afterAll(async () => {
+    await admin.end();
   });
 
   it('an aborted query rejects POOL_ABORTED at once; its connection is destroyed, and the next caller gets its own reply', async () => {
     pool = createMysqlPool({ ...connectionOptions(), pool: { max: 1 } });
     const [[first]] = await pool.query<RowDataPacket[]>('SELECT CONNECTION_ID() AS id');
     const controller = new AbortController();
-    const started = performance.now();
-    const slow = pool.query("SELECT SLEEP(0.5), 'slow reply' AS who", undefined, { signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('caller gave up')), 100);
+    const slow = pool.query("SELECT SLEEP(3), 'slow reply' AS who", undefined, { signal: controller.signal });
+    // abort once the server runs it: its reply is then in flight, and seconds away
+    await waitForStatement(admin, first!.id, 'SELECT SLEEP');
+    const abortedAt = performance.now();
+    controller.abort(new Error('caller gave up'));
     await expect(slow).rejects.toSatisfy((error: unknown) => isPoolError(error, 'POOL_ABORTED'));
-    expect(performance.now() - started).toBeLessThan(400);
+    expect(performance.now() - abortedAt).toBeLessThan(1000); // at the abort, not when the reply comes
     const [[next]] = await pool.query<RowDataPacket[]>("SELECT 'next reply' AS who, CONNECTION_ID() AS id");
     expect(next!.who).toBe('next reply');
     expect(next!.id).not.toBe(first!.id);

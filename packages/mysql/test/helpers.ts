@@ -31,3 +31,17 @@ export async function serverHas(admin: mysql.Connection, threadId: number): Prom
   const [rows] = await admin.query<mysql.RowDataPacket[]>('SELECT ID FROM information_schema.PROCESSLIST WHERE ID = ?', [threadId]);
   return rows.length > 0;
 }
+
+/**
+ * Resolves once the server is running a statement that starts with `prefix` on connection `threadId`
+ * (PROCESSLIST), so a fault injected next lands mid-query; throws after `timeoutMs`.
+ */
+export async function waitForStatement(admin: mysql.Connection, threadId: number, prefix: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [rows] = await admin.query<mysql.RowDataPacket[]>('SELECT ID FROM information_schema.PROCESSLIST WHERE ID = ? AND INFO LIKE ?', [threadId, `${prefix}%`]);
+    if (rows.length > 0) return;
+    if (Date.now() > deadline) throw new Error(`connection ${threadId} is not running "${prefix}..." after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -5,7 +5,7 @@ import { requireService, serviceAddress, startFaultProxy, statsViolations, waitU
 import type { RowDataPacket } from 'mysql2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMysqlPool, isFatalMysqlError, type MysqlPool } from '../src/index.js';
-import { connectionOptions } from './helpers.js';
+import { adminConnection, connectionOptions, waitForStatement } from './helpers.js';
 
 const service = await requireService('mysql');
 
@@ -81,18 +81,24 @@ describe.skipIf(!service.available)('outages through the fault proxy', () => {
     expect(row!.one).toBe(1);
   }, 20_000);
 
-  it('row 19: a reset mid-query (SELECT SLEEP(1)) fails that caller at once with a fatal error, destroys the connection, and the next caller is fine', async () => {
+  it('row 19: a reset mid-query (SELECT SLEEP) fails that caller at once with a fatal error, destroys the connection, and the next caller is fine', async () => {
     pool = createMysqlPool({ ...connectionOptions(proxy), quitTimeoutMs: 200, pool: { max: 2, validateAfterIdleMs: Infinity } });
-    await pool.query('SELECT 1');
-    const started = performance.now();
-    const slow = pool.query('SELECT SLEEP(1)').then(() => undefined, (error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const [[idle]] = await pool.query<RowDataPacket[]>('SELECT CONNECTION_ID() AS id');
+    const slow = pool.query('SELECT SLEEP(3)').then(() => undefined, (error: unknown) => error);
+    // it runs on the one idle connection: reset once the server runs it, its reply is then seconds away
+    const admin = await adminConnection();
+    try {
+      await waitForStatement(admin, idle!.id, 'SELECT SLEEP');
+    } finally {
+      await admin.end();
+    }
+    const resetAt = performance.now();
     proxy.resetAll();
     const error = await slow;
-    const elapsed = performance.now() - started;
+    const elapsed = performance.now() - resetAt;
     expect(error, 'the query cut by the reset must fail').toBeDefined();
     expect(isFatalMysqlError(error)).toBe(true);
-    expect(elapsed).toBeLessThan(900);
+    expect(elapsed).toBeLessThan(1000); // at the reset, not when the reply would have come
     expect(pool.stats().totals.destroyed).toBeGreaterThanOrEqual(1);
     const [[row]] = await pool.query<RowDataPacket[]>('SELECT 2 AS two');
     expect(row!.two).toBe(2);

@@ -66,10 +66,13 @@ describe.skipIf(!service.available)('row 16: connections killed by the server wh
 
   it('without any ping (validateAfterIdleMs: Infinity) isBroken alone keeps killed connections from being handed out', async () => {
     pool = createMysqlPool({ ...connectionOptions(), pool: { max: 2, validateAfterIdleMs: Infinity } });
+    const connections: mysql.Connection[] = [];
+    pool.pool.on('create', ({ resource }) => connections.push(resource));
     const killed = await warm(pool, 2);
     await killAll(killed);
-    // mysql2 sees the server's FIN as 'end' and PROTOCOL_CONNECTION_LOST; give the socket events a moment to land
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // mysql2 sees the server's FIN as 'end' and PROTOCOL_CONNECTION_LOST: wait until isBroken reports both
+    const { isBroken } = mysqlProvider(connectionOptions());
+    await waitUntil(() => connections.length === 2 && connections.every((connection) => isBroken!(connection)), 'mysql2 to report the killed connections');
     const [[row]] = await pool.query<RowDataPacket[]>('SELECT CONNECTION_ID() AS id');
     expect(killed).not.toContain(row!.id);
     expect(pool.stats().totals.destroyed).toBeGreaterThanOrEqual(1);

@@ -2,7 +2,7 @@ import { isPoolError } from '@pool/core';
 import { requireService, startFaultProxy, statsViolations, waitUntil, type FaultProxy } from '@pool/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPgPool, isFatalPgError, type PgPool } from '../src/index.js';
-import { sleep, upstream, urlAt } from './helpers.js';
+import { sleep, upstream, urlAt, waitForRunning } from './helpers.js';
 
 const svc = await requireService('pg');
 
@@ -74,13 +74,15 @@ describe.skipIf(!svc.available)('@pool/pg through the fault proxy (reliability r
   }, 20_000);
 
   it('row 19: a connection reset mid-query fails that caller with a connection-level error, destroys the client, and the next caller is fine', async () => {
-    const p = (pool = createPgPool({ connectionString: urlAt(proxy), application_name: 'pool-pg-row19', max: 2 }));
+    const applicationName = `pool-pg-row19-${process.pid}`;
+    const p = (pool = createPgPool({ connectionString: urlAt(proxy), application_name: applicationName, max: 2 }));
     const destroyed: string[] = [];
     p.core.on('destroy', (event) => destroyed.push(event.reason));
     await p.query('SELECT 1');
-    const slow = p.query('SELECT pg_sleep(1)');
+    // a reply 5 s away: the reset lands before it even on a slow machine
+    const slow = p.query('SELECT pg_sleep(5)');
     const caught = slow.catch((error: unknown) => error);
-    await sleep(100);
+    await waitForRunning(applicationName, 'SELECT pg_sleep');
     proxy.resetAll();
     const error = await caught;
     expect(error).toBeInstanceOf(Error);
@@ -92,12 +94,13 @@ describe.skipIf(!svc.available)('@pool/pg through the fault proxy (reliability r
   });
 
   it('row 19 with connect(): a client whose socket was reset is destroyed on a plain release()', async () => {
-    const p = (pool = createPgPool({ connectionString: urlAt(proxy), application_name: 'pool-pg-row19b', max: 1 }));
+    const applicationName = `pool-pg-row19b-${process.pid}`;
+    const p = (pool = createPgPool({ connectionString: urlAt(proxy), application_name: applicationName, max: 1 }));
     const destroyed: string[] = [];
     p.core.on('destroy', (event) => destroyed.push(event.reason));
     const client = await p.connect();
-    const running = client.query('SELECT pg_sleep(1)').catch((error: unknown) => error);
-    await sleep(100);
+    const running = client.query('SELECT pg_sleep(5)').catch((error: unknown) => error);
+    await waitForRunning(applicationName, 'SELECT pg_sleep');
     proxy.resetAll();
     expect(isFatalPgError(await running)).toBe(true);
     client.release();

@@ -41,6 +41,25 @@ export async function terminate(pid: number | null | undefined): Promise<void> {
   });
 }
 
+/**
+ * Resolves once the server is running a statement that starts with `prefix` for a client with
+ * `applicationName` (pg_stat_activity), so a fault injected next lands mid-query; throws after `timeoutMs`.
+ */
+export async function waitForRunning(applicationName: string, prefix: string, timeoutMs = 5000): Promise<void> {
+  await withAdmin(async (admin) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rowCount } = await admin.query(
+        "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND starts_with(query, $2)",
+        [applicationName, prefix],
+      );
+      if (rowCount !== null && rowCount > 0) return;
+      if (Date.now() > deadline) throw new Error(`no "${prefix}..." running for ${applicationName} after ${timeoutMs} ms`);
+      await sleep(10);
+    }
+  });
+}
+
 /** The backend pid of a client (pg sets processID after connect). */
 export function pidOf(client: pg.Client): number {
   return (client as unknown as { processID: number }).processID;

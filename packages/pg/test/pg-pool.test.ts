@@ -1,17 +1,22 @@
 import { isPoolError } from '@pool/core';
-import { requireService, waitUntil } from '@pool/testkit';
+import { requireService, waitUntil, within } from '@pool/testkit';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createPgPool, PgPool, type PgPoolClient, type PgPoolConfig } from '../src/index.js';
 import { pgUrl, pidOf, terminate, withAdmin } from './helpers.js';
 
 const svc = await requireService('pg');
+// a table of this run's own: the server is shared, and two concurrent CREATE TABLE IF NOT EXISTS of one name can fail
+const txTable = `pool_pg_tx_${process.pid}`;
 
 describe.skipIf(!svc.available)('@pool/pg createPgPool: the pg.Pool-compatible surface', () => {
   let pool: PgPool | undefined;
   afterEach(async () => {
     await pool?.end();
     pool = undefined;
+  });
+  afterAll(async () => {
+    await withAdmin((admin) => admin.query(`DROP TABLE IF EXISTS ${txTable}`));
   });
 
   function open(config: PgPoolConfig = {}): PgPool {
@@ -113,35 +118,35 @@ describe.skipIf(!svc.available)('@pool/pg createPgPool: the pg.Pool-compatible s
 
   it('transaction(fn): COMMIT on success', async () => {
     const p = open();
-    await p.query('CREATE TABLE IF NOT EXISTS pool_pg_tx (id text PRIMARY KEY, n int)');
+    await p.query(`CREATE TABLE IF NOT EXISTS ${txTable} (id text PRIMARY KEY, n int)`);
     const id = `commit-${process.pid}-${Date.now()}`;
     try {
       const out = await p.transaction(async (client) => {
-        await client.query('INSERT INTO pool_pg_tx VALUES ($1, 1)', [id]);
+        await client.query(`INSERT INTO ${txTable} VALUES ($1, 1)`, [id]);
         return 'done';
       });
       expect(out).toBe('done');
-      expect((await p.query('SELECT n FROM pool_pg_tx WHERE id = $1', [id])).rows).toEqual([{ n: 1 }]);
+      expect((await p.query(`SELECT n FROM ${txTable} WHERE id = $1`, [id])).rows).toEqual([{ n: 1 }]);
     } finally {
-      await p.query('DELETE FROM pool_pg_tx WHERE id = $1', [id]);
+      await p.query(`DELETE FROM ${txTable} WHERE id = $1`, [id]);
     }
   });
 
   it('transaction(fn): a throw rolls back every write and rethrows the same error; the client is reused, idle', async () => {
     const p = open({ max: 1 });
-    await p.query('CREATE TABLE IF NOT EXISTS pool_pg_tx (id text PRIMARY KEY, n int)');
+    await p.query(`CREATE TABLE IF NOT EXISTS ${txTable} (id text PRIMARY KEY, n int)`);
     const id = `rollback-${process.pid}-${Date.now()}`;
     const boom = new Error('boom');
     let inside: PgPoolClient | undefined;
     await expect(
       p.transaction(async (client) => {
         inside = client;
-        await client.query('INSERT INTO pool_pg_tx VALUES ($1, 1)', [id]);
+        await client.query(`INSERT INTO ${txTable} VALUES ($1, 1)`, [id]);
         expect(client.getTransactionStatus()).toBe('T');
         throw boom;
       }),
     ).rejects.toBe(boom);
-    expect((await p.query('SELECT count(*)::int AS n FROM pool_pg_tx WHERE id = $1', [id])).rows[0].n).toBe(0);
+    expect((await p.query(`SELECT count(*)::int AS n FROM ${txTable} WHERE id = $1`, [id])).rows[0].n).toBe(0);
     const next = await p.connect();
     expect(next).toBe(inside);
     expect(next.getTransactionStatus()).toBe('I');
@@ -211,10 +216,12 @@ describe.skipIf(!svc.available)('@pool/pg createPgPool: the pg.Pool-compatible s
     p.on('error', (error) => idleErrors.push(error));
     const client = await p.connect();
     const pid = pidOf(client);
+    const ended = new Promise((resolve) => client.once('end', resolve));
     client.release();
     await terminate(pid);
     await waitUntil(() => idleErrors.length > 0, "the pool's 'error' event");
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // pg emits every error of a dying client before its 'end': once it ended, no second error can follow
+    await within(ended, 3000, "the killed client's 'end' event");
     expect(idleErrors).toHaveLength(1); // once per client, like pg.Pool
     expect(idleErrors[0]!.message).toMatch(/terminat/i);
     expect((await p.query('SELECT 1 AS ok')).rows[0].ok).toBe(1);

@@ -4,7 +4,7 @@ import { requireService, startFaultProxy } from '@pool/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgPool, pgProvider, redactUrl } from '../src/index.js';
 import { startFakePgServer, type FakePgServer } from './fake-server.js';
-import { pgUrl, pidOf, sleep, terminate, upstream } from './helpers.js';
+import { pgUrl, pidOf, terminate, upstream, waitForRunning } from './helpers.js';
 
 const CANARY = 'CANARY-p@ss:w/rd%7-zq';
 const forms = [CANARY, encodeURIComponent(CANARY)];
@@ -91,7 +91,8 @@ describe.skipIf(!svc.available)('@pool/pg secrets with a canary password against
     const proxy = await startFaultProxy(upstream());
     const seen: unknown[] = [];
     const logLines: unknown[] = [];
-    const pool = createPgPool({ connectionString: urlWithCanary(proxy), max: 2, pool: { logger: recordingLogger(logLines), validateAfterIdleMs: 0 } });
+    const applicationName = `pool-pg-secrets-${process.pid}`;
+    const pool = createPgPool({ connectionString: urlWithCanary(proxy), application_name: applicationName, max: 2, pool: { logger: recordingLogger(logLines), validateAfterIdleMs: 0 } });
     try {
       pool.on('error', (error, client) => seen.push(error, client));
       pool.on('connect', (client) => seen.push(client));
@@ -104,8 +105,8 @@ describe.skipIf(!svc.available)('@pool/pg secrets with a canary password against
       client.release();
       await terminate(pid);
       seen.push(await pool.query('SELECT 1').catch((error: unknown) => error));
-      const slow = pool.query('SELECT pg_sleep(1)').catch((error: unknown) => error);
-      await sleep(100);
+      const slow = pool.query('SELECT pg_sleep(5)').catch((error: unknown) => error);
+      await waitForRunning(applicationName, 'SELECT pg_sleep'); // so the reset cuts it mid-query
       proxy.resetAll();
       seen.push(await slow);
       await proxy.refuse(true);

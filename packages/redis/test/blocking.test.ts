@@ -62,14 +62,17 @@ describe('blocking helpers', () => {
   });
 
   it('brpop, blmove and xread block on their own connection; a timeout gives null', async () => {
-    const pool = createRedisPool({ url: redisUrl(), clientName: uniqueName('misc'), pool: { max: 4 } });
+    const name = uniqueName('misc');
+    const pool = createRedisPool({ url: redisUrl(), clientName: name, pool: { max: 4 } });
     try {
       const list = `${prefix}list`;
-      const popped = pool.brpop([`${prefix}other`, list], 5);
-      const moved = pool.blmove(`${prefix}src`, `${prefix}dst`, 'LEFT', 'RIGHT', 5);
+      const popped = pool.brpop([`${prefix}other`, list], 10);
+      const moved = pool.blmove(`${prefix}src`, `${prefix}dst`, 'LEFT', 'RIGHT', 10);
       const stream = `${prefix}stream`;
-      const read = pool.xread({ [stream]: '$' }, { blockMs: 5_000, count: 10 });
-      await sleep(50);
+      const read = pool.xread({ [stream]: '$' }, { blockMs: 10_000, count: 10 });
+      // XREAD '$' only sees entries added after it reached the server: push once all three are blocked
+      // (each needs a connection created first, which can take longer than a fixed sleep on a loaded machine)
+      await waitFor(async () => (await clientsNamed(admin, name)).filter((row) => row.flags?.includes('b')).length === 3, 5_000, 'BRPOP, BLMOVE and XREAD to block');
       await admin.rpush(list, 'a', 'b');
       await admin.rpush(`${prefix}src`, 'm');
       const id = await admin.xadd(stream, '*', 'field', 'value');

@@ -97,29 +97,49 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
-/** Starts `redis-server --port <free> --bind 127.0.0.1 --save '' ...args` and waits until it answers PING (10 s max). */
+/** redis-server exited before it answered: most likely another socket took the free port first. */
+class ExitedEarly extends Error {}
+
+/**
+ * Starts `redis-server --port <free> --bind 127.0.0.1 --save '' ...args` and waits until it answers
+ * (10 s max). The port is only known to be free when probed, so a server that exits at once (another
+ * socket took the port in between) is started again on another port, up to 3 times.
+ */
 export async function startPrivateRedis(args: string[] = [], password?: string): Promise<PrivateRedis> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePort(args, password);
+    } catch (error) {
+      if (!(error instanceof ExitedEarly) || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function startOnFreePort(args: string[], password: string | undefined): Promise<PrivateRedis> {
   const binary = redisServerBinary();
   if (binary === undefined) throw new Error('redis-server is not installed');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'pool-redis-'));
   const child: ChildProcess = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...args], { stdio: 'ignore' });
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (!exited()) {
+      const exit = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
-      await Promise.race([exited, sleep(5_000)]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await Promise.race([exit, sleep(5_000)]);
+      if (!exited()) child.kill('SIGKILL');
     }
     rmSync(dir, { recursive: true, force: true });
   };
   try {
     await waitFor(async () => {
+      if (exited()) throw new ExitedEarly(`redis-server on port ${port} exited before answering`);
       const probe = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null, enableOfflineQueue: false, maxRetriesPerRequest: 0, ...(password !== undefined ? { password } : {}) });
       probe.on('error', () => undefined);
       try {
         await probe.connect();
-        return (await probe.ping()) === 'PONG';
+        // the one answering must be the server started here, not another that got the same port
+        return /^process_id:(\d+)/m.exec(await probe.info('server'))?.[1] === String(child.pid);
       } catch {
         return false;
       } finally {

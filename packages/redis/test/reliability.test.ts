@@ -31,13 +31,16 @@ describe('row 16: idle connections killed server-side (CLIENT KILL ID)', () => {
     const name = uniqueName('kill');
     const pool = createRedisPool({ url: redisUrl(), clientName: name, pool: { min: 3, max: 3 } });
     const reasons: string[] = [];
+    const clients: Redis[] = [];
     pool.pool.on('destroy', ({ reason }) => reasons.push(reason));
+    pool.pool.on('create', ({ resource }) => clients.push(resource));
     try {
       await pool.pool.ready();
       const before = await clientsNamed(admin, name);
       expect(before.length).toBe(3);
       for (const row of before) await admin.client('KILL', 'ID', row.id as string);
-      await sleep(50);
+      // the pool detects them by status alone: wait until ioredis has seen each socket close
+      await waitFor(() => clients.length === 3 && clients.every((client) => client.status !== 'ready'), 3_000, 'ioredis to see the killed sockets close');
       const t0 = performance.now();
       const replies = await Promise.all([1, 2, 3].map((i) => pool.withConnection((client) => client.set(`${prefix}k16-${i}`, 'ok'))));
       expect(replies).toEqual(['OK', 'OK', 'OK']);
@@ -291,14 +294,16 @@ describe('rows 27 and 35: a canary password never shows up', () => {
     const sink: string[] = [];
     const warn = vi.spyOn(console, 'warn');
     const proxy = await startFaultProxy(redisAddress());
-    const pool = createRedisPool({ url: `redis://:${canary}@${proxy.host}:${proxy.port}/0`, reset: 'command', clientName: uniqueName('canary'), pool: { max: 2, logger: logger(sink) } });
+    const name = uniqueName('canary');
+    const pool = createRedisPool({ url: `redis://:${canary}@${proxy.host}:${proxy.port}/0`, reset: 'command', clientName: name, pool: { max: 2, logger: logger(sink) } });
     capture(pool, sink);
     try {
       // reset 'command' re-sends AUTH after RESET: the server refuses it, so every release reports an error event
       expect(await pool.withConnection((client) => client.ping())).toBe('PONG');
       await waitFor(() => sink.some((line) => line.includes('POOL_RESET_FAILED')), 2_000, 'reset failure event');
       const blocked = pool.blpop(`${prefix}never35`, 5).catch((error: unknown) => error);
-      await sleep(50);
+      // the BLPOP needs a new connection first (the reset failure destroyed the last one): reset it once it blocks
+      await waitFor(async () => (await clientsNamed(admin, name)).some((row) => row.flags?.includes('b')), 3_000, 'blocked');
       proxy.resetAll();
       sink.push(inspect(await blocked, { depth: 8 }));
       await proxy.refuse(true);
