@@ -493,7 +493,9 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
         return Promise.reject(new PoolError('POOL_QUEUE_FULL', `acquire refused: ${this.waiters.length} callers already waiting (maxWaiting ${this.opts.maxWaiting})`, { pool: this.name }));
       }
     }
-    const t = coarseNow();
+    // a deadline is measured from an exact reading: the coarse clock can be as old as the synchronous
+    // work done since its last refresh in this turn, and a stale start would make the deadline early
+    const t = timeoutMs === Infinity ? coarseNow() : Math.ceil(now());
     const extras: WaiterExtras | undefined = priority === 0 && signal === undefined && stack === undefined
       ? undefined
       : { priority, signal, listener: undefined, stack };
@@ -564,8 +566,9 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
     this.deadlineTimer = undefined;
     this.deadlineAt = Infinity;
     const t = now();
-    // timers can fire a fraction of a millisecond early; 1 ms of slack keeps them from re-arming for nothing
-    for (let waiter = this.deadlines.peek(); waiter !== undefined && waiter.deadline <= t + 1; waiter = this.deadlines.peek()) {
+    // a timer can fire a fraction of a millisecond early: a waiter not yet due stays, and the timer is
+    // re-armed for it, so no caller is failed before its full timeout
+    for (let waiter = this.deadlines.peek(); waiter !== undefined && waiter.deadline <= t; waiter = this.deadlines.peek()) {
       this.totals.timeouts++;
       this.waiters.remove(waiter); // first, so the message counts the others
       this.fail(waiter, this.timeoutError(waiter, t));
