@@ -17,11 +17,13 @@ describe('process exit (reliability row 30)', () => {
       lease.release();
       console.log('ready', JSON.stringify(pool.stats().idle));
     `;
+    // a timer left ref'd would hold the child for the 30 s keepalive; starting node on a loaded CI
+    // machine can take seconds, so the budget sits between the two
     const started = Date.now();
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 });
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
     expect(child.error).toBeUndefined();
     expect(child.status).toBe(0);
     expect(child.stdout.trim()).toBe('ready 2');
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 });
