@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 
 /** Connects, resolving on 'connect' and rejecting with the socket error (ECONNREFUSED...) or after `timeoutMs`. */
-export function connectTo(port: number, timeoutMs = 2000): Promise<Socket> {
+export function connectTo(port: number, timeoutMs = 5000): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port });
     const timer = setTimeout(() => {
@@ -22,7 +22,7 @@ export function connectTo(port: number, timeoutMs = 2000): Promise<Socket> {
 }
 
 /** Writes `text` and resolves with the first `text.length` bytes read back, or rejects on error, close or timeout. */
-export function roundTrip(socket: Socket, text: string, timeoutMs = 2000): Promise<string> {
+export function roundTrip(socket: Socket, text: string, timeoutMs = 5000): Promise<string> {
   return new Promise((resolve, reject) => {
     let got = '';
     const timer = setTimeout(() => done(new Error(`read timed out after ${timeoutMs} ms`)), timeoutMs);
@@ -48,7 +48,7 @@ export function roundTrip(socket: Socket, text: string, timeoutMs = 2000): Promi
 }
 
 /** Polls `predicate` every 5 ms until it holds or `timeoutMs` passes (then throws with `what`). */
-export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
+export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!predicate()) {
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
