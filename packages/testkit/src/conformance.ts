@@ -222,18 +222,20 @@ export function runConformance<R>(options: ConformanceOptions<R>): void {
 
     it('row 19: resets under concurrent traffic: every call settles, later calls succeed, stats stay consistent', async () => {
       const harness = open({ max: 3 });
-      const calls = Array.from({ length: 24 }, (_, i) =>
-        timed(
-          (async () => {
-            if (i === 8) proxy.resetAll();
-            await harness.pool.use((resource) => options.roundTrip(resource));
-          })(),
-        ),
-      );
+      // slow replies keep all three connections busy, so the reset lands while calls are in flight
+      // (in a connect or mid-request), never on an idle pool
+      proxy.setLatency(200);
+      const acceptedBefore = proxy.acceptedCount();
+      const calls = Array.from({ length: 24 }, () => timed(harness.pool.use((resource) => options.roundTrip(resource))));
+      await waitUntil(() => proxy.connectionCount() === 3, 'three connections carrying the traffic');
+      proxy.resetAll();
+      proxy.setLatency(0);
       const outcomes = await within(Promise.all(calls), 10_000, 'every concurrent call');
       expect(outcomes).toHaveLength(24);
       expect(statsViolations(harness.pool.stats())).toEqual([]);
       for (let i = 0; i < 5; i++) await harness.pool.use((resource) => options.roundTrip(resource));
+      // the reset cut the first three connections: the pool had to open new ones
+      expect(proxy.acceptedCount() - acceptedBefore).toBeGreaterThan(3);
       await finish(harness);
     }, timeout);
 
