@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { createPool, type AcquireOptions, type Lease, type Pool, type PoolStats } from '@pool/core';
+import { createPool, PoolError, type AcquireOptions, type Lease, type Pool, type PoolStats } from '@pool/core';
 import pg from 'pg';
 import { stateOf } from './client-state.js';
 import { hide } from './config.js';
@@ -213,37 +213,49 @@ export class PgPool extends EventEmitter implements pg.Pool {
    * Runs `fn` inside BEGIN ... COMMIT on one client. When `fn` throws, the transaction is rolled back
    * and the error rethrown (a failed ROLLBACK destroys the client). A COMMIT the server turns into a
    * ROLLBACK (an earlier statement failed and `fn` swallowed it) rejects with PG_TRANSACTION_ROLLED_BACK.
+   * If `fn` releases the client itself, the release rolled the transaction back and the client may
+   * already be someone else's: no COMMIT or ROLLBACK is sent on it, and a return rejects with POOL_LEASE_RELEASED.
    */
   async transaction<T>(fn: (client: PgPoolClient) => Promise<T> | T, options?: TransactionOptions): Promise<T> {
     const begin = beginStatement(options);
-    const client = await this.acquire(acquireOptionsOf(options));
+    // the lease, not `client.release`: once fn gives the client back, the next borrower's checkout
+    // replaces `client.release`, and calling it here would release that borrower's lease
+    const lease = await this.core.acquire(acquireOptionsOf(options));
+    const client = this.checkout(lease);
+    const done = (error?: unknown) => {
+      if (!lease.released) this.giveBack(lease, client, error, error !== undefined);
+    };
     try {
       await client.query(begin);
     } catch (error) {
-      client.release(this.provider.isFatal(error) ? (error as Error) : undefined);
+      done(this.provider.isFatal(error) ? error : undefined);
       throw error;
     }
     let result: T;
     try {
       result = await fn(client);
     } catch (error) {
+      if (lease.released) throw error;
       try {
         await client.query('ROLLBACK');
-        client.release();
+        done();
       } catch (rollbackError) {
-        client.release(rollbackError as Error);
+        done(rollbackError);
       }
       throw error;
+    }
+    if (lease.released) {
+      throw new PoolError('POOL_LEASE_RELEASED', 'the transaction callback released its client before COMMIT; the transaction was rolled back, not committed', { pool: this.core.name });
     }
     let commit: pg.QueryResult;
     try {
       commit = await client.query('COMMIT');
     } catch (error) {
       // a failed COMMIT leaves no transaction open, or reset rolls it back; a dead client is destroyed
-      client.release(this.provider.isFatal(error) ? (error as Error) : undefined);
+      done(this.provider.isFatal(error) ? error : undefined);
       throw error;
     }
-    client.release();
+    done();
     if (commit.command === 'ROLLBACK') {
       throw new PgPoolError('PG_TRANSACTION_ROLLED_BACK', 'COMMIT was turned into ROLLBACK by the server: a statement inside the transaction failed and its error was caught');
     }

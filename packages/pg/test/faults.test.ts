@@ -46,6 +46,14 @@ describe.skipIf(!svc.available)('@pool/pg through the fault proxy (reliability r
         await sleep(5);
       }
     };
+    // when the pool first has min (2) clients open again, none being created, after the server returned
+    let upAt = Infinity;
+    let backAt = Infinity;
+    const sampler = setInterval(() => {
+      const stats = p.stats();
+      if (performance.now() - t0 <= upAt || stats.creating !== 0) return;
+      if (backAt === Infinity && stats.size >= 2) backAt = performance.now() - t0;
+    }, 5);
     const callers = Array.from({ length: 6 }, caller);
     await sleep(300);
     await proxy.refuse(true);
@@ -53,11 +61,17 @@ describe.skipIf(!svc.available)('@pool/pg through the fault proxy (reliability r
     const downAt = performance.now() - t0;
     await sleep(2000);
     await proxy.refuse(false);
-    const upAt = performance.now() - t0;
-    await waitUntil(() => outcomes.some((o) => o.ok && o.at > upAt), 'a successful query after the server came back', 3000);
+    upAt = performance.now() - t0;
+    try {
+      await waitUntil(() => outcomes.some((o) => o.ok && o.at > upAt), 'a successful query after the server came back', 3000);
+      await waitUntil(() => backAt !== Infinity, 'the pool back to min', 3000);
+    } finally {
+      // a failed wait still stops the callers, so they do not loop on past this test
+      clearInterval(sampler);
+      running = false;
+      await Promise.all(callers);
+    }
     const firstOk = outcomes.find((o) => o.ok && o.at > upAt)!;
-    running = false;
-    await Promise.all(callers);
 
     const failures = outcomes.filter((o) => !o.ok);
     expect(failures.length).toBeGreaterThan(0);
@@ -67,8 +81,9 @@ describe.skipIf(!svc.available)('@pool/pg through the fault proxy (reliability r
       expect(failure.ms).toBeLessThanOrEqual(acquireTimeoutMs + 300);
     }
     expect(outcomes.filter((o) => o.ok && o.at > downAt + 50 && o.at < upAt - 50)).toEqual([]);
-    // back within one backoff (200 ms max delay) plus a connect
+    // back within one backoff (200 ms max delay) plus a connect, measured from the server's return
     expect(firstOk.at + firstOk.ms - upAt).toBeLessThan(1500);
+    expect(backAt - upAt, 'min (2) clients open again after the server returned').toBeLessThanOrEqual(200 + 1000);
     await waitUntil(() => p.stats().size >= 2 && p.stats().creating === 0, 'the pool back to min', 3000);
     expect(statsViolations(p.stats())).toEqual([]);
   }, 20_000);

@@ -116,6 +116,29 @@ describe.skipIf(!svc.available)('@pool/pg createPgPool: the pg.Pool-compatible s
     await p.end(); // idempotent
   });
 
+  it('stats() counts clients as they are lent and returned, and end() closes every backend on the server', async () => {
+    const applicationName = `pool-pg-end-${process.pid}`;
+    const p = open({ application_name: applicationName, max: 3 });
+    const clients = await Promise.all([p.connect(), p.connect(), p.connect()]);
+    expect(p.stats()).toMatchObject({ size: 3, borrowed: 3, idle: 0, pending: 0, max: 3 });
+    const pids = clients.map((client) => pidOf(client));
+    for (const client of clients) client.release();
+    expect(p.stats()).toMatchObject({ size: 3, borrowed: 0, idle: 3 });
+    expect(p.stats().totals).toMatchObject({ created: 3, destroyed: 0, acquired: 3 });
+    await p.end();
+    expect(p.stats()).toMatchObject({ size: 0, closed: true });
+    expect(p.stats().totals.destroyed).toBe(3);
+    const left = await withAdmin(async (admin) => {
+      const deadline = Date.now() + 3000;
+      for (;;) {
+        const { rows } = await admin.query('SELECT pid FROM pg_stat_activity WHERE pid = ANY($1::int[])', [pids]);
+        if (rows.length === 0 || Date.now() > deadline) return rows;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    });
+    expect(left).toEqual([]);
+  });
+
   it('transaction(fn): COMMIT on success', async () => {
     const p = open();
     await p.query(`CREATE TABLE IF NOT EXISTS ${txTable} (id text PRIMARY KEY, n int)`);
@@ -170,6 +193,31 @@ describe.skipIf(!svc.available)('@pool/pg createPgPool: the pg.Pool-compatible s
       }),
     ).rejects.toMatchObject({ code: 'PG_TRANSACTION_ROLLED_BACK' });
     expect((await p.query('SELECT 1 AS ok')).rows[0].ok).toBe(1);
+  });
+
+  it('transaction(fn) where fn releases its client: no COMMIT lands on the next borrower, whose lease stays its own; POOL_LEASE_RELEASED', async () => {
+    const p = open({ max: 1 });
+    await p.query(`CREATE TABLE IF NOT EXISTS ${txTable} (id text PRIMARY KEY, n int)`);
+    const id = `misuse-${process.pid}-${Date.now()}`;
+    let borrower: PgPoolClient | undefined;
+    const outcome = await p
+      .transaction(async (client) => {
+        await client.query(`INSERT INTO ${txTable} VALUES ($1, 1)`, [`${id}-a`]);
+        client.release(); // misuse: the release rolls the transaction back and lends the client on
+        borrower = await p.connect();
+        expect(borrower).toBe(client);
+        await borrower.query('BEGIN');
+        await borrower.query(`INSERT INTO ${txTable} VALUES ($1, 2)`, [`${id}-b`]);
+        return 'returned';
+      })
+      .then((value) => value, (error: unknown) => error);
+    expect(outcome).toMatchObject({ code: 'POOL_LEASE_RELEASED' });
+    // the other borrower's transaction is untouched (no COMMIT or ROLLBACK from transaction()) and its release is its own
+    expect(borrower!.getTransactionStatus()).toBe('T');
+    expect(p.stats().borrowed).toBe(1);
+    borrower!.release();
+    const { rows } = await p.query(`SELECT count(*)::int AS n FROM ${txTable} WHERE id LIKE $1`, [`${id}%`]);
+    expect(rows[0].n).toBe(0);
   });
 
   it('acquire({ signal, timeoutMs }) and transaction(fn, { signal }) reject with POOL_ABORTED / POOL_TIMEOUT while every client is held', async () => {

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pgProvider, transactionStatus, type PgProviderConfig } from '../src/index.js';
 import { stateOf } from '../src/client-state.js';
-import { pgUrl } from './helpers.js';
+import { pgUrl, pidOf, withAdmin } from './helpers.js';
 
 const svc = await requireService('pg');
 
@@ -137,6 +137,44 @@ describe.skipIf(!svc.available)('@pool/pg reset on release (reliability rows 21,
     second.release();
   });
 
+  it("row 22: with resetQuery 'DISCARD ALL', session advisory locks are released and LISTENs dropped", async () => {
+    const p = open({ resetQuery: 'DISCARD ALL' });
+    const key = 220_000_000 + process.pid; // a lock of this run's own on the shared server
+    const first = await p.acquire();
+    const pid = pidOf(first.resource);
+    await first.resource.query('SELECT pg_advisory_lock($1)', [key]);
+    await first.resource.query('LISTEN pool_pg_row22');
+    const held = await withAdmin(async (admin) => (await admin.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = $1", [pid])).rows[0].n);
+    expect(held).toBe(1);
+    first.release();
+    const second = await p.acquire();
+    expect(second.resource).toBe(first.resource);
+    const { rows } = await second.resource.query('SELECT count(*)::int AS n FROM pg_listening_channels()');
+    expect(rows[0].n).toBe(0);
+    const left = await withAdmin(async (admin) => (await admin.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = $1", [pid])).rows[0].n);
+    expect(left).toBe(0);
+    second.release();
+  });
+
+  it("rows 21 + 22: with resetQuery 'DISCARD ALL', a client released inside a transaction is rolled back first, then discarded, and kept", async () => {
+    const p = open({ resetQuery: 'DISCARD ALL' });
+    const first = await p.acquire();
+    await first.resource.query('CREATE TEMP TABLE row21d (n int)');
+    await first.resource.query("SET application_name = 'changed-before-begin'");
+    await first.resource.query('BEGIN');
+    await first.resource.query('INSERT INTO row21d VALUES (1)');
+    first.release(); // DISCARD ALL cannot run inside a transaction block: the ROLLBACK must come first
+    const second = await p.acquire();
+    expect(second.resource).toBe(first.resource);
+    expect(transactionStatus(second.resource, stateOf(second.resource)!)).toBe('I');
+    const { rows } = await second.resource.query(
+      "SELECT now() = statement_timestamp() AS outside, current_setting('application_name') AS name, to_regclass('pg_temp.row21d') IS NOT NULL AS temp",
+    );
+    expect(rows[0]).toEqual({ outside: true, name: 'pool-pg-reset', temp: false });
+    second.release();
+    expect(p.stats().totals.destroyed).toBe(0);
+  });
+
   it('row 37: after DISCARD ALL, a named prepared statement used before the reset works again (pg cache cleared)', async () => {
     const p = open({ resetQuery: 'DISCARD ALL' });
     const statement = { name: 'row37-add', text: 'SELECT $1::int + 1 AS n', values: [1] };
@@ -149,20 +187,6 @@ describe.skipIf(!svc.available)('@pool/pg reset on release (reliability rows 21,
     expect(prepared[0].n).toBe(0); // the server forgot it...
     expect((await second.resource.query({ ...statement, values: [41] })).rows[0].n).toBe(42); // ...and pg re-parses it
     second.release();
-  });
-
-  it('the ping is one empty query (no parse), and SELECT 1 when configured', async () => {
-    const provider = pgProvider({ connectionString: pgUrl });
-    const client = await provider.create({ signal: new AbortController().signal });
-    try {
-      await expect(provider.validate!(client, { signal: new AbortController().signal, idleMs: 0 })).resolves.toBe(true);
-      const select = pgProvider({ connectionString: pgUrl, pingQuery: 'SELECT 1' });
-      await expect(select.validate!(client, { signal: new AbortController().signal, idleMs: 0 })).resolves.toBe(true);
-    } finally {
-      await provider.destroy!(client);
-    }
-    expect(provider.isBroken(client)).toBe(true);
-    await expect(provider.validate!(client, { signal: new AbortController().signal, idleMs: 0 })).resolves.toBe(false);
   });
 
   it('onConnect runs on every new client before it is lent', async () => {

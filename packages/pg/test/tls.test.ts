@@ -95,4 +95,11 @@ describe('@pool/pg TLS against an in-process server with a self-signed certifica
     const error = await create({ rejectUnauthorized: false });
     expect(error).toMatchObject({ code: 'XXFAK' });
   });
+
+  it('a connection string with sslmode=require refuses it too; sslmode=no-verify is the explicit opt-out', async () => {
+    const viaUrl = (mode: string) =>
+      pgProvider(`postgres://x@127.0.0.1:${tlsServer.port}/x?sslmode=${mode}`).create({ signal: AbortSignal.timeout(5000) }).catch((error: unknown) => error);
+    expect(await viaUrl('require')).toMatchObject({ code: expect.stringMatching(/SELF_SIGNED|UNABLE_TO_VERIFY/) });
+    expect(await viaUrl('no-verify')).toMatchObject({ code: 'XXFAK' });
+  });
 });
