@@ -4,7 +4,7 @@ import type { ResultSetHeader, RowDataPacket } from 'mysql2';
 import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMysqlPool, type MysqlPool } from '../src/index.js';
-import { adminConnection, connectionOptions, url } from './helpers.js';
+import { adminConnection, connectionOptions, kill, serverHas, url } from './helpers.js';
 
 const service = await requireService('mysql');
 const table = `pool_mysql_api_${process.pid}`;
@@ -129,6 +129,27 @@ describe.skipIf(!service.available)('createMysqlPool against the real server', (
     expect(pool.stats().totals).toMatchObject({ created: 1, destroyed: 0 });
   });
 
+  it('transaction(fn) where fn releases its connection: nothing is committed, the next borrower\'s transaction is untouched; POOL_LEASE_RELEASED', async () => {
+    pool = createMysqlPool({ ...connectionOptions(), pool: { max: 1 } });
+    let borrower: Awaited<ReturnType<MysqlPool['getConnection']>> | undefined;
+    const outcome = await pool
+      .transaction(async (connection) => {
+        await connection.query(`INSERT INTO ${table} (id, name) VALUES (10, 'a')`);
+        connection.release(); // misuse: the release rolls the transaction back and lends the connection on
+        borrower = await pool!.getConnection();
+        await borrower.beginTransaction();
+        await borrower.query(`INSERT INTO ${table} (id, name) VALUES (11, 'b')`);
+        return 'returned';
+      })
+      .then((value) => value, (error: unknown) => error);
+    expect(outcome).toMatchObject({ code: 'POOL_LEASE_RELEASED' });
+    const [[state]] = await borrower!.query<RowDataPacket[]>('SELECT @@in_transaction AS t');
+    expect(state!.t).toBe(1);
+    borrower!.release();
+    const [rows] = await admin.query<RowDataPacket[]>(`SELECT id FROM ${table} WHERE id IN (10, 11)`);
+    expect(rows).toEqual([]);
+  });
+
   it('stats() reports the pool, and end() closes every connection on the server', async () => {
     pool = createMysqlPool({ ...connectionOptions(), pool: { max: 3, name: 'api-test' } });
     const held = await Promise.all([pool.getConnection(), pool.getConnection(), pool.getConnection()]);
@@ -167,5 +188,29 @@ describe.skipIf(!service.available)('createMysqlPool against the real server', (
     expect(afterFirst - start).toBe(1);
     expect(await prepares()).toBe(afterFirst);
     expect(pool.stats().totals.created).toBe(1);
+  });
+
+  it('execute: the statement cache dies with its connection; the replacement prepares afresh, then reuses its own', async () => {
+    pool = createMysqlPool({ ...connectionOptions(), pool: { max: 1, validateAfterIdleMs: 0 } });
+    const sql = 'SELECT CONNECTION_ID() AS id, ? + 0 AS n';
+    const prepares = async () => {
+      const [rows] = await pool!.query<RowDataPacket[]>("SHOW SESSION STATUS LIKE 'Com_stmt_prepare'");
+      return Number(rows[0]!.Value);
+    };
+    const [[before]] = await pool.execute<RowDataPacket[]>(sql, [1]);
+    expect(await prepares()).toBe(1);
+    await kill(admin, before!.id);
+    for (const deadline = Date.now() + 3000; await serverHas(admin, before!.id); ) {
+      if (Date.now() > deadline) throw new Error(`connection ${before!.id} still listed 3 s after KILL`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const [[after]] = await pool.execute<RowDataPacket[]>(sql, [2]);
+    expect(after!.id).not.toBe(before!.id);
+    expect(after!.n).toBe(2);
+    expect(await prepares()).toBe(1); // prepared on the new session, not run from the dead one's statement id
+    const [[again]] = await pool.execute<RowDataPacket[]>(sql, [3]);
+    expect([again!.id, again!.n]).toEqual([after!.id, 3]);
+    expect(await prepares()).toBe(1); // and reused from the new connection's cache
+    expect(pool.stats().totals).toMatchObject({ created: 2, destroyed: 1 });
   });
 });

@@ -40,6 +40,12 @@ describe.skipIf(!service.available)('outages through the fault proxy', () => {
     let downAt = Infinity;
     let upAt = Infinity;
     const stopAt = t0 + 5500;
+    // when the pool is first full again (4 open, none being created) after the server returned
+    let fullAt = Infinity;
+    const sampler = setInterval(() => {
+      const stats = pool!.stats();
+      if (fullAt === Infinity && performance.now() > upAt && stats.size === 4 && stats.creating === 0) fullAt = performance.now();
+    }, 5);
     const caller = async () => {
       while (performance.now() < stopAt) {
         const started = performance.now();
@@ -61,11 +67,13 @@ describe.skipIf(!service.available)('outages through the fault proxy', () => {
       await proxy.refuse(false);
       upAt = performance.now();
     })();
-    await Promise.all([fault, ...Array.from({ length: 8 }, caller)]);
+    await Promise.all([fault, ...Array.from({ length: 8 }, caller)]).finally(() => clearInterval(sampler));
 
     const failures = outcomes.filter((outcome) => !outcome.ok);
     expect(outcomes.filter((outcome) => outcome.ok && outcome.at < downAt).length).toBeGreaterThan(0);
     expect(failures.length, 'calls during the outage must fail').toBeGreaterThan(0);
+    // nothing reaches the server while it is down (every connection was closed, new ones refused)
+    expect(outcomes.filter((outcome) => outcome.ok && outcome.at > downAt + 50 && outcome.at < upAt - 50)).toEqual([]);
     for (const failure of failures) {
       // a pool error (timeout, create failed, unavailable) or the connection-level error of a query cut off mid-flight
       const typed = isPoolError(failure.error) || isFatalMysqlError(failure.error);
@@ -75,6 +83,8 @@ describe.skipIf(!service.available)('outages through the fault proxy', () => {
     const firstSuccessAfterUp = outcomes.filter((outcome) => outcome.ok && outcome.at + outcome.ms > upAt).map((outcome) => outcome.at + outcome.ms);
     expect(firstSuccessAfterUp.length, 'calls after the server returned must succeed').toBeGreaterThan(0);
     expect(Math.min(...firstSuccessAfterUp) - upAt).toBeLessThanOrEqual(maxDelayMs + 1000);
+    // full again within one backoff (the longest retry delay) plus a connect, measured from the server's return
+    expect(fullAt - upAt, 'the pool back to 4 open connections after the server returned').toBeLessThanOrEqual(maxDelayMs + 1000);
     await waitUntil(() => pool!.stats().idle === 4, 'the pool back to 4 idle connections', maxDelayMs + 1500);
     expect(statsViolations(pool.stats())).toEqual([]);
     const [[row]] = await pool.query<RowDataPacket[]>('SELECT 1 AS one');
