@@ -7,7 +7,11 @@ import type { HttpProvider } from './provider.js';
 
 /** How origins are taken out of rotation and probed back in. */
 export interface FailoverOptions {
-  /** Consecutive connection failures (connect errors, failed health checks, sockets dying under requests) that mark an origin down. @default 2 */
+  /**
+   * Failures in a row that mark an origin down: connection failures (connect errors, a new socket
+   * dying under its first request), reset by any answered request; or failed health checks, reset
+   * only by a passing one (an origin that answers requests but fails its health check is taken out). @default 2
+   */
   downAfterFailures?: number;
   /** Backoff between probes of a down origin: a fresh connection plus one health check. @default { minDelayMs: 250, maxDelayMs: 10000 } */
   probe?: { minDelayMs?: number; maxDelayMs?: number };
@@ -31,7 +35,7 @@ export interface OriginStatus {
   up: boolean;
   /** Requests routed to it that have not finished (waiting for a connection included). */
   inflight: number;
-  /** Consecutive connection failures counted toward `downAfterFailures`. */
+  /** Consecutive failures counted toward `downAfterFailures`: the larger of connection failures and failed health checks. */
   failures: number;
   /** The last failure, if any. */
   lastError: unknown;
@@ -52,7 +56,10 @@ export class OriginState {
   readonly authorization: string | undefined;
   up = true;
   inflight = 0;
+  /** Connection failures in a row; an answered request resets them. */
   failures = 0;
+  /** Failed health checks in a row; only a passing health check resets them (answered requests do not). */
+  healthFailures = 0;
   lastError: unknown = undefined;
   /**
    * Passed to every acquire when there are other origins: aborted when this one goes down, so its
@@ -93,9 +100,11 @@ export class OriginState {
       },
       validate: async (connection, ctx) => {
         try {
-          return await (provider.validate as NonNullable<HttpProvider['validate']>)(connection, ctx);
+          const healthy = await (provider.validate as NonNullable<HttpProvider['validate']>)(connection, ctx);
+          if (healthy) this.noteHealthy();
+          return healthy;
         } catch (error) {
-          this.noteFailure(error);
+          this.noteHealthFailure(error);
           throw error;
         }
       },
@@ -135,9 +144,22 @@ export class OriginState {
     }
   }
 
-  /** A request finished with a response: the origin works. */
+  /** A request finished with a response: the origin is reachable (its health is the health check's call). */
   noteSuccess(): void {
     this.failures = 0;
+  }
+
+  /** A health check passed. */
+  noteHealthy(): void {
+    this.healthFailures = 0;
+  }
+
+  /** A health check failed (unexpected status, timeout, socket error); enough in a row take the origin out. */
+  noteHealthFailure(error: unknown): void {
+    if (this.closed) return;
+    this.healthFailures++;
+    this.lastError = error;
+    if (this.up && this.healthFailures >= this.failover.downAfterFailures) this.markDown(error);
   }
 
   /** A connection-level failure; enough in a row take the origin out of rotation. */
@@ -150,7 +172,7 @@ export class OriginState {
 
   /** Status snapshot. */
   status(): OriginStatus {
-    return { origin: this.display, up: this.up, inflight: this.inflight, failures: this.failures, lastError: this.lastError, pool: this.pool.stats() };
+    return { origin: this.display, up: this.up, inflight: this.inflight, failures: Math.max(this.failures, this.healthFailures), lastError: this.lastError, pool: this.pool.stats() };
   }
 
   /** Stops probes and checks, closes the pool (waiting up to `timeoutMs` for requests in flight). */
@@ -171,7 +193,7 @@ export class OriginState {
   private markDown(cause: unknown): void {
     this.up = false;
     this.probeAttempt = 0;
-    const error = new HttpPoolError('HTTP_NO_ORIGIN', `origin ${this.display} was taken out of rotation after ${this.failures} consecutive failures`, { cause, origin: this.display });
+    const error = new HttpPoolError('HTTP_NO_ORIGIN', `origin ${this.display} was taken out of rotation after ${Math.max(this.failures, this.healthFailures)} consecutive failures`, { cause, origin: this.display });
     this.controller.abort(error);
     this.pool.evictAll(error);
     this.listener.onDown(this, cause);
@@ -182,6 +204,7 @@ export class OriginState {
     if (this.closed) return;
     this.up = true;
     this.failures = 0;
+    this.healthFailures = 0;
     this.probeAttempt = 0;
     this.controller = originDownController();
     if (this.movesWaiters) this.acquireOptions = { signal: this.controller.signal };
@@ -235,9 +258,10 @@ export class OriginState {
       .use(async (connection, lease) => {
         try {
           if ((await validate(connection, { signal: AbortSignal.timeout(timeoutMs), idleMs: 0 })) === false) lease.destroy('broken');
+          else this.noteHealthy();
         } catch (error) {
           lease.destroy(error);
-          this.noteFailure(error);
+          this.noteHealthFailure(error);
         }
       }, this.acquireOptions)
       .catch((error: unknown) => {

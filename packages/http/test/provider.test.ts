@@ -79,6 +79,33 @@ describe('httpProvider', () => {
     expect(pool.stats().totals.destroyed).toBe(1);
   });
 
+  it('is broken once its client is closed or destroyed (a borrower did it), and the pool replaces it', async () => {
+    const server = await serve();
+    const provider = httpProvider({ origin: server.origin, healthCheck: false });
+    for (const end of ['close', 'destroy'] as const) {
+      const connection = await provider.create({ signal: AbortSignal.timeout(5_000) });
+      cleanups.push(() => connection.destroy());
+      await (await connection.client.request({ method: 'GET', path: '/' })).body.dump();
+      expect(provider.isBroken!(connection)).toBe(false);
+      await connection.client[end]();
+      expect(provider.isBroken!(connection), end).toBe(true);
+      expect(await provider.validate!(connection, { signal: AbortSignal.timeout(5_000), idleMs: 0 })).toBe(false);
+    }
+    // through a pool: a borrower that destroys the client gives back a connection the pool will not reuse
+    const pool = createPool(provider, { max: 1 });
+    cleanups.push(() => pool.close());
+    const first = await pool.use(async (connection) => {
+      await connection.client.destroy();
+      return connection;
+    });
+    const second = await pool.use(async (connection) => {
+      await (await connection.client.request({ method: 'GET', path: '/after' })).body.dump();
+      return connection;
+    });
+    expect(second).not.toBe(first);
+    expect(pool.stats().totals).toMatchObject({ created: 2, destroyed: 1 });
+  });
+
   it('honours the create signal: an abort before the connect finishes rejects with its reason', async () => {
     const server = await serve();
     const provider = httpProvider({ origin: server.origin });

@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, socketRequests: number) => void;
 
-/** An in-process node:http server on 127.0.0.1 that counts connections and can be killed and restarted on its port. */
+/** An in-process node:http server on 127.0.0.1 (or another loopback address) that counts connections and can be killed and restarted on its port. */
 export interface TestServer {
   readonly port: number;
   readonly origin: string;
@@ -33,7 +33,7 @@ export const defaultHandler: Handler = (req, res) => {
   });
 };
 
-export async function startServer(handler: Handler = defaultHandler, port = 0): Promise<TestServer> {
+export async function startServer(handler: Handler = defaultHandler, port = 0, host = '127.0.0.1'): Promise<TestServer> {
   const sockets = new Set<Socket>();
   const perSocket = new WeakMap<Socket, number>();
   let server!: Server;
@@ -74,10 +74,10 @@ export async function startServer(handler: Handler = defaultHandler, port = 0): 
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(onPort, '127.0.0.1', () => resolve());
+      server.listen(onPort, host, () => resolve());
     });
     (state as { port: number }).port = (server.address() as AddressInfo).port;
-    (state as { origin: string }).origin = `http://127.0.0.1:${state.port}`;
+    (state as { origin: string }).origin = `http://${host}:${state.port}`;
   };
   await listen(port);
   return state;

@@ -1,0 +1,76 @@
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpPool, isHttpPoolError, type HttpPool } from '../src/index.js';
+import { defaultHandler, startServer, until, type TestServer } from './helpers/server.js';
+
+const served = (server: TestServer) => [...server.requests.entries()].filter(([path]) => path.startsWith('/work')).reduce((sum, [, n]) => sum + n, 0);
+
+// Issue 9: "an origin that fails health checks is taken out and probed back in with backoff". The
+// origin keeps accepting connections and answering requests; only its health endpoint says 503 (a
+// server draining for a deploy does exactly this), so only the health checks can take it out.
+describe('failover driven by health checks', () => {
+  let servers: TestServer[];
+  let pool: HttpPool;
+  beforeAll(async () => {
+    servers = await Promise.all([startServer(), startServer(), startServer()]);
+    pool = createHttpPool({
+      origins: servers.map((server) => server.origin),
+      pool: { max: 4 },
+      failover: { downAfterFailures: 2, probe: { minDelayMs: 50, maxDelayMs: 400 }, checkIntervalMs: 50 },
+    });
+  });
+  afterAll(async () => {
+    await pool.close();
+    await Promise.all(servers.map((server) => server.close()));
+  });
+
+  it('takes out an origin whose health check fails while it still serves requests, and takes it back when it passes', async () => {
+    const events: string[] = [];
+    let downCause: unknown;
+    pool.onOriginChange((change) => {
+      events.push(`${change.up ? 'up' : 'down'} ${change.origin}`);
+      if (!change.up) downCause = change.cause;
+    });
+    const failures: unknown[] = [];
+    let running = true;
+    const worker = async (id: number) => {
+      for (let i = 0; running; i++) {
+        try {
+          const res = await request(`http://any.invalid/work/${id}/${i}`, { dispatcher: pool });
+          await res.body.text();
+          if (res.statusCode !== 200) failures.push(new Error(`status ${res.statusCode}`));
+        } catch (error) {
+          failures.push(error);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    };
+    const [, draining] = servers as [TestServer, TestServer, TestServer];
+    const workers = Array.from({ length: 6 }, (_, id) => worker(id));
+    try {
+      await until(() => servers.every((server) => served(server) >= 10), 5_000, 'every origin to serve requests');
+      draining.handler = (req, res, count) => {
+        if (req.url === '/health') res.writeHead(503).end();
+        else defaultHandler(req, res, count);
+      };
+      await until(() => events.includes(`down ${draining.origin}`), 5_000, 'the unhealthy origin to be taken out');
+      expect(isHttpPoolError(downCause, 'HTTP_HEALTH_CHECK_FAILED')).toBe(true);
+      expect(pool.status().map((status) => status.up)).toEqual([true, false, true]);
+      // out of rotation: no more requests reach it while it stays unhealthy
+      const servedWhileDown = served(draining);
+      const othersBefore = served(servers[0]!) + served(servers[2]!);
+      await until(() => served(servers[0]!) + served(servers[2]!) >= othersBefore + 100, 5_000, 'traffic to continue on the others');
+      expect(served(draining)).toBeLessThanOrEqual(servedWhileDown + 8); // at most requests already in flight
+
+      draining.handler = defaultHandler;
+      await until(() => events.includes(`up ${draining.origin}`), 5_000, 'the origin to be probed back in');
+      const back = served(draining);
+      await until(() => served(draining) > back + 10, 5_000, 'the returned origin to serve again');
+    } finally {
+      running = false;
+      await Promise.all(workers);
+    }
+    expect(failures).toEqual([]);
+    expect(events).toEqual([`down ${draining.origin}`, `up ${draining.origin}`]);
+  });
+});
