@@ -22,9 +22,26 @@ afterAll(async () => {
 describe('pnpm demo, short mode (4 s, stdout not a TTY)', () => {
   let result: Awaited<ReturnType<typeof runDemo>>;
   let summary: DemoSummary;
+  /** One scrape of /metrics from outside, as Prometheus would, while the workload runs. */
+  let midRun: { status: number; contentType: string | null; text: string; stdoutBefore: string; stdoutAfter: string } | undefined;
 
   beforeAll(async () => {
-    result = await runDemo(['--duration', '4s', '--metrics-port', '0', '--out', out], 110_000);
+    let scrape: Promise<void> | undefined;
+    let stdoutNow = '';
+    result = await runDemo(['--duration', '4s', '--metrics-port', '0', '--out', out], 110_000, {}, (stdout) => {
+      stdoutNow = stdout;
+      const url = /metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(stdout)?.[1];
+      if (scrape !== undefined || url === undefined) return;
+      // the line is printed as the workload starts; scrape a second into the 4 s run
+      scrape = (async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        const stdoutBefore = stdoutNow;
+        const response = await fetch(url);
+        const text = await response.text();
+        midRun = { status: response.status, contentType: response.headers.get('content-type'), text, stdoutBefore, stdoutAfter: stdoutNow };
+      })();
+    });
+    await scrape;
     summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as DemoSummary;
   }, 120_000);
 
@@ -73,6 +90,28 @@ describe('pnpm demo, short mode (4 s, stdout not a TTY)', () => {
   it('served /metrics with series for every pool', () => {
     expect(summary.metrics.scrapes).toBeGreaterThanOrEqual(1);
     expect(summary.metrics.lastScrapeSeries).toBeGreaterThan(summary.pools.length * 10);
+  });
+
+  it('answered a scrape of /metrics from outside while the workload ran, with every pool in it', () => {
+    expect(midRun, 'the mid-run scrape happened').toBeDefined();
+    const scrape = midRun!;
+    // scraped during the run: the summary was printed neither before nor by the time the answer came
+    expect(scrape.stdoutBefore).not.toContain('Summary');
+    expect(scrape.stdoutAfter).not.toContain('Summary');
+    expect(scrape.status).toBe(200);
+    expect(scrape.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(summary.metrics.scrapes).toBeGreaterThanOrEqual(2); // ours and the demo's own
+    // every pool that ran has its gauges, and had handed out connections by then
+    expect(summary.pools.map((p) => p.id)).toEqual(expect.arrayContaining(EMBEDDED));
+    const labels = summary.pools.map((p) => p.final.name);
+    for (const pool of labels) {
+      const label = `pool="${pool}"`;
+      expect(scrape.text, pool).toContain(`db_client_connection_count{${label},state="used"}`);
+      expect(scrape.text, pool).toContain(`db_client_connection_max{${label}} 4`);
+      const acquired = scrape.text.split('\n').find((line) => line.startsWith(`pool_acquires_total{${label}} `));
+      expect(acquired, `${pool} pool_acquires_total`).toBeDefined();
+      expect(Number(acquired!.split(' ').at(-1)), `${pool} acquires by mid-run`).toBeGreaterThan(0);
+    }
   });
 
   it('wrote the SVG chart with a line per pool, and printed plain lines and the summary table', async () => {

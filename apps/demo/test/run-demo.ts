@@ -19,8 +19,9 @@ export interface DemoResult {
 /**
  * Runs `node dist/main.js <args>` as a child process with stdout piped (not a TTY), bounded by
  * `timeoutMs`. POOL_PG_URL is removed so the embedded PGlite path is the one exercised.
+ * `onStdout` hears the whole stdout so far after each chunk (to act while the demo runs).
  */
-export function runDemo(args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = {}): Promise<DemoResult> {
+export function runDemo(args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = {}, onStdout?: (stdoutSoFar: string) => void): Promise<DemoResult> {
   return new Promise((resolve, reject) => {
     const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
     delete childEnv.POOL_PG_URL;
@@ -28,7 +29,10 @@ export function runDemo(args: string[], timeoutMs: number, env: NodeJS.ProcessEn
     const child = spawn(process.execPath, ['dist/main.js', ...args], { cwd: demoDir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      onStdout?.(stdout);
+    });
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
