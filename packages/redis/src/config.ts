@@ -16,7 +16,7 @@ export interface RedisProviderConfig {
   password?: string;
   /** The database every connection uses and returns to on release. @default 0 (or the URL's) */
   db?: number;
-  /** `CLIENT SETNAME` of every pool connection, restored on release if a borrower changed it. @default 'pool' */
+  /** `CLIENT SETNAME` of every pool connection, restored on release if a borrower changed it (`''`: no name; a borrower's is cleared). @default 'pool' */
   clientName?: string;
   /** ioredis `connectTimeout`; the pool's `createTimeoutMs` also bounds a connect. @default 10000 */
   connectTimeoutMs?: number;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ResourceProvider } from '@pool/core';
 import { Redis } from 'ioredis';
 import { isFailoverRedisError, isFatalRedisError } from './classify.js';
+import { closeNow } from './close.js';
 import { resolveConfig, type RedisProviderConfig, type ResolvedRedisConfig } from './config.js';
 import { RedisPoolError } from './errors.js';
 import { redactText, sanitizeError } from './redact.js';
@@ -49,12 +50,12 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
     client.on('error', (error: unknown) => {
       state.lastError = sanitizeError(error, secrets);
     });
-    const onAbort = () => client.disconnect();
+    const onAbort = () => closeNow(client);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       await client.connect();
     } catch (error) {
-      client.disconnect();
+      closeNow(client);
       if (signal.aborted) throw abortError(signal);
       // ioredis rejects connect() with "Connection is closed." after an AUTH or SELECT failure; the
       // 'error' event before it carries the reason (WRONGPASS, NOAUTH, ...)
@@ -64,7 +65,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
       signal.removeEventListener('abort', onAbort);
     }
     if (signal.aborted) {
-      client.disconnect();
+      closeNow(client);
       throw abortError(signal);
     }
     // the handshake (AUTH, SELECT, CLIENT SETNAME/SETINFO) is the configured session, not a borrower's change
@@ -129,7 +130,8 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
       pipeline.call('SELECT', String(db));
       expected.push('OK');
     }
-    if (clientName !== '' && (resolved.reset === 'command' || session.renamed)) {
+    // an empty clientName means "no name": `CLIENT SETNAME ''` clears the one a borrower set
+    if (session.renamed || (resolved.reset === 'command' && clientName !== '')) {
       pipeline.call('CLIENT', 'SETNAME', clientName);
       expected.push('OK');
     }
@@ -159,15 +161,15 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
   async function destroy(client: Redis): Promise<void> {
     if (client.status === 'end') return;
     if (client.status !== 'ready' || repliesInFlight(client) > 0) {
-      client.disconnect();
+      closeNow(client);
       return;
     }
-    // QUIT lets the server close cleanly; disconnect if it does not answer quickly
-    const timer = setTimeout(() => client.disconnect(), 1_000);
+    // QUIT lets the server close cleanly; close the socket if it does not answer quickly
+    const timer = setTimeout(() => closeNow(client), 1_000);
     try {
       await client.quit();
     } catch {
-      client.disconnect();
+      closeNow(client);
     } finally {
       clearTimeout(timer);
     }

@@ -1,5 +1,6 @@
 import { createPool, type Pool, type PoolOptions, type PoolStats } from '@pool/core';
 import type { ChainableCommander, Redis, RedisKey } from 'ioredis';
+import { closeNow } from './close.js';
 import type { RedisProviderConfig } from './config.js';
 import { redisProvider, type RedisProvider } from './provider.js';
 
@@ -67,7 +68,7 @@ export class RedisPool {
     if (signal === undefined) return this.pool.use((client) => fn(client), acquireOptions(options));
     return this.pool.use((client) => {
       // the borrower gave up: close the socket now, so a blocked command or a reply in flight dies with it
-      const onAbort = () => client.disconnect();
+      const onAbort = () => closeNow(client);
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
       let work: Promise<T>;

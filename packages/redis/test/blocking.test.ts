@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { isPoolError } from '@pool/core';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,50 +16,129 @@ describe('blocking helpers', () => {
     admin.disconnect();
   });
 
-  it('200 concurrent BLPOP waiters on a pool of 20 are all served, each with a distinct value, as pushes arrive', async () => {
+  it('200 concurrent BLPOP waiters on a pool of 20 are served as pushes arrive with no connection left blocked after abort', async () => {
     const name = uniqueName('blpop200');
     const key = `${prefix}queue`;
-    const pool = createRedisPool({ url: redisUrl(), clientName: name, pool: { max: 20, acquireTimeoutMs: 20_000 } });
+    const pool = createRedisPool({ url: redisUrl(), clientName: name, pool: { max: 20, acquireTimeoutMs: 60_000 } });
+    // one shutdown signal shared by every consumer, as a worker would: 200 calls listen to it
+    const controller = new AbortController();
+    setMaxListeners(1_000, controller.signal);
+    const blocked = async () => (await clientsNamed(admin, name)).filter((row) => row.flags?.includes('b'));
     try {
-      const waiters = Array.from({ length: 200 }, () => pool.blpop(key, 15));
-      // the first 20 hold a connection each and block on the server; 180 wait in the pool's queue
-      await waitFor(async () => (await clientsNamed(admin, name)).filter((row) => row.flags?.includes('b')).length === 20, 5_000, '20 blocked connections');
-      expect(pool.stats()).toMatchObject({ size: 20, borrowed: 20, pending: 180 });
-      for (let i = 0; i < 200; i++) {
-        await admin.rpush(key, `v${i}`);
-        if (i % 20 === 19) await sleep(5);
-      }
-      const results = await Promise.all(waiters);
-      const values = results.map((result) => result?.[1]);
-      expect(new Set(values).size).toBe(200);
-      expect(values.every((value) => typeof value === 'string' && value.startsWith('v'))).toBe(true);
-      expect(await admin.llen(key)).toBe(0);
-
-      // a further batch blocks, then every one of them is aborted: held connections are closed, queued calls leave
-      const controller = new AbortController();
-      const aborted = Array.from({ length: 50 }, () => pool.blpop(key, 0, { signal: controller.signal }).then(
-        () => 'served',
+      const served: string[] = [];
+      const waiters = Array.from({ length: 200 }, () => pool.blpop(key, 0, { signal: controller.signal }).then(
+        (result) => {
+          served.push(result?.[1] as string);
+          return 'served';
+        },
         (error: unknown) => error,
       ));
-      await waitFor(async () => (await clientsNamed(admin, name)).filter((row) => row.flags?.includes('b')).length === 20, 5_000, '20 blocked again');
-      const t0 = performance.now();
-      controller.abort(new Error('caller gave up'));
-      const outcomes = await Promise.all(aborted);
-      expect(performance.now() - t0).toBeLessThan(1_000);
-      expect(outcomes.every((outcome) => isPoolError(outcome, 'POOL_ABORTED'))).toBe(true);
-      await waitFor(async () => (await clientsNamed(admin, name)).every((row) => row.cmd !== 'blpop' && !row.flags?.includes('b')), 3_000, 'no blocked connection left');
+      // the first 20 hold a connection each and block on the server; 180 wait in the pool's queue
+      await waitFor(async () => (await blocked()).length === 20, 5_000, '20 blocked connections');
+      expect(pool.stats()).toMatchObject({ size: 20, borrowed: 20, pending: 180 });
+      expect(served).toEqual([]);
+
+      // 6 rounds of 20 pushes: each round serves exactly 20 more callers, and the next 20 block again
+      for (let round = 1; round <= 6; round++) {
+        await admin.rpush(key, ...Array.from({ length: 20 }, (_, i) => `v${(round - 1) * 20 + i}`));
+        await waitFor(() => served.length === round * 20, 5_000, `${round * 20} callers served`);
+        await waitFor(async () => (await blocked()).length === 20, 5_000, `20 blocked again after round ${round}`);
+        expect(served.length).toBe(round * 20);
+        expect(await admin.llen(key)).toBe(0);
+      }
+      expect(new Set(served).size).toBe(120);
+      expect(pool.stats()).toMatchObject({ size: 20, borrowed: 20, pending: 60 });
+
+      // the other 80 give up: 20 blocked on the server, 60 still queued
+      const abortedIds = (await blocked()).map((row) => row.id);
+      expect(abortedIds).toHaveLength(20);
+      controller.abort(new Error('shutting down'));
+      const outcomes = await Promise.all(waiters);
+      expect(outcomes.filter((outcome) => outcome === 'served')).toHaveLength(120);
+      const failed = outcomes.filter((outcome) => outcome !== 'served');
+      expect(failed).toHaveLength(80);
+      expect(failed.every((outcome) => isPoolError(outcome, 'POOL_ABORTED'))).toBe(true);
+
+      // CLIENT LIST: every connection that was blocked is gone, and none of the pool's is blocked
+      await waitFor(async () => {
+        const rows = await clientsNamed(admin, name);
+        return rows.every((row) => !abortedIds.includes(row.id) && !row.flags?.includes('b') && row.cmd !== 'blpop');
+      }, 3_000, 'no blocked connection left');
       await waitFor(() => pool.stats().creating === 0, 3_000, 'creates to settle');
       const stats = pool.stats();
       expect(stats).toMatchObject({ borrowed: 0, pending: 0 });
       expect(stats.totals.created - stats.totals.destroyed).toBe(stats.size);
-      expect(stats.totals.aborted).toBeGreaterThanOrEqual(50);
+      expect(stats.totals.destroyed).toBeGreaterThanOrEqual(20);
 
-      // the pool still works and replaces what it closed on demand
+      // a push now stays in the list: no forgotten BLPOP anywhere takes it
       await admin.rpush(key, 'after');
-      expect(await pool.blpop(key, 2)).toEqual([key, 'after']);
+      await sleep(100);
+      expect(await admin.lrange(key, 0, -1)).toEqual(['after']);
+      // the pool still works, on a connection that was never one of the aborted ones
+      const again = await pool.withConnection(async (client) => ({ id: String(await client.client('ID')), popped: await client.blpop(key, 2) }));
+      expect(again.popped).toEqual([key, 'after']);
+      expect(abortedIds).not.toContain(again.id);
     } finally {
       await pool.end();
     }
+  }, 60_000);
+
+  it.each([
+    ['blpop', 'blpop'],
+    ['brpop', 'brpop'],
+    ['xread', 'xread'],
+  ] as const)('%s aborted mid-block: POOL_ABORTED at once, that connection is closed on the server and never lent again', async (helper, command) => {
+    const name = uniqueName(`abort-${helper}`);
+    const key = `${prefix}abort-${helper}`;
+    const pool = createRedisPool({ url: redisUrl(), clientName: name, pool: { max: 1 } });
+    try {
+      const controller = new AbortController();
+      const call = helper === 'xread'
+        ? pool.xread({ [key]: '$' }, { blockMs: 0 }, { signal: controller.signal })
+        : pool[helper](key, 0, { signal: controller.signal });
+      const outcome = call.then(() => 'served', (error: unknown) => error);
+      let blockedId = '';
+      await waitFor(async () => {
+        const row = (await clientsNamed(admin, name)).find((r) => r.flags?.includes('b') && r.cmd === command);
+        blockedId = row?.id ?? '';
+        return row !== undefined;
+      }, 3_000, `${command} to block`);
+      controller.abort(new Error('caller gave up'));
+      expect(isPoolError(await outcome, 'POOL_ABORTED')).toBe(true);
+      await waitFor(async () => !(await clientsNamed(admin, name)).some((row) => row.id === blockedId), 3_000, 'the blocked connection to close server-side');
+      // the value pushed now is not taken by the aborted call
+      if (helper === 'xread') await admin.xadd(key, '*', 'f', 'v');
+      else await admin.rpush(key, 'kept');
+      await sleep(50);
+      if (helper !== 'xread') expect(await admin.lrange(key, 0, -1)).toEqual(['kept']);
+      const nextId = String(await pool.withConnection((client) => client.client('ID')));
+      expect(nextId).not.toBe(blockedId);
+      const stats = pool.stats();
+      expect(stats.totals).toMatchObject({ created: 2, destroyed: 1 });
+      expect(stats.totals.created - stats.totals.destroyed).toBe(stats.size);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('end(): a blocked call is cut after its timeoutMs, every connection is closed on the server, later calls reject POOL_CLOSED', async () => {
+    const name = uniqueName('end');
+    const pool = createRedisPool({ url: redisUrl(), clientName: name, pool: { min: 2, max: 3 } });
+    await pool.pool.ready();
+    const blocked = pool.blpop(`${prefix}end-never`, 0).then(() => 'served', (error: unknown) => error);
+    await waitFor(async () => (await clientsNamed(admin, name)).some((row) => row.flags?.includes('b')), 3_000, 'blocked');
+    expect((await clientsNamed(admin, name)).length).toBeGreaterThanOrEqual(2);
+    await pool.end({ timeoutMs: 200 });
+    const error = await blocked;
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/closed/i);
+    await waitFor(async () => (await clientsNamed(admin, name)).length === 0, 3_000, 'every connection closed server-side');
+    const stats = pool.stats();
+    expect(stats.size).toBe(0);
+    expect(stats.totals.created).toBe(stats.totals.destroyed);
+    await expect(pool.blpop(`${prefix}end-never`, 1)).rejects.toSatisfy((caught: unknown) => isPoolError(caught, 'POOL_CLOSED'));
+    await expect(pool.withConnection((client) => client.ping())).rejects.toSatisfy((caught: unknown) => isPoolError(caught, 'POOL_CLOSED'));
+    await pool.end();
   });
 
   it('brpop, blmove and xread block on their own connection; a timeout gives null', async () => {

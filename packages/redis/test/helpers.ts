@@ -94,7 +94,12 @@ async function freePort(): Promise<number> {
 /** A redis-server this test started on a free loopback port (never the shared one), with its own args. */
 export interface PrivateRedis {
   port: number;
+  /** Stops the server for good and removes its directory. */
   stop(): Promise<void>;
+  /** Stops the server process (SIGTERM), keeping its port and directory: a server going down. */
+  down(): Promise<void>;
+  /** Starts it again on the same port and waits until it answers (10 s max): the server coming back. */
+  up(): Promise<void>;
 }
 
 /** redis-server exited before it answered: most likely another socket took the free port first. */
@@ -120,35 +125,46 @@ async function startOnFreePort(args: string[], password: string | undefined): Pr
   if (binary === undefined) throw new Error('redis-server is not installed');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'pool-redis-'));
-  const child: ChildProcess = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...args], { stdio: 'ignore' });
-  const exited = () => child.exitCode !== null || child.signalCode !== null;
-  const stop = async () => {
-    if (!exited()) {
-      const exit = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
+  let child: ChildProcess | undefined;
+  const exited = (process: ChildProcess) => process.exitCode !== null || process.signalCode !== null;
+  const down = async () => {
+    const running = child;
+    if (running === undefined || exited(running)) return;
+    const exit = new Promise((resolve) => running.once('exit', resolve));
+    running.kill('SIGTERM');
+    await Promise.race([exit, sleep(5_000)]);
+    if (!exited(running)) {
+      running.kill('SIGKILL');
       await Promise.race([exit, sleep(5_000)]);
-      if (!exited()) child.kill('SIGKILL');
     }
-    rmSync(dir, { recursive: true, force: true });
   };
-  try {
+  const up = async () => {
+    const started = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...args], { stdio: 'ignore' });
+    child = started;
     await waitFor(async () => {
-      if (exited()) throw new ExitedEarly(`redis-server on port ${port} exited before answering`);
+      if (exited(started)) throw new ExitedEarly(`redis-server on port ${port} exited before answering`);
       const probe = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null, enableOfflineQueue: false, maxRetriesPerRequest: 0, ...(password !== undefined ? { password } : {}) });
       probe.on('error', () => undefined);
       try {
         await probe.connect();
         // the one answering must be the server started here, not another that got the same port
-        return /^process_id:(\d+)/m.exec(await probe.info('server'))?.[1] === String(child.pid);
+        return /^process_id:(\d+)/m.exec(await probe.info('server'))?.[1] === String(started.pid);
       } catch {
         return false;
       } finally {
         probe.disconnect();
       }
     }, 10_000, `redis-server on port ${port}`);
+  };
+  const stop = async () => {
+    await down();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await up();
   } catch (error) {
     await stop();
     throw error;
   }
-  return { port, stop };
+  return { port, stop, down, up };
 }

@@ -80,6 +80,114 @@ describe('row 16: idle connections killed server-side (CLIENT KILL ID)', () => {
   });
 });
 
+// Rows 16 and 17 as the matrix injects them: the server itself stopped and started. The shared
+// server must never be restarted, so these run against a private redis-server on its own port.
+const restartable = redisServerBinary();
+describe.skipIf(restartable === undefined && process.env.CI !== 'true')('rows 16 and 17 with a real server restart (private redis-server)', () => {
+  let server: PrivateRedis;
+  beforeAll(async () => {
+    server = await startPrivateRedis();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const runId = (info: string) => /^run_id:(\w+)/m.exec(info)?.[1];
+
+  it('row 16: server restarted while connections idle: stale ones detected and replaced; the first command after the restart succeeds or fails once with a clear error', async () => {
+    const pool = createRedisPool({ host: '127.0.0.1', port: server.port, clientName: 'restart16', pool: { min: 3, max: 3, retry: { minDelayMs: 50, maxDelayMs: 400 } } });
+    const reasons: string[] = [];
+    const clients: Redis[] = [];
+    pool.pool.on('destroy', ({ reason }) => reasons.push(reason));
+    pool.pool.on('create', ({ resource }) => clients.push(resource));
+    try {
+      await pool.pool.ready();
+      const before = runId(await pool.withConnection((client) => client.info('server')));
+      const stale = [...clients];
+      await server.down();
+      await server.up();
+      const upAt = performance.now();
+      const outcomes: unknown[] = [];
+      for (let i = 0; i < 3; i++) {
+        outcomes.push(await pool.withConnection((client) => client.info('server'), { timeoutMs: 2_000 }).catch((error: unknown) => error));
+      }
+      const failures = outcomes.filter((outcome) => typeof outcome !== 'string');
+      expect(failures.length).toBeLessThanOrEqual(1);
+      for (const failure of failures) expect(isPoolError(failure) || isFatalRedisError(failure)).toBe(true);
+      const after = outcomes.filter((outcome): outcome is string => typeof outcome === 'string');
+      expect(after.length).toBeGreaterThanOrEqual(2);
+      // answered by the restarted server, on new connections: every stale one was destroyed
+      expect(runId(after[0] as string)).not.toBe(before);
+      expect(performance.now() - upAt).toBeLessThan(1_500);
+      for (const client of stale) expect(client.status).toBe('end');
+      expect(reasons.filter((reason) => reason === 'broken' || reason === 'released-destroyed').length).toBeGreaterThanOrEqual(3);
+      await waitFor(() => pool.stats().idle === 3, 3_000, 'back to min idle');
+      await expectConsistent(pool);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('row 17: server stopped for 5 s under traffic: callers get errors by their deadline; the pool is full again soon after it returns', async () => {
+    const pool = createRedisPool({
+      host: '127.0.0.1', port: server.port, clientName: 'down17',
+      pool: { min: 4, max: 4, acquireTimeoutMs: 800, createTimeoutMs: 500, validateTimeoutMs: 300, retry: { minDelayMs: 50, maxDelayMs: 400 } },
+    });
+    const errors: unknown[] = [];
+    pool.pool.on('error', (error) => errors.push(error));
+    try {
+      await pool.pool.ready();
+      let stopping = false;
+      const samples: { at: number; ms: number; ok: boolean; error?: unknown }[] = [];
+      const worker = async () => {
+        while (!stopping) {
+          const t = performance.now();
+          try {
+            await pool.withConnection((client) => client.incr('traffic'), { timeoutMs: 800 });
+            samples.push({ at: t, ms: performance.now() - t, ok: true });
+          } catch (error) {
+            samples.push({ at: t, ms: performance.now() - t, ok: false, error });
+            await sleep(20);
+          }
+        }
+      };
+      const workers = Array.from({ length: 8 }, worker);
+      await sleep(1_000);
+      const downAt = performance.now();
+      await server.down();
+      const stoppedAt = performance.now();
+      await sleep(5_000);
+      const startingAt = performance.now();
+      await server.up();
+      const upAt = performance.now();
+      await waitFor(() => samples.some((sample) => sample.ok && sample.at >= upAt), 3_000, 'a command to succeed after the restart');
+      await waitFor(() => pool.stats().idle + pool.stats().borrowed === 4 && pool.stats().creating === 0, 3_000, 'the pool full again');
+      const fullAt = performance.now();
+      await sleep(300);
+      stopping = true;
+      await Promise.all(workers);
+
+      // every call settled by its deadline: 800 ms to get a connection, a command on a dead socket fails at once
+      expect(Math.max(...samples.map((sample) => sample.ms))).toBeLessThan(800 + 400);
+      const during = samples.filter((sample) => sample.at > stoppedAt + 100 && sample.at + sample.ms < startingAt);
+      expect(during.length).toBeGreaterThan(20);
+      expect(during.every((sample) => !sample.ok)).toBe(true);
+      for (const failure of samples.filter((sample) => !sample.ok)) {
+        expect(isPoolError(failure.error) || isFatalRedisError(failure.error), String(failure.error)).toBe(true);
+      }
+      expect(samples.filter((sample) => sample.ok && sample.at < downAt).length).toBeGreaterThan(10);
+      // back within one backoff (maxDelayMs 400) plus a connect, and full well within the 3 s budget
+      const firstOkAfter = Math.min(...samples.filter((sample) => sample.ok && sample.at >= upAt).map((sample) => sample.at + sample.ms));
+      expect(firstOkAfter - upAt).toBeLessThan(1_500);
+      expect(fullAt - upAt).toBeLessThan(3_000);
+      expect(samples.filter((sample) => sample.ok && sample.at >= upAt).length).toBeGreaterThan(10);
+      await expectConsistent(pool);
+    } finally {
+      await pool.end();
+    }
+  }, 30_000);
+});
+
 describe('fault proxy rows', () => {
   let proxy: FaultProxy;
   beforeAll(async () => {

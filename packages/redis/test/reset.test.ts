@@ -144,6 +144,25 @@ describe('reset policies against the shared server', () => {
   });
 });
 
+describe("client name restored when the pool's name is empty (clientName: '')", () => {
+  it.each(['tracked', 'always', 'command'] as const)("reset '%s': a borrower's CLIENT SETNAME does not reach the next borrower", async (reset) => {
+    const pool = createRedisPool({ url: redisUrl(), clientName: '', reset, pool: { max: 1 } });
+    try {
+      const first = await pool.withConnection(async (client) => {
+        const id = await client.client('ID');
+        await client.client('SETNAME', uniqueName('borrower'));
+        return id;
+      });
+      const next = await pool.withConnection(async (client) => ({ id: await client.client('ID'), name: await client.client('GETNAME') }));
+      expect(next.id).toBe(first);
+      expect(next.name).toBeNull();
+      expect(pool.stats().totals.destroyed).toBe(0);
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
 // Row 37: reset with RESET (Redis >= 6.2) drops AUTH, the db and the name; the pool re-authenticates,
 // re-selects and renames, so the next borrower sees a clean, authenticated, right-database session.
 const binary = redisServerBinary();
