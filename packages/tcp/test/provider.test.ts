@@ -1,7 +1,7 @@
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import { createPool, isPoolError } from '@pool/core';
 import { waitUntil } from '@pool/testkit';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exchange, isTcpPoolError, tcpProvider, type TcpProviderOptions } from '../src/index.js';
 import { startLineServer, type LineServer } from './helpers/line-server.js';
 
@@ -40,6 +40,64 @@ describe('tcpProvider: sockets and their state', () => {
     await p.destroy!(socket);
     expect(socket.destroyed).toBe(true);
     expect(p.isBroken!(socket)).toBe(true);
+  });
+
+  it('noDelay and keepAlive (with its initial delay) are applied to each socket, defaults on; off when set false', async () => {
+    const noDelay = vi.spyOn(net.Socket.prototype, 'setNoDelay');
+    const keepAlive = vi.spyOn(net.Socket.prototype, 'setKeepAlive');
+    try {
+      const byDefault = provider();
+      const a = await byDefault.create({ signal: new AbortController().signal });
+      expect(noDelay.mock.contexts.at(-1)).toBe(a);
+      expect(noDelay.mock.calls.at(-1)).toEqual([true]);
+      expect(keepAlive.mock.contexts.at(-1)).toBe(a);
+      expect(keepAlive.mock.calls.at(-1)).toEqual([true, 60_000]);
+      await byDefault.destroy!(a);
+      const tuned = provider({ noDelay: false, keepAlive: true, keepAliveInitialDelayMs: 5_000 });
+      const b = await tuned.create({ signal: new AbortController().signal });
+      expect(noDelay.mock.contexts.at(-1)).toBe(b);
+      expect(noDelay.mock.calls.at(-1)).toEqual([false]);
+      expect(keepAlive.mock.calls.at(-1)).toEqual([true, 5_000]);
+      await tuned.destroy!(b);
+      const off = provider({ keepAlive: false });
+      const c = await off.create({ signal: new AbortController().signal });
+      expect(keepAlive.mock.contexts.at(-1)).toBe(c);
+      expect(keepAlive.mock.calls.at(-1)?.[0]).toBe(false);
+      expect(await exchange(c, 'ECHO still works')).toBe('still works');
+      await off.destroy!(c);
+    } finally {
+      noDelay.mockRestore();
+      keepAlive.mockRestore();
+    }
+  });
+
+  it('a socket the peer reset (RST, a real ECONNRESET) is broken, isFatal says so, and the pool replaces it without an error to the caller', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity });
+    const errors: unknown[] = [];
+    p.on('error', (error) => errors.push(error));
+    const first = await p.use(async (socket) => {
+      expect(await exchange(socket, 'ECHO before')).toBe('before');
+      return socket;
+    });
+    const seen: unknown[] = [];
+    // the provider's own 'error' listener keeps the process alive; this one only records what arrived
+    first.on('error', (error) => seen.push(error));
+    await waitUntil(() => server.peerOf(first) !== undefined, 'the server to accept');
+    server.peerOf(first)!.resetAndDestroy();
+    await waitUntil(() => first.destroyed, 'the reset to reach the client');
+    expect(p.stats().idle).toBe(1);
+    const hooks = provider();
+    expect(hooks.isBroken!(first)).toBe(true);
+    expect((seen[0] as { code?: string } | undefined)?.code).toBe('ECONNRESET');
+    expect(hooks.isFatal!(seen[0])).toBe(true);
+    expect(p.stats().totals.destroyed).toBe(0);
+    const second = await p.use(async (socket) => {
+      expect(await exchange(socket, 'ECHO after')).toBe('after');
+      return socket;
+    });
+    expect(second).not.toBe(first);
+    expect(p.stats().totals.destroyed).toBe(1);
+    expect(errors).toEqual([]);
   });
 
   it('a socket the peer closed is broken; the pool replaces it without an error to the caller', async () => {

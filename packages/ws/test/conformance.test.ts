@@ -1,17 +1,23 @@
-import { runConformance, waitUntil } from '@pool/testkit';
+import { runConformance, selfSignedCertificate, waitUntil, type SelfSigned } from '@pool/testkit';
 import { afterAll, beforeAll } from 'vitest';
 import type { WebSocket } from 'ws';
 import { wsProvider } from '../src/index.js';
 import { startWsServer, type TestWsServer } from './helpers/ws-server.js';
 
-// An in-process ws server on 127.0.0.1:0; the suite puts its fault proxy in front of it.
+// In-process ws servers on 127.0.0.1:0 (plain, and wss with a certificate generated now); the suite
+// puts its fault proxy in front of them.
 let server: TestWsServer;
+let secure: TestWsServer;
+let cert: SelfSigned;
 
 beforeAll(async () => {
+  cert = selfSignedCertificate();
   server = await startWsServer();
+  secure = await startWsServer({ tls: cert });
 });
 afterAll(async () => {
   await server?.close();
+  await secure?.close();
 });
 
 /** One JSON request and its reply on the raw socket. */
@@ -47,6 +53,15 @@ runConformance({
   name: '@pool/ws',
   provider: (target) => wsProvider({ url: `ws://${target.host}:${target.port}/`, handshakeTimeoutMs: 700, closeTimeoutMs: 300 }),
   upstream: () => ({ host: server.host, port: server.port }),
+  roundTrip,
+  killServerSide,
+});
+
+runConformance({
+  name: '@pool/ws over TLS (wss)',
+  // the proxy listens on 127.0.0.1, which the certificate names; verification stays on, with the CA given
+  provider: (target) => wsProvider({ url: `wss://${target.host}:${target.port}/`, clientOptions: { ca: cert.cert }, handshakeTimeoutMs: 700, closeTimeoutMs: 300 }),
+  upstream: () => ({ host: secure.host, port: secure.port }),
   roundTrip,
   killServerSide,
 });

@@ -111,6 +111,36 @@ describe('wsProvider', () => {
     expect(p.stats().totals.destroyed).toBe(1);
   });
 
+  it('row 25: a socket that errors (the server sends an invalid frame) is broken at once; replaced without an error to the caller', async () => {
+    const hooks = wsProvider({ url: server.url, closeTimeoutMs: 200 });
+    const p = createPool(hooks, { max: 1, validateAfterIdleMs: Infinity });
+    pools.push(p);
+    const poolErrors: unknown[] = [];
+    p.on('error', (error) => poolErrors.push(error));
+    const first = await p.use(async (ws) => {
+      expect(await echo(ws, 'before')).toEqual({ id: 'before', echo: 'before' });
+      return ws;
+    });
+    // the test's own recorder (added after release, so the pool does not remove it)
+    const seen: unknown[] = [];
+    first.on('error', (error) => seen.push(error));
+    const localPort = (first as unknown as { _socket: net.Socket })._socket.localPort;
+    await waitUntil(() => [...server.clients].some((peer) => (peer as unknown as { _socket: net.Socket })._socket.remotePort === localPort), 'the server to see the socket');
+    const peer = [...server.clients].find((client) => (client as unknown as { _socket: net.Socket })._socket.remotePort === localPort)!;
+    // opcode 0x3 is reserved: the client's parser fails with WS_ERR_INVALID_OPCODE
+    (peer as unknown as { _socket: net.Socket })._socket.write(Buffer.from([0x83, 0x00]));
+    await waitUntil(() => seen.length > 0, 'the error to reach the client');
+    expect((seen[0] as { code?: string }).code).toBe('WS_ERR_INVALID_OPCODE');
+    expect(hooks.isBroken!(first)).toBe(true);
+    const second = await p.use(async (ws) => {
+      expect(await echo(ws, 'after')).toEqual({ id: 'after', echo: 'after' });
+      return ws;
+    });
+    expect(second).not.toBe(first);
+    expect(p.stats().totals.destroyed).toBe(1);
+    expect(poolErrors).toEqual([]);
+  });
+
   it('on release, listeners the borrower added are removed; the pool\'s own still see a close', async () => {
     const p = pool();
     let before: Record<string, number> = {};

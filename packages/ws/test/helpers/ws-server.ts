@@ -1,5 +1,7 @@
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage } from 'node:http';
+import type { SelfSigned } from '@pool/testkit';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 /** An in-process `ws` server on 127.0.0.1:<random> for tests. */
@@ -21,14 +23,16 @@ export interface TestWsServer {
 /**
  * JSON messages `{ id, op, ... }` (a `rid` field is echoed too): `echo` replies `{ id, echo: value }`; `slow` replies after `ms`;
  * `binary` replies like `echo` in a binary frame; `close` makes the server close this connection; `push` replies, then sends `{ id: 'unsolicited' }`.
- * With `rejectWith`, every handshake is refused with that HTTP status.
+ * With `rejectWith`, every handshake is refused with that HTTP status. With `tls`, it is a `wss://`
+ * server (an https server carrying the same protocol) with that certificate.
  */
-export async function startWsServer(options: { rejectWith?: number } = {}): Promise<TestWsServer> {
+export async function startWsServer(options: { rejectWith?: number; tls?: SelfSigned } = {}): Promise<TestWsServer> {
   const state = { answerPings: true };
   const requests: IncomingMessage[] = [];
+  const secure = options.tls === undefined ? undefined : https.createServer({ key: options.tls.key, cert: options.tls.cert });
+  secure?.on('tlsClientError', () => {});
   const wss = new WebSocketServer({
-    host: '127.0.0.1',
-    port: 0,
+    ...(secure === undefined ? { host: '127.0.0.1', port: 0 } : { server: secure }),
     autoPong: false,
     verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, code?: number) => void) => {
       requests.push(info.req);
@@ -60,12 +64,13 @@ export async function startWsServer(options: { rejectWith?: number } = {}): Prom
       }
     });
   });
-  await new Promise<void>((resolve) => wss.once('listening', resolve));
+  if (secure === undefined) await new Promise<void>((resolve) => wss.once('listening', resolve));
+  else await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
   const port = (wss.address() as AddressInfo).port;
   return {
     host: '127.0.0.1',
     port,
-    url: `ws://127.0.0.1:${port}`,
+    url: `${secure === undefined ? 'ws' : 'wss'}://127.0.0.1:${port}`,
     clients: wss.clients,
     requests,
     get answerPings() {
@@ -77,9 +82,10 @@ export async function startWsServer(options: { rejectWith?: number } = {}): Prom
     terminateAll() {
       for (const client of wss.clients) client.terminate();
     },
-    close() {
+    async close() {
       for (const client of wss.clients) client.terminate();
-      return new Promise<void>((resolve) => wss.close(() => resolve()));
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      if (secure !== undefined) await new Promise<void>((resolve) => secure.close(() => resolve()));
     },
   };
 }
