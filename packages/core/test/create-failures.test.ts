@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { backoffDelay } from '../src/backoff.js';
 import { createPool, isPoolError, type PoolError } from '../src/index.js';
 import { expectConsistent, fakeProvider, flush, hangUntilAborted } from './helpers/fake-provider.js';
 
@@ -22,6 +23,9 @@ describe('create failures', () => {
     const settledAt: number[] = [];
     const waiters = Array.from({ length: 5 }, () => pool.acquire().catch((error: unknown) => { settledAt.push(performance.now() - start); return error; }));
     await vi.advanceTimersByTimeAsync(2_001);
+    // no hang: all five settled by their deadline, before anything awaits them
+    expect(settledAt).toHaveLength(5);
+    expect(pool.stats()).toMatchObject({ pending: 0, borrowed: 0, totals: { timeouts: 5, acquired: 0 } });
     const results = await Promise.all(waiters);
     for (const result of results) {
       expect(isPoolError(result, 'POOL_CREATE_FAILED')).toBe(true);
@@ -73,6 +77,26 @@ describe('create failures', () => {
     expect(gaps[2]).toBeGreaterThanOrEqual(200);
     for (const gap of gaps) expect(gap).toBeLessThanOrEqual(1_000);
     await pool.close();
+  });
+
+  it('retry backoff is exponential from minDelayMs, capped at maxDelayMs, with equal jitter (half fixed, half random)', async () => {
+    expect([0, 0.5, 1].map((r) => backoffDelay(1, 100, 10_000, () => r))).toEqual([50, 75, 100]);
+    expect([1, 2, 3, 4].map((failures) => backoffDelay(failures, 100, 10_000, () => 0))).toEqual([50, 100, 200, 400]);
+    expect(backoffDelay(8, 100, 10_000, () => 1)).toBe(10_000);
+    expect(backoffDelay(1_000, 100, 10_000, () => 0)).toBe(5_000);
+    // the pool draws the jitter from Math.random: the lowest and the highest draw (0 and 1) give the bounds of the real gaps
+    for (const [draw, expected] of [[0, [50, 100, 200, 400, 500]], [1, [100, 200, 400, 800, 1_000]]] as const) {
+      const random = vi.spyOn(Math, 'random').mockReturnValue(draw);
+      const attemptsAt: number[] = [];
+      const pool = createPool(fakeProvider({ create: () => { attemptsAt.push(performance.now()); throw refused(); } }), {
+        min: 1, max: 1, failFast: false, retry: { minDelayMs: 100, maxDelayMs: 1_000 },
+      });
+      await vi.advanceTimersByTimeAsync(3_000);
+      const gaps = attemptsAt.slice(1, 6).map((at, i) => Math.round(at - attemptsAt[i]!));
+      expect(gaps).toEqual(expected);
+      await pool.close();
+      random.mockRestore();
+    }
   });
 
   it('row 31: after failFast.afterFailures consecutive failures, waiters and new acquires reject at once with POOL_UNAVAILABLE; one probe at a time; closes when the backend returns', async () => {
@@ -171,5 +195,20 @@ describe('create failures', () => {
     expect(provider.createSignals[0]!.aborted).toBe(true);
     expect(isPoolError(await waiting, 'POOL_CLOSED')).toBe(true);
     expect(pool.stats()).toMatchObject({ size: 0, creating: 0 });
+  });
+
+  it('a create that ignores the abort and resolves after close() is destroyed, never lent or leaked', async () => {
+    let finish: (() => void) | undefined;
+    const provider = fakeProvider({ create: () => new Promise<void>((resolve) => { finish = resolve; }) });
+    const pool = createPool(provider, { max: 1 });
+    const waiting = pool.acquire().catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(0);
+    await pool.close();
+    expect(isPoolError(await waiting, 'POOL_CLOSED')).toBe(true);
+    finish?.();
+    await flush();
+    expect(provider.made).toHaveLength(1);
+    expect(provider.destroyed).toEqual(provider.made);
+    expect(pool.stats()).toMatchObject({ size: 0, idle: 0, borrowed: 0, creating: 0, totals: { acquired: 0 } });
   });
 });

@@ -74,6 +74,36 @@ describe('events, diagnostics_channel and logging', () => {
     ]);
   });
 
+  it('publishes error, availability and leak on node:diagnostics_channel too', async () => {
+    vi.useFakeTimers();
+    const received: Array<{ channel: string; message: Record<string, unknown> }> = [];
+    const handlers = ['pool:error', 'pool:availability', 'pool:leak'].map((name) => {
+      const handler = (message: unknown) => received.push({ channel: name, message: message as Record<string, unknown> });
+      subscribe(name, handler);
+      return [name, handler] as const;
+    });
+    try {
+      let down = true;
+      const pool = createPool(fakeProvider({ create: () => { if (down) throw new Error('connect ECONNREFUSED'); } }), {
+        max: 1, name: 'traced-faults', failFast: { afterFailures: 1 }, leakDetectionMs: 1_000, retry: { minDelayMs: 10, maxDelayMs: 10 },
+      });
+      await expect(pool.acquire()).rejects.toMatchObject({ code: 'POOL_UNAVAILABLE' });
+      down = false;
+      await vi.advanceTimersByTimeAsync(20); // the probe create succeeds: the circuit closes
+      const lease = await pool.acquire();
+      await vi.advanceTimersByTimeAsync(1_000);
+      lease.release();
+      await pool.close();
+    } finally {
+      for (const [name, handler] of handlers) unsubscribe(name, handler);
+    }
+    expect(received.map(({ channel }) => channel)).toEqual(['pool:error', 'pool:availability', 'pool:availability', 'pool:leak']);
+    expect(received[0]!.message).toMatchObject({ code: 'POOL_CREATE_FAILED', pool: 'traced-faults' });
+    expect(received[1]!.message).toMatchObject({ pool: 'traced-faults', unavailable: true });
+    expect(received[2]!.message).toMatchObject({ pool: 'traced-faults', unavailable: false });
+    expect(received[3]!.message).toMatchObject({ pool: 'traced-faults', stack: expect.stringMatching(/acquired here/) });
+  });
+
   it("an 'error' with no listener never throws: idle failures cannot crash the process", async () => {
     const pool = createPool(fakeProvider({ destroy: () => { throw new Error('close failed'); } }), { max: 1 });
     (await pool.acquire()).destroy();

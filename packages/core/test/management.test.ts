@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { createPool } from '../src/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { createPool, isPoolError } from '../src/index.js';
 import { expectConsistent, fakeProvider, flush } from './helpers/fake-provider.js';
 
 describe('runtime management', () => {
@@ -17,6 +17,34 @@ describe('runtime management', () => {
     expect(lease.resource.id).toBe(1);
     lease.release();
     await pool.close();
+  });
+
+  it('while paused a release goes to idle, not to a waiter, and the waiter still times out at its deadline', async () => {
+    vi.useFakeTimers();
+    try {
+      const pool = createPool(fakeProvider(), { max: 1 });
+      const held = await pool.acquire();
+      pool.pause();
+      let served = false;
+      let error: unknown;
+      void pool.acquire({ timeoutMs: 1_000 }).then((lease) => { served = true; lease.release(); }, (e: unknown) => { error = e; });
+      held.release();
+      await vi.advanceTimersByTimeAsync(999);
+      expect(served).toBe(false);
+      expect(error).toBeUndefined();
+      expect(pool.stats()).toMatchObject({ size: 1, idle: 1, borrowed: 0, pending: 1, paused: true });
+      await vi.advanceTimersByTimeAsync(1);
+      expect(isPoolError(error, 'POOL_TIMEOUT')).toBe(true);
+      expect(pool.stats()).toMatchObject({ pending: 0, totals: { timeouts: 1, acquired: 1 } });
+      pool.resume();
+      const lease = await pool.acquire();
+      expect(lease.resource).toBe(held.resource);
+      lease.release();
+      expectConsistent(pool);
+      await pool.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('resize up lets waiting callers get new resources; resize down trims idle now and borrowed on release', async () => {

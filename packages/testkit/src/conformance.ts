@@ -245,15 +245,25 @@ export function runConformance<R>(options: ConformanceOptions<R>): void {
       // the reply sits in the proxy far longer than the sleep below can overrun on a loaded machine,
       // so the reset always lands mid-request
       proxy.setLatency(10_000);
-      const call = timed(harness.pool.use((resource) => options.roundTrip(resource)));
+      let victim: R | undefined;
+      const call = timed(harness.pool.use((resource) => {
+        victim = resource;
+        return options.roundTrip(resource);
+      }));
       await sleep(50);
       proxy.resetAll();
       proxy.setLatency(0); // a client that retries once gets its answer at once
       const resetAt = performance.now();
       const outcome = await within(call, 5000, 'the call whose connection was reset');
       // an error to that caller, or (for clients that retry an idempotent request once) a success
-      if (outcome.error !== undefined) expect(performance.now() - resetAt).toBeLessThan(1000);
+      if (outcome.error !== undefined) {
+        expect(performance.now() - resetAt).toBeLessThan(1000);
+        // the error was connection-level (isFatal or isBroken): that resource is destroyed, never lent again
+        expect(harness.destroyed.has(victim!), 'the resource whose connection was reset must be destroyed').toBe(true);
+      }
+      const handedBefore = harness.handedOut.length;
       for (let i = 0; i < 3; i++) await harness.pool.use((resource) => options.roundTrip(resource), { timeoutMs: conformanceTiming.recoveryMs });
+      if (outcome.error !== undefined) expect(harness.handedOut.slice(handedBefore)).not.toContain(victim);
       await finish(harness);
     }, timeout);
 

@@ -27,7 +27,10 @@ export interface FaultProxy {
   readonly port: number;
   /** The server the proxy forwards to. */
   readonly target: Readonly<ProxyTarget>;
-  /** Delays every chunk from the server to the client by `ms`: each request/response round trip gains `ms`. 0 removes it. */
+  /**
+   * Delays every chunk from the server to the client by `ms`: each request/response round trip gains
+   * `ms`. Applies to chunks already waiting too, so 0 removes the latency at once.
+   */
   setLatency(ms: number): void;
   /**
    * `true` holds all data in both directions, like a network path that drops packets: connections

@@ -162,8 +162,105 @@ describe('startFaultProxy', () => {
     await expect(connectTo(proxy.port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 
+  it('is bounded in time: after lifetimeMs it closes itself, its sockets and its port', async () => {
+    proxy = await startFaultProxy({ host: echo.host, port: echo.port }, { lifetimeMs: 300 });
+    const sockets = await Promise.all([client(), client()]);
+    expect(await roundTrip(sockets[0]!, 'alive')).toBe('alive');
+    proxy.blackhole(true); // even with data held, nothing outlives the proxy
+    void roundTrip(sockets[1]!, 'held', 2000).catch(() => {});
+    await waitFor(() => sockets.every((socket) => socket.destroyed) && echo.sockets.size === 0, 'the proxy to close itself and every socket');
+    expect(proxy.connectionCount()).toBe(0);
+    await expect(connectTo(proxy.port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  for (const fault of ['blackhole', 'latency'] as const) {
+    it(`memory stays bounded under ${fault}: the proxy stops reading (backpressure reaches the sender), and every byte arrives intact once healed`, async () => {
+      proxy = await startFaultProxy({ host: echo.host, port: echo.port });
+      const socket = await client();
+      await roundTrip(socket, 'warm');
+      if (fault === 'blackhole') proxy.blackhole(true);
+      else proxy.setLatency(60_000); // replies queue in the proxy: past 1 MiB it must stop reading
+      const total = 64 * 1024 * 1024;
+      const sender = new Sender(socket, total);
+      const receiver = new Receiver(socket);
+      // without a bound the proxy would swallow all 64 MiB into its own memory; with it, the sender
+      // stalls after what the proxy (1 MiB) and the kernel's loopback buffers hold
+      const stalledAt = await sender.untilStalled(500);
+      expect(stalledAt).toBeLessThan(total / 2);
+      if (fault === 'blackhole') expect(receiver.bytes).toBe(0);
+      if (fault === 'blackhole') proxy.blackhole(false);
+      else proxy.setLatency(0);
+      await sender.finished(20_000);
+      await waitFor(() => receiver.bytes >= total, 'the whole payload to come back through the healed proxy', 20_000);
+      expect(receiver.bytes).toBe(total);
+      expect(receiver.mismatchAt).toBe(-1);
+    }, 60_000);
+  }
+
   it('refuses a target that is not a loopback address', async () => {
     await expect(startFaultProxy({ host: '10.0.0.1', port: 5432 })).rejects.toThrow(/loopback/);
     proxy = await startFaultProxy({ host: echo.host, port: echo.port });
   });
 });
+
+/** The byte at `offset` of the test stream (a pattern that catches reordering, loss and duplication). */
+function byteAt(offset: number): number {
+  return (offset * 7 + (offset >>> 16)) & 0xff;
+}
+
+/** Writes `total` pattern bytes in 64 KiB chunks, honouring backpressure; `flushed` counts bytes the kernel took. */
+class Sender {
+  flushed = 0;
+  private written = 0;
+  private done: Promise<void>;
+
+  constructor(private readonly socket: Socket, private readonly total: number) {
+    this.done = this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    const chunkSize = 64 * 1024;
+    while (this.written < this.total && !this.socket.destroyed) {
+      const chunk = Buffer.allocUnsafe(Math.min(chunkSize, this.total - this.written));
+      for (let i = 0; i < chunk.length; i++) chunk[i] = byteAt(this.written + i);
+      this.written += chunk.length;
+      const ok = this.socket.write(chunk, () => (this.flushed += chunk.length));
+      if (!ok) await new Promise((resolve) => this.socket.once('drain', resolve));
+    }
+  }
+
+  /** Resolves with `flushed` once it has not grown for `quietMs` (the receiver stopped reading). */
+  async untilStalled(quietMs: number): Promise<number> {
+    let last = -1;
+    let since = performance.now();
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (this.flushed !== last) {
+        last = this.flushed;
+        since = performance.now();
+      } else if (performance.now() - since >= quietMs) {
+        return last;
+      }
+      if (this.flushed >= this.total) return this.flushed;
+    }
+  }
+
+  async finished(timeoutMs: number): Promise<void> {
+    await Promise.race([this.done, new Promise((_, reject) => setTimeout(() => reject(new Error('sender did not finish')), timeoutMs))]);
+  }
+}
+
+/** Counts and checks the pattern bytes coming back. */
+class Receiver {
+  bytes = 0;
+  mismatchAt = -1;
+
+  constructor(socket: Socket) {
+    socket.on('data', (data: Buffer) => {
+      for (let i = 0; i < data.length; i++) {
+        if (this.mismatchAt === -1 && data[i] !== byteAt(this.bytes + i)) this.mismatchAt = this.bytes + i;
+      }
+      this.bytes += data.length;
+    });
+  }
+}

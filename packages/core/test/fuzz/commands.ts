@@ -14,6 +14,7 @@ abstract class BaseStep implements Step {
   }
   abstract act(m: FuzzModel): void | Promise<void>;
   async run(m: FuzzModel): Promise<void> {
+    m.commands++;
     await this.act(m);
     await m.clock.flush();
     this.after(m);

@@ -49,7 +49,10 @@ export class FuzzModel {
   paused = false;
   /** Largest `max` the pool ever had (size may exceed the current max after a shrink, never this). */
   maxEver: number;
+  /** Invariant checks run (after every command, and three more at the end of a run). */
   steps = 0;
+  /** Commands executed: what counts toward the fuzzer's operation total (the end-of-run checks do not). */
+  commands = 0;
   /** Leases handed to the fuzzer's clients (acquire resolutions and use() calls of fn). */
   received = 0;
   private nextId = 1;

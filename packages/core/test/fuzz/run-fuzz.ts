@@ -19,7 +19,7 @@ export interface SeedResult {
 /** Longest command sequence of one run (the pool is closed and checked after each). */
 const MAX_COMMANDS = 400;
 
-/** One run: a fresh pool, the commands, then close and the end-of-run checks. Returns the operations done. */
+/** One run: a fresh pool, the commands, then close and the end-of-run checks. Returns the commands executed. */
 async function runOnce(core: Core, options: FuzzOptions, faults: Faults, closeTimeoutMs: number, rngSeed: number, commands: Iterable<fc.AsyncCommand<FuzzModel, FuzzModel>>, outcomes: Record<string, number>): Promise<number> {
   const clock = new VirtualClock();
   const restoreClock = clock.install();
@@ -33,7 +33,7 @@ async function runOnce(core: Core, options: FuzzOptions, faults: Faults, closeTi
     await fc.asyncModelRun(() => ({ model: m, real: m }), commands);
     await finish(m, closeTimeoutMs);
     for (const t of m.tracked) count(outcomes, `${t.kind}:${(t.outcome ?? 'none').replace(/ #\d+$/, '')}`);
-    return m.steps;
+    return m.commands;
   } finally {
     restoreClock();
     Math.random = realRandom;
@@ -91,7 +91,7 @@ export async function fuzzSeed(core: Core, seed: number, targetOps: number): Pro
     fc.commands([stepArbitrary], { maxCommands: MAX_COMMANDS, size: 'max' }),
     async (options, faults, closeTimeoutMs, rngSeed, commands) => {
       runs++;
-      operations += (await runOnce(core, options, faults, closeTimeoutMs, rngSeed, commands, outcomes)) + 1;
+      operations += await runOnce(core, options, faults, closeTimeoutMs, rngSeed, commands, outcomes);
     },
   );
   for (let round = 0; operations < targetOps; round++) {
