@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Packs every published @pool package with `pnpm pack`, installs the tarballs (and their peer drivers)
 // into a throwaway project outside the workspace, and imports each one there, with `import` and with
-// `require` (Node >= 20.19 loads ESM through require). Proves the published files work on their own.
+// `require` (Node >= 20.19 loads ESM through require), then type-checks an import of each with tsc
+// (NodeNext resolution, strict: a package whose `exports` lead to no types fails). Proves the
+// published files work on their own. (publint runs per package in `lint`: scripts/lint-package.mjs.)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +12,7 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pool-pack-'));
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true })); // also after a failure
 
 const packages = fs.readdirSync(path.join(root, 'packages'))
   .map((dir) => ({ dir: path.join(root, 'packages', dir), pkg: JSON.parse(fs.readFileSync(path.join(root, 'packages', dir, 'package.json'), 'utf8')) }))
@@ -48,5 +51,16 @@ for (const name of ${JSON.stringify(names)}) {
 }
 `);
 process.stdout.write(run('node', ['check.mjs'], project));
-fs.rmSync(tmp, { recursive: true, force: true });
-console.log(`check-packages: ${names.length} packed packages install and import cleanly`);
+
+// the types: strict NodeNext resolution from the consumer, through each package's `exports`
+fs.writeFileSync(path.join(project, 'check-types.mts'), names.map((name, i) => `import * as m${i} from '${name}';\nexport const e${i}: object = m${i};\n`).join(''));
+const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+try {
+  run('node', [tsc, '--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2023',
+    '--types', 'node', '--typeRoots', path.join(root, 'node_modules', '@types'), 'check-types.mts'], project);
+} catch (error) {
+  console.error(error.stdout ?? error.message);
+  throw new Error('check-packages: the packed packages do not type-check from a consumer (see above)');
+}
+console.log(`  types of all ${names.length} resolve from the tarballs (tsc, NodeNext, strict)`);
+console.log(`check-packages: ${names.length} packed packages install, import and type-check cleanly`);
