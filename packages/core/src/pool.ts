@@ -579,7 +579,9 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
 
   private timeoutError(waiter: Waiter<R>, t: number): PoolError {
     const elapsed = Math.round(waiter.waitedUntil(t));
-    const failed = this.lastFailureSeq >= waiter.createSeqAtStart;
+    // creates failed during this wait, or the pool was still backing off from a failure when the
+    // caller arrived and had no resource to give it: either way the create error is why it waited
+    const failed = this.lastFailureSeq >= waiter.createSeqAtStart || (this.consecutiveFailures > 0 && this.size < this.opts.max);
     if (failed && this.lastSuccessSeq < waiter.createSeqAtStart) {
       return new PoolError('POOL_CREATE_FAILED', `could not get a resource within ${Math.round(waiter.deadline - waiter.enqueuedAt)} ms: creates keep failing (${this.consecutiveFailures} in a row), the last with: ${messageOf(this.lastCreateError)}`, { cause: this.lastCreateError, pool: this.name });
     }

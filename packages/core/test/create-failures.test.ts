@@ -49,6 +49,41 @@ describe('create failures', () => {
     await pool.close();
   });
 
+  it('a caller that arrives while the pool backs off from a failed create times out with that create error as cause', async () => {
+    const provider = fakeProvider({ create: () => { throw refused(); } });
+    const pool = createPool(provider, { max: 1, failFast: false, retry: { minDelayMs: 1_000, maxDelayMs: 1_000 } });
+    const first = pool.acquire({ timeoutMs: 50 }).catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(51);
+    expect(isPoolError(await first, 'POOL_CREATE_FAILED')).toBe(true);
+    // no create runs during this caller's wait: the pool is in its 1 s backoff
+    const second = pool.acquire({ timeoutMs: 50 }).catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(51);
+    const error = (await second) as PoolError;
+    expect(isPoolError(error, 'POOL_CREATE_FAILED')).toBe(true);
+    expect(error.cause).toMatchObject({ code: 'ECONNREFUSED' });
+    expect(pool.stats()).toMatchObject({ pending: 0, totals: { timeouts: 2, createErrors: 1 } });
+    await pool.close();
+  });
+
+  it('a caller that times out because every resource is borrowed gets POOL_TIMEOUT, whatever failed before', async () => {
+    const provider = fakeProvider({ create: (attempt) => { if (attempt === 2) throw refused(); } });
+    const pool = createPool(provider, { max: 1, failFast: false, retry: { minDelayMs: 10, maxDelayMs: 10 } });
+    const held = await pool.acquire();
+    held.destroy(new Error('gone'));
+    const replaced = pool.acquire({ timeoutMs: 5_000 }); // create #2 fails, #3 after the backoff succeeds
+    await vi.advanceTimersByTimeAsync(20);
+    const lease = await replaced;
+    expect(pool.stats().totals).toMatchObject({ createErrors: 1, created: 2 });
+    const waiting = pool.acquire({ timeoutMs: 50 }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(51);
+    const error = (await waiting) as PoolError;
+    expect(isPoolError(error, 'POOL_TIMEOUT')).toBe(true);
+    expect(error.cause).toBeUndefined();
+    expect(error.message).toMatch(/acquire timed out after 50 ms \(1\/1 borrowed, 0 waiting\)/);
+    lease.release();
+    await pool.close();
+  });
+
   it('an acquire timeout during failing creates that also saw a success keeps the last create error as cause', async () => {
     const provider = fakeProvider({ create: (attempt) => { if (attempt === 2) throw refused(); } });
     const pool = createPool(provider, { max: 2, acquireTimeoutMs: 1_000, failFast: false, retry: { minDelayMs: 5_000, maxDelayMs: 5_000 } });
