@@ -1,35 +1,10 @@
-import { inspect } from 'node:util';
-import { createPool, isPoolError, type PoolLogger } from '@pool/core';
+import { createPool, isPoolError } from '@pool/core';
 import { requireService, startFaultProxy } from '@pool/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgPool, pgProvider, redactUrl } from '../src/index.js';
+import { CANARY, expectNoCanary, recordingLogger } from './canary.js';
 import { startFakePgServer, type FakePgServer } from './fake-server.js';
 import { pgUrl, pidOf, terminate, upstream, waitForRunning } from './helpers.js';
-
-const CANARY = 'CANARY-p@ss:w/rd%7-zq';
-const forms = [CANARY, encodeURIComponent(CANARY)];
-
-/** Everything a user could see: messages, stacks, causes, own properties, deeply inspected. */
-function visible(value: unknown): string {
-  return inspect(value, { depth: 8, showHidden: false, getters: false }) + (value instanceof Error ? `\n${value.stack ?? ''}` : '');
-}
-
-function expectNoCanary(things: unknown[]): void {
-  const leaks: string[] = [];
-  things.forEach((thing, index) => {
-    const text = visible(thing);
-    for (const form of forms) {
-      const at = text.indexOf(form);
-      if (at !== -1) leaks.push(`#${index}: ...${text.slice(Math.max(0, at - 300), at + form.length + 20)}`);
-    }
-  });
-  expect(leaks).toEqual([]);
-}
-
-function recordingLogger(lines: unknown[]): PoolLogger {
-  const log = (fields: unknown, message?: unknown) => lines.push([fields, message]);
-  return { debug: log, info: log, warn: log, error: log };
-}
 
 function urlWithCanary(target: { host: string; port: number }): string {
   const url = new URL(pgUrl);
@@ -40,7 +15,7 @@ function urlWithCanary(target: { host: string; port: number }): string {
   return url.toString();
 }
 
-describe('@pool/pg secrets (reliability rows 27, 35): a wrong password never shows up', () => {
+describe('@pool/pg secrets (reliability rows 27, 35) with a fake server that echoes the password back', () => {
   let fake: FakePgServer;
   beforeAll(async () => {
     fake = await startFakePgServer();
