@@ -82,7 +82,7 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
   /** Every live resource (idle or busy). */
   private readonly slots = new Set<Slot<R>>();
   private readonly waiters = new WaiterQueue<Waiter<R>>();
-  private readonly deadlines = new DeadlineQueue<Waiter<R>>();
+  private readonly deadlines = new DeadlineQueue<Waiter<R>>(this.waiters);
   private readonly attempts = new Set<CreateAttempt>();
   private readonly destroying = new Set<Promise<void>>();
   private readonly readyWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
@@ -507,7 +507,9 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
       signal.addEventListener('abort', listener, { once: true });
     }
     if (timeoutMs !== Infinity) {
-      this.deadlines.push(waiter);
+      // a queued caller with the pool's timeout at priority 0 is tracked by its place in the queue
+      if (slot === undefined && priority === 0 && timeoutMs === this.opts.acquireTimeoutMs) this.deadlines.trackImplicit(waiter);
+      else this.deadlines.push(waiter);
       if (waiter.deadline < this.deadlineAt) this.armDeadline(waiter.deadline);
     }
     if (slot !== undefined) {
@@ -674,6 +676,7 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
   }
 
   private validateFor(slot: Slot<R>, waiter: Waiter<R>): void {
+    this.deadlines.makeExplicit(waiter); // out of the queue while its resource is checked, still waiting
     this.check(slot).then((failure) => {
       if (failure !== undefined) {
         this.retire(slot, 'validate-failed', failure);

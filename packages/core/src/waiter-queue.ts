@@ -60,6 +60,25 @@ export class WaiterQueue<W extends Queued> {
     return undefined;
   }
 
+  /**
+   * The first waiter of priority 0, in serving order, for which `match` holds. Dead entries met at
+   * that level's front are dropped on the way, so repeated calls do not walk them again.
+   */
+  firstDefault(match: (waiter: W) => boolean): W | undefined {
+    const level = this.defaultLevel();
+    if (level === undefined) return undefined;
+    const ring = level.ring;
+    for (let front = ring.at(0); front !== undefined && !front.queued; front = ring.at(0)) {
+      ring.shift();
+      this.dead--;
+    }
+    for (let i = 0; i < ring.length; i++) {
+      const waiter = ring.at(i) as W;
+      if (waiter.queued && match(waiter)) return waiter;
+    }
+    return undefined;
+  }
+
   /** Takes a queued waiter out (abort, timeout). */
   remove(waiter: W): void {
     if (!waiter.queued) return;
@@ -90,6 +109,16 @@ export class WaiterQueue<W extends Queued> {
   private compact(): void {
     for (const level of this.levels) level.ring.retain((waiter) => waiter.queued);
     this.dead = 0;
+  }
+
+  private defaultLevel(): Level<W> | undefined {
+    const levels = this.levels;
+    for (let i = 0; i < levels.length; i++) {
+      const level = levels[i] as Level<W>;
+      if (level.priority === 0) return level;
+      if (level.priority < 0) return undefined;
+    }
+    return undefined;
   }
 
   private level(priority: number): Level<W> {

@@ -95,6 +95,31 @@ describe('validation on acquire', () => {
     lease.release();
     await pool.close();
   });
+
+  it('a queued caller whose resource is still being validated times out at its own deadline', async () => {
+    const provider = fakeProvider({ validate: () => new Promise<boolean>(() => {}) }); // a ping that never answers
+    const pool = createPool(provider, { max: 1, validateAfterIdleMs: 0, validateTimeoutMs: 60_000, acquireTimeoutMs: 1_000 });
+    await idleResource(pool, 10);
+    pool.pause();
+    const started = performance.now();
+    const result = pool.acquire().catch((error: unknown) => error); // queued with the pool's timeout
+    await vi.advanceTimersByTimeAsync(100);
+    pool.resume(); // hands it the idle resource, which must be validated first: the ping hangs
+    await vi.advanceTimersByTimeAsync(899);
+    expect(pool.stats().pending).toBe(0); // out of the queue while its resource is checked...
+    let settled = false;
+    void result.then(() => { settled = true; });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(settled).toBe(false); // ...and not failed early
+    await vi.advanceTimersByTimeAsync(1);
+    const error = await result;
+    expect(isPoolError(error, 'POOL_TIMEOUT')).toBe(true);
+    expect(performance.now() - started).toBe(1_000);
+    expect(pool.stats().totals.timeouts).toBe(1);
+    const closed = pool.close({ timeoutMs: 0 }); // the ping still hangs: close gives up on it
+    await vi.advanceTimersByTimeAsync(0);
+    await closed;
+  });
 });
 
 describe('release checks and reset', () => {
