@@ -2,8 +2,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpPool, type HttpPool } from '../src/index.js';
 import { startServer, until, type TestServer } from './helpers/server.js';
-
-const served = (server: TestServer) => [...server.requests.entries()].filter(([path]) => path.startsWith('/work')).reduce((sum, [, n]) => sum + n, 0);
+import { servedWork as served, startTraffic, watchOrigins } from './helpers/traffic.js';
 
 describe('failover across three origins', () => {
   let servers: TestServer[];
@@ -22,30 +21,9 @@ describe('failover across three origins', () => {
   });
 
   it('keeps serving when one origin dies, marks it down, and takes it back when it listens again', async () => {
-    const events: string[] = [];
-    let downCause: unknown;
-    pool.onOriginChange((change) => {
-      events.push(`${change.up ? 'up' : 'down'} ${change.origin}`);
-      if (!change.up) downCause = change.cause;
-    });
-
-    const failures: unknown[] = [];
-    let completed = 0;
-    let running = true;
-    const worker = async (id: number) => {
-      for (let i = 0; running; i++) {
-        try {
-          const res = await request(`http://any.invalid/work/${id}/${i}`, { dispatcher: pool });
-          await res.body.text();
-          if (res.statusCode !== 200) failures.push(new Error(`status ${res.statusCode}`));
-          completed++;
-        } catch (error) {
-          failures.push(error);
-        }
-      }
-    };
+    const { events, lastDownCause } = watchOrigins(pool);
     const [, victim] = servers as [TestServer, TestServer, TestServer];
-    const workers = Array.from({ length: 8 }, (_, id) => worker(id));
+    const traffic = startTraffic(pool, 8);
 
     try {
       // all three share the load
@@ -55,12 +33,12 @@ describe('failover across three origins', () => {
       // the connection error that took it down: a refused connect, or, when a connection was new and
       // carrying its first request as the server died, that connection's reset or close (which one
       // comes first depends on timing)
-      expect(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET']).toContain((downCause as { code?: string }).code);
+      expect(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET']).toContain((lastDownCause() as { code?: string }).code);
       expect(pool.status().map((status) => status.up)).toEqual([true, false, true]);
 
       // traffic continues on the other two
-      const during = completed;
-      await until(() => completed >= during + 200, 5_000, 'requests to keep completing');
+      const during = traffic.completed();
+      await until(() => traffic.completed() >= during + 200, 5_000, 'requests to keep completing');
 
       // back on the same port: probed back into rotation
       const servedBefore = served(victim);
@@ -68,13 +46,10 @@ describe('failover across three origins', () => {
       await until(() => events.includes(`up ${victim.origin}`), 5_000, 'the origin to come back');
       await until(() => served(victim) > servedBefore + 10, 5_000, 'the returned origin to serve again');
     } finally {
-      // stopped even when a step fails: left looping, the workers would spin on the closed pool's
-      // instant rejections, starve the event loop and hang the test file instead of reporting
-      running = false;
-      await Promise.all(workers);
+      await traffic.stop();
     }
 
-    expect(failures).toEqual([]);
+    expect(traffic.failures).toEqual([]);
     expect(events).toEqual([`down ${victim.origin}`, `up ${victim.origin}`]);
     expect(pool.status().every((status) => status.up)).toBe(true);
   });

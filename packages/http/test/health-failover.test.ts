@@ -1,9 +1,7 @@
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpPool, isHttpPoolError, type HttpPool } from '../src/index.js';
 import { defaultHandler, startServer, until, type TestServer } from './helpers/server.js';
-
-const served = (server: TestServer) => [...server.requests.entries()].filter(([path]) => path.startsWith('/work')).reduce((sum, [, n]) => sum + n, 0);
+import { servedWork as served, startTraffic, watchOrigins } from './helpers/traffic.js';
 
 // Issue 9: "an origin that fails health checks is taken out and probed back in with backoff". The
 // origin keeps accepting connections and answering requests; only its health endpoint says 503 (a
@@ -25,28 +23,9 @@ describe('failover driven by health checks', () => {
   });
 
   it('takes out an origin whose health check fails while it still serves requests, and takes it back when it passes', async () => {
-    const events: string[] = [];
-    let downCause: unknown;
-    pool.onOriginChange((change) => {
-      events.push(`${change.up ? 'up' : 'down'} ${change.origin}`);
-      if (!change.up) downCause = change.cause;
-    });
-    const failures: unknown[] = [];
-    let running = true;
-    const worker = async (id: number) => {
-      for (let i = 0; running; i++) {
-        try {
-          const res = await request(`http://any.invalid/work/${id}/${i}`, { dispatcher: pool });
-          await res.body.text();
-          if (res.statusCode !== 200) failures.push(new Error(`status ${res.statusCode}`));
-        } catch (error) {
-          failures.push(error);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
-    };
+    const { events, lastDownCause } = watchOrigins(pool);
     const [, draining] = servers as [TestServer, TestServer, TestServer];
-    const workers = Array.from({ length: 6 }, (_, id) => worker(id));
+    const traffic = startTraffic(pool, 6, 2);
     try {
       await until(() => servers.every((server) => served(server) >= 10), 5_000, 'every origin to serve requests');
       draining.handler = (req, res, count) => {
@@ -54,7 +33,7 @@ describe('failover driven by health checks', () => {
         else defaultHandler(req, res, count);
       };
       await until(() => events.includes(`down ${draining.origin}`), 5_000, 'the unhealthy origin to be taken out');
-      expect(isHttpPoolError(downCause, 'HTTP_HEALTH_CHECK_FAILED')).toBe(true);
+      expect(isHttpPoolError(lastDownCause(), 'HTTP_HEALTH_CHECK_FAILED')).toBe(true);
       expect(pool.status().map((status) => status.up)).toEqual([true, false, true]);
       // out of rotation: no more requests reach it while it stays unhealthy
       const servedWhileDown = served(draining);
@@ -67,10 +46,9 @@ describe('failover driven by health checks', () => {
       const back = served(draining);
       await until(() => served(draining) > back + 10, 5_000, 'the returned origin to serve again');
     } finally {
-      running = false;
-      await Promise.all(workers);
+      await traffic.stop();
     }
-    expect(failures).toEqual([]);
+    expect(traffic.failures).toEqual([]);
     expect(events).toEqual([`down ${draining.origin}`, `up ${draining.origin}`]);
   });
 });
