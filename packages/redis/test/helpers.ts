@@ -168,3 +168,40 @@ async function startOnFreePort(args: string[], password: string | undefined): Pr
   }
   return { port, stop, down, up };
 }
+
+/** One command of `sampleTraffic`: when it started, how long it took, how it ended. */
+export interface TrafficSample {
+  at: number;
+  ms: number;
+  ok: boolean;
+  error?: unknown;
+}
+
+/**
+ * Eight closed-loop callers running `command` (a failure backs off 20 ms) until `stop()`, each
+ * command timed: what rows 16 and 17 read their outage and recovery from.
+ */
+export function sampleTraffic(command: () => Promise<unknown>): { samples: TrafficSample[]; stop(): Promise<void> } {
+  const samples: TrafficSample[] = [];
+  let stopping = false;
+  const worker = async () => {
+    while (!stopping) {
+      const t = performance.now();
+      try {
+        await command();
+        samples.push({ at: t, ms: performance.now() - t, ok: true });
+      } catch (error) {
+        samples.push({ at: t, ms: performance.now() - t, ok: false, error });
+        await sleep(20);
+      }
+    }
+  };
+  const workers = Array.from({ length: 8 }, worker);
+  return {
+    samples,
+    stop: async () => {
+      stopping = true;
+      await Promise.all(workers);
+    },
+  };
+}

@@ -5,7 +5,7 @@ import { ReplyError, type Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedisPool, isFatalRedisError, type RedisPool } from '../src/index.js';
 import {
-  adminClient, clientsNamed, deletePrefix, redisAddress, redisServerBinary, redisUrl, sleep, startPrivateRedis, uniqueName, uniquePrefix, waitFor,
+  adminClient, clientsNamed, deletePrefix, redisAddress, redisServerBinary, redisUrl, sampleTraffic, sleep, startPrivateRedis, uniqueName, uniquePrefix, waitFor,
   type PrivateRedis,
 } from './helpers.js';
 
@@ -137,21 +137,7 @@ describe.skipIf(restartable === undefined && process.env.CI !== 'true')('rows 16
     pool.pool.on('error', (error) => errors.push(error));
     try {
       await pool.pool.ready();
-      let stopping = false;
-      const samples: { at: number; ms: number; ok: boolean; error?: unknown }[] = [];
-      const worker = async () => {
-        while (!stopping) {
-          const t = performance.now();
-          try {
-            await pool.withConnection((client) => client.incr('traffic'), { timeoutMs: 800 });
-            samples.push({ at: t, ms: performance.now() - t, ok: true });
-          } catch (error) {
-            samples.push({ at: t, ms: performance.now() - t, ok: false, error });
-            await sleep(20);
-          }
-        }
-      };
-      const workers = Array.from({ length: 8 }, worker);
+      const { samples, stop } = sampleTraffic(() => pool.withConnection((client) => client.incr('traffic'), { timeoutMs: 800 }));
       await sleep(1_000);
       const downAt = performance.now();
       await server.down();
@@ -164,8 +150,7 @@ describe.skipIf(restartable === undefined && process.env.CI !== 'true')('rows 16
       await waitFor(() => pool.stats().idle + pool.stats().borrowed === 4 && pool.stats().creating === 0, 3_000, 'the pool full again');
       const fullAt = performance.now();
       await sleep(300);
-      stopping = true;
-      await Promise.all(workers);
+      await stop();
 
       // every call settled by its deadline: 800 ms to get a connection, a command on a dead socket fails at once
       expect(Math.max(...samples.map((sample) => sample.ms))).toBeLessThan(800 + 400);
@@ -210,20 +195,7 @@ describe('fault proxy rows', () => {
       const started = performance.now();
       let downAt = Infinity;
       let upAt = Infinity;
-      const samples: { at: number; ms: number; ok: boolean; error?: unknown }[] = [];
-      const worker = async () => {
-        while (performance.now() - started < 5_500) {
-          const t = performance.now();
-          try {
-            await pool.withConnection((client) => client.incr(`${prefix}traffic`), { timeoutMs: 800 });
-            samples.push({ at: t, ms: performance.now() - t, ok: true });
-          } catch (error) {
-            samples.push({ at: t, ms: performance.now() - t, ok: false, error });
-            await sleep(20);
-          }
-        }
-      };
-      const workers = Array.from({ length: 8 }, worker);
+      const { samples, stop } = sampleTraffic(() => pool.withConnection((client) => client.incr(`${prefix}traffic`), { timeoutMs: 800 }));
       await sleep(1_000);
       downAt = performance.now();
       await proxy.refuse(true);
@@ -231,7 +203,8 @@ describe('fault proxy rows', () => {
       await sleep(2_500);
       await proxy.refuse(false);
       upAt = performance.now();
-      await Promise.all(workers);
+      await sleep(Math.max(0, started + 5_500 - performance.now()));
+      await stop();
 
       // every call settled by its deadline (800 ms acquire; a command on a closed socket fails at once)
       expect(Math.max(...samples.map((s) => s.ms))).toBeLessThan(800 + 300);
