@@ -7,3 +7,4 @@ export { assertKnownKeys, numberOption, describeValue, type NumberRule } from '.
 export type { PoolStats, PoolTotals } from './stats.js';
 export { channels, type PoolEvents, type PoolEventName, type DestroyReason } from './events.js';
 export type { PoolLogger } from './logger.js';
+export { watchAbort, unwatchAbort } from './abort-watch.js';

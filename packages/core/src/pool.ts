@@ -1,3 +1,4 @@
+import { unwatchAbort, watchAbort } from './abort-watch.js';
 import { backoffDelay } from './backoff.js';
 import { coarseNow, now } from './clock.js';
 import { DeadlineQueue } from './deadline-queue.js';
@@ -257,16 +258,16 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
         reject(new PoolError('POOL_ABORTED', 'use aborted while the resource was in use; it was destroyed', { cause: signal.reason, pool: this.name }));
       };
       if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
+      else watchAbort(signal, onAbort);
       work.then(
         (value) => {
-          signal.removeEventListener('abort', onAbort);
+          unwatchAbort(signal, onAbort);
           if (aborted) return;
           if (!lease.released) lease.release();
           resolve(value);
         },
         (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
+          unwatchAbort(signal, onAbort);
           if (aborted) return;
           this.afterUseError(lease, error);
           reject(error);
@@ -504,7 +505,7 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
     if (extras !== undefined && signal !== undefined) {
       const listener = () => this.abortWaiter(waiter);
       extras.listener = listener;
-      signal.addEventListener('abort', listener, { once: true });
+      watchAbort(signal, listener);
     }
     if (timeoutMs !== Infinity) {
       // a queued caller with the pool's timeout at priority 0 is tracked by its place in the queue
@@ -541,7 +542,7 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
     }
     const extras = waiter.extras;
     if (extras !== undefined && extras.signal !== undefined && extras.listener !== undefined) {
-      extras.signal.removeEventListener('abort', extras.listener);
+      unwatchAbort(extras.signal, extras.listener);
     }
   }
 
