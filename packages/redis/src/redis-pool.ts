@@ -1,4 +1,4 @@
-import { createPool, type Pool, type PoolOptions, type PoolStats } from '@pool/core';
+import { createPool, unwatchAbort, watchAbort, type Pool, type PoolOptions, type PoolStats } from '@pool/core';
 import type { ChainableCommander, Redis, RedisKey } from 'ioredis';
 import { closeNow } from './close.js';
 import type { RedisProviderConfig } from './config.js';
@@ -70,14 +70,14 @@ export class RedisPool {
       // the borrower gave up: close the socket now, so a blocked command or a reply in flight dies with it
       const onAbort = () => closeNow(client);
       if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
+      else watchAbort(signal, onAbort); // one listener per shared signal, however many calls
       let work: Promise<T>;
       try {
         work = Promise.resolve(fn(client));
       } catch (error) {
         work = Promise.reject(error);
       }
-      return work.finally(() => signal.removeEventListener('abort', onAbort));
+      return work.finally(() => unwatchAbort(signal, onAbort));
     }, acquireOptions(options));
   }
 

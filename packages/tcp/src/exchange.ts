@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { unwatchAbort, watchAbort } from '@pool/core';
 import { TcpPoolError, describeError } from './errors.js';
 import { codecFor, type FrameCodec, type Framing } from './framing.js';
 import { breakSocket, brokenCause, isSocketBroken, stopFlow } from './socket-state.js';
@@ -64,7 +65,7 @@ export function exchangeFrame(socket: Socket, frame: Buffer, codec: FrameCodec, 
     const finish = () => {
       done = true;
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      if (signal !== undefined) unwatchAbort(signal, onAbort);
       socket.removeListener('data', onData);
       socket.removeListener('end', onGone);
       socket.removeListener('close', onGone);
@@ -102,7 +103,7 @@ export function exchangeFrame(socket: Socket, frame: Buffer, codec: FrameCodec, 
     socket.on('end', onGone);
     socket.on('close', onGone);
     socket.on('error', onError);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal !== undefined) watchAbort(signal, onAbort); // one listener per shared signal
     if (timeoutMs !== Infinity) {
       timer = setTimeout(() => fail(new TcpPoolError('TCP_REQUEST_TIMEOUT', `no complete reply within ${timeoutMs} ms; the connection is discarded`)), timeoutMs);
     }

@@ -1,4 +1,5 @@
 import type { RawData, WebSocket } from 'ws';
+import { unwatchAbort, watchAbort } from '@pool/core';
 import { WsPoolError } from './errors.js';
 import { addOwnListener, brokenCause } from './socket-state.js';
 
@@ -45,7 +46,7 @@ export class CorrelationRouter {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const done = () => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        if (signal !== undefined) unwatchAbort(signal, onAbort);
         if (pending.get(id) === entry) pending.delete(id);
       };
       const entry: Pending = {
@@ -68,7 +69,7 @@ export class CorrelationRouter {
         return;
       }
       pending.set(id, entry);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal !== undefined) watchAbort(signal, onAbort); // one listener per shared signal
       if (timeoutMs !== Infinity) {
         timer = setTimeout(() => entry.reject(new WsPoolError('WS_REQUEST_TIMEOUT', `no reply with ${this.idField} ${JSON.stringify(id)} within ${Math.round(timeoutMs)} ms`, { url: safeUrl })), timeoutMs);
       }
