@@ -55,7 +55,7 @@ export async function setUp(options: DemoOptions, cacheDir: string, note: (messa
 
   const jobs: Array<{ id: PoolId; explicitUrl: string | undefined; optional: boolean; start: () => Promise<DemoTarget> }> = [];
   if (wanted.has('pg')) {
-    if (!options.pgUrl) note('PostgreSQL: no POOL_PG_URL or --pg-url, starting PGlite in-process (the first run creates its data directory, a few seconds)');
+    if (!options.pgUrl) note('PostgreSQL: no POOL_PG_URL or --pg-url, starting PGlite in a worker thread (the first run creates its data directory, a few seconds)');
     jobs.push({ id: 'pg', explicitUrl: options.pgUrl, optional: false, start: async () => {
       if (options.pgUrl) {
         const where = addressOf(options.pgUrl, 5432);

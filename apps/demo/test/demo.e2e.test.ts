@@ -4,16 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoSummary } from '../src/report/summary.js';
-import { buildDemo, runDemo } from './run-demo.js';
+import { runDemo } from './run-demo.js';
 
 const EMBEDDED = ['pg', 'tcp', 'ws', 'http'];
 
 let out: string;
 
+// dist/ is built once by test/global-setup.ts
 beforeAll(async () => {
-  await buildDemo();
   out = await mkdtemp(join(tmpdir(), 'pool-demo-'));
-}, 150_000);
+});
 
 afterAll(async () => {
   await rm(out, { recursive: true, force: true });

@@ -1,8 +1,7 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { Worker } from 'node:worker_threads';
+import { DemoError } from '../errors.js';
+import { messageOf, type PgliteWorkerData } from './pglite-protocol.js';
+import { attachPgliteWorker, type PgliteWorkerDeadlines } from './pglite-worker-client.js';
 import type { EmbeddedServer } from './line-server.js';
 
 /** PGlite served over the PostgreSQL wire protocol on 127.0.0.1, plus how it started. */
@@ -16,69 +15,32 @@ export interface PgliteServer extends EmbeddedServer {
   saveTemplate(): Promise<boolean>;
 }
 
-// pglite-socket serialises queries from every connection through one queue (PGlite is a single
-// backend), so several connections work, one query at a time. Its default is maxConnections: 1.
-const TEMPLATE_NAME = 'pglite-0.5.14-template.tgz';
+/** A first run's initdb takes 5-12 s on a busy 2-core machine; a template loads in about 1 s. */
+export const PGLITE_DEADLINES: PgliteWorkerDeadlines = { startTimeoutMs: 45_000, saveTimeoutMs: 30_000, closeTimeoutMs: 5_000 };
+
+/** The worker entry, compiled next to this file (dist/servers/pglite-worker.js). */
+const WORKER_URL = new URL('./pglite-worker.js', import.meta.url);
 
 /**
- * Starts PGlite (in memory) and a pglite-socket server in front of it. The first start runs
- * initdb (several seconds of WebAssembly); `saveTemplate()` then caches a gzipped data directory
- * in `cacheDir`, and later starts load it (about a second).
+ * Starts PGlite (in memory) and a pglite-socket server in front of it, in a worker thread:
+ * PGlite runs queries as synchronous WebAssembly, which on the main thread would hold up every
+ * other embedded server and client of the demo. The worker keeps the data directory template in
+ * `cacheDir` (see pglite-instance.ts) and relays its notes. A failed or overdue start rejects with
+ * DEMO_SETUP_FAILED; `close()` stops it gracefully or terminates it.
  */
-export async function startPgliteServer(options: { cacheDir: string; maxConnections: number; note: (message: string) => void }): Promise<PgliteServer> {
-  const started = performance.now();
-  const templatePath = join(options.cacheDir, TEMPLATE_NAME);
-  let template: Buffer | undefined;
+export function startPgliteServer(options: { cacheDir: string; maxConnections: number; note: (message: string) => void } & Partial<PgliteWorkerDeadlines>): Promise<PgliteServer> {
+  const workerData: PgliteWorkerData = { cacheDir: options.cacheDir, maxConnections: options.maxConnections };
+  let worker: Worker;
   try {
-    template = await readFile(templatePath);
+    worker = new Worker(WORKER_URL, { workerData });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') options.note(`PGlite: cannot read the cached data directory (${(error as Error).message}); running initdb`);
-    template = undefined; // first run: no cache yet
+    return Promise.reject(new DemoError('DEMO_SETUP_FAILED', `pg: cannot start PGlite's worker thread (${WORKER_URL.pathname}): ${messageOf(error)}`, { cause: error }));
   }
-  if (template) {
-    // PGlite reports a bad archive as an unhandled rejection of its own: check it here first
-    try {
-      gunzipSync(template);
-    } catch (error) {
-      options.note(`PGlite: the cached data directory is damaged (${(error as Error).message}); running initdb and replacing it`);
-      template = undefined;
-    }
-  }
-  let db: PGlite;
-  let startedFrom: 'template' | 'initdb' = template ? 'template' : 'initdb';
-  try {
-    // in memory, so durability settings only cost time
-    db = await PGlite.create({ relaxedDurability: true, ...(template ? { loadDataDir: new Blob([template], { type: 'application/x-gzip' }) } : {}) });
-  } catch (error) {
-    if (!template) throw error;
-    options.note(`PGlite: the cached data directory did not load (${(error as Error).message}); running initdb and replacing it`);
-    db = await PGlite.create({ relaxedDurability: true });
-    startedFrom = 'initdb';
-  }
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: options.maxConnections });
-  await server.start();
-  const port = Number(server.getServerConn().split(':').pop());
-  let closed = false;
-  return {
-    host: '127.0.0.1',
-    port,
+  return attachPgliteWorker(worker, {
     maxConnections: options.maxConnections,
-    startedFrom,
-    startMs: Math.round(performance.now() - started),
-    async saveTemplate() {
-      if (startedFrom === 'template' || closed) return false;
-      const blob = await db.dumpDataDir('gzip');
-      await mkdir(options.cacheDir, { recursive: true });
-      const temporary = `${templatePath}.${process.pid}.tmp`;
-      await writeFile(temporary, Buffer.from(await blob.arrayBuffer()));
-      await rename(temporary, templatePath); // atomic: a concurrent demo never reads half a file
-      return true;
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await server.stop();
-      await db.close();
-    },
-  };
+    note: options.note,
+    startTimeoutMs: options.startTimeoutMs ?? PGLITE_DEADLINES.startTimeoutMs,
+    saveTimeoutMs: options.saveTimeoutMs ?? PGLITE_DEADLINES.saveTimeoutMs,
+    closeTimeoutMs: options.closeTimeoutMs ?? PGLITE_DEADLINES.closeTimeoutMs,
+  });
 }

@@ -10,9 +10,10 @@ export interface PgTarget extends DemoTarget {
 }
 
 /**
- * PostgreSQL: the server at `url` when one is given, otherwise PGlite served in-process through
- * pglite-socket. pglite-socket runs one query at a time for all connections (one backend), and is
- * started with `maxConnections: 6`; the pool's max is 4, leaving room for a closing connection.
+ * PostgreSQL: the server at `url` when one is given, otherwise PGlite served through pglite-socket
+ * from a worker thread of the demo. pglite-socket runs one query at a time for all connections
+ * (one backend), and is started with `maxConnections: 6`; the pool's max is 4, leaving room for a
+ * closing connection.
  */
 export async function setupPg(ctx: SetupContext, url: string | undefined): Promise<PgTarget> {
   let pglite: PgliteServer | undefined;
@@ -54,7 +55,8 @@ export async function setupPg(ctx: SetupContext, url: string | undefined): Promi
     async close() {
       await pg.core.close({ timeoutMs: 1_000 });
       if (pglite) {
-        await pglite.saveTemplate();
+        // a template that cannot be saved only costs the next run an initdb: say so, and still stop PGlite
+        await pglite.saveTemplate().catch((error: unknown) => ctx.note(`${error instanceof Error ? error.message : String(error)}; the next run starts with initdb`));
         await pglite.close();
       }
     },
