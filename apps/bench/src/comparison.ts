@@ -113,7 +113,7 @@ async function closedLoop(op: () => Promise<unknown>, concurrency: number, opera
 }
 
 /**
- * Runs one comparison: setup, a short warm-up per contender, then `rounds` rounds with the
+ * Runs one comparison: setup, a warm-up of a round per contender (two interleaved halves), then `rounds` rounds with the
  * contenders interleaved and a GC between runs, then teardown (always). Odd rounds run the
  * contenders in reverse (A B, B A, A B, ...), so going first or second favours no one.
  */
@@ -124,8 +124,14 @@ export async function runComparison(comparison: Comparison, options: ComparisonR
   if ('skipped' in setup) return { id, title, skipped: setup.skipped };
   try {
     const samples = setup.contenders.map(() => [] as RoundSample[]);
-    const warmup = Math.max(concurrency, Math.floor(operations / 10));
-    for (const contender of setup.contenders) await closedLoop(contender.op, concurrency, warmup);
+    // warm-up: a full round's worth per contender, in two interleaved halves, so every contender's
+    // code (and the driver code they share, which each one's objects make polymorphic) is optimised
+    // in its final shape before the first measured round; a tenth of a round left the first rounds
+    // of whichever ran first up to 15% slow
+    const warmup = Math.max(concurrency, Math.floor(operations / 2));
+    for (let pass = 0; pass < 2; pass++) {
+      for (const contender of setup.contenders) await closedLoop(contender.op, concurrency, warmup);
+    }
     for (let round = 0; round < options.rounds; round++) {
       const order = setup.contenders.map((_, index) => index);
       if (round % 2 === 1) order.reverse();
