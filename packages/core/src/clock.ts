@@ -20,7 +20,7 @@
 // (24.8 days) the values stop being small integers and get a little slower, never wrong.
 
 let performanceNow: typeof performance = globalThis.performance;
-let timersSeen: unknown = globalThis.setImmediate;
+let timersSeen: unknown = setImmediate;
 let cached = 0;
 let valid = false;
 
@@ -30,7 +30,7 @@ function expire(): void {
 
 /** After a switch to or from fake timers: read `performance` again and drop the other clock's cached value. */
 function followTimers(): void {
-  const current = globalThis.setImmediate;
+  const current = setImmediate;
   if (current === timersSeen) return;
   timersSeen = current;
   performanceNow = globalThis.performance;
@@ -39,16 +39,20 @@ function followTimers(): void {
 
 /** The time in whole ms (rounded up), read at most once per event-loop turn. */
 export function coarseNow(): number {
+  // this line is all that is inlined into acquire and release: the rest is out of line
+  return valid && setImmediate === timersSeen ? cached : readCoarse();
+}
+
+function readCoarse(): number {
   followTimers();
-  if (valid) return cached;
   cached = Math.ceil(performanceNow.now());
   valid = true;
-  globalThis.setImmediate(expire);
+  setImmediate(expire);
   return cached;
 }
 
 /** The exact time in ms (performance.now()). */
 export function now(): number {
-  followTimers();
+  if (setImmediate !== timersSeen) followTimers();
   return performanceNow.now();
 }

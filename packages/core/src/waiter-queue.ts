@@ -43,7 +43,11 @@ export class WaiterQueue<W extends Queued> {
   }
 
   shift(): W | undefined {
-    if (this.live === 0) return undefined;
+    // the empty check alone, so it is all that is inlined into every release (the hot path)
+    return this.live === 0 ? undefined : this.shiftLive();
+  }
+
+  private shiftLive(): W | undefined {
     const levels = this.levels;
     for (let i = 0; i < levels.length; i++) {
       const ring = (levels[i] as Level<W>).ring;
