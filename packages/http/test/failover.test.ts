@@ -1,26 +1,14 @@
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpPool, type HttpPool } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { createHttpPool } from '../src/index.js';
 import { startServer, until, type TestServer } from './helpers/server.js';
-import { servedWork as served, startTraffic, watchOrigins } from './helpers/traffic.js';
+import { servedWork as served, startTraffic, threeOrigins, watchOrigins } from './helpers/traffic.js';
 
 describe('failover across three origins', () => {
-  let servers: TestServer[];
-  let pool: HttpPool;
-  beforeAll(async () => {
-    servers = await Promise.all([startServer(), startServer(), startServer()]);
-    pool = createHttpPool({
-      origins: servers.map((server) => server.origin),
-      pool: { max: 4 },
-      failover: { downAfterFailures: 2, probe: { minDelayMs: 50, maxDelayMs: 400 }, checkIntervalMs: 200 },
-    });
-  });
-  afterAll(async () => {
-    await pool.close();
-    await Promise.all(servers.map((server) => server.close()));
-  });
+  const origins = threeOrigins(200);
 
   it('keeps serving when one origin dies, marks it down, and takes it back when it listens again', async () => {
+    const { pool, servers } = origins;
     const { events, lastDownCause } = watchOrigins(pool);
     const [, victim] = servers as [TestServer, TestServer, TestServer];
     const traffic = startTraffic(pool, 8);

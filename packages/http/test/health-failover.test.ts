@@ -1,28 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpPool, isHttpPoolError, type HttpPool } from '../src/index.js';
-import { defaultHandler, startServer, until, type TestServer } from './helpers/server.js';
-import { servedWork as served, startTraffic, watchOrigins } from './helpers/traffic.js';
+import { describe, expect, it } from 'vitest';
+import { isHttpPoolError } from '../src/index.js';
+import { defaultHandler, until, type TestServer } from './helpers/server.js';
+import { servedWork as served, startTraffic, threeOrigins, watchOrigins } from './helpers/traffic.js';
 
 // Issue 9: "an origin that fails health checks is taken out and probed back in with backoff". The
 // origin keeps accepting connections and answering requests; only its health endpoint says 503 (a
 // server draining for a deploy does exactly this), so only the health checks can take it out.
 describe('failover driven by health checks', () => {
-  let servers: TestServer[];
-  let pool: HttpPool;
-  beforeAll(async () => {
-    servers = await Promise.all([startServer(), startServer(), startServer()]);
-    pool = createHttpPool({
-      origins: servers.map((server) => server.origin),
-      pool: { max: 4 },
-      failover: { downAfterFailures: 2, probe: { minDelayMs: 50, maxDelayMs: 400 }, checkIntervalMs: 50 },
-    });
-  });
-  afterAll(async () => {
-    await pool.close();
-    await Promise.all(servers.map((server) => server.close()));
-  });
+  const origins = threeOrigins(50);
 
   it('takes out an origin whose health check fails while it still serves requests, and takes it back when it passes', async () => {
+    const { pool, servers } = origins;
     const { events, lastDownCause } = watchOrigins(pool);
     const [, draining] = servers as [TestServer, TestServer, TestServer];
     const traffic = startTraffic(pool, 6, 2);

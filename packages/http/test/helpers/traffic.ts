@@ -1,6 +1,7 @@
 import { request } from 'undici';
-import type { HttpPool } from '../../src/index.js';
-import type { TestServer } from './server.js';
+import { afterAll, beforeAll } from 'vitest';
+import { createHttpPool, type HttpPool } from '../../src/index.js';
+import { startServer, type TestServer } from './server.js';
 
 /** Requests a server answered under /work (the traffic below), health checks not counted. */
 export function servedWork(server: TestServer): number {
@@ -47,6 +48,35 @@ export function startTraffic(pool: HttpPool, workers: number, pauseMs = 0): { fa
     stop: async () => {
       running = false;
       await Promise.all(all);
+    },
+  };
+}
+
+/**
+ * Three in-process origins behind one pool (max 4, down after 2 failures, probed back in 50-400 ms),
+ * started before the suite's tests and closed after them. Read `servers` and `pool` inside tests.
+ */
+export function threeOrigins(checkIntervalMs: number): { readonly servers: TestServer[]; readonly pool: HttpPool } {
+  const state = { servers: [] as TestServer[], pool: undefined as HttpPool | undefined };
+  beforeAll(async () => {
+    state.servers = await Promise.all([startServer(), startServer(), startServer()]);
+    state.pool = createHttpPool({
+      origins: state.servers.map((server) => server.origin),
+      pool: { max: 4 },
+      failover: { downAfterFailures: 2, probe: { minDelayMs: 50, maxDelayMs: 400 }, checkIntervalMs },
+    });
+  });
+  afterAll(async () => {
+    await state.pool?.close();
+    await Promise.all(state.servers.map((server) => server.close()));
+  });
+  return {
+    get servers() {
+      return state.servers;
+    },
+    get pool() {
+      if (state.pool === undefined) throw new Error('threeOrigins: read the pool inside a test');
+      return state.pool;
     },
   };
 }
