@@ -30,9 +30,9 @@ function notify(this: AbortSignal): void {
 export function watchAbort(signal: AbortSignal, callback: () => void): void {
   let callbacks = watchers.get(signal);
   if (callbacks === undefined) {
+    signal.addEventListener('abort', notify, { once: true }); // first: if it throws, nothing is recorded
     callbacks = new Set();
     watchers.set(signal, callbacks);
-    signal.addEventListener('abort', notify, { once: true });
   }
   callbacks.add(callback);
 }

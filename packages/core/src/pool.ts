@@ -1,4 +1,5 @@
 import { unwatchAbort, watchAbort } from './abort-watch.js';
+import { invalidAcquireOptions } from './acquire-options.js';
 import { backoffDelay } from './backoff.js';
 import { coarseNow, now } from './clock.js';
 import { DeadlineQueue } from './deadline-queue.js';
@@ -202,6 +203,10 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
 
   /** Every acquire the fast path does not take. */
   private acquireChecked(options: AcquireOptions | undefined): Promise<Lease<R>> {
+    if (options !== undefined) {
+      const invalid = invalidAcquireOptions(options);
+      if (invalid !== undefined) return Promise.reject(invalid);
+    }
     if (this.closed) return Promise.reject(this.closedError('acquire'));
     // the borrower's stack, for leak reports; captured here, where the caller is still on the stack
     const stack = this.leakDetectionMs > 0 ? new Error('acquired here').stack : undefined;
@@ -464,20 +469,9 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
     let timeoutMs = this.opts.acquireTimeoutMs;
     let priority = 0;
     let signal: AbortSignal | undefined;
-    if (options !== undefined) {
-      if (typeof options !== 'object' || options === null) return this.refuse(slot, new PoolOptionError('options', 'Expected acquire options to be an object'));
-      if (options.timeoutMs !== undefined) {
-        if (typeof options.timeoutMs !== 'number' || !(options.timeoutMs > 0)) {
-          return this.refuse(slot, new PoolOptionError('timeoutMs', `Expected \`timeoutMs\` to be a number > 0 (or Infinity), got ${String(options.timeoutMs)}`));
-        }
-        timeoutMs = options.timeoutMs;
-      }
-      if (options.priority !== undefined) {
-        if (typeof options.priority !== 'number' || !Number.isFinite(options.priority)) {
-          return this.refuse(slot, new PoolOptionError('priority', `Expected \`priority\` to be a finite number, got ${String(options.priority)}`));
-        }
-        priority = options.priority;
-      }
+    if (options !== undefined) { // checked by acquireChecked
+      if (options.timeoutMs !== undefined) timeoutMs = options.timeoutMs;
+      if (options.priority !== undefined) priority = options.priority;
       signal = options.signal;
       if (signal !== undefined && signal.aborted) {
         this.totals.aborted++;

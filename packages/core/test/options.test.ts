@@ -87,6 +87,21 @@ describe('options (reliability row 36: untrusted config)', () => {
     await pool.close();
   });
 
+  it('refuses bad per-acquire options even with an idle resource at hand, and a signal that is not an AbortSignal', async () => {
+    const pool = createPool(fakeProvider(), { max: 1 });
+    (await pool.acquire()).release(); // one idle resource: the fast path would hand it over at once
+    const bad: unknown[] = [{ timeoutMs: -5 }, { priority: 'high' }, { signal: 'stop' }, { signal: { aborted: false } }, 'nope', null];
+    for (const options of bad) {
+      await expect(pool.acquire(options as never)).rejects.toMatchObject({ code: 'POOL_INVALID_OPTION' });
+      await expect(pool.use(() => 'ran', options as never)).rejects.toMatchObject({ code: 'POOL_INVALID_OPTION' });
+    }
+    await expect(pool.acquire({ signal: 'stop' } as never)).rejects.toThrow(/Expected `signal` to be an AbortSignal, got "stop" \(string\)/);
+    expect(pool.stats()).toMatchObject({ idle: 1, borrowed: 0, pending: 0, totals: { acquired: 1 } });
+    const lease = await pool.acquire({ signal: new AbortController().signal, priority: 2, timeoutMs: 100 });
+    lease.release();
+    await pool.close();
+  });
+
   it('rejects bad resize and close arguments', async () => {
     const pool = createPool(fakeProvider(), { max: 3 });
     expect(() => pool.resize({ max: 0 })).toThrow(/`max`/);
