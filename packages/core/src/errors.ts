@@ -10,10 +10,14 @@ export type PoolErrorCode =
   | 'POOL_UNAVAILABLE'
   | 'POOL_VALIDATE_FAILED'
   | 'POOL_DESTROY_FAILED'
-  | 'POOL_RESET_FAILED';
+  | 'POOL_RESET_FAILED'
+  /** A call had no reply and the server did not answer a liveness check over another connection. */
+  | 'POOL_SERVER_UNRESPONSIVE'
+  /** The connection closed under a call (or before it) and the driver's error carried no code. */
+  | 'POOL_CONNECTION_LOST';
 
 /** The step a {@link PoolTimeoutError} ran out of time in. */
-export type TimeoutPhase = 'acquire' | 'create' | 'validate' | 'destroy' | 'reset' | 'close';
+export type TimeoutPhase = 'acquire' | 'create' | 'validate' | 'destroy' | 'reset' | 'close' | 'query';
 
 // A global symbol, so `isPoolError` recognises errors from another installed copy of @pool/core.
 const brand = Symbol.for('@pool/core.error');

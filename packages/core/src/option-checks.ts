@@ -18,16 +18,52 @@ export function describeValue(value: unknown): string {
 
 /**
  * Throws {@link PoolOptionError} (POOL_INVALID_OPTION) for the first own key of `options` that is not
- * in `allowed`: unknown keys and `__proto__` from untrusted JSON are refused, not ignored. For
- * providers as much as for the pool. `where` names the call in the message; `prefix` the parent key.
+ * in `allowed`: unknown keys and `__proto__` from untrusted JSON are refused, not ignored, and a near
+ * miss (`connectionTimeoutMilis`) is answered with "did you mean". For providers as much as for the
+ * pool. `where` names the call in the message; `prefix` the parent key.
  */
 export function assertKnownKeys(options: object, allowed: ReadonlySet<string>, where?: string, prefix = ''): void {
   for (const key of Object.keys(options)) {
     if (!allowed.has(key)) {
       const name = `${prefix}${key}`;
-      throw new PoolOptionError(name, `Unknown option \`${name}\`${where ? ` for ${where}` : ''}`);
+      const near = closestKey(key, allowed);
+      const hint = near === undefined ? '' : ` (did you mean \`${prefix}${near}\`?)`;
+      throw new PoolOptionError(name, `Unknown option \`${name}\`${where ? ` for ${where}` : ''}${hint}`);
     }
   }
+}
+
+/** The allowed key nearest to `key` (case-insensitive edit distance), if it is near enough to be a typo. */
+export function closestKey(key: string, allowed: Iterable<string>): string | undefined {
+  const wanted = key.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(wanted.length / 4)) + 1;
+  for (const candidate of allowed) {
+    const distance = editDistance(wanted, candidate.toLowerCase(), bestDistance);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance, giving up (returning `limit`) once it cannot be under `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) >= limit) return limit;
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current.push(value);
+      if (value < rowMin) rowMin = value;
+    }
+    if (rowMin >= limit) return limit;
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 /**

@@ -1,3 +1,6 @@
+/** What a failed create means for the callers: wait for a retry, or fail now. */
+export type CreateErrorKind = 'transient' | 'permanent';
+
 /** Given to `create`: aborted when the create times out or the pool closes. */
 export interface CreateContext {
   readonly signal: AbortSignal;
@@ -29,4 +32,12 @@ export interface ResourceProvider<R> {
   isFatal?(error: unknown): boolean;
   /** True for errors that mean every resource points at the wrong server (failover, READONLY): the pool evicts all. */
   isFailover?(error: unknown): boolean;
+  /**
+   * How a failed `create` should be treated. `'transient'` (refused, reset, timeout, server starting,
+   * too many connections): retried, paced by the backoff, waiters keep waiting within their deadlines.
+   * `'permanent'` (authentication failed, unknown database, TLS verification, bad config): every waiting
+   * caller is rejected at once with this error, and creates are not retried in a tight loop.
+   * Without the hook every create error is transient.
+   */
+  classifyCreateError?(error: unknown): CreateErrorKind;
 }
