@@ -9,3 +9,4 @@ export type { PoolStats, PoolTotals } from './stats.js';
 export { channels, type PoolEvents, type PoolEventName, type DestroyReason } from './events.js';
 export type { PoolLogger } from './logger.js';
 export { watchAbort, unwatchAbort } from './abort-watch.js';
+export { acquireTrace, callTrace, traceCall, type AcquireTraceContext, type CallTraceContext } from './tracing.js';
