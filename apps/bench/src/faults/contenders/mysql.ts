@@ -1,0 +1,72 @@
+import { createMysqlPool } from '@pool/mysql';
+import mysql from 'mysql2';
+import type { Contender } from '../types.js';
+import { DEADLINE_MS, MAX, withTimeout } from './shared.js';
+
+/** mysql2's connection state: what makes it answer "Can't add new command when connection is in closed state". */
+interface MysqlConnectionState {
+  _fatalError?: unknown;
+  _closing?: boolean;
+  stream?: { destroyed?: boolean };
+}
+
+function broken(connection: MysqlConnectionState): boolean {
+  return (connection._fatalError !== null && connection._fatalError !== undefined) || connection._closing === true || connection.stream?.destroyed === true;
+}
+
+/** A query with mysql2's per-query `timeout` when the row has a deadline. */
+function statement(deadlineMs: number | undefined): string | { sql: string; timeout: number } {
+  return deadlineMs === undefined ? 'SELECT 1' : { sql: 'SELECT 1', timeout: deadlineMs };
+}
+
+function ours(name: string, deadlineMs?: number): Contender {
+  return {
+    engine: 'MariaDB',
+    name,
+    ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+    async open(url) {
+      const pool = createMysqlPool({ uri: url, ...(deadlineMs !== undefined ? { connectTimeout: deadlineMs } : {}), pool: { max: MAX, name: 'faults-mysql' } });
+      pool.pool.on('error', () => undefined);
+      let lentBroken = 0;
+      pool.pool.on('acquire', ({ resource }) => {
+        if (broken(resource as unknown as MysqlConnectionState)) lentBroken++;
+      });
+      const sql = statement(deadlineMs);
+      return {
+        call: () => pool.query(sql as string),
+        close: () => withTimeout(pool.end(), 5_000),
+        lentBroken: () => lentBroken,
+      };
+    },
+  };
+}
+
+function theirs(name: string, deadlineMs?: number): Contender {
+  return {
+    engine: 'MariaDB',
+    name,
+    ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+    async open(url) {
+      const core = mysql.createPool({ uri: url, connectionLimit: MAX, ...(deadlineMs !== undefined ? { connectTimeout: deadlineMs } : {}) });
+      core.on('connection', (connection) => connection.on('error', () => undefined));
+      let lentBroken = 0;
+      core.on('acquire', (connection) => {
+        if (broken(connection as unknown as MysqlConnectionState)) lentBroken++;
+      });
+      const pool = core.promise();
+      const sql = statement(deadlineMs);
+      return {
+        call: () => pool.query(sql as string),
+        close: () => withTimeout(pool.end(), 5_000),
+        lentBroken: () => lentBroken,
+      };
+    },
+  };
+}
+
+export const mysqlContenders: Contender[] = [
+  ours('@pool/mysql (defaults)'),
+  ours(`@pool/mysql (connectTimeout, query timeout ${DEADLINE_MS})`, DEADLINE_MS),
+  theirs('mysql2 createPool (defaults)'),
+  theirs(`mysql2 createPool (connectTimeout, query timeout ${DEADLINE_MS})`, DEADLINE_MS),
+];
