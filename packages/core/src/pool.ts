@@ -1,9 +1,9 @@
 import { unwatchAbort, watchAbort } from './abort-watch.js';
 import { invalidAcquireOptions } from './acquire-options.js';
-import { backoffDelay } from './backoff.js';
 import { coarseNow, now } from './clock.js';
+import { Creator } from './creator.js';
 import { DeadlineQueue } from './deadline-queue.js';
-import { PoolError, PoolOptionError, PoolTimeoutError } from './errors.js';
+import { messageOf, PoolError, PoolOptionError, PoolTimeoutError } from './errors.js';
 import { channels, PoolEmitter, type DestroyReason, type PoolEventName, type PoolEvents } from './events.js';
 import { Lease, type LeaseOwner } from './lease.js';
 import { resolveOptions, type PoolOptions, type ResolvedOptions } from './options.js';
@@ -50,16 +50,6 @@ const SLOW_RELEASE = CLOSED | LEAK_DETECTION | LEASE_LISTENERS | IS_BROKEN_HOOK 
 const acquireChannel = channels.acquire;
 const releaseChannel = channels.release;
 
-/** One create in flight, so `close()` can give up on it. */
-interface CreateAttempt {
-  cancel(reason: unknown): void;
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof PoolError) return error.detail;
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * An async resource pool. Build one with {@link createPool}, or {@link Pool.from} for given objects.
  *
@@ -85,7 +75,7 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
   private readonly slots = new Set<Slot<R>>();
   private readonly waiters = new WaiterQueue<Waiter<R>>();
   private readonly deadlines = new DeadlineQueue<Waiter<R>>(this.waiters);
-  private readonly attempts = new Set<CreateAttempt>();
+  private readonly creator: Creator<R>;
   private readonly destroying = new Set<Promise<void>>();
   private readonly readyWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private readonly totals: PoolTotals = {
@@ -93,11 +83,10 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
     createErrors: 0, validationFailures: 0, leaks: 0,
   };
 
-  /** Resources owned (idle or busy) plus creates in flight: what `max` caps. A field, not `slots.size`, for the hot path. */
-  private size = 0;
+  /** Resources owned (idle or busy). A field, not `slots.size`, for the hot path. */
+  private owned = 0;
   /** Busy slots: lent, or held by the pool for a ping or reset. */
   private borrowed = 0;
-  private creating = 0;
   private generation = 0;
   /** With `grow` > 1 or 'double': keep creating until the pool has this many. */
   private growTarget = 0;
@@ -108,15 +97,6 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
   private closing: Promise<void> | undefined;
   private onDrained: (() => void) | undefined;
 
-  private consecutiveFailures = 0;
-  /** Counts create outcomes; a waiter remembers it, to tell whether creates failed during its wait. */
-  private createSeq = 0;
-  private lastFailureSeq = -1;
-  private lastSuccessSeq = -1;
-  private lastCreateError: unknown = undefined;
-  private unavailable = false;
-
-  private backoffTimer: ReturnType<typeof setTimeout> | undefined;
   private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   private deadlineAt = Infinity;
   private maintenanceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -147,6 +127,20 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
       | (provider.isBroken !== undefined ? IS_BROKEN_HOOK : 0) | (provider.reset !== undefined ? RESET_HOOK : 0)
       | (this.opts.maxUses !== Infinity ? MAX_USES : 0);
     this.idleDueMs = Math.min(this.opts.idleTimeoutMs, this.opts.keepaliveIntervalMs > 0 ? this.opts.keepaliveIntervalMs : Infinity);
+    this.creator = new Creator<R>(provider, this.opts, {
+      uncovered: () => this.waiters.length - this.creator.creating - this.idle.length,
+      short: () => this.size < this.opts.min || this.size < this.growTarget,
+      hasRoom: () => this.size < this.opts.max,
+      generation: () => this.generation,
+      created: (resource, durationMs, generation) => this.created(resource, durationMs, generation),
+      failed: (report, reject) => this.createFailed(report, reject),
+      availability: (unavailable, cause) => {
+        if (unavailable) this.log('error', { failures: this.creator.failedRounds, error: messageOf(cause) }, 'backend unavailable: circuit open, callers whose deadline the outage outlasted fail fast');
+        else this.log('info', {}, 'backend available again: circuit closed');
+        this.emitter.emit('availability', { pool: this.name, unavailable, ...(unavailable ? { cause } : {}) });
+      },
+      late: (resource) => this.destroyLate(resource),
+    });
     this.fill();
   }
 
@@ -174,6 +168,11 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
     });
     for (const item of list) pool.adopt(item);
     return pool;
+  }
+
+  /** Resources owned plus creates in flight: what `max` caps. */
+  private get size(): number {
+    return this.owned + this.creator.creating;
   }
 
   /** The options in force (min and max follow `resize`). */
@@ -284,7 +283,7 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
   /** Resolves once `min` resources exist; rejects with the create error (POOL_CREATE_FAILED) if one fails first. */
   ready(): Promise<void> {
     if (this.closed) return Promise.reject(this.closedError('ready'));
-    if (this.size - this.creating >= this.opts.min) return Promise.resolve();
+    if (this.owned >= this.opts.min) return Promise.resolve();
     return new Promise<void>((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
   }
 
@@ -347,12 +346,11 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
     }
     this.closed = true;
     this.slowPath |= CLOSED;
-    clearTimeout(this.backoffTimer);
     clearTimeout(this.maintenanceTimer);
-    this.backoffTimer = this.maintenanceTimer = undefined;
+    this.maintenanceTimer = undefined;
     const error = this.closedError('acquire');
     for (const waiter of this.waiters.drain()) this.fail(waiter, error);
-    for (const attempt of [...this.attempts]) attempt.cancel(error);
+    this.creator.close(error);
     while (this.idle.length > 0) this.retire(this.takeIdle() as Slot<R>, 'closed');
     for (const ready of this.readyWaiters.splice(0)) ready.reject(this.closedError('ready'));
     this.log('info', { borrowed: this.borrowed }, 'closing');
@@ -371,13 +369,13 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
       size: this.size,
       idle: this.idle.length,
       borrowed: this.borrowed,
-      creating: this.creating,
+      creating: this.creator.creating,
       pending: this.waiters.length,
       min: this.opts.min,
       max: this.opts.max,
       paused: this.paused,
       closed: this.closed,
-      unavailable: this.unavailable,
+      unavailable: this.creator.unavailable,
       totals: { ...this.totals },
     };
   }
@@ -479,9 +477,10 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
       }
     }
     if (slot === undefined) {
-      if (this.unavailable) {
+      const refusal = this.creator.refusal(timeoutMs);
+      if (refusal !== undefined) {
         this.totals.rejected++;
-        return Promise.reject(this.unavailableError());
+        return Promise.reject(refusal);
       }
       if (this.waiters.length >= this.opts.maxWaiting) {
         this.totals.rejected++;
@@ -494,7 +493,7 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
     const extras: WaiterExtras | undefined = priority === 0 && signal === undefined && stack === undefined
       ? undefined
       : { priority, signal, listener: undefined, stack };
-    const waiter = new Waiter<R>(t, t + timeoutMs, this.createSeq, extras);
+    const waiter = new Waiter<R>(t, t + timeoutMs, this.creator.mark, extras);
     const promise = takePromise<R>();
     if (extras !== undefined && signal !== undefined) {
       const listener = () => this.abortWaiter(waiter);
@@ -578,13 +577,14 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
     const elapsed = Math.round(waiter.waitedUntil(t));
     // creates failed during this wait, or the pool was still backing off from a failure when the
     // caller arrived and had no resource to give it: either way the create error is why it waited
-    const failed = this.lastFailureSeq >= waiter.createSeqAtStart || (this.consecutiveFailures > 0 && this.size < this.opts.max);
-    if (failed && this.lastSuccessSeq < waiter.createSeqAtStart) {
-      return new PoolError('POOL_CREATE_FAILED', `could not get a resource within ${Math.round(waiter.deadline - waiter.enqueuedAt)} ms: creates keep failing (${this.consecutiveFailures} in a row), the last with: ${messageOf(this.lastCreateError)}`, { cause: this.lastCreateError, pool: this.name });
+    const creator = this.creator;
+    const failed = creator.failedSince(waiter.createSeqAtStart, this.size < this.opts.max);
+    if (failed === 'failed') {
+      return new PoolError('POOL_CREATE_FAILED', `could not get a resource within ${Math.round(waiter.deadline - waiter.enqueuedAt)} ms: creates keep failing (${creator.failedRounds} in a row), the last with: ${messageOf(creator.lastError)}`, { cause: creator.lastError, pool: this.name });
     }
     return new PoolTimeoutError('acquire', elapsed, `acquire timed out after ${Math.round(waiter.deadline - waiter.enqueuedAt)} ms (${this.borrowed}/${this.opts.max} borrowed, ${this.waiters.length} waiting)`, {
       pool: this.name,
-      ...(failed ? { cause: this.lastCreateError } : {}),
+      ...(failed !== undefined ? { cause: creator.lastError } : {}),
     });
   }
 
@@ -618,9 +618,20 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
     return lease;
   }
 
-  private handTo(waiter: Waiter<R>, slot: Slot<R>): void {
+  /**
+   * Lends `slot` to `waiter`, unless the provider reports it broken: then it is destroyed and the
+   * waiter goes back to the front of the queue (false), for another resource or a create.
+   */
+  private handTo(waiter: Waiter<R>, slot: Slot<R>): boolean {
+    if ((this.slowPath & IS_BROKEN_HOOK) !== 0 && this.isBroken(slot)) {
+      this.retire(slot, 'broken');
+      this.deadlines.makeExplicit(waiter); // it rejoins the queue out of deadline order
+      this.waiters.pushFront(waiter);
+      return false;
+    }
     this.settle(waiter);
     waiter.resolve(this.lend(slot, waiter, waiter.stack));
+    return true;
   }
 
   /** A busy slot that passed every check goes to the next waiter, else to idle. */
@@ -628,7 +639,10 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
     if (!this.paused) {
       const waiter = this.waiters.shift();
       if (waiter !== undefined) {
-        this.handTo(waiter, slot);
+        if (!this.handTo(waiter, slot)) {
+          this.dispatch();
+          this.fill();
+        }
         return;
       }
     }
@@ -655,6 +669,7 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
 
   /** Serves queued waiters from idle resources (after resume, resize or a failed validation). */
   private dispatch(): void {
+    let lent = true;
     while (!this.paused && !this.closed && this.waiters.length > 0 && this.idle.length > 0) {
       const slot = this.takeIdle() as Slot<R>;
       if (this.isBroken(slot)) {
@@ -665,9 +680,10 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
       if (this.validateOnAcquire && coarseNow() - Math.max(slot.releasedAt, slot.checkedAt) >= this.opts.validateAfterIdleMs) {
         this.validateFor(slot, waiter);
       } else {
-        this.handTo(waiter, slot);
+        lent = this.handTo(waiter, slot) && lent;
       }
     }
+    if (!lent) this.fill();
   }
 
   private validateFor(slot: Slot<R>, waiter: Waiter<R>): void {
@@ -689,8 +705,9 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
       if (waiter.settled || this.closed) {
         if (this.closed) this.fail(waiter, this.closedError('acquire'));
         this.offer(slot);
-      } else {
-        this.handTo(waiter, slot);
+      } else if (!this.handTo(waiter, slot)) {
+        this.dispatch();
+        this.fill();
       }
     });
   }
@@ -782,144 +799,57 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
     this.growTarget = Math.min(this.opts.max, Math.max(this.growTarget, size + chunk));
   }
 
-  /** Starts the creates the pool needs now: for uncovered waiters, up to `min`, toward a grow target. */
+  /** Starts the creates the pool needs now (the creator decides how many and when). */
   private fill(): void {
-    if (this.closed || this.backoffTimer !== undefined) return;
-    if (this.unavailable) {
-      // circuit open: one probe at a time, demand or not
-      if (this.creating === 0 && this.size < this.opts.max) this.startCreate();
-      return;
-    }
-    while (this.creating < this.opts.maxConcurrentCreates) {
-      const size = this.size;
-      if (size >= this.opts.max) return;
-      const uncovered = this.waiters.length - this.creating - this.idle.length;
-      if (uncovered <= 0 && size >= this.opts.min && size >= this.growTarget) return;
-      this.startCreate();
-    }
+    if (!this.closed) this.creator.fill();
   }
 
-  private startCreate(): void {
-    this.creating++;
-    this.size++;
-    const generation = this.generation;
-    const started = now();
-    const controller = new AbortController();
-    let settled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const finish = () => {
-      settled = true;
-      clearTimeout(timer);
-      this.attempts.delete(attempt);
-    };
-    const attempt: CreateAttempt = {
-      cancel: (reason) => {
-        if (settled) return;
-        finish();
-        this.creating--;
-        this.size--;
-        controller.abort(reason);
-      },
-    };
-    this.attempts.add(attempt);
-    const onResource = (resource: R) => {
-      if (settled) {
-        this.destroyLate(resource);
-        return;
-      }
-      finish();
-      this.created(resource, started, generation);
-    };
-    const onError = (error: unknown) => {
-      if (settled) return;
-      finish();
-      this.createFailed(error);
-    };
-    const timeoutMs = this.opts.createTimeoutMs;
-    if (timeoutMs !== Infinity) {
-      timer = setTimeout(() => {
-        const error = new PoolTimeoutError('create', timeoutMs, `create timed out after ${timeoutMs} ms`, { pool: this.name });
-        controller.abort(error);
-        onError(error);
-      }, timeoutMs);
-      timer.unref?.();
-    }
-    let promise: Promise<R>;
-    try {
-      promise = Promise.resolve(this.provider.create({ signal: controller.signal }));
-    } catch (error) {
-      promise = Promise.reject(error);
-    }
-    promise.then(onResource, onError);
-  }
-
-  private created(resource: R, started: number, generation: number): void {
-    this.creating--;
-    const t = now();
-    this.lastSuccessSeq = this.createSeq++;
-    this.consecutiveFailures = 0;
+  private created(resource: R, durationMs: number, generation: number): boolean {
     this.totals.created++;
-    if (this.unavailable) {
-      this.unavailable = false;
-      this.log('info', {}, 'backend available again: circuit closed');
-      this.emitter.emit('availability', { pool: this.name, unavailable: false });
-    }
     const lifetime = this.opts.maxLifetimeMs;
-    const expiresAt = lifetime === Infinity ? Infinity : Math.ceil(t + lifetime * (1 - this.opts.maxLifetimeJitter * Math.random()));
+    const expiresAt = lifetime === Infinity ? Infinity : Math.ceil(now() + lifetime * (1 - this.opts.maxLifetimeJitter * Math.random()));
     const slot = new Slot<R>(this, resource, coarseNow(), expiresAt, generation);
     this.slots.add(slot);
+    this.owned++;
     this.borrowed++;
-    if (this.emitter.wants('create')) this.emitter.emit('create', { pool: this.name, resource, durationMs: t - started });
+    if (this.emitter.wants('create')) this.emitter.emit('create', { pool: this.name, resource, durationMs });
     if (this.growTarget <= this.size) this.growTarget = 0;
-    if (this.readyWaiters.length > 0 && this.size - this.creating >= this.opts.min) {
+    if (this.readyWaiters.length > 0 && this.owned >= this.opts.min) {
       for (const ready of this.readyWaiters.splice(0)) ready.resolve();
     }
+    if (this.isBroken(slot)) {
+      // broken from the start: never lent; the creator counts it as a failed create, so the next is paced
+      this.retire(slot, 'broken');
+      return false;
+    }
     this.offer(slot);
-    this.fill();
+    return true;
   }
 
-  private createFailed(error: unknown): void {
-    this.creating--;
-    this.size--;
+  private createFailed(report: PoolError, reject: PoolError | undefined): void {
     this.totals.createErrors++;
-    this.lastFailureSeq = this.createSeq++;
-    this.consecutiveFailures++;
-    this.lastCreateError = error;
     this.growTarget = 0;
     if (this.closed) return;
-    const poolError = error instanceof PoolTimeoutError ? error : new PoolError('POOL_CREATE_FAILED', `create failed: ${messageOf(error)}`, { cause: error, pool: this.name });
-    for (const ready of this.readyWaiters.splice(0)) ready.reject(poolError);
-    this.report(poolError);
-    if (!this.unavailable && this.consecutiveFailures >= this.opts.failFastAfter) this.openCircuit();
-    if (this.backoffTimer !== undefined) return; // a failure of a create started alongside: one backoff covers both
-    const delay = backoffDelay(this.consecutiveFailures, this.opts.retryMinDelayMs, this.opts.retryMaxDelayMs);
-    this.backoffTimer = setTimeout(() => {
-      this.backoffTimer = undefined;
-      this.fill();
-    }, delay);
-    this.backoffTimer.unref?.();
-  }
-
-  private openCircuit(): void {
-    this.unavailable = true;
-    const error = this.unavailableError();
-    this.log('error', { failures: this.consecutiveFailures, error: messageOf(this.lastCreateError) }, 'backend unavailable: circuit open, acquires fail fast');
-    this.emitter.emit('availability', { pool: this.name, unavailable: true, cause: this.lastCreateError });
-    for (const waiter of this.waiters.drain()) {
-      this.totals.rejected++;
-      this.fail(waiter, error);
+    for (const ready of this.readyWaiters.splice(0)) ready.reject(report);
+    // the first failure of an outage is a warning; the probes that follow it are debug lines
+    if (this.creator.failedRounds <= 1) this.report(report);
+    else {
+      this.log('debug', { code: report.code, error: report.message }, 'create failed again');
+      this.emitter.emit('error', report);
     }
-  }
-
-  private unavailableError(): PoolError {
-    return new PoolError('POOL_UNAVAILABLE', `backend unavailable: ${this.consecutiveFailures} consecutive create failures, the last with: ${messageOf(this.lastCreateError)}`, { cause: this.lastCreateError, pool: this.name });
+    if (reject !== undefined) {
+      for (const waiter of this.waiters.drain()) {
+        this.totals.rejected++;
+        this.fail(waiter, reject);
+      }
+    }
   }
 
   /** Adds a given object as an idle resource (Pool.from). */
   private adopt(resource: R): void {
     const slot = new Slot<R>(this, resource, coarseNow(), Infinity, this.generation);
     this.slots.add(slot);
-    this.size++;
+    this.owned++;
     this.totals.created++;
     this.borrowed++;
     this.handOff(slot);
@@ -932,7 +862,7 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
     if (slot.state !== SlotState.Busy) return;
     slot.state = SlotState.Dead; // a lease still holding it (close timed out) now releases as a no-op
     this.borrowed--;
-    this.size--;
+    this.owned--;
     this.slots.delete(slot);
     this.totals.destroyed++;
     if (this.emitter.wants('destroy')) {
