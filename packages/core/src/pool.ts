@@ -12,6 +12,7 @@ import { Ring } from './ring.js';
 import { Slot, SlotState } from './slot.js';
 import type { PoolStats, PoolTotals } from './stats.js';
 import { WaiterQueue } from './waiter-queue.js';
+import { acquireTrace } from './tracing.js';
 import { takePromise, Waiter, type WaiterExtras } from './waiter.js';
 import { withTimeout } from './with-timeout.js';
 
@@ -49,6 +50,8 @@ const SLOW_RELEASE = CLOSED | LEAK_DETECTION | LEASE_LISTENERS | IS_BROKEN_HOOK 
 // read on every acquire and release: module constants, so the check is a load and a getter
 const acquireChannel = channels.acquire;
 const releaseChannel = channels.release;
+// a tracer subscribes `start` (tracePromise publishes the rest): the one check the hot path makes
+const traceStart = acquireTrace.start;
 
 /**
  * An async resource pool. Build one with {@link createPool}, or {@link Pool.from} for given objects.
@@ -189,7 +192,7 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
   acquire(options?: AcquireOptions): Promise<Lease<R>> {
     // fast path: nothing to check, no one waiting, an idle resource to hand over
     if ((this.slowPath & SLOW_ACQUIRE) === 0 && options === undefined && this.waiters.length === 0
-      && !acquireChannel.hasSubscribers && !releaseChannel.hasSubscribers) {
+      && !acquireChannel.hasSubscribers && !releaseChannel.hasSubscribers && !traceStart.hasSubscribers) {
       const slot = this.takeIdle();
       if (slot !== undefined) {
         slot.uses++;
@@ -202,6 +205,14 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
 
   /** Every acquire the fast path does not take. */
   private acquireChecked(options: AcquireOptions | undefined): Promise<Lease<R>> {
+    if (traceStart.hasSubscribers) {
+      const timeoutMs = typeof options?.timeoutMs === 'number' ? options.timeoutMs : this.opts.acquireTimeoutMs;
+      return acquireTrace.tracePromise(() => this.acquireUntraced(options), { pool: this.name, timeoutMs });
+    }
+    return this.acquireUntraced(options);
+  }
+
+  private acquireUntraced(options: AcquireOptions | undefined): Promise<Lease<R>> {
     if (options !== undefined) {
       const invalid = invalidAcquireOptions(options);
       if (invalid !== undefined) return Promise.reject(invalid);
