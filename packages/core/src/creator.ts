@@ -89,19 +89,25 @@ export class Creator<R> {
     return this.lastErrorValue;
   }
 
-  /** The outcome count now: pass it to `failedSince` later. */
+  /** The outcome count now: a waiter remembers it, for `timeoutError`. */
   get mark(): number {
     return this.seq;
   }
 
   /**
-   * For a caller that waited since `mark`: 'failed' when creates failed (during its wait, or the pool
-   * was still failing with room to create) and none succeeded since; 'mixed' when some did.
+   * The error of a caller whose deadline passed: POOL_CREATE_FAILED when creates failed (during its
+   * wait, or the pool was still failing with room to create) and none succeeded since, else
+   * POOL_TIMEOUT, with the last create error as cause if any failed. `state` goes in the message.
    */
-  failedSince(mark: number, hasRoom: boolean): 'failed' | 'mixed' | undefined {
+  timeoutError(waiter: { createSeqAtStart: number; enqueuedAt: number; deadline: number; waitedUntil(t: number): number }, t: number, hasRoom: boolean, state: string): PoolError {
+    const mark = waiter.createSeqAtStart;
     const failed = this.lastFailureSeq >= mark || (this.failures > 0 && hasRoom);
-    if (!failed) return undefined;
-    return this.lastSuccessSeq < mark ? 'failed' : 'mixed';
+    const limit = Math.round(waiter.deadline - waiter.enqueuedAt);
+    const cause = this.lastErrorValue;
+    if (failed && this.lastSuccessSeq < mark) {
+      return new PoolError('POOL_CREATE_FAILED', `could not get a resource within ${limit} ms: creates keep failing (${this.failures} in a row), the last with: ${messageOf(cause)}`, { cause, pool: this.opts.name });
+    }
+    return new PoolTimeoutError('acquire', Math.round(waiter.waitedUntil(t)), `acquire timed out after ${limit} ms (${state})`, { pool: this.opts.name, ...(failed ? { cause } : {}) });
   }
 
   /** Starts the creates the pool needs now. Call whenever demand may have grown. */
