@@ -38,7 +38,8 @@ Options:
                    @pool/core, heap and active handles sampled every 10 s (reliability row 29)
   --faults         only the fault benchmark: private PostgreSQL, MariaDB and Redis servers restarted,
                    frozen and their idle sessions killed under load, @pool beside pg.Pool, mysql2 and
-                   ioredis; writes results/faults.md (--rounds = trials, --only pg,mysql,redis)
+                   ioredis; writes results/faults.md (--rounds N: N trials, the 10 s freeze N/3;
+                   --only pg,mysql,redis)
   --out DIR        write the results there instead of apps/bench/results
   --help           this text`;
 

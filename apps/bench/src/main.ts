@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     return;
   }
   if (options.faults) {
-    await runFaults({ trials: options.rounds, freezeTrials: Math.max(1, Math.ceil(options.rounds / 2)), quick: options.quick, engines: options.only, outDir: options.outDir, log });
+    await runFaults({ trials: options.rounds, freezeTrials: Math.max(1, Math.floor(options.rounds / 3)), quick: options.quick, engines: options.only, outDir: options.outDir, log });
     return;
   }
   await runBench(options, { log });

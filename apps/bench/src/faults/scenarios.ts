@@ -79,7 +79,9 @@ export function killIdleScenario(observe: { minMs: number; maxMs: number }): Sce
     async inject(server) {
       const faultAt = performance.now();
       await killIdleSessions(server);
-      return { faultAt, outageAt: faultAt, backAt: performance.now() };
+      // the sessions are gone once the command returned: recovery is counted from there
+      const killedAt = performance.now();
+      return { faultAt, outageAt: killedAt, backAt: killedAt };
     },
   };
 }

@@ -25,7 +25,11 @@ function ours(name: string, deadlineMs?: number): Contender {
     name,
     ...(deadlineMs !== undefined ? { deadlineMs } : {}),
     async open(url) {
-      const pool = createMysqlPool({ uri: url, ...(deadlineMs !== undefined ? { connectTimeout: deadlineMs } : {}), pool: { max: MAX, name: 'faults-mysql' } });
+      const pool = createMysqlPool({
+        uri: url,
+        ...(deadlineMs !== undefined ? { connectTimeout: deadlineMs } : {}),
+        pool: { max: MAX, name: 'faults-mysql', ...(deadlineMs !== undefined ? { acquireTimeoutMs: deadlineMs } : {}) },
+      });
       pool.pool.on('error', () => undefined);
       let lentBroken = 0;
       pool.pool.on('acquire', ({ resource }) => {
@@ -66,7 +70,7 @@ function theirs(name: string, deadlineMs?: number): Contender {
 
 export const mysqlContenders: Contender[] = [
   ours('@pool/mysql (defaults)'),
-  ours(`@pool/mysql (connectTimeout, query timeout ${DEADLINE_MS})`, DEADLINE_MS),
+  ours(`@pool/mysql (connectTimeout, query timeout, acquireTimeoutMs ${DEADLINE_MS})`, DEADLINE_MS),
   theirs('mysql2 createPool (defaults)'),
   theirs(`mysql2 createPool (connectTimeout, query timeout ${DEADLINE_MS})`, DEADLINE_MS),
 ];
