@@ -18,17 +18,10 @@ export interface Scenario {
 }
 
 /** Every engine's "end the idle sessions": pg_terminate_backend, KILL CONNECTION, CLIENT KILL TYPE normal. */
-export async function killIdleSessions(server: FaultServer): Promise<number> {
+export function killIdleSessions(server: FaultServer): Promise<number> {
   if (server.kind === 'postgres') return server.terminateIdleBackends();
-  if (server.kind === 'mariadb') {
-    const ids = (await server.sql("SELECT id FROM information_schema.processlist WHERE command = 'Sleep' AND id <> CONNECTION_ID()"))
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => /^\d+$/.test(line));
-    if (ids.length > 0) await server.sql(ids.map((id) => `KILL CONNECTION ${id};`).join(' ')).catch(() => undefined);
-    return ids.length;
-  }
-  return Number(await server.command('CLIENT', 'KILL', 'TYPE', 'normal'));
+  if (server.kind === 'mariadb') return server.killIdleConnections();
+  return server.killClients();
 }
 
 export function restartScenario(downMs: number, observe: { minMs: number; maxMs: number }): Scenario {
