@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { median, trialFigures } from '../src/faults/metrics.js';
+import type { FaultRow } from '../src/faults/report.js';
+import type { Trial } from '../src/faults/trial.js';
 import type { CallSample } from '../src/faults/types.js';
+import { doneWhenChecks } from '../src/faults/verdict.js';
 
 /** Successful calls of 1 ms ending every `everyMs` in [from, to). */
 function oks(from: number, to: number, everyMs: number): CallSample[] {
@@ -68,5 +71,32 @@ describe('fault metrics from a synthetic timeline', () => {
     expect(median([3, undefined, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(3);
     expect(median([undefined])).toBeUndefined();
+  });
+});
+
+describe('the Done-when checks', () => {
+  const trial = (over: Partial<Trial>): Trial => ({
+    calls: 1000, failed: 10, failedWithoutCode: 0, pastDeadline: 0, unsettled: 0, inFlightAtFault: 50, slowestMs: 100,
+    firstSuccessMs: 20, fullThroughputMs: 100, preRate: 100, lentBroken: 0, errors: {}, ...over,
+  });
+  const row = (pool: string, trials: Trial[], deadlineMs?: number): FaultRow => ({
+    scenario: 'restart', scenarioTitle: 'restart', engine: 'PostgreSQL', pool, trials, ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+  });
+
+  it('passes a row that recovers like the control, and names what fails', () => {
+    const good = doneWhenChecks([row('@pool/pg (defaults)', [trial({})]), row('pg.Pool (defaults)', [trial({ firstSuccessMs: 10, failed: 900 })])], 50);
+    expect(good.filter((check) => !check.ok)).toEqual([]);
+    const bad = doneWhenChecks(
+      [row('@pool/pg (x 3000)', [trial({ firstSuccessMs: 400, failed: 60, failedWithoutCode: 2, pastDeadline: 1, fullThroughputMs: undefined })], 3000), row('pg.Pool (defaults)', [trial({ firstSuccessMs: 10 })])],
+      50,
+    );
+    expect(bad.filter((check) => !check.ok).map((check) => check.what)).toEqual([
+      'failed calls without a code: 0',
+      'recovered in every trial',
+      'calls past the deadline + 100 ms: 0',
+      'failed calls <= those in flight (50)',
+      'first success within 200 ms of the fastest control',
+      'full throughput within 1 s',
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { environment } from '../report/environment.js';
 import { median } from './metrics.js';
 import type { Trial } from './trial.js';
+import { checksMarkdown, doneWhenChecks } from './verdict.js';
 
 /** All trials of one pool under one fault. */
 export interface FaultRow {
@@ -11,6 +12,8 @@ export interface FaultRow {
   scenarioTitle: string;
   engine: string;
   pool: string;
+  /** The per-call deadline the row's pool was given, if any. */
+  deadlineMs?: number;
   trials: Trial[];
 }
 
@@ -73,6 +76,7 @@ export function faultMarkdown(rows: readonly FaultRow[], settings: FaultSettings
     if (ofScenario.length === 0) continue;
     lines.push(`## ${scenario}: ${ofScenario[0]?.scenarioTitle}`, '', HEAD, ...ofScenario.map(medianLine), '');
   }
+  lines.push(...checksMarkdown(doneWhenChecks(rows, settings.callers)));
   lines.push('## Raw: every trial (trial 1 / trial 2 / ...)', '');
   lines.push('| server | pool | calls | failed | no code | past deadline | unsettled at end | slowest ms | lent broken | first success ms | full throughput ms |\n|---|---|---|---|---|---|---|---|---|---|---|');
   for (const scenario of ['restart', 'freeze', 'kill-idle'] as const) {
