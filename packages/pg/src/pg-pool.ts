@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { createPool, PoolError, type AcquireOptions, type Lease, type Pool, type PoolStats } from '@pool/core';
+import { createPool, PoolError, type CallWatchdog, type AcquireOptions, type Lease, type Pool, type PoolStats } from '@pool/core';
 import pg from 'pg';
 import { stateOf } from './client-state.js';
 import { hide } from './config.js';
 import { PgPoolError } from './errors.js';
 import { pgProvider, type PgProvider } from './provider.js';
 import { splitPoolConfig, type PgPoolConfig } from './pool-config.js';
+import { pgWatchdog } from './liveness.js';
 import { acquireError, runQuery, type CallHost } from './query-call.js';
 import { runTransaction, type TransactionOptions } from './transaction.js';
 
@@ -50,6 +51,7 @@ export class PgPool extends EventEmitter implements pg.Pool {
   private waitingCalls = 0;
   private onCallsSettled: (() => void) | undefined;
   private readonly host: CallHost;
+  private watchdog: CallWatchdog | undefined;
 
   constructor(config?: PgPoolConfig | string) {
     super();
@@ -96,6 +98,14 @@ export class PgPool extends EventEmitter implements pg.Pool {
       lend: (c) => this.lend(c),
       giveBack: (lease, c, error, destroy) => this.giveBack(lease, c, error, destroy),
     };
+    const watchdog = pgWatchdog(this.provider.config, split.calls.livenessCheckAfterMs, resolved.validateTimeoutMs, this.core.name);
+    if (watchdog !== undefined) {
+      this.watchdog = watchdog;
+      this.host.watch = (_client, fail) => {
+        const call = watchdog.watch(fail);
+        return () => call.done();
+      };
+    }
   }
 
   // ---------------------------------------------------------------- pg.Pool counters
@@ -143,10 +153,8 @@ export class PgPool extends EventEmitter implements pg.Pool {
    */
   query(config: unknown, values?: unknown, callback?: unknown): unknown {
     if (typeof config === 'function') {
-      // pg.Pool's guard, and its message
-      const error = new Error('Passing a function as the first parameter to pool.query is not supported');
-      if (typeof values !== 'function') return Promise.reject(error);
-      setImmediate(values as QueryCallback, error);
+      // pg.Pool's guard, its message, and its choice of callback: the function given
+      setImmediate(config as QueryCallback, new Error('Passing a function as the first parameter to pool.query is not supported'));
       return undefined;
     }
     if (typeof values === 'function') {
@@ -269,10 +277,14 @@ export class PgPool extends EventEmitter implements pg.Pool {
   end(callback?: (error?: Error) => void): Promise<void> | void {
     let promise: Promise<void>;
     if (this.endPromise !== undefined) {
-      promise = Promise.reject(new PoolError('POOL_CLOSED', 'Called end on pool more than once', { pool: this.core.name }));
+      // pg.Pool's exact message (no pool-name prefix): code written for pg.Pool may match on it
+      promise = Promise.reject(new PoolError('POOL_CLOSED', 'Called end on pool more than once'));
     } else {
       this.ending = true;
-      promise = this.endPromise = this.callsSettled().then(() => this.core.close()).then(() => {
+      promise = this.endPromise = this.callsSettled().then(() => {
+        this.watchdog?.close();
+        return this.core.close();
+      }).then(() => {
         this.ended = true;
       });
     }
@@ -294,7 +306,7 @@ export class PgPool extends EventEmitter implements pg.Pool {
   }
 
   private endedError(): PoolError {
-    return new PoolError('POOL_CLOSED', 'Cannot use a pool after calling end on the pool', { pool: this.core.name });
+    return new PoolError('POOL_CLOSED', 'Cannot use a pool after calling end on the pool');
   }
 
   [Symbol.asyncDispose](): Promise<void> {

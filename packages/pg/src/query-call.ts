@@ -23,7 +23,7 @@ export interface CallHost {
   /** Gives a client back after a call: released, or destroyed on a connection-level error. */
   giveBack(lease: Lease<pg.Client>, client: pg.Client, error: unknown, destroy?: boolean): void;
   /** Watches a call that has had no reply for a while (the liveness check). Returns a stop function. */
-  watch?(client: pg.Client, fail: (error: Error) => void): () => void;
+  watch?: (client: pg.Client, fail: (error: Error) => void) => () => void;
 }
 
 /** Errors pg raises without sending anything: the statement was never on the wire. */
@@ -99,7 +99,8 @@ export function runQuery(host: CallHost, config: unknown, values: unknown[] | un
           else finish(withStableCode(new Error('Client has encountered a connection error and is not queryable')));
           return;
         }
-        const stopWatch = host.watch?.(client, cut);
+        // calls with a deadline of their own are not watched: the deadline bounds them
+        const stopWatch = stopDeadline === undefined ? host.watch?.(client, cut) : undefined;
         try {
           client.query(config as string, values as unknown[], (error: Error | undefined, result: pg.QueryResult) => {
             stopWatch?.();
