@@ -84,7 +84,7 @@ describe.skipIf(!svc.available)('side by side with pg.Pool: connect errors, end(
   it('DIFFERENCE (documented): a custom Client whose connect only returns a promise works (pg.Pool waits for a callback for ever)', async () => {
     const PromiseClient = class extends pg.Client {};
     (PromiseClient.prototype as unknown as { connect: unknown }).connect = function connect(this: pg.Client) {
-      return pg.Client.prototype.connect.call(this);
+      return (pg.Client.prototype.connect as () => Promise<unknown>).call(this);
     };
     const { theirs, ours } = await sideBySide(async (make) => {
       const pool = make(baseConfig({ Client: PromiseClient as never, max: 1 }));
