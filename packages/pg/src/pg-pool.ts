@@ -101,9 +101,9 @@ export class PgPool extends EventEmitter implements pg.Pool {
     const watchdog = pgWatchdog(this.provider.config, split.calls.livenessCheckAfterMs, resolved.validateTimeoutMs, this.core.name);
     if (watchdog !== undefined) {
       this.watchdog = watchdog;
-      this.host.watch = (_client, fail) => {
+      this.host.watch = (fail) => {
         const call = watchdog.watch(fail);
-        return () => call.done();
+        return (answered) => call.done(answered);
       };
     }
   }

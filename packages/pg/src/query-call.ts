@@ -23,7 +23,7 @@ export interface CallHost {
   /** Gives a client back after a call: released, or destroyed on a connection-level error. */
   giveBack(lease: Lease<pg.Client>, client: pg.Client, error: unknown, destroy?: boolean): void;
   /** Watches a call that has had no reply for a while (the liveness check). Returns a stop function. */
-  watch?: (client: pg.Client, fail: (error: Error) => void) => () => void;
+  watch?: (fail: (error: Error) => void) => (answered: boolean) => void;
 }
 
 /** Errors pg raises without sending anything: the statement was never on the wire. */
@@ -66,11 +66,13 @@ export function runQuery(host: CallHost, config: unknown, values: unknown[] | un
   const work = () => new Promise<pg.QueryResult>((resolve, reject) => {
     let settled = false;
     let stopDeadline: (() => void) | undefined;
+    let stopWatch: ((answered: boolean) => void) | undefined;
     let current: { lease: Lease<pg.Client>; client: pg.Client } | undefined;
-    const finish = (error: unknown, result?: pg.QueryResult) => {
+    const finish = (error: unknown, result?: pg.QueryResult, answered = false) => {
       if (settled) return;
       settled = true;
       stopDeadline?.();
+      stopWatch?.(answered);
       if (error !== undefined) reject(error);
       else resolve(result as pg.QueryResult);
     };
@@ -81,6 +83,9 @@ export function runQuery(host: CallHost, config: unknown, values: unknown[] | un
     };
     if (timeoutMs > 0 || signal !== undefined) stopDeadline = startDeadline(host, timeoutMs, signal, cut);
     if (settled) return;
+    // a call without a deadline of its own is watched from the start, the wait for a connection
+    // included (a connect to a frozen server hangs too): the liveness check bounds it
+    else if (timeoutMs <= 0) stopWatch = host.watch?.(cut);
     const acquireOptions: AcquireOptions | undefined = signal !== undefined || timeoutMs > 0
       ? { signal, timeoutMs: timeoutMs > 0 ? timeoutMs : undefined } : undefined;
     const attempt = (retried: boolean) => {
@@ -99,19 +104,16 @@ export function runQuery(host: CallHost, config: unknown, values: unknown[] | un
           else finish(withStableCode(new Error('Client has encountered a connection error and is not queryable')));
           return;
         }
-        // calls with a deadline of their own are not watched: the deadline bounds them
-        const stopWatch = stopDeadline === undefined ? host.watch?.(client, cut) : undefined;
         try {
           client.query(config as string, values as unknown[], (error: Error | undefined, result: pg.QueryResult) => {
-            stopWatch?.();
             if (settled) return;
             host.giveBack(lease, client, error);
             current = undefined;
             if (error && !retried && provesNotSent(error)) attempt(true);
-            else finish(error ? withStableCode(error) : undefined, result);
+            // a reply of the server's (rows, or a statement error with a SQLSTATE) proves it alive
+            else finish(error ? withStableCode(error) : undefined, result, !error || typeof (error as { severity?: unknown }).severity === 'string');
           });
         } catch (error) {
-          stopWatch?.();
           host.giveBack(lease, client, error);
           finish(withStableCode(error));
         }

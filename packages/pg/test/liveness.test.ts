@@ -1,30 +1,26 @@
 import { isPoolError } from '@pool/core';
-import { requireService } from '@pool/testkit';
+import { requirePrivateServer, requireService, startPrivatePostgres, type PrivatePostgres } from '@pool/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgPool } from '../src/index.js';
 import { DEFAULT_LIVENESS_CHECK_AFTER_MS } from '../src/liveness.js';
 import { pgUrl, withAdmin } from './helpers.js';
-import { privatePgUnavailable, startPrivatePg, type PrivatePg } from './private-server.js';
 
 const svc = await requireService('pg');
-const whyNot = privatePgUnavailable();
-if (whyNot !== undefined) {
-  if (process.env.CI === 'true') throw new Error(`liveness tests need a private PostgreSQL instance: ${whyNot}`);
-  console.warn(`\n!!! SKIPPING the frozen-server liveness tests: ${whyNot}\n`);
-}
+// frozen with SIGSTOP: a PRIVATE instance, never the shared server (skipped loudly locally, a failure in CI)
+const privatePg = requirePrivateServer('postgres');
 
 describe('@pool/pg liveness check: a frozen server is caught, a slow query on a live one is not', () => {
   it('is on by default, after a few seconds', () => {
     expect(DEFAULT_LIVENESS_CHECK_AFTER_MS).toBe(5000);
   });
 
-  describe.skipIf(whyNot !== undefined)('a PRIVATE server frozen with SIGSTOP', () => {
-    let server: PrivatePg;
+  describe.skipIf(!privatePg.available)('a PRIVATE server frozen with SIGSTOP', () => {
+    let server: PrivatePostgres;
     beforeAll(async () => {
-      server = await startPrivatePg();
+      server = await startPrivatePostgres();
     }, 60_000);
     afterAll(async () => {
-      await server?.stop();
+      await server?.dispose();
     });
 
     it('calls with no deadline fail with POOL_SERVER_UNRESPONSIVE by threshold + validateTimeoutMs; their connections are destroyed; the pool works after the thaw', async () => {
@@ -46,6 +42,15 @@ describe('@pool/pg liveness check: a frozen server is caught, a slow query on a 
         expect(pool.stats().totals.destroyed).toBeGreaterThanOrEqual(2);
         server.thaw();
         expect((await pool.query('SELECT 3 AS n')).rows[0].n).toBe(3);
+        // no idle client left: the call waits on a connect to the frozen server, and is caught as well
+        pool.core.evictAll();
+        server.freeze();
+        const again = performance.now();
+        const connecting = await pool.query('SELECT 4').catch((e: unknown) => e);
+        expect(isPoolError(connecting, 'POOL_SERVER_UNRESPONSIVE')).toBe(true);
+        expect(performance.now() - again).toBeLessThan(3500);
+        server.thaw();
+        expect((await pool.query('SELECT 5 AS n')).rows[0].n).toBe(5);
       } finally {
         server.thaw();
         await pool.end();
