@@ -1,4 +1,4 @@
-import { PoolOptionError, resolveOptions, type PoolLogger, type PoolOptions } from '@pool/core';
+import { PoolOptionError, type PoolLogger, type PoolOptions } from '@pool/core';
 import type { PgProviderConfig } from './config.js';
 import { checkConnectionString, checkPgOptions, poolKeySet } from './options.js';
 
@@ -55,17 +55,6 @@ function loggerOf(log: (...args: unknown[]) => void): PoolLogger {
   return { debug: line, info: line, warn: line, error: line };
 }
 
-// transitional: @pool/core's `failFast: { untilConnected }` (reject waiters at once while no create has
-// ever succeeded, as pg.Pool does) is used as soon as the installed core accepts it
-const coreFailsFastUntilConnected = (() => {
-  try {
-    resolveOptions({ failFast: { untilConnected: true } } as unknown as PoolOptions);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
 /** Splits a {@link PgPoolConfig} into the provider config, the @pool/core options and the call settings. */
 export function splitPoolConfig(config: PgPoolConfig | string | undefined): { provider: PgProviderConfig; pool: PoolOptions; calls: CallSettings } {
   if (typeof config === 'string') checkConnectionString(config, 'config');
@@ -77,8 +66,9 @@ export function splitPoolConfig(config: PgPoolConfig | string | undefined): { pr
   // pg.Pool's defaults, under pg.Pool's names
   const max = number(source, 'max') || number(source, 'poolSize') || 10;
   const idle = number(source, 'idleTimeoutMillis') ?? 10_000;
-  let pool: PoolOptions = { name: 'pg', max, idleTimeoutMs: idle === 0 ? Infinity : idle };
-  if (coreFailsFastUntilConnected) (pool as Record<string, unknown>).failFast = { untilConnected: true };
+  // failFast.untilConnected: while no connect has ever succeeded, a connect error reaches the callers
+  // at once, as in pg.Pool (after that, transient errors are retried within the callers' deadlines)
+  let pool: PoolOptions = { name: 'pg', max, idleTimeoutMs: idle === 0 ? Infinity : idle, failFast: { untilConnected: true } };
   const min = number(source, 'min');
   if (min !== undefined) pool.min = min;
   const wait = number(source, 'connectionTimeoutMillis');
