@@ -35,6 +35,8 @@ const clientKeys: Record<string, readonly Kind[]> = {
   replication: ['string', 'boolean'],
   enableChannelBinding: ['boolean'],
   parseInputDatesAsUTC: ['boolean'],
+  pipeline: ['boolean'],
+  scramMaxIterations: ['number'],
   Promise: ['function'],
 };
 
