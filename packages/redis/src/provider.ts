@@ -19,18 +19,24 @@ export interface RedisProvider extends ResourceProvider<Redis> {
 }
 
 /**
- * Keeps the password ioredis holds in `client.options` out of `console.log`, `util.inspect` and
+ * Keeps the password ioredis holds (`client.options`, `client.condition.auth`) out of `console.log`, `util.inspect` and
  * JSON of the client (and of a pool holding it): the value stays, it is just not enumerable. The
  * client never reconnects (the pool replaces it), so nothing re-reads it.
  */
 function hidePassword(client: Redis): void {
-  const options = client.options as unknown as Record<string, unknown>;
-  for (const key of ['password', 'sentinelPassword']) {
-    if (options[key] === undefined) continue;
+  hide(client.options as unknown as Record<string, unknown>, ['password', 'sentinelPassword']);
+  // ioredis keeps the AUTH arguments of the handshake in `condition.auth`
+  const condition = (client as unknown as { condition?: Record<string, unknown> }).condition;
+  if (typeof condition === 'object' && condition !== null) hide(condition, ['auth']);
+}
+
+function hide(target: Record<string, unknown>, keys: string[]): void {
+  for (const key of keys) {
+    if (target[key] === undefined) continue;
     try {
-      Object.defineProperty(options, key, { value: options[key], enumerable: false, writable: true, configurable: true });
+      Object.defineProperty(target, key, { value: target[key], enumerable: false, writable: true, configurable: true });
     } catch {
-      // frozen options: nothing to do
+      // frozen: nothing to do
     }
   }
 }

@@ -100,6 +100,10 @@ export interface PrivateRedis {
   down(): Promise<void>;
   /** Starts it again on the same port and waits until it answers (10 s max): the server coming back. */
   up(): Promise<void>;
+  /** SIGSTOP: the server keeps its sockets open and answers nothing (a frozen host). */
+  freeze(): void;
+  /** SIGCONT after {@link freeze}. */
+  thaw(): void;
 }
 
 /** redis-server exited before it answered: most likely another socket took the free port first. */
@@ -166,7 +170,15 @@ async function startOnFreePort(args: string[], password: string | undefined): Pr
     await stop();
     throw error;
   }
-  return { port, stop, down, up };
+  const signal = (name: NodeJS.Signals) => {
+    if (child !== undefined && !exited(child)) child.kill(name);
+  };
+  // a frozen server must never outlive the test: SIGCONT before SIGTERM
+  const stopThawed = async () => {
+    signal('SIGCONT');
+    await stop();
+  };
+  return { port, stop: stopThawed, down: async () => { signal('SIGCONT'); await down(); }, up, freeze: () => signal('SIGSTOP'), thaw: () => signal('SIGCONT') };
 }
 
 /** One command of `sampleTraffic`: when it started, how long it took, how it ended. */
