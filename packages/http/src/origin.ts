@@ -1,4 +1,4 @@
-import { PoolOptionError } from '@pool/core';
+import { PoolOptionError, redactUrl } from '@pool/core';
 
 /** An origin as the pool uses it: credentials taken out of the URL, kept apart, never printed. */
 export interface ParsedOrigin {
@@ -11,11 +11,6 @@ export interface ParsedOrigin {
   readonly port: number;
   /** `Basic ...` when the URL carried `user:pass@`, sent on requests that set no `authorization` header. */
   readonly authorization: string | undefined;
-}
-
-/** Replaces the password of any URL inside `text` with `***` (for messages built from user input). */
-export function redactUrl(text: string): string {
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@/?#\s]*@/gi, '$1***@');
 }
 
 /**
