@@ -117,7 +117,10 @@ describe.skipIf(!svc.available || (restartable === undefined && process.env.CI !
       }
       const failures = outcomes.filter((outcome) => typeof outcome !== 'string');
       expect(failures.length).toBeLessThanOrEqual(1);
-      for (const failure of failures) expect(isPoolError(failure) || isFatalRedisError(failure)).toBe(true);
+      for (const failure of failures) {
+        expect(isPoolError(failure) || isFatalRedisError(failure)).toBe(true);
+        expect(typeof (failure as { code?: unknown }).code, String(failure)).toBe('string');
+      }
       const after = outcomes.filter((outcome): outcome is string => typeof outcome === 'string');
       expect(after.length).toBeGreaterThanOrEqual(2);
       // answered by the restarted server, on new connections: every stale one was destroyed
@@ -163,6 +166,8 @@ describe.skipIf(!svc.available || (restartable === undefined && process.env.CI !
       expect(during.every((sample) => !sample.ok)).toBe(true);
       for (const failure of samples.filter((sample) => !sample.ok)) {
         expect(isPoolError(failure.error) || isFatalRedisError(failure.error), String(failure.error)).toBe(true);
+        // zero failed calls without a code: ioredis's codeless "Connection is closed." is POOL_CONNECTION_LOST
+        expect(typeof (failure.error as { code?: unknown }).code, String(failure.error)).toBe('string');
       }
       expect(samples.filter((sample) => sample.ok && sample.at < downAt).length).toBeGreaterThan(10);
       // back within one backoff (maxDelayMs 400) plus a connect, and full well within the 3 s budget
