@@ -49,6 +49,24 @@ describe.skipIf(!svc.available)('every error of a call has a stable code; a comm
     }
   });
 
+  it('a connection closed while idle is never lent (isBroken on every lend, validation off): the call gets a fresh one', async () => {
+    const name = uniqueName('lend');
+    const redis = createRedisPool({ url: redisUrl(), clientName: name, pool: { max: 2, validateAfterIdleMs: Infinity } });
+    try {
+      const idle = await redis.withConnection((client) => client);
+      const [row] = await clientsNamed(admin, name);
+      await admin.client('KILL', 'ID', row!.id!);
+      await waitFor(() => idle.status === 'end', 2_000, 'the idle client to see the kill');
+      expect(await redis.call('PING')).toBe('PONG');
+      const totals = redis.stats().totals;
+      expect(totals.created).toBe(2);
+      expect(totals.acquired).toBe(2); // no retry was needed: the dead one was never handed out
+      expect(totals.destroyed).toBe(1);
+    } finally {
+      await redis.end();
+    }
+  });
+
   it('a connection whose socket closed before the write: the command is sent once more, on another connection', async () => {
     const redis = createRedisPool({ url: redisUrl(), pool: { max: 2, validateAfterIdleMs: Infinity } });
     try {
