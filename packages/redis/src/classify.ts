@@ -42,7 +42,7 @@ export function isFailoverRedisError(error: unknown): boolean {
 }
 
 /** Server replies at connect that no retry can fix: credentials, ACL, a command the config needs. */
-const permanentReply = /^(WRONGPASS|NOAUTH|NOPERM)\b|^ERR (unknown command .?(HELLO|AUTH|SELECT|CLIENT)|.*AUTH.*(without any password|no password is set)|invalid DB index|DB index is out of range|invalid password|Client sent AUTH)/i;
+const permanentReply = /^(WRONGPASS|NOAUTH|NOPERM)\b|^ERR (unknown command .?(HELLO|AUTH|SELECT|CLIENT)|.*AUTH.*(without any password|no password is set)|invalid DB index|DB index is out of range|invalid password|Client sent AUTH|wrong number of arguments for .?(auth|hello))/i;
 /** Server replies at connect that pass: a server loading its dataset, a replica without its primary, max clients. */
 const transientReply = /^(LOADING|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN)\b|max(imum)? number of clients reached/i;
 /** Node's TLS verification failures: a certificate the server presents will not change on a retry. */

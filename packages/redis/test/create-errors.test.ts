@@ -18,6 +18,7 @@ describe('classifyCreateError: what a failed connect means for the callers', () 
     ['ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?'],
     ['ERR Client sent AUTH, but no password is set'],
     ['ERR DB index is out of range'],
+    ["ERR wrong number of arguments for 'auth' command"],
   ])('permanent: %s', (message) => {
     expect(classifyRedisCreateError(reply(message))).toBe('permanent');
   });
