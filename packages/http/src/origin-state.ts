@@ -4,6 +4,7 @@ import { backoffDelay } from './backoff.js';
 import type { HttpConnection } from './connection.js';
 import { HttpPoolError } from './errors.js';
 import type { HttpProvider } from './provider.js';
+import { hide } from './hidden.js';
 
 /** How origins are taken out of rotation and probed back in. */
 export interface FailoverOptions {
@@ -80,6 +81,7 @@ export class OriginState {
     this.provider = provider;
     this.display = provider.origin.display;
     this.authorization = provider.origin.authorization;
+    hide(this, 'authorization');
     this.acquireOptions = movesWaiters ? { signal: this.controller.signal } : undefined;
     // the pool sees a provider that also counts this origin's failures and successes
     const counted: HttpProvider = {

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { createPool, isPoolError } from '@pool/core';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -189,6 +190,10 @@ describe('credentials in the origin (rows 27, 35)', () => {
     const printed = JSON.stringify(pool.status()) + pool.status().map((status) => status.origin).join(' ');
     expect(printed).toContain('alice:***@');
     expect(printed).not.toContain(PASSWORD);
+    // util.inspect of the pool shows neither the password nor the Basic header it is sent in (base64 is no secret-keeping)
+    const inspected = inspect(pool, { depth: 12 });
+    expect(inspected).not.toContain(PASSWORD);
+    expect(inspected).not.toContain(Buffer.from(`alice:${PASSWORD}`).toString('base64'));
     await pool.close();
     await server.close();
   });
