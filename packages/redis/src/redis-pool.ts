@@ -154,7 +154,9 @@ export class RedisPool {
   xread(streams: Record<string, string> | [key: RedisKey, id: string][], read: { blockMs: number; count?: number }, options?: CallOptions): Promise<XReadResult | null> {
     let blockMs: number;
     try {
-      blockMs = numberOption(read?.blockMs, 'blockMs', 0, { minimum: 0, integer: true });
+      if (typeof read !== 'object' || read === null || read.blockMs === undefined) throw new PoolOptionError('blockMs', '[@pool/redis] xread needs `{ blockMs }` (0 blocks for ever)');
+      blockMs = numberOption(read.blockMs, 'blockMs', 0, { minimum: 0, integer: true });
+      if (read.count !== undefined) numberOption(read.count, 'count', 1, { minimum: 1, integer: true });
     } catch (error) {
       return Promise.reject(error);
     }

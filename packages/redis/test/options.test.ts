@@ -74,6 +74,8 @@ describe('every option is checked at creation (POOL_INVALID_OPTION naming the ke
         [redis.transaction(() => undefined, { watch: 'k' as never }), 'watch'],
         [redis.blpop('k', -1), 'timeoutSeconds'],
         [redis.xread({ k: '$' }, { blockMs: -5 }), 'blockMs'],
+        [redis.xread({ k: '$' }, {} as never), 'blockMs'],
+        [redis.xread({ k: '$' }, { blockMs: 10, count: 0 }), 'count'],
         [redis.call('GET', ['k'], { timeoutMS: 5 } as never), 'timeoutMS'],
         [redis.call('GET', ['k'], { queryTimeoutMs: -1 }), 'queryTimeoutMs'],
         [redis.call('', []), 'command'],
