@@ -4,6 +4,7 @@ import { connectSocket } from './connect.js';
 import { isTcpPoolError, type TcpPoolErrorCode } from './errors.js';
 import { resolveTcpOptions, type ResolvedTcpOptions, type TcpProviderOptions } from './options.js';
 import { isSocketBroken, reclaimSocket, trackSocket } from './socket-state.js';
+import { classifyTcpCreateError } from './classify-create-error.js';
 
 /** Error codes after which a socket must not be reused. */
 const fatalTcpCodes = new Set<TcpPoolErrorCode>(['TCP_CLOSED', 'TCP_ABORTED', 'TCP_FRAME_TOO_LARGE', 'TCP_UNEXPECTED_DATA']);
@@ -77,6 +78,8 @@ export function tcpProvider(options: TcpProviderOptions): TcpProvider {
     },
 
     isBroken: isSocketBroken,
+
+    classifyCreateError: classifyTcpCreateError,
 
     isFatal(error) {
       if (isTcpPoolError(error)) return fatalTcpCodes.has(error.code);

@@ -4,3 +4,4 @@ export { pingWebSocket } from './ping.js';
 export { redactUrl, scrubText, scrubError } from '@pool/core';
 export type { WsProviderOptions, ResolvedWsOptions } from './options.js';
 export { WsPoolError, isWsPoolError, type WsPoolErrorCode } from './errors.js';
+export { classifyWsCreateError } from './classify-create-error.js';
