@@ -1,7 +1,7 @@
 import { requireService } from '@pool/testkit';
 import { ReplyError, type Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classifyRedisCreateError, isRedisPoolError, redisProvider } from '../src/index.js';
+import { classifyRedisCreateError, createRedisPool, isPoolError, isRedisPoolError, redisProvider } from '../src/index.js';
 import { redisServerBinary, startPrivateRedis, type PrivateRedis } from './helpers.js';
 
 const svc = await requireService('redis');
@@ -73,6 +73,22 @@ describe('against real servers', () => {
       expect(cause).toBeInstanceOf(ReplyError);
       expect(cause.code).toBe('WRONGPASS');
       expect(JSON.stringify({ message: (error as Error).message, stack: (error as Error).stack, cause: { ...cause, message: cause.message, stack: cause.stack } })).not.toContain(canary);
+    });
+
+    it('through the pool: a wrong password reaches the caller at once (not at acquireTimeoutMs), the driver error in the cause chain', async () => {
+      const redis = createRedisPool({ url: `redis://default:wrong-one@127.0.0.1:${guarded.port}`, pool: { max: 2, acquireTimeoutMs: 8_000 } });
+      try {
+        const started = performance.now();
+        const error = await redis.call('PING').catch((caught: unknown) => caught);
+        expect(performance.now() - started).toBeLessThan(4_000);
+        expect(isPoolError(error, 'POOL_CREATE_FAILED')).toBe(true);
+        const connect = (error as Error).cause;
+        expect(isRedisPoolError(connect, 'REDIS_CONNECT_FAILED')).toBe(true);
+        expect(((connect as Error).cause as { code?: string }).code).toBe('WRONGPASS');
+        expect(JSON.stringify({ message: (error as Error).message, stack: (error as Error).stack })).not.toContain('wrong-one');
+      } finally {
+        await redis.end();
+      }
     });
 
     it('no password against requirepass: NOAUTH, permanent', async () => {
