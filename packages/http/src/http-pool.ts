@@ -95,13 +95,15 @@ export class HttpPool extends Dispatcher implements ExchangeHost {
       if (seen.has(provider.origin.origin)) throw new PoolOptionError(`origins[${index}]`, `Origin ${provider.origin.display} is listed twice`);
       seen.add(provider.origin.origin);
       const poolOptions: PoolOptions = {
-        // several origins: the origin's down signal moves waiters; a lone origin: core's circuit breaker fails them fast
+        // several origins: the origin's down signal moves waiters; a lone origin: that signal and core's circuit breaker fail them fast
         maxLifetimeMs: 300_000, failFast: list.length > 1 ? false : { afterFailures: resolvedFailover.downAfterFailures },
         retry: { minDelayMs: 50, maxDelayMs: 2_000 },
         ...pool,
         name: `${pool?.name ?? 'http'}:${provider.origin.display}`,
       };
-      return new OriginState(provider, poolOptions, resolvedFailover, listener, list.length > 1);
+      // the origin's down signal moves (several origins) or fails (one origin) its waiters at once: core's
+      // breaker only refuses callers once an outage has outlasted their own deadline
+      return new OriginState(provider, poolOptions, resolvedFailover, listener);
     });
   }
 
