@@ -68,7 +68,7 @@ function theirs(name: string, extra: Record<string, unknown>, deadlineMs?: numbe
 
 export const pgContenders: Contender[] = [
   ours('@pool/pg (defaults)', {}),
-  ours(`@pool/pg (connectionTimeoutMillis, query_timeout ${DEADLINE_MS})`, deadlines, DEADLINE_MS),
+  ours(`@pool/pg (queryTimeoutMs ${DEADLINE_MS})`, { queryTimeoutMs: DEADLINE_MS }, DEADLINE_MS),
   theirs('pg.Pool (defaults)', {}),
   theirs(`pg.Pool (connectionTimeoutMillis, query_timeout ${DEADLINE_MS})`, deadlines, DEADLINE_MS),
 ];

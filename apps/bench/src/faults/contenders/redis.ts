@@ -11,14 +11,18 @@ function ours(name: string, deadlineMs?: number): Contender {
     name,
     ...(deadlineMs !== undefined ? { deadlineMs } : {}),
     async open(url) {
-      const pool = createRedisPool({ url, pool: { max: MAX, name: 'faults-redis', ...(deadlineMs !== undefined ? { acquireTimeoutMs: deadlineMs } : {}) } });
+      const pool = createRedisPool({
+        url,
+        ...(deadlineMs !== undefined ? { queryTimeoutMs: deadlineMs } : {}),
+        pool: { max: MAX, name: 'faults-redis', ...(deadlineMs !== undefined ? { acquireTimeoutMs: deadlineMs } : {}) },
+      });
       pool.pool.on('error', () => undefined);
       let lentBroken = 0;
       pool.pool.on('acquire', ({ resource }) => {
         if (resource.status !== 'ready') lentBroken++;
       });
       return {
-        call: () => pool.withConnection((client) => client.get(KEY), deadlineMs !== undefined ? { signal: AbortSignal.timeout(deadlineMs) } : {}),
+        call: () => pool.call('GET', [KEY], deadlineMs !== undefined ? { signal: AbortSignal.timeout(deadlineMs) } : {}),
         close: () => withTimeout(pool.end(), 5_000),
         lentBroken: () => lentBroken,
       };
@@ -46,8 +50,8 @@ function theirs(name: string, deadlineMs?: number): Contender {
 }
 
 export const redisContenders: Contender[] = [
-  ours('@pool/redis withConnection (defaults)'),
-  ours(`@pool/redis withConnection (signal, acquire ${DEADLINE_MS})`, DEADLINE_MS),
+  ours('@pool/redis call (defaults)'),
+  ours(`@pool/redis call (queryTimeoutMs, acquireTimeoutMs, signal ${DEADLINE_MS})`, DEADLINE_MS),
   theirs('ioredis, 1 client (defaults)'),
   theirs(`ioredis, 1 client (commandTimeout ${DEADLINE_MS})`, DEADLINE_MS),
 ];
