@@ -14,6 +14,8 @@ export interface FaultRow {
   pool: string;
   /** The per-call deadline the row's pool was given, if any. */
   deadlineMs?: number;
+  /** See `Contender.frozenBoundMs`. */
+  frozenBoundMs?: number;
   trials: Trial[];
 }
 

@@ -68,7 +68,15 @@ export async function runFaults(options: FaultOptions): Promise<FaultRow[]> {
     const key = `${scenario.id}\u0000${contender.name}`;
     let row = rows.get(key);
     if (row === undefined) {
-      row = { scenario: scenario.id, scenarioTitle: scenario.title, engine: contender.engine, pool: contender.name, ...(contender.deadlineMs !== undefined ? { deadlineMs: contender.deadlineMs } : {}), trials: [] };
+      row = {
+        scenario: scenario.id,
+        scenarioTitle: scenario.title,
+        engine: contender.engine,
+        pool: contender.name,
+        ...(contender.deadlineMs !== undefined ? { deadlineMs: contender.deadlineMs } : {}),
+        ...(contender.frozenBoundMs !== undefined ? { frozenBoundMs: contender.frozenBoundMs } : {}),
+        trials: [],
+      };
       rows.set(key, row);
     }
     row.trials.push(trial);

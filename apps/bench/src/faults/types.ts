@@ -24,6 +24,11 @@ export interface Contender {
   name: string;
   /** The per-call deadline it was given (ms), if any. */
   deadlineMs?: number;
+  /**
+   * Without a deadline: how long a call may take on a frozen server by the pool's documented defaults
+   * (a liveness threshold + the probe's timeout), checked on the freeze's slowest call.
+   */
+  frozenBoundMs?: number;
   open(url: string): Promise<Subject>;
 }
 

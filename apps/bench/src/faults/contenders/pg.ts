@@ -24,11 +24,14 @@ function broken(client: PgClientState): boolean {
 
 const deadlines = { connectionTimeoutMillis: DEADLINE_MS, query_timeout: DEADLINE_MS };
 
+/** @pool/pg's defaults on a frozen server: `livenessCheckAfterMs` (5 s) + the probe's `validateTimeoutMs` (5 s). */
+const FROZEN_BOUND_MS = 5_000 + 5_000;
+
 function ours(name: string, extra: Record<string, unknown>, deadlineMs?: number): Contender {
   return {
     engine: 'PostgreSQL',
     name,
-    ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+    ...(deadlineMs !== undefined ? { deadlineMs } : { frozenBoundMs: FROZEN_BOUND_MS }),
     async open(url) {
       const pool = createPgPool({ connectionString: url, max: MAX, application_name: 'pool-faults', ...extra });
       pool.on('error', () => undefined);
