@@ -4,3 +4,8 @@ export { resolveConfig, type RedisProviderConfig, type ResolvedRedisConfig, type
 export { RedisPoolError, isRedisPoolError, type RedisPoolErrorCode } from './errors.js';
 export { isFatalRedisError, isFailoverRedisError } from './classify.js';
 export { redactText, redactUrl, sanitizeError } from './redact.js';
+export { sentinelProvider, type SentinelRedisProvider } from './sentinel-provider.js';
+export type { RedisSentinelOptions, SentinelRole } from './sentinel-config.js';
+export { RedisTopologyError, isRedisTopologyError, type RedisTopologyErrorCode } from './topology-errors.js';
+export { keySlot, crc16, SLOT_COUNT } from './slot.js';
+export type { NodeAddress } from './node-address.js';

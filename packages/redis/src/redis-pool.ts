@@ -3,9 +3,14 @@ import type { ChainableCommander, Redis, RedisKey } from 'ioredis';
 import { closeNow } from './close.js';
 import type { RedisProviderConfig } from './config.js';
 import { redisProvider, type RedisProvider } from './provider.js';
+import { isSentinelConfig, type RedisSentinelOptions } from './sentinel-config.js';
+import { sentinelProvider, type SentinelRedisProvider } from './sentinel-provider.js';
 
-/** Options of {@link createRedisPool}: the connection settings plus the pool's. */
-export interface RedisPoolConfig extends RedisProviderConfig {
+/**
+ * Options of {@link createRedisPool}: the connection settings plus the pool's. With `sentinels` and
+ * `name` (see RedisSentinelOptions) the server is the one the sentinels name, followed across failovers.
+ */
+export interface RedisPoolConfig extends RedisProviderConfig, Partial<RedisSentinelOptions> {
   /** @pool/core options (max, acquireTimeoutMs, validateAfterIdleMs, ...). `name` defaults to 'redis'. */
   pool?: PoolOptions;
 }
@@ -52,11 +57,15 @@ export class RedisPool {
   readonly pool: Pool<Redis>;
   /** The provider the pool creates connections with. */
   readonly provider: RedisProvider;
+  /** With `sentinels`: the provider that follows the primary (or replicas) the sentinels name. */
+  readonly sentinel: SentinelRedisProvider | undefined;
 
   constructor(config: RedisPoolConfig | string = {}) {
     const { pool: poolOptions, ...connection } = typeof config === 'string' ? { url: config } : config;
-    this.provider = redisProvider(connection);
+    this.sentinel = isSentinelConfig(connection) ? sentinelProvider(connection) : undefined;
+    this.provider = this.sentinel ?? redisProvider(connection);
     this.pool = createPool(this.provider, { name: 'redis', ...poolOptions });
+    this.sentinel?.attach(this.pool);
   }
 
   /**
@@ -138,7 +147,8 @@ export class RedisPool {
 
   /** Closes the pool: waits for borrowed connections up to `timeoutMs`, then closes every connection. Idempotent. */
   end(options?: { timeoutMs?: number }): Promise<void> {
-    return this.pool.close(options);
+    const closing = this.pool.close(options);
+    return this.sentinel === undefined ? closing : closing.finally(() => this.sentinel?.close());
   }
 
   [Symbol.asyncDispose](): Promise<void> {
