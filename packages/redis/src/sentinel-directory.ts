@@ -8,6 +8,8 @@ import { RedisTopologyError } from './topology-errors.js';
 export interface SwitchMaster {
   from: NodeAddress;
   to: NodeAddress;
+  /** From `+promoted-slave`: the replica is a primary now, the sentinels still name the old one. */
+  promoted: boolean;
 }
 
 function abortError(signal: AbortSignal): unknown {
@@ -127,8 +129,10 @@ export class SentinelDirectory {
   }
 
   /**
-   * Subscribes to `+switch-master` on every sentinel: `onSwitch` gets this master name's switches,
-   * and `onResubscribed` runs when a subscriber connection came back (a switch may have been missed).
+   * Subscribes to `+switch-master` and `+promoted-slave` on every sentinel: `onSwitch` gets this
+   * master name's new primary (`promoted: true` as soon as a replica answered SLAVEOF NO ONE, before
+   * the sentinels switch their own answer), and `onResubscribed` runs when a subscriber connection
+   * came back (a switch may have been missed).
    */
   watch(onSwitch: (change: SwitchMaster) => void, onResubscribed: () => void): void {
     if (this.closed || this.subscribers.length > 0) return;
@@ -143,12 +147,20 @@ export class SentinelDirectory {
         readyBefore = true;
       });
       subscriber.on('message', (channel: string, message: string) => {
-        if (channel !== '+switch-master') return;
-        const [name, fromHost, fromPort, toHost, toPort] = message.split(' ');
-        if (name !== this.options.name) return;
-        onSwitch({ from: { host: String(fromHost), port: Number(fromPort) }, to: { host: String(toHost), port: Number(toPort) } });
+        const words = message.split(' ');
+        if (channel === '+switch-master') {
+          // <name> <old-ip> <old-port> <new-ip> <new-port>
+          const [name, fromHost, fromPort, toHost, toPort] = words;
+          if (name !== this.options.name) return;
+          onSwitch({ from: { host: String(fromHost), port: Number(fromPort) }, to: { host: String(toHost), port: Number(toPort) }, promoted: false });
+        } else if (channel === '+promoted-slave') {
+          // slave <ip:port> <ip> <port> @ <name> <master-ip> <master-port>
+          const [, , toHost, toPort, , name, fromHost, fromPort] = words;
+          if (name !== this.options.name) return;
+          onSwitch({ from: { host: String(fromHost), port: Number(fromPort) }, to: { host: String(toHost), port: Number(toPort) }, promoted: true });
+        }
       });
-      subscriber.subscribe('+switch-master').catch((error: unknown) => {
+      subscriber.subscribe('+switch-master', '+promoted-slave').catch((error: unknown) => {
         this.lastError = error;
       });
       this.subscribers.push(subscriber);

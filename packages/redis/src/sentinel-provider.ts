@@ -44,6 +44,10 @@ export function sentinelProvider(config: RedisProviderConfig & RedisSentinelOpti
   let current: NodeAddress | undefined;
   let pool: Pool<Redis> | undefined;
   let lastSwitch: string | undefined;
+  /** A replica `+promoted-slave` announced: the primary until the sentinels name it too (or its ROLE says otherwise). */
+  let promoted: NodeAddress | undefined;
+  /** Every connection made, by server: a failover closes those to the old primary at once. */
+  const live = new Map<Redis, string>();
   const wanted = sentinel.role === 'primary' ? 'master' : 'slave';
 
   function providerFor(address: NodeAddress): RedisProvider {
@@ -56,12 +60,20 @@ export function sentinelProvider(config: RedisProviderConfig & RedisSentinelOpti
     return provider;
   }
 
+  async function locate(signal: AbortSignal): Promise<NodeAddress> {
+    if (sentinel.role === 'replica') return directory.replica(signal);
+    const named = await directory.primary(signal);
+    if (promoted !== undefined && addressKey(named) === addressKey(promoted)) promoted = undefined;
+    return promoted ?? named;
+  }
+
   async function create(ctx: CreateContext): Promise<Redis> {
-    const address = sentinel.role === 'primary' ? await directory.primary(ctx.signal) : await directory.replica(ctx.signal);
+    const address = await locate(ctx.signal);
     const client = await providerFor(address).create(ctx);
     try {
       const { role, linked } = await roleOf(client);
       if (role !== wanted || (wanted === 'slave' && !linked)) {
+        if (promoted !== undefined && addressKey(promoted) === addressKey(address)) promoted = undefined;
         throw new RedisTopologyError('REDIS_ROLE_MISMATCH', `${addressKey(address)}, named by the sentinels of '${sentinel.name}', is a ${role}${role === 'slave' && !linked ? ' still syncing' : ''}, not a ${sentinel.role}`);
       }
     } catch (error) {
@@ -69,15 +81,25 @@ export function sentinelProvider(config: RedisProviderConfig & RedisSentinelOpti
       throw error;
     }
     current = address;
+    const key = addressKey(address);
+    live.set(client, key);
+    client.once('end', () => live.delete(client));
     return client;
   }
 
   function onSwitch(change: SwitchMaster): void {
     const to = addressKey(change.to);
-    // every sentinel announces the same switch: evict once per new primary
+    // every sentinel announces the same switch (and +promoted-slave comes before +switch-master): act once per new primary
     if (to === lastSwitch) return;
     lastSwitch = to;
-    pool?.evictAll(new RedisTopologyError('REDIS_ROLE_MISMATCH', `+switch-master: '${sentinel.name}' moved from ${addressKey(change.from)} to ${to}`));
+    if (change.promoted && sentinel.role === 'primary') promoted = change.to;
+    const reason = new RedisTopologyError('REDIS_ROLE_MISMATCH', `${change.promoted ? '+promoted-slave' : '+switch-master'}: '${sentinel.name}' moved from ${addressKey(change.from)} to ${to}`);
+    pool?.evictAll(reason);
+    if (sentinel.role !== 'primary') return;
+    // a borrowed connection to the old primary would go on writing there until released, and what
+    // the old primary takes from now on is lost when it rejoins as a replica: close those now (their
+    // callers get "Connection is closed.", the pool replaces them on the new primary)
+    for (const [client, server] of live) if (server !== to) closeNow(client);
   }
 
   function onResubscribed(): void {
@@ -86,7 +108,7 @@ export function sentinelProvider(config: RedisProviderConfig & RedisSentinelOpti
     const before = addressKey(current);
     directory.primary().then(
       (address) => {
-        if (addressKey(address) !== before) onSwitch({ from: current as NodeAddress, to: address });
+        if (addressKey(address) !== before) onSwitch({ from: current as NodeAddress, to: address, promoted: false });
       },
       () => undefined,
     );
