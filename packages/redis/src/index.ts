@@ -9,3 +9,6 @@ export type { RedisSentinelOptions, SentinelRole } from './sentinel-config.js';
 export { RedisTopologyError, isRedisTopologyError, type RedisTopologyErrorCode } from './topology-errors.js';
 export { keySlot, crc16, SLOT_COUNT } from './slot.js';
 export type { NodeAddress } from './node-address.js';
+export { createRedisClusterPool, RedisClusterPool, type ClusterTransactionOptions } from './cluster-pool.js';
+export type { RedisClusterPoolConfig } from './cluster-config.js';
+export type { ClusterPoolStats } from './cluster-stats.js';
