@@ -20,7 +20,7 @@ interface Shard {
 async function shardsOf(port: number): Promise<Shard[]> {
   const client = nodeClient(port);
   try {
-    const ranges = (await client.call('CLUSTER', 'SLOTS')) as [number, number, ...[string, number, string][]][];
+    const ranges = (await client.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, string], ...[string, number, string][]][];
     return ranges.map(([start, end, primary, ...replicas]) => ({
       start, end,
       primary: { port: Number(primary[1]), id: String(primary[2]) },

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isPoolError } from '@pool/core';
+import { callTrace, isPoolError, type CallTraceContext } from '@pool/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClusterPool, isRedisTopologyError, keySlot, type RedisClusterPool } from '../src/index.js';
 import { sleep, waitFor } from './helpers.js';
@@ -151,6 +151,27 @@ describe.skipIf(!service.available)('createRedisClusterPool against a real clust
     await pool.withConnection(`${prefix}after-off`, (client) => client.ping());
     expect(seen.sort()).toEqual(shards.map((s) => `redis-cluster 127.0.0.1:${s.port}`).sort());
     expect(pool.stats().name).toBe('redis-cluster');
+  });
+
+  it('traces every ready-made call on pool:call (adapter redis, the command, the node)', async () => {
+    const seen: CallTraceContext[] = [];
+    const handlers = { start: (context: CallTraceContext) => void seen.push(context) };
+    callTrace.subscribe(handlers as never);
+    try {
+      const key = `${prefix}{trace}q`;
+      await pool.blpop(key, 0.05);
+      await pool.transaction([key], (multi) => void multi.del(key));
+      await pool.withConnection(key, (client) => client.ping());
+      await pool.blpop([key, `${prefix}{other}q`], 0.05).catch(() => undefined); // refused before any trace
+    } finally {
+      callTrace.unsubscribe(handlers as never);
+    }
+    const owner = shards.find((s) => keySlot(`${prefix}{trace}q`) >= s.start && keySlot(`${prefix}{trace}q`) <= s.end)?.port;
+    expect(seen.map((c) => [c.adapter, c.operation, c.pool, c.server?.port])).toEqual([
+      ['redis', 'BLPOP', 'redis-cluster', owner],
+      ['redis', 'MULTI', 'redis-cluster', owner],
+      ['redis', 'withConnection', 'redis-cluster', owner],
+    ]);
   });
 
   it('refuses bad cluster options with POOL_INVALID_OPTION naming the key', () => {
