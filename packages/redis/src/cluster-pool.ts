@@ -54,6 +54,8 @@ export class RedisClusterPool {
   private readonly retiring = new Set<Promise<void>>();
   private loaded: Promise<void> | undefined;
   private refreshing: Promise<void> | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private lastRefreshAt = 0;
   private closed = false;
 
   constructor(config: RedisClusterPoolConfig) {
@@ -76,6 +78,7 @@ export class RedisClusterPool {
   /** Reloads the slot map from the primaries, then the seeds. Concurrent calls share one refresh. */
   refresh(): Promise<void> {
     if (this.refreshing !== undefined) return this.refreshing;
+    this.lastRefreshAt = performance.now();
     const candidates = new Map<string, NodeAddress>(this.addresses);
     for (const seed of this.config.seeds) candidates.set(addressKey(seed), seed);
     this.refreshing = fetchSlotMap([...candidates.values()], this.topologyOptions, this.config.refreshTimeoutMs)
@@ -182,6 +185,7 @@ export class RedisClusterPool {
   /** Closes every node pool (each waits for its borrowed connections up to `timeoutMs`). Idempotent. */
   async end(options?: { timeoutMs?: number }): Promise<void> {
     this.closed = true;
+    clearTimeout(this.refreshTimer);
     const pools = [...this.nodePools.values()];
     this.nodePools.clear();
     await Promise.all([...pools.map((node) => node.end(options)), ...this.retiring]);
@@ -269,7 +273,7 @@ export class RedisClusterPool {
           continue;
         }
         if (isFatalRedisError(error) || isRedisPoolError(error, 'REDIS_CONNECT_FAILED') || isPoolError(error, 'POOL_TIMEOUT') || isPoolError(error, 'POOL_UNAVAILABLE')) {
-          this.refresh().catch(() => undefined);
+          this.refreshSoon();
         }
         throw error;
       }
@@ -279,7 +283,22 @@ export class RedisClusterPool {
   private moved(redirect: Redirect): void {
     this.owners[redirect.slot] = redirect.key;
     this.node(redirect.key, redirect.address);
-    this.refresh().catch(() => undefined);
+    this.refreshSoon();
+  }
+
+  /**
+   * A refresh in the background, at most one per 250 ms: a node that fails makes every caller on it
+   * fail, and its pool's creates fail again at each backoff round, until the cluster has promoted a
+   * replica; the map follows within 250 ms of that.
+   */
+  private refreshSoon(): void {
+    if (this.closed || this.refreshTimer !== undefined) return;
+    const wait = Math.max(0, this.lastRefreshAt + 250 - performance.now());
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.refresh().catch(() => undefined);
+    }, wait);
+    this.refreshTimer.unref?.();
   }
 
   /** The pool of `key` (`host:port`), created on first use. */
@@ -291,6 +310,10 @@ export class RedisClusterPool {
     this.addresses.set(key, where);
     node = new RedisPool({ ...this.config.connection, host: where.host, port: where.port, pool: { ...this.config.poolOptions, name: `${this.name} ${key}` } });
     for (const [event, listener] of this.listeners) node.pool.on(event, listener as never);
+    // creates failing away from any caller (the node is down): look for a new primary of its slots
+    node.pool.on('error', (error) => {
+      if (error.code === 'POOL_CREATE_FAILED' || error.code === 'POOL_TIMEOUT') this.refreshSoon();
+    });
     this.nodePools.set(key, node);
     return node;
   }

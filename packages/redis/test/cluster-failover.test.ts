@@ -235,4 +235,36 @@ describe.skipIf(!tools.available)('cluster pool on a cluster that changes', () =
       await pool.end();
     }
   }, 60_000);
+
+  it('a primary that dies is left behind: once the cluster promotes its replica, the pool serves its slots there', async () => {
+    const shard = (await shardsOf(7010)).filter((s) => s.replicas.length > 0).sort((a, b) => (b.end - b.start) - (a.end - a.start))[0] as Shard;
+    const replica = shard.replicas[0] as { port: number };
+    const key = `${keyIn(`dead${randomBytes(2).toString('hex')}`, shard)}:q`;
+    const pool = createRedisClusterPool({ nodes: PORTS.map((port) => `127.0.0.1:${port}`), pool: { max: 10, acquireTimeoutMs: 20_000, retry: { minDelayMs: 50, maxDelayMs: 500 } } });
+    try {
+      await pool.withConnection(key, (client) => client.rpush(key, 'before'));
+      await expect(pool.blpop(key, 1)).resolves.toEqual([key, 'before']);
+      const killedAt = performance.now();
+      await group.kill(shard.primary.port);
+      // callers keep calling, as an application would; each call has a 20 s deadline
+      let served: string | undefined;
+      let failures = 0;
+      while (served === undefined) {
+        if (performance.now() - killedAt > 40_000) throw new Error(`no success on the new primary 40 s after the kill (${failures} failures)`);
+        try {
+          await pool.withConnection(key, (client) => client.rpush(key, 'after'), { timeoutMs: 20_000 });
+          served = String((await pool.blpop(key, 1, { timeoutMs: 20_000 }))?.[1]);
+        } catch {
+          failures++;
+          await sleep(100);
+        }
+      }
+      console.log(`[cluster node death] SIGKILL of primary ${shard.primary.port} -> first success on ${replica.port}: ${Math.round(performance.now() - killedAt)} ms (cluster-node-timeout 3000; ${failures} failed calls)`);
+      expect(served).toBe('after');
+      expect(pool.nodeFor(key)?.provider.address).toBe(`127.0.0.1:${replica.port}`);
+      await waitFor(() => !Object.keys(pool.stats().nodes).includes(`127.0.0.1:${shard.primary.port}`), 5_000, 'the dead node\'s pool to be retired');
+    } finally {
+      await pool.end();
+    }
+  }, 60_000);
 });

@@ -80,6 +80,7 @@ export function nodeClient(port: number): Redis {
 export class ProcessGroup {
   readonly dir = mkdtempSync(join(tmpdir(), 'pool-redis-topology-'));
   private readonly children: ChildProcess[] = [];
+  private readonly byPort = new Map<number, ChildProcess>();
 
   /** A server this file owns on a fixed port may be left over from a crashed run of it: shut it down. */
   async clearPort(port: number): Promise<void> {
@@ -104,7 +105,17 @@ export class ProcessGroup {
     }
     const child = spawn(binary('redis-server') as string, argv, { stdio: 'ignore' });
     this.children.push(child);
+    this.byPort.set(port, child);
     await waitFor(() => portOpen(port, 200), 10_000, `redis-server on ${port}`);
+  }
+
+  /** A crash: SIGKILL of the server this group started on `port`; resolves once it is gone. */
+  async kill(port: number): Promise<void> {
+    const child = this.byPort.get(port);
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exit = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await Promise.race([exit, sleep(5_000)]);
   }
 
   async stop(): Promise<void> {
