@@ -178,4 +178,45 @@ describe.skipIf(!tools.available)('Sentinel failover under load', () => {
       await pool.end();
     }
   }, 60_000);
+
+  it('a primary that dies: refused connects are retried until the sentinels promote the replica, within the callers\' deadlines', async () => {
+    const sentinel = nodeClient(26393);
+    const [, port] = (await sentinel.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER)) as [string, string];
+    const doomed = Number(port);
+    // the other server must be a replica in sync, or no sentinel would promote it
+    const survivor = doomed === 6392 ? 6393 : 6392;
+    const probe = nodeClient(survivor);
+    await waitFor(async () => String(await probe.info('replication')).includes('master_link_status:up'), 20_000, `${survivor} in sync with ${doomed}`);
+    probe.disconnect();
+    const pool = createRedisPool({ sentinels: SENTINELS.map((p) => `127.0.0.1:${p}`), name: MASTER, pool: { max: 10, acquireTimeoutMs: 20_000, retry: { minDelayMs: 50, maxDelayMs: 500 } } });
+    try {
+      await pool.withConnection((client) => client.ping());
+      const killedAt = performance.now();
+      await group.kill(doomed);
+      let failures = 0;
+      let slowest = 0;
+      for (;;) {
+        if (performance.now() - killedAt > 40_000) throw new Error(`no success on ${survivor} 40 s after the kill (${failures} failures)`);
+        const started = performance.now();
+        try {
+          const where = await pool.withConnection(async (client) => {
+            await client.rpush('death:list', 'x');
+            return client.options.port;
+          }, { timeoutMs: 20_000 });
+          slowest = Math.max(slowest, performance.now() - started);
+          if (where === survivor) break;
+        } catch {
+          slowest = Math.max(slowest, performance.now() - started);
+          failures++;
+          await sleep(100);
+        }
+      }
+      console.log(`[sentinel primary death] SIGKILL of ${doomed} -> first success on ${survivor}: ${Math.round(performance.now() - killedAt)} ms (down-after-milliseconds 2000; ${failures} failed calls, slowest ${Math.round(slowest)} ms)`);
+      expect(slowest).toBeLessThan(22_000);
+      expect(pool.sentinel?.current).toBe(`127.0.0.1:${survivor}`);
+    } finally {
+      sentinel.disconnect();
+      await pool.end();
+    }
+  }, 60_000);
 });
