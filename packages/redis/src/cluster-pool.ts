@@ -9,6 +9,7 @@ import { resolveConfig } from './config.js';
 import { isRedisPoolError } from './errors.js';
 import { addressKey, type NodeAddress } from './node-address.js';
 import { RedisPool, type CallOptions, type ExecResult, type XReadResult } from './redis-pool.js';
+import { slotOfKeys } from './cluster-keys.js';
 import { keySlot, SLOT_COUNT } from './slot.js';
 import { RedisTopologyError } from './topology-errors.js';
 
@@ -22,8 +23,6 @@ export interface ClusterTransactionOptions extends CallOptions {
 
 type AnyListener = (payload: never) => void;
 type Work<T> = (client: Redis, asking: boolean) => Promise<T>;
-
-const keyText = (key: RedisKey): string => (typeof key === 'string' ? key : Buffer.isBuffer(key) ? key.toString('utf8') : String(key));
 
 /**
  * Dedicated connections on a Redis Cluster: one @pool/core pool per primary (learnt from
@@ -46,6 +45,7 @@ export class RedisClusterPool {
   readonly name: string;
   private readonly config: ResolvedClusterConfig;
   private readonly topologyOptions: RedisOptions;
+  private readonly secrets: readonly string[];
   private owners: (string | undefined)[] = new Array<string | undefined>(SLOT_COUNT).fill(undefined);
   private readonly nodePools = new Map<string, RedisPool>();
   private readonly addresses = new Map<string, NodeAddress>();
@@ -63,7 +63,9 @@ export class RedisClusterPool {
     this.name = this.config.name;
     // checks the connection options once, and gives the short-lived CLUSTER SLOTS connections the same auth and TLS
     const seed = this.config.seeds[0] as NodeAddress;
-    this.topologyOptions = resolveConfig({ ...this.config.connection, host: seed.host, port: seed.port }).options;
+    const resolved = resolveConfig({ ...this.config.connection, host: seed.host, port: seed.port });
+    this.topologyOptions = resolved.options;
+    this.secrets = resolved.secrets;
   }
 
   /** Resolves once the slot map is loaded (calls load it on demand; this surfaces a bad seed list early). */
@@ -81,7 +83,7 @@ export class RedisClusterPool {
     this.lastRefreshAt = performance.now();
     const candidates = new Map<string, NodeAddress>(this.addresses);
     for (const seed of this.config.seeds) candidates.set(addressKey(seed), seed);
-    this.refreshing = fetchSlotMap([...candidates.values()], this.topologyOptions, this.config.refreshTimeoutMs)
+    this.refreshing = fetchSlotMap([...candidates.values()], this.topologyOptions, this.config.refreshTimeoutMs, this.secrets)
       .then((map) => this.apply(map))
       .finally(() => {
         this.refreshing = undefined;
@@ -202,30 +204,11 @@ export class RedisClusterPool {
     return (client.call('ASKING') as Promise<unknown>).then(command);
   }
 
-  private slotOfKeys(keys: RedisKey | RedisKey[]): number {
-    const list = Array.isArray(keys) ? keys : [keys];
-    if (list.length === 0) throw new RedisTopologyError('REDIS_CROSS_SLOT', 'a cluster call needs at least one key to route by');
-    const slots: Record<number, string[]> = {};
-    let first = -1;
-    let mixed = false;
-    for (const key of list) {
-      const slot = this.slotOf(key);
-      (slots[slot] ??= []).push(keyText(key));
-      if (first === -1) first = slot;
-      else if (slot !== first) mixed = true;
-    }
-    if (mixed) {
-      const described = Object.entries(slots).map(([slot, names]) => `slot ${slot}: ${names.join(', ')}`).join('; ');
-      throw new RedisTopologyError('REDIS_CROSS_SLOT', `the keys of one cluster call must share a slot (use a hash tag such as {user:1}); got ${described}`, { slots });
-    }
-    return first;
-  }
-
   private run<T>(operation: string, keys: RedisKey | RedisKey[], work: Work<T>, options: CallOptions, retryable: boolean): Promise<T> {
     let slot: number;
     try {
       if (this.closed) throw new PoolError('POOL_CLOSED', 'the cluster pool is closed', { pool: this.name });
-      slot = this.slotOfKeys(keys);
+      slot = slotOfKeys(keys);
     } catch (error) {
       return Promise.reject(error);
     }

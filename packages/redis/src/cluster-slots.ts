@@ -1,3 +1,4 @@
+import { scrubError } from '@pool/core';
 import { Redis, type RedisOptions } from 'ioredis';
 import { closeNow } from './close.js';
 import { addressKey, type NodeAddress } from './node-address.js';
@@ -37,7 +38,7 @@ export function parseClusterSlots(reply: unknown, askedHost: string, from: strin
  * the asked node may be a replica or a seed the pools do not use), each within `timeoutMs`.
  * A node whose map covers no slot (not yet joined) is skipped.
  */
-export async function fetchSlotMap(candidates: NodeAddress[], options: RedisOptions, timeoutMs: number): Promise<SlotMap> {
+export async function fetchSlotMap(candidates: NodeAddress[], options: RedisOptions, timeoutMs: number, secrets: readonly string[]): Promise<SlotMap> {
   let lastError: unknown;
   for (const address of candidates) {
     const client = new Redis({ ...options, host: address.host, port: address.port, lazyConnect: true, connectTimeout: timeoutMs, connectionName: 'pool-cluster-topology' });
@@ -54,7 +55,8 @@ export async function fetchSlotMap(candidates: NodeAddress[], options: RedisOpti
       if (map.primaries.size > 0) return map;
       lastError = new Error(`${addressKey(address)} serves no slot (not part of a cluster yet)`);
     } catch (error) {
-      lastError = error;
+      // ioredis keeps AUTH's arguments on the error (`command.args`): never let the password out
+      lastError = scrubError(error, secrets);
     } finally {
       clearTimeout(timer);
       closeNow(client);

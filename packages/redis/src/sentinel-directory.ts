@@ -1,3 +1,4 @@
+import { scrubError } from '@pool/core';
 import { Redis, type RedisOptions } from 'ioredis';
 import { closeNow } from './close.js';
 import { addressKey, type NodeAddress } from './node-address.js';
@@ -36,10 +37,19 @@ export class SentinelDirectory {
   private preferred = 0;
   private replicaTurn = 0;
   private closed = false;
-  /** The last error of each sentinel, for messages. */
-  private lastError: unknown;
+  /** The last error of a sentinel connection (sentinelPassword scrubbed), for messages. */
+  private last: unknown;
 
   constructor(private readonly options: ResolvedSentinelOptions) {}
+
+  private get lastError(): unknown {
+    return this.last;
+  }
+
+  private set lastError(error: unknown) {
+    // ioredis keeps AUTH's arguments on the error (`command.args`): never let the password out
+    this.last = this.options.password === undefined || this.options.password === '' ? error : scrubError(error, [this.options.password]);
+  }
 
   private connectionOptions(address: NodeAddress): RedisOptions {
     const { username, password, timeoutMs } = this.options;
