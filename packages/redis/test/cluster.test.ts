@@ -78,6 +78,8 @@ describe.skipIf(!service.available)('createRedisClusterPool against a real clust
       expect(slots).toEqual({ [keySlot(a)]: [a], [keySlot(b)]: [b] });
       expect((error as Error).message).toContain(`slot ${keySlot(a)}`);
     }
+    const none = await pool.blpop([], 1).catch((e: unknown) => e);
+    expect(isPoolError(none, 'POOL_INVALID_OPTION')).toBe(true);
     expect(pool.stats().totals.acquired).toBe(acquiredBefore);
     // the same keys under one hash tag are fine
     const tagged = [`${prefix}{t}a`, `${prefix}{t}b`];
