@@ -1,7 +1,7 @@
 import { isPoolError } from '@pool/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisPool, isRedisTopologyError } from '../src/index.js';
-import { deletePrefix, uniqueName, uniquePrefix } from './helpers.js';
+import { deletePrefix, uniqueName, uniquePrefix, waitFor } from './helpers.js';
 import { SHARED_MASTER_NAME, SHARED_SENTINELS, nodeClient, requireTopology } from './topology-helpers.js';
 
 // The shared Sentinel group of scripts/services (primary 6390, replica 6391, sentinels 26390-26392),
@@ -15,8 +15,17 @@ describe.skipIf(!service.available)('Sentinel: createRedisPool({ sentinels, name
     const sentinel = nodeClient(26390);
     const [, port] = (await sentinel.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', SHARED_MASTER_NAME)) as [string, string];
     primaryPort = Number(port);
-    sentinel.disconnect();
-  });
+    try {
+      // right after `scripts/services` started the group, the replica may still be syncing (and the
+      // sentinels poll INFO every 10 s): the replica pool below needs one the sentinels call healthy
+      await waitFor(async () => {
+        const replicas = (await sentinel.call('SENTINEL', 'REPLICAS', SHARED_MASTER_NAME)) as string[][];
+        return replicas.some((flat) => flat[flat.indexOf('master-link-status') + 1] === 'ok');
+      }, 25_000, 'the sentinels to see a replica in sync');
+    } finally {
+      sentinel.disconnect();
+    }
+  }, 30_000);
   afterAll(async () => {
     const admin = nodeClient(primaryPort);
     await deletePrefix(admin, prefix);
