@@ -7,7 +7,8 @@ export interface ClusterPoolStats extends PoolStats {
 
 const counts = ['size', 'idle', 'borrowed', 'creating', 'pending', 'min', 'max'] as const;
 
-function emptyTotals(): PoolTotals {
+/** Zero counters. */
+export function emptyTotals(): PoolTotals {
   return { created: 0, destroyed: 0, acquired: 0, released: 0, timeouts: 0, aborted: 0, rejected: 0, createErrors: 0, validationFailures: 0, leaks: 0 };
 }
 
@@ -34,5 +35,3 @@ export function sumStats(name: string, nodes: Map<string, PoolStats>, retired: P
 export function addTotals(into: PoolTotals, stats: PoolTotals): void {
   for (const field of Object.keys(into) as (keyof PoolTotals)[]) into[field] += stats[field] ?? 0;
 }
-
-export { emptyTotals };
