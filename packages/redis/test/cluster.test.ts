@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { callTrace, isPoolError, type CallTraceContext } from '@pool/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClusterPool, isRedisTopologyError, keySlot, type RedisClusterPool } from '../src/index.js';
-import { sleep, waitFor } from './helpers.js';
+import { redisAddress, sleep, waitFor } from './helpers.js';
 import { SHARED_CLUSTER, clientsNamedOn, nodeClient, requireTopology } from './topology-helpers.js';
 
 // The shared cluster of scripts/services (7000-7005), used read-mostly: nothing here fails over or
@@ -174,6 +174,28 @@ describe.skipIf(!service.available)('createRedisClusterPool against a real clust
       ['redis', 'MULTI', 'redis-cluster', owner],
       ['redis', 'withConnection', 'redis-cluster', owner],
     ]);
+  });
+
+  it('seeds that do not answer, or are no cluster, give REDIS_TOPOLOGY_UNAVAILABLE naming them', async () => {
+    const nobody = createRedisClusterPool({ nodes: ['127.0.0.1:1'], refreshTimeoutMs: 500 });
+    try {
+      const error = await nobody.blpop(`${prefix}x`, 1).catch((e: unknown) => e);
+      expect(isRedisTopologyError(error, 'REDIS_TOPOLOGY_UNAVAILABLE')).toBe(true);
+      expect((error as Error).message).toContain('127.0.0.1:1');
+      // the next call tries again (a cluster that was starting up may answer now)
+      await expect(nobody.ready()).rejects.toMatchObject({ code: 'REDIS_TOPOLOGY_UNAVAILABLE' });
+    } finally {
+      await nobody.end();
+    }
+    // a plain Redis (the shared one on 6379, cluster support disabled) as the only seed
+    const plain = createRedisClusterPool({ nodes: [redisAddress()] });
+    try {
+      const error = await plain.ready().catch((e: unknown) => e);
+      expect(isRedisTopologyError(error, 'REDIS_TOPOLOGY_UNAVAILABLE')).toBe(true);
+      expect((error as Error).message).toMatch(/cluster support disabled/i);
+    } finally {
+      await plain.end();
+    }
   });
 
   it('refuses bad cluster options with POOL_INVALID_OPTION naming the key', () => {
