@@ -7,7 +7,7 @@
 # Sourced by scripts/services (port_open, wait_port, need_pkg come from there).
 POOL_CLUSTER_DIR=${POOL_CLUSTER_DIR:-/var/lib/pool-redis-cluster}
 
-cluster_ok() { redis-cli -h 127.0.0.1 -p "$1" cluster info 2>/dev/null | grep -q '^cluster_state:ok'; }
+cluster_ok() { redis-cli -h 127.0.0.1 -p "$1" cluster info 2>/dev/null | grep '^cluster_state:ok' >/dev/null; } # no grep -q: with pipefail, an early exit could SIGPIPE redis-cli
 
 start_redis_cluster() {
   local port all_up=1
