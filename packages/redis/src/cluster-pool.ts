@@ -9,6 +9,7 @@ import { resolveConfig } from './config.js';
 import { isRedisPoolError } from './errors.js';
 import { addressKey, type NodeAddress } from './node-address.js';
 import { RedisPool, type CallOptions, type ExecResult, type XReadResult } from './redis-pool.js';
+import { holdLimit, type Plan } from './cluster-call.js';
 import { slotOfKeys } from './cluster-keys.js';
 import { keySlot, SLOT_COUNT } from './slot.js';
 import { RedisTopologyError } from './topology-errors.js';
@@ -126,24 +127,24 @@ export class RedisClusterPool {
    * several in one slot). Not rerun on MOVED/ASK (see the class notes); the map is refreshed.
    */
   withConnection<T>(keys: RedisKey | RedisKey[], fn: (client: Redis) => Promise<T> | T, options: CallOptions = {}): Promise<T> {
-    return this.run('withConnection', keys, (client) => Promise.resolve(fn(client)), options, false);
+    return this.run('withConnection', keys, (client) => Promise.resolve(fn(client)), options, { retryable: false });
   }
 
   /** `BLPOP keys timeout` on the owner of the keys' slot: `[key, value]`, or null after `timeoutSeconds`. */
   blpop(keys: RedisKey | RedisKey[], timeoutSeconds: number, options: CallOptions = {}): Promise<[key: string, value: string] | null> {
     const list = Array.isArray(keys) ? keys : [keys];
-    return this.run('BLPOP', list, (client, asking) => this.asked(client, asking, () => client.blpop(...list, timeoutSeconds)), options, true);
+    return this.run('BLPOP', list, (client, asking) => this.asked(client, asking, () => client.blpop(...list, timeoutSeconds)), options, { retryable: true, blockMs: timeoutSeconds * 1000 });
   }
 
   /** `BRPOP keys timeout` on the owner of the keys' slot. */
   brpop(keys: RedisKey | RedisKey[], timeoutSeconds: number, options: CallOptions = {}): Promise<[key: string, value: string] | null> {
     const list = Array.isArray(keys) ? keys : [keys];
-    return this.run('BRPOP', list, (client, asking) => this.asked(client, asking, () => client.brpop(...list, timeoutSeconds)), options, true);
+    return this.run('BRPOP', list, (client, asking) => this.asked(client, asking, () => client.brpop(...list, timeoutSeconds)), options, { retryable: true, blockMs: timeoutSeconds * 1000 });
   }
 
   /** `BLMOVE source destination from to timeout` (both keys in one slot). */
   blmove(source: RedisKey, destination: RedisKey, from: 'LEFT' | 'RIGHT', to: 'LEFT' | 'RIGHT', timeoutSeconds: number, options: CallOptions = {}): Promise<string | null> {
-    return this.run('BLMOVE', [source, destination], (client, asking) => this.asked(client, asking, () => client.call('BLMOVE', source, destination, from, to, String(timeoutSeconds)) as Promise<string | null>), options, true);
+    return this.run('BLMOVE', [source, destination], (client, asking) => this.asked(client, asking, () => client.call('BLMOVE', source, destination, from, to, String(timeoutSeconds)) as Promise<string | null>), options, { retryable: true, blockMs: timeoutSeconds * 1000 });
   }
 
   /** `XREAD [COUNT n] BLOCK ms STREAMS key... id...` (the streams in one slot). */
@@ -152,7 +153,7 @@ export class RedisClusterPool {
     const args: (string | Buffer | number)[] = [];
     if (read.count !== undefined) args.push('COUNT', read.count);
     args.push('BLOCK', read.blockMs, 'STREAMS', ...pairs.map(([key]) => key), ...pairs.map(([, id]) => id));
-    return this.run('XREAD', pairs.map(([key]) => key), (client, asking) => this.asked(client, asking, () => client.call('XREAD', ...args) as Promise<XReadResult | null>), options, true);
+    return this.run('XREAD', pairs.map(([key]) => key), (client, asking) => this.asked(client, asking, () => client.call('XREAD', ...args) as Promise<XReadResult | null>), options, { retryable: true, blockMs: read.blockMs });
   }
 
   /**
@@ -174,7 +175,7 @@ export class RedisClusterPool {
         const results = (await multi.exec()) as ExecResult | null;
         if (results !== null || attempt >= retries) return results;
       }
-    }, call, true);
+    }, call, { retryable: true });
   }
 
   /** Sums of the node pools' stats, and each one's in `nodes`. */
@@ -204,7 +205,7 @@ export class RedisClusterPool {
     return (client.call('ASKING') as Promise<unknown>).then(command);
   }
 
-  private run<T>(operation: string, keys: RedisKey | RedisKey[], work: Work<T>, options: CallOptions, retryable: boolean): Promise<T> {
+  private run<T>(operation: string, keys: RedisKey | RedisKey[], work: Work<T>, options: CallOptions, plan: Plan): Promise<T> {
     let slot: number;
     try {
       if (this.closed) throw new PoolError('POOL_CLOSED', 'the cluster pool is closed', { pool: this.name });
@@ -214,10 +215,12 @@ export class RedisClusterPool {
     }
     const owner = this.owners[slot];
     const server = owner === undefined ? undefined : this.addresses.get(owner);
-    return traceCall({ pool: this.name, adapter: 'redis', operation, statement: operation, ...(server !== undefined ? { server: { host: server.host, port: server.port } } : {}) }, () => this.route(slot, work, options, retryable));
+    return traceCall({ pool: this.name, adapter: 'redis', operation, statement: operation, ...(server !== undefined ? { server: { host: server.host, port: server.port } } : {}) }, () => this.route(slot, work, options, plan));
   }
 
-  private async route<T>(slot: number, work: Work<T>, options: CallOptions, retryable: boolean): Promise<T> {
+  private async route<T>(slot: number, work: Work<T>, options: CallOptions, plan: Plan): Promise<T> {
+    const { retryable } = plan;
+    const held = holdLimit(plan, options);
     if (this.owners[slot] === undefined) await (this.loaded === undefined ? this.ready() : this.refresh());
     const deadline = performance.now() + (options.timeoutMs ?? this.config.poolOptions.acquireTimeoutMs ?? 30_000);
     let ask: Redirect | undefined;
@@ -231,7 +234,7 @@ export class RedisClusterPool {
       ask = undefined;
       const timeoutMs = Math.max(1, Math.round(deadline - performance.now()));
       try {
-        return await node.withConnection((client) => work(client, asking), { ...(options.signal !== undefined ? { signal: options.signal } : {}), timeoutMs });
+        return await node.withConnection((client) => work(client, asking), { ...(options.signal !== undefined ? { signal: options.signal } : {}), timeoutMs, ...held } as CallOptions);
       } catch (error) {
         if (this.closed || options.signal?.aborted) throw error;
         const host = this.addresses.get(owner)?.host ?? '127.0.0.1';
