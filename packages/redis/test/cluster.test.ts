@@ -169,7 +169,8 @@ describe.skipIf(!service.available)('createRedisClusterPool against a real clust
       callTrace.unsubscribe(handlers as never);
     }
     const owner = shards.find((s) => keySlot(`${prefix}{trace}q`) >= s.start && keySlot(`${prefix}{trace}q`) <= s.end)?.port;
-    expect(seen.map((c) => [c.adapter, c.operation, c.pool, c.server?.port])).toEqual([
+    // one span per cluster call (the node pool it lands on may add its own, per attempt)
+    expect(seen.filter((c) => c.pool === 'redis-cluster').map((c) => [c.adapter, c.operation, c.pool, c.server?.port])).toEqual([
       ['redis', 'BLPOP', 'redis-cluster', owner],
       ['redis', 'MULTI', 'redis-cluster', owner],
       ['redis', 'withConnection', 'redis-cluster', owner],
