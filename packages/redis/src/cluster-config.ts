@@ -15,6 +15,8 @@ export interface RedisClusterPoolConfig extends Omit<RedisProviderConfig, 'url' 
   name?: string;
   /** How long one node may take to answer `CLUSTER SLOTS` (connect included). @default 2000 */
   refreshTimeoutMs?: number;
+  /** Each node pool's per-call deadline once a connection is held (see `createRedisPool`). @default 10000 */
+  queryTimeoutMs?: number;
 }
 
 export interface ResolvedClusterConfig {
