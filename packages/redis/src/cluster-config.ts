@@ -1,6 +1,7 @@
 import { PoolOptionError, describeValue, numberOption, type PoolOptions } from '@pool/core';
 import type { RedisProviderConfig } from './config.js';
 import { parseNodeAddress, type NodeAddress } from './node-address.js';
+import { DEFAULT_QUERY_TIMEOUT_MS } from './redis-pool.js';
 
 /** Options of {@link createRedisClusterPool}. */
 export interface RedisClusterPoolConfig extends Omit<RedisProviderConfig, 'url' | 'host' | 'port' | 'db'> {
@@ -23,6 +24,8 @@ export interface ResolvedClusterConfig {
   seeds: NodeAddress[];
   name: string;
   refreshTimeoutMs: number;
+  /** The node pools' per-call deadline (also the margin past a blocking command's own timeout). */
+  queryTimeoutMs: number;
   poolOptions: PoolOptions;
   /** What every node's RedisPool gets besides host, port and pool. */
   connection: Omit<RedisProviderConfig, 'url' | 'host' | 'port' | 'db'>;
@@ -50,6 +53,7 @@ export function resolveClusterConfig(config: RedisClusterPoolConfig): ResolvedCl
     seeds,
     name,
     refreshTimeoutMs: numberOption(refreshTimeoutMs, 'refreshTimeoutMs', 2_000, { minimum: 1 }),
+    queryTimeoutMs: numberOption(rest.queryTimeoutMs, 'queryTimeoutMs', DEFAULT_QUERY_TIMEOUT_MS, { minimum: 1, allowInfinity: true }),
     poolOptions: pool,
     connection: rest,
   };

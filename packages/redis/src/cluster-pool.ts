@@ -1,4 +1,4 @@
-import { PoolError, isPoolError, traceCall, type Pool, type PoolEventName, type PoolEvents, type PoolTotals } from '@pool/core';
+import { PoolError, isPoolError, numberOption, traceCall, type Pool, type PoolEventName, type PoolEvents, type PoolTotals } from '@pool/core';
 import type { ChainableCommander, Redis, RedisKey, RedisOptions } from 'ioredis';
 import { isFatalRedisError } from './classify.js';
 import { resolveClusterConfig, type RedisClusterPoolConfig, type ResolvedClusterConfig } from './cluster-config.js';
@@ -9,7 +9,7 @@ import { resolveConfig } from './config.js';
 import { isRedisPoolError } from './errors.js';
 import { addressKey, type NodeAddress } from './node-address.js';
 import { RedisPool, type CallOptions, type ExecResult, type XReadResult } from './redis-pool.js';
-import { holdLimit, type Plan } from './cluster-call.js';
+import { blockingPlan, holdLimit, type Plan } from './cluster-call.js';
 import { slotOfKeys } from './cluster-keys.js';
 import { keySlot, SLOT_COUNT } from './slot.js';
 import { RedisTopologyError } from './topology-errors.js';
@@ -127,33 +127,40 @@ export class RedisClusterPool {
    * several in one slot). Not rerun on MOVED/ASK (see the class notes); the map is refreshed.
    */
   withConnection<T>(keys: RedisKey | RedisKey[], fn: (client: Redis) => Promise<T> | T, options: CallOptions = {}): Promise<T> {
-    return this.run('withConnection', keys, (client) => Promise.resolve(fn(client)), options, { retryable: false });
+    return this.run('withConnection', keys, (client) => Promise.resolve(fn(client)), options, () => ({ retryable: false }));
   }
 
   /** `BLPOP keys timeout` on the owner of the keys' slot: `[key, value]`, or null after `timeoutSeconds`. */
   blpop(keys: RedisKey | RedisKey[], timeoutSeconds: number, options: CallOptions = {}): Promise<[key: string, value: string] | null> {
     const list = Array.isArray(keys) ? keys : [keys];
-    return this.run('BLPOP', list, (client, asking) => this.asked(client, asking, () => client.blpop(...list, timeoutSeconds)), options, { retryable: true, blockMs: timeoutSeconds * 1000 });
+    return this.run('BLPOP', list, (client, asking) => this.asked(client, asking, () => client.blpop(...list, timeoutSeconds)), options, () => blockingPlan(timeoutSeconds, 'timeoutSeconds'));
   }
 
   /** `BRPOP keys timeout` on the owner of the keys' slot. */
   brpop(keys: RedisKey | RedisKey[], timeoutSeconds: number, options: CallOptions = {}): Promise<[key: string, value: string] | null> {
     const list = Array.isArray(keys) ? keys : [keys];
-    return this.run('BRPOP', list, (client, asking) => this.asked(client, asking, () => client.brpop(...list, timeoutSeconds)), options, { retryable: true, blockMs: timeoutSeconds * 1000 });
+    return this.run('BRPOP', list, (client, asking) => this.asked(client, asking, () => client.brpop(...list, timeoutSeconds)), options, () => blockingPlan(timeoutSeconds, 'timeoutSeconds'));
   }
 
   /** `BLMOVE source destination from to timeout` (both keys in one slot). */
   blmove(source: RedisKey, destination: RedisKey, from: 'LEFT' | 'RIGHT', to: 'LEFT' | 'RIGHT', timeoutSeconds: number, options: CallOptions = {}): Promise<string | null> {
-    return this.run('BLMOVE', [source, destination], (client, asking) => this.asked(client, asking, () => client.call('BLMOVE', source, destination, from, to, String(timeoutSeconds)) as Promise<string | null>), options, { retryable: true, blockMs: timeoutSeconds * 1000 });
+    return this.run('BLMOVE', [source, destination], (client, asking) => this.asked(client, asking, () => client.call('BLMOVE', source, destination, from, to, String(timeoutSeconds)) as Promise<string | null>), options, () => blockingPlan(timeoutSeconds, 'timeoutSeconds'));
   }
 
   /** `XREAD [COUNT n] BLOCK ms STREAMS key... id...` (the streams in one slot). */
   xread(streams: Record<string, string> | [key: RedisKey, id: string][], read: { blockMs: number; count?: number }, options: CallOptions = {}): Promise<XReadResult | null> {
-    const pairs = Array.isArray(streams) ? streams : Object.entries(streams);
-    const args: (string | Buffer | number)[] = [];
-    if (read.count !== undefined) args.push('COUNT', read.count);
-    args.push('BLOCK', read.blockMs, 'STREAMS', ...pairs.map(([key]) => key), ...pairs.map(([, id]) => id));
-    return this.run('XREAD', pairs.map(([key]) => key), (client, asking) => this.asked(client, asking, () => client.call('XREAD', ...args) as Promise<XReadResult | null>), options, { retryable: true, blockMs: read.blockMs });
+    const pairs = Array.isArray(streams) ? streams : Object.entries(streams ?? {});
+    const plan = () => {
+      const checked = blockingPlan(read?.blockMs, 'blockMs');
+      if (read.count !== undefined) numberOption(read.count, 'count', 1, { minimum: 1, integer: true });
+      return checked;
+    };
+    const command = (client: Redis) => {
+      const args: (string | Buffer | number)[] = read.count !== undefined ? ['COUNT', read.count] : [];
+      args.push('BLOCK', read.blockMs, 'STREAMS', ...pairs.map(([key]) => key), ...pairs.map(([, id]) => id));
+      return client.call('XREAD', ...args) as Promise<XReadResult | null>;
+    };
+    return this.run('XREAD', pairs.map(([key]) => key), (client, asking) => this.asked(client, asking, () => command(client)), options, plan);
   }
 
   /**
@@ -175,7 +182,7 @@ export class RedisClusterPool {
         const results = (await multi.exec()) as ExecResult | null;
         if (results !== null || attempt >= retries) return results;
       }
-    }, call, { retryable: true });
+    }, call, () => ({ retryable: true }));
   }
 
   /** Sums of the node pools' stats, and each one's in `nodes`. */
@@ -205,10 +212,12 @@ export class RedisClusterPool {
     return (client.call('ASKING') as Promise<unknown>).then(command);
   }
 
-  private run<T>(operation: string, keys: RedisKey | RedisKey[], work: Work<T>, options: CallOptions, plan: Plan): Promise<T> {
+  private run<T>(operation: string, keys: RedisKey | RedisKey[], work: Work<T>, options: CallOptions, planOf: () => Plan): Promise<T> {
     let slot: number;
+    let plan: Plan;
     try {
       if (this.closed) throw new PoolError('POOL_CLOSED', 'the cluster pool is closed', { pool: this.name });
+      plan = planOf();
       slot = slotOfKeys(keys);
     } catch (error) {
       return Promise.reject(error);
@@ -220,7 +229,7 @@ export class RedisClusterPool {
 
   private async route<T>(slot: number, work: Work<T>, options: CallOptions, plan: Plan): Promise<T> {
     const { retryable } = plan;
-    const held = holdLimit(plan, options);
+    const held = holdLimit(plan, options, this.config.queryTimeoutMs);
     if (this.owners[slot] === undefined) await (this.loaded === undefined ? this.ready() : this.refresh());
     const deadline = performance.now() + (options.timeoutMs ?? this.config.poolOptions.acquireTimeoutMs ?? 30_000);
     let ask: Redirect | undefined;

@@ -144,6 +144,31 @@ describe.skipIf(!service.available)('createRedisClusterPool against a real clust
     }
   }, 60_000);
 
+  it('xread, brpop and blmove block on the owning primary; bad timeouts are POOL_INVALID_OPTION', async () => {
+    const stream = `${prefix}{s}stream`;
+    const reading = pool.xread({ [stream]: '$' }, { blockMs: 5_000, count: 10 });
+    await sleep(100);
+    const id = await pool.withConnection(stream, (client) => client.xadd(stream, '*', 'field', 'value'));
+    await expect(reading).resolves.toEqual([[stream, [[id, ['field', 'value']]]]]);
+    await expect(pool.xread([[stream, '$']], { blockMs: 50 })).resolves.toBeNull();
+    const [source, target] = [`${prefix}{m}from`, `${prefix}{m}to`];
+    await pool.withConnection([source], (client) => client.rpush(source, 'a', 'b'));
+    await expect(pool.brpop(source, 1)).resolves.toEqual([source, 'b']);
+    await expect(pool.blmove(source, target, 'LEFT', 'RIGHT', 1)).resolves.toBe('a');
+    await pool.withConnection([stream], (client) => client.del(stream));
+    await pool.withConnection([target], (client) => client.del(target));
+    for (const [call, option] of [
+      [() => pool.blpop(`${prefix}k`, -1), 'timeoutSeconds'],
+      [() => pool.brpop(`${prefix}k`, Number.NaN), 'timeoutSeconds'],
+      [() => pool.xread({ [stream]: '$' }, {} as never), 'blockMs'],
+      [() => pool.xread({ [stream]: '$' }, { blockMs: 10, count: 0 }), 'count'],
+    ] as const) {
+      const error = await call().catch((e: unknown) => e);
+      expect(isPoolError(error, 'POOL_INVALID_OPTION'), option).toBe(true);
+      expect((error as { option?: string }).option).toBe(option);
+    }
+  });
+
   it('forwards node pool events and gives metrics a total', async () => {
     const seen: string[] = [];
     const onAcquire = (event: { pool: string }) => seen.push(event.pool);
@@ -208,6 +233,7 @@ describe.skipIf(!service.available)('createRedisClusterPool against a real clust
       [{ nodes: ['127.0.0.1:7000'], pool: { name: 'x' } }, 'pool.name'],
       [{ nodes: ['127.0.0.1:7000'], refreshTimeoutMs: 0 }, 'refreshTimeoutMs'],
       [{ nodes: ['127.0.0.1:7000'], clientName: 'a b' }, 'clientName'],
+      [{ nodes: ['127.0.0.1:7000'], queryTimeoutMs: 0 }, 'queryTimeoutMs'],
     ];
     for (const [config, option] of bad) {
       let thrown: unknown;

@@ -95,6 +95,10 @@ describe.skipIf(!service.available)('Sentinel: createRedisPool({ sentinels, name
       [{ sentinels: ['127.0.0.1:26390'], name: 'x', host: '10.0.0.1' }, 'host'],
       [{ sentinels: [{ host: '127.0.0.1', port: 70_000 }], name: 'x' }, 'sentinels[0].port'],
       [{ sentinels: ['127.0.0.1:26390'], name: 'x', sentinelTimeoutMs: -1 }, 'sentinelTimeoutMs'],
+      // the Sentinel keys mean nothing without `sentinels`: refused, not ignored
+      [{ url: 'redis://127.0.0.1:6390', name: 'pool-primary' }, 'name'],
+      [{ sentinels: ['127.0.0.1:26390'], name: 'x', queryTimeoutMs: 0 }, 'queryTimeoutMs'],
+      [{ sentinels: ['127.0.0.1:26390'], name: 'x', sentinal: 1 }, 'sentinal'],
     ];
     for (const [config, option] of bad) {
       let thrown: unknown;
