@@ -34,7 +34,7 @@ pidfile $dir/sentinel.pid
 logfile $dir/sentinel.log
 dir $dir
 sentinel monitor pool-primary 127.0.0.1 6390 2
-sentinel down-after-milliseconds pool-primary 2000
+sentinel down-after-milliseconds pool-primary 5000
 sentinel failover-timeout pool-primary 10000
 sentinel parallel-syncs pool-primary 1
 CONF
