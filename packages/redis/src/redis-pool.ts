@@ -100,6 +100,7 @@ export class RedisPool {
   readonly sentinel: SentinelRedisProvider | undefined;
   /** The default per-call deadline in ms. */
   readonly queryTimeoutMs: number;
+  private readonly fixedServer: NonNullable<CallTraceContext['server']> | undefined;
 
   constructor(config: RedisPoolConfig | string = {}) {
     const input = typeof config === 'string' ? { url: config } : config;
@@ -116,10 +117,13 @@ export class RedisPool {
     this.provider = this.sentinel ?? redisProvider(connection);
     this.pool = createPool(this.provider, { name: 'redis', ...poolOptions });
     this.sentinel?.attach(this.pool);
+    const { host, port, db } = this.provider.config;
+    this.fixedServer = this.sentinel === undefined ? { host, port, database: String(db) } : undefined;
   }
 
-  /** Where calls go, for traces: with Sentinel, the server of the last connection made. */
+  /** Where calls go, for traces: fixed, or with Sentinel the server of the last connection made. */
   private get server(): NonNullable<CallTraceContext['server']> {
+    if (this.fixedServer !== undefined) return this.fixedServer;
     const { host, port, db } = this.provider.config;
     return { host, port, database: String(db) };
   }
