@@ -1,0 +1,42 @@
+import { isPoolError, PoolError, type AcquireOptions, type Lease, type Pool } from '@pool/core';
+import type { Connection } from 'mysql2/promise';
+
+/** What mysql2's pool says for the conditions @pool reports as its own PoolErrors. */
+const mysql2Text: Partial<Record<string, string>> = {
+  POOL_CLOSED: 'Pool is closed.',
+};
+
+/**
+ * The error a caller of the drop-in sees when acquiring failed. A connect error reaches the caller as
+ * mysql2's own error (class, `code`, `errno`, `sqlState`, `fatal`), as mysql2's pool gives it: the
+ * pool's POOL_CREATE_FAILED / POOL_UNAVAILABLE wrappers are unwrapped to their `cause`. The pool's own
+ * conditions stay PoolErrors and keep mysql2's message text (`Pool is closed.`, `Queue limit reached.`,
+ * `No connections available.`).
+ */
+export function callerError(error: unknown, queueText: string): unknown {
+  if (!isPoolError(error)) return error;
+  const { code } = error as PoolError;
+  if ((code === 'POOL_CREATE_FAILED' || code === 'POOL_UNAVAILABLE') && isDriverError((error as Error).cause)) {
+    return (error as Error).cause;
+  }
+  const text = code === 'POOL_QUEUE_FULL' ? queueText : mysql2Text[code];
+  if (text === undefined) return error;
+  const wrapped = new PoolError(code, `${text} (${(error as Error).message})`, { cause: (error as Error).cause });
+  return wrapped;
+}
+
+/** An error from mysql2 or the socket (has a string `code`), not one of the pool's own. */
+function isDriverError(error: unknown): boolean {
+  return error instanceof Error && !isPoolError(error) && typeof (error as { code?: unknown }).code === 'string';
+}
+
+/** Acquires a connection; 'enqueue' is announced when the caller has to wait for one (mysql2's event). */
+export function acquire(pool: Pool<Connection>, options: AcquireOptions | undefined, onEnqueue: (() => void) | undefined, queueText: string): Promise<Lease<Connection>> {
+  if (onEnqueue !== undefined) {
+    const stats = pool.stats();
+    if (stats.idle === 0 && stats.size >= stats.max && !stats.closed) onEnqueue();
+  }
+  return pool.acquire(options).catch((error: unknown) => {
+    throw callerError(error, queueText);
+  });
+}

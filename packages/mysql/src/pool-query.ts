@@ -1,0 +1,143 @@
+import { callTrace, traceCall, type CallTraceContext } from '@pool/core';
+import mysql from 'mysql2';
+import type { Query } from 'mysql2';
+import { acquire } from './acquire.js';
+import { captureCallSite, type CallSite } from './call-site.js';
+import { acquireOptionsOf, readCallArguments, type Callback, type CallArguments } from './call-options.js';
+import type { PoolContext } from './context.js';
+import { sessionOf } from './session.js';
+import { settleAfterError } from './settle.js';
+import { StatementCall, type Send } from './statement-call.js';
+
+/** What `pool.query(sql)` returns without a callback: a promise of `[rows, fields]` that can also stream (`.stream()`) or emit (`.on('result')`) like mysql2's `Query`. */
+export type QueryPromise<T> = Promise<T> & {
+  /** Streams the rows instead of collecting them (mysql2's `query(...).stream()`): the promise then resolves with `[[], []]` at the end. */
+  stream(options?: object): NodeJS.ReadableStream;
+  on(event: string, listener: (...args: unknown[]) => void): QueryPromise<T>;
+  once(event: string, listener: (...args: unknown[]) => void): QueryPromise<T>;
+};
+
+interface QueryCommand extends Query {
+  sql: string;
+  onResult: Callback | undefined;
+  namedPlaceholders?: boolean;
+}
+
+const createQuery = (mysql.Connection as unknown as { createQuery(sql: unknown, values: unknown, cb: unknown, config: unknown): QueryCommand }).createQuery;
+
+/**
+ * The pool's `query`, in every form of mysql2's pools: with a callback (returns mysql2's `Query`
+ * command, as the callback pool does), or without (returns a {@link QueryPromise}).
+ */
+export function poolQuery(ctx: PoolContext, list: readonly unknown[], above: Function): unknown {
+  const args = readCallArguments(list);
+  const site = ctx.trace ? captureCallSite(above) : undefined;
+  const cmd = createQuery(args.sql, args.values, undefined, ctx.queryConfig);
+  if (cmd.namedPlaceholders === undefined) cmd.namedPlaceholders = ctx.queryConfig.namedPlaceholders;
+  const sql = cmd.sql;
+  const send: Send = (session, reply) => {
+    cmd.sql = sql;
+    cmd.onResult = reply;
+    session.core.query(cmd as never);
+  };
+  if (args.callback !== undefined) {
+    runTraced(ctx, 'query', sql, args, send, args.callback, site);
+    return cmd;
+  }
+  let used = false;
+  let emitting = false;
+  let settle!: Callback;
+  const promise = new Promise<unknown>((resolve, reject) => {
+    settle = (error, rows, fields) => (error ? reject(error) : resolve([rows, fields]));
+  }) as QueryPromise<unknown>;
+  const then = promise.then;
+  promise.then = function (this: Promise<unknown>, ...handlers: Parameters<typeof then>) {
+    used = true;
+    return then.apply(this, handlers);
+  } as typeof then;
+  promise.stream = (options?: object) => {
+    emitting = true;
+    return (cmd as unknown as { stream(options?: object): NodeJS.ReadableStream }).stream(options);
+  };
+  promise.on = (event, listener) => {
+    emitting = true;
+    cmd.on(event, listener);
+    return promise;
+  };
+  promise.once = (event, listener) => {
+    emitting = true;
+    cmd.once(event, listener);
+    return promise;
+  };
+  // decided after the caller's synchronous code, where `.stream()` or `.on()` is called
+  queueMicrotask(() => {
+    if (!emitting) runTraced(ctx, 'query', sql, args, send, settle, site);
+    else streamQuery(ctx, cmd, sql, args, (error) => {
+      if (used) settle(error, [], []);
+    });
+  });
+  return promise;
+}
+
+/** The pool's `execute`: callback form (returns undefined, as mysql2's pool) or promise of `[rows, fields]`. */
+export function poolExecute(ctx: PoolContext, list: readonly unknown[], above: Function): unknown {
+  const args = readCallArguments(list);
+  const site = ctx.trace ? captureCallSite(above) : undefined;
+  const { sql, values } = args;
+  const send: Send = (session, reply) => {
+    if (values === undefined) (session.core.execute as (sql: unknown, cb: Callback) => unknown)(sql, reply);
+    else (session.core.execute as (sql: unknown, values: unknown, cb: Callback) => unknown)(sql, values, reply);
+  };
+  const text = typeof sql === 'string' ? sql : (sql as { sql?: string } | undefined)?.sql;
+  if (args.callback !== undefined) {
+    runTraced(ctx, 'execute', text, args, send, args.callback, site);
+    return undefined;
+  }
+  return new Promise((resolve, reject) => {
+    runTraced(ctx, 'execute', text, args, send, (error, rows, fields) => (error ? reject(error) : resolve([rows, fields])), site);
+  });
+}
+
+function runTraced(ctx: PoolContext, operation: string, statement: string | undefined, args: CallArguments, send: Send, finish: Callback, site: CallSite | undefined): void {
+  if (!callTrace.hasSubscribers) {
+    new StatementCall(ctx, args.options, send, finish, site).start();
+    return;
+  }
+  const context: CallTraceContext = { pool: ctx.name, adapter: 'mysql', operation, server: ctx.server };
+  if (statement !== undefined) context.statement = statement;
+  traceCall(context, () => new Promise<[unknown, unknown]>((resolve, reject) => {
+    new StatementCall(ctx, args.options, send, (error, rows, fields) => (error ? reject(error) : resolve([rows, fields])), site).start();
+  })).then(
+    // delivered outside the promise chain: an exception in the caller's callback stays an uncaught exception, as with mysql2
+    ([rows, fields]) => process.nextTick(finish, null, rows, fields),
+    (error: unknown) => process.nextTick(finish, error),
+  );
+}
+
+/** A streamed or event-emitting query: rows flow as mysql2 emits them; the connection goes back at 'end'. */
+function streamQuery(ctx: PoolContext, cmd: QueryCommand, sql: string, args: CallArguments, done: (error: unknown) => void): void {
+  acquire(ctx.core, acquireOptionsOf(args.options), ctx.onEnqueue, ctx.queueText).then((lease) => {
+    let failure: unknown;
+    cmd.once('error', (error: unknown) => {
+      failure = error;
+    });
+    cmd.once('end', () => {
+      if (failure !== undefined) settleAfterError(ctx.core, lease, failure);
+      else lease.release();
+      done(failure);
+    });
+    cmd.sql = sql;
+    const session = sessionOf(lease.resource);
+    try {
+      if (session === undefined) throw new TypeError('@pool/mysql: the pool lent a connection this adapter did not create');
+      session.core.query(cmd as never);
+    } catch (error) {
+      lease.release();
+      cmd.emit('error', error);
+      done(error);
+    }
+  }, (error: unknown) => {
+    done(error);
+    cmd.emit('error', error);
+  });
+}
