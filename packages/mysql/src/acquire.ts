@@ -30,13 +30,30 @@ function isDriverError(error: unknown): boolean {
   return error instanceof Error && !isPoolError(error) && typeof (error as { code?: unknown }).code === 'string';
 }
 
-/** Acquires a connection; 'enqueue' is announced when the caller has to wait for one (mysql2's event). */
-export function acquire(pool: Pool<Connection>, options: AcquireOptions | undefined, onEnqueue: (() => void) | undefined, queueText: string): Promise<Lease<Connection>> {
-  if (onEnqueue !== undefined) {
-    const stats = pool.stats();
-    if (stats.idle === 0 && stats.size >= stats.max && !stats.closed) onEnqueue();
+/** How the drop-in acquires: mysql2's queue rules and its 'enqueue' event. */
+export interface AcquirePolicy {
+  readonly core: Pool<Connection>;
+  /** mysql2's `waitForConnections`: false refuses a caller at once when every connection is busy. */
+  readonly waitForConnections: boolean;
+  readonly queueText: string;
+  readonly onEnqueue: (() => void) | undefined;
+}
+
+/**
+ * Acquires a connection. As in mysql2's pool, a caller has to queue when no connection is idle and
+ * every one of `connectionLimit` is lent or promised to an earlier caller: it is then announced
+ * ('enqueue'), or refused at once with `waitForConnections: false`.
+ */
+export function acquire(policy: AcquirePolicy, options: AcquireOptions | undefined): Promise<Lease<Connection>> {
+  const { core } = policy;
+  const stats = core.stats();
+  if (!stats.closed && stats.idle === 0 && stats.borrowed + stats.pending >= stats.max) {
+    if (!policy.waitForConnections) {
+      return Promise.reject(new PoolError('POOL_QUEUE_FULL', `${policy.queueText} (all ${stats.max} connections are in use and waitForConnections is false)`, { pool: core.name }));
+    }
+    policy.onEnqueue?.();
   }
-  return pool.acquire(options).catch((error: unknown) => {
-    throw callerError(error, queueText);
+  return core.acquire(options).catch((error: unknown) => {
+    throw callerError(error, policy.queueText);
   });
 }

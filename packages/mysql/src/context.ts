@@ -1,8 +1,10 @@
 import type { CallWatchdog, Pool } from '@pool/core';
 import type { Connection } from 'mysql2/promise';
 
+import type { AcquirePolicy } from './acquire.js';
+
 /** What a pool's one-shot calls share: the core pool and the call-level settings. */
-export interface PoolContext {
+export interface PoolContext extends AcquirePolicy {
   readonly core: Pool<Connection>;
   readonly name: string;
   /** mysql2's `trace` option: errors of one-shot calls carry the caller's stack. */
@@ -15,8 +17,4 @@ export interface PoolContext {
   readonly queryConfig: { rowsAsArray?: boolean; infileStreamFactory?: unknown; namedPlaceholders?: boolean };
   /** Where calls go, for tracing. */
   readonly server: { host?: string; port?: number; database?: string };
-  /** mysql2's text for a refused queue: 'Queue limit reached.' or 'No connections available.'. */
-  readonly queueText: string;
-  /** Announces mysql2's 'enqueue' event. */
-  readonly onEnqueue: (() => void) | undefined;
 }

@@ -61,6 +61,7 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable {
       watchdog,
       queryConfig: { rowsAsArray: driver.rowsAsArray, infileStreamFactory: driver.infileStreamFactory, namedPlaceholders: driver.namedPlaceholders },
       server: serverOf(driver),
+      waitForConnections: settings.waitForConnections,
       queueText: settings.waitForConnections ? 'Queue limit reached.' : 'No connections available.',
       onEnqueue: () => this.emit('enqueue'),
     };
@@ -102,7 +103,7 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable {
     const callback = typeof first === 'function' ? first : second;
     const options = typeof first === 'function' ? undefined : first;
     const { gracefulEnd } = this.#settings;
-    const leased = acquire(this.pool, options, this.#ctx.onEnqueue, this.#ctx.queueText);
+    const leased = acquire(this.#ctx, options);
     if (callback === undefined) return leased.then((lease) => new MysqlPoolConnection(lease, gracefulEnd));
     leased.then(
       // outside the promise chain: an exception in the callback is an uncaught exception, as with mysql2

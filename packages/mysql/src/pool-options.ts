@@ -91,7 +91,7 @@ export function readPoolConfig(config: MysqlPoolConfig | string, allowed: readon
   const core: PoolOptions = {
     name: 'mysql',
     max,
-    maxWaiting: waitForConnections === false ? 0 : queue === 0 ? Infinity : queue,
+    maxWaiting: queue === 0 ? Infinity : queue,
     // mysql2 keeps idle connections for ever unless maxIdle < connectionLimit
     idleTimeoutMs: idleMax < max ? idleMs : Infinity,
     ...(untilConnected ? { failFast: { afterFailures: 5, untilConnected: true } as never } : {}),

@@ -116,7 +116,7 @@ function runTraced(ctx: PoolContext, operation: string, statement: string | unde
 
 /** A streamed or event-emitting query: rows flow as mysql2 emits them; the connection goes back at 'end'. */
 function streamQuery(ctx: PoolContext, cmd: QueryCommand, sql: string, args: CallArguments, done: (error: unknown) => void): void {
-  acquire(ctx.core, acquireOptionsOf(args.options), ctx.onEnqueue, ctx.queueText).then((lease) => {
+  acquire(ctx, acquireOptionsOf(args.options)).then((lease) => {
     let failure: unknown;
     cmd.once('error', (error: unknown) => {
       failure = error;

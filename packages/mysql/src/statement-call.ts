@@ -44,7 +44,7 @@ export class StatementCall {
   ) {}
 
   start(): void {
-    acquire(this.ctx.core, acquireOptionsOf(this.options), this.ctx.onEnqueue, this.ctx.queueText).then(
+    acquire(this.ctx, acquireOptionsOf(this.options)).then(
       (lease) => this.run(lease),
       (error: unknown) => this.done(error),
     );
