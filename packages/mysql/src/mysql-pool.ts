@@ -78,6 +78,7 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable {
    */
   query<T extends QueryResult = QueryResult>(sql: string | QueryOptions, callback: ResultCallback<T>): Query;
   query<T extends QueryResult = QueryResult>(sql: string | QueryOptions, values: MysqlValues | undefined, callback: ResultCallback<T>): Query;
+  query<T extends QueryResult = QueryResult>(sql: string | QueryOptions, values: MysqlValues | undefined, options: CallOptions, callback: ResultCallback<T>): Query;
   query<T extends QueryResult = QueryResult>(sql: string | QueryOptions, values?: MysqlValues, options?: CallOptions): QueryPromise<[T, FieldPacket[]]>;
   query(sql: unknown, ...rest: unknown[]): unknown {
     return poolQuery(this.#ctx, [sql, ...rest], MysqlPool.prototype.query);
@@ -86,6 +87,7 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable {
   /** A prepared statement (binary protocol), in the same callback and promise forms as `query`. */
   execute<T extends QueryResult = QueryResult>(sql: string | QueryOptions, callback: ResultCallback<T>): void;
   execute<T extends QueryResult = QueryResult>(sql: string | QueryOptions, values: MysqlValues | undefined, callback: ResultCallback<T>): void;
+  execute<T extends QueryResult = QueryResult>(sql: string | QueryOptions, values: MysqlValues | undefined, options: CallOptions, callback: ResultCallback<T>): void;
   execute<T extends QueryResult = QueryResult>(sql: string | QueryOptions, values?: MysqlValues, options?: CallOptions): Promise<[T, FieldPacket[]]>;
   execute(sql: unknown, ...rest: unknown[]): unknown {
     return poolExecute(this.#ctx, [sql, ...rest], MysqlPool.prototype.execute);

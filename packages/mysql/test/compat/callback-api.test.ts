@@ -104,7 +104,7 @@ describe.skipIf(!service.available)('callback API: the same outcome as mysql2.cr
     const { mysql2, ours } = await sideBySide(async (c) => {
       const pool = c.callbackPool({ connectionLimit: 1, waitForConnections: false });
       const [, held] = await callback<[unknown, mysql.PoolConnection]>((cb) => pool.getConnection(cb));
-      const [error] = await callback<[Error]>((cb) => pool.getConnection(cb));
+      const [error] = await callback<[Error, unknown]>((cb) => pool.getConnection(cb as never));
       held.release();
       await endPool(pool);
       return /No connections available\./.test(error.message);
@@ -118,7 +118,7 @@ describe.skipIf(!service.available)('callback API: the same outcome as mysql2.cr
       const pool = c.callbackPool({ connectionLimit: 1, queueLimit: 1 });
       const [, held] = await callback<[unknown, mysql.PoolConnection]>((cb) => pool.getConnection(cb));
       const queued = callback<[unknown, mysql.PoolConnection]>((cb) => pool.getConnection(cb));
-      const [error] = await callback<[Error]>((cb) => pool.getConnection(cb));
+      const [error] = await callback<[Error, unknown]>((cb) => pool.getConnection(cb as never));
       held.release();
       const [queuedError, second] = await queued;
       second.release();
@@ -134,7 +134,7 @@ describe.skipIf(!service.available)('callback API: the same outcome as mysql2.cr
       const pool = c.callbackPool();
       await callback((cb) => pool.query('SELECT 1', cb));
       const endError = await endPool(pool);
-      const [error] = await callback<[Error]>((cb) => pool.query('SELECT 1', cb));
+      const [error] = await callback<[Error]>((cb) => pool.query('SELECT 1', cb as never));
       return { endError: endError ?? null, closed: /Pool is closed\./.test(error.message) };
     });
     expect(ours).toEqual(mysql2);

@@ -1,7 +1,7 @@
 // mysql2/promise's pool and ours, side by side on the real server.
 import { isPoolError } from '@pool/core';
 import { requireService } from '@pool/testkit';
-import type { RowDataPacket } from 'mysql2';
+import type { PoolConnection as CallbackConnection, RowDataPacket } from 'mysql2';
 import { describe, expect, it } from 'vitest';
 import { shape, sideBySide } from './harness.js';
 
@@ -29,7 +29,7 @@ describe.skipIf(!service.available)('promise API: the same outcome as mysql2/pro
       const [[inside]] = await conn.query<RowDataPacket[]>('SELECT @@in_transaction AS t');
       await conn.rollback();
       const rows: unknown[] = [];
-      for await (const row of conn.connection.query('SELECT 1 AS n UNION ALL SELECT 2').stream()) rows.push(row);
+      for await (const row of (conn.connection as unknown as CallbackConnection).query('SELECT 1 AS n UNION ALL SELECT 2').stream()) rows.push(row);
       conn.release();
       const [[after]] = await pool.query<RowDataPacket[]>('SELECT @@in_transaction AS t');
       await pool.end();
