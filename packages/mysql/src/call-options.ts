@@ -8,6 +8,8 @@ export interface CallOptions extends AcquireOptions {
    * pool's `queryTimeoutMs`; `Infinity` turns it off for this call.
    */
   queryTimeoutMs?: number;
+  /** Send this read to a replica (least outstanding work among the healthy ones; the primary when none is). Needs `replicas`. */
+  readOnly?: boolean;
 }
 
 export type Callback = (error: unknown, rows?: unknown, fields?: unknown) => void;
@@ -35,12 +37,16 @@ export function readCallArguments(args: readonly unknown[]): CallArguments {
   if (queryTimeoutMs !== undefined && (typeof queryTimeoutMs !== 'number' || !(queryTimeoutMs > 0))) {
     throw new PoolOptionError('queryTimeoutMs', `Expected \`queryTimeoutMs\` to be a number > 0 (or Infinity), got ${describeValue(queryTimeoutMs)}`);
   }
+  const readOnly = (options as CallOptions | undefined)?.readOnly;
+  if (readOnly !== undefined && typeof readOnly !== 'boolean') {
+    throw new PoolOptionError('readOnly', `Expected \`readOnly\` to be a boolean, got ${describeValue(readOnly)}`);
+  }
   return { sql, values, options: options as CallOptions | undefined, callback };
 }
 
 /** The acquire part of call options (without `queryTimeoutMs`). */
 export function acquireOptionsOf(options: CallOptions | undefined): AcquireOptions | undefined {
-  if (options === undefined || options.queryTimeoutMs === undefined) return options;
-  const { queryTimeoutMs: _, ...rest } = options;
+  if (options === undefined || (options.queryTimeoutMs === undefined && options.readOnly === undefined)) return options;
+  const { queryTimeoutMs: _, readOnly: __, ...rest } = options;
   return rest;
 }

@@ -1,5 +1,6 @@
 import { assertKnownKeys, describeValue, numberOption, PoolOptionError, secretsOfUrl } from '@pool/core';
 import type { ConnectionOptions } from 'mysql2';
+import { readHosts } from './host-list.js';
 
 /** Options of {@link mysqlProvider}: mysql2's connection options plus the adapter's own. */
 export interface MysqlProviderConfig extends ConnectionOptions {
@@ -13,12 +14,19 @@ export interface MysqlProviderConfig extends ConnectionOptions {
   resetSession?: boolean;
   /** How long a graceful close (COM_QUIT) may take before the socket is closed hard. @default 1000 */
   quitTimeoutMs?: number;
+  /**
+   * Several servers, one of them writable (the primary): connections go to the writable one
+   * (`@@global.read_only` off), and after a failover (a read-only error, 1290/1836) the pool's
+   * connections are replaced by connections to the new writable host. Overrides `host`/`port`.
+   */
+  hosts?: Array<string | { host: string; port?: number }>;
 }
 
 /** The adapter's own keys, taken out before the rest goes to mysql2. */
 export interface AdapterSettings {
   resetSession: boolean;
   quitTimeoutMs: number;
+  hosts: Array<{ host: string; port: number }> | undefined;
 }
 
 /** Every connection option mysql2 3.x accepts (its ConnectionConfig's list, pool keys excluded). */
@@ -31,7 +39,7 @@ export const driverKeys: ReadonlySet<string> = new Set([
   'uri', 'user', 'disableEval', 'enableCleartextPlugin', 'jsonStrings', 'gracefulEnd',
 ]);
 
-const providerKeys: ReadonlySet<string> = new Set([...driverKeys, 'resetSession', 'quitTimeoutMs']);
+const providerKeys: ReadonlySet<string> = new Set([...driverKeys, 'resetSession', 'quitTimeoutMs', 'hosts']);
 
 /** The config keys that hold secrets (removed from a connected connection's config). */
 export const secretKeys = ['password', 'password1', 'password2', 'password3', 'passwordSha1', 'uri'] as const;
@@ -86,18 +94,18 @@ export function checkProviderConfig(config: Record<string, unknown>, extra: Read
 export function splitConfig(config: MysqlProviderConfig | string): { driver: ConnectionOptions; settings: AdapterSettings } {
   if (typeof config === 'string') {
     checkUrl(config, 'url');
-    return { driver: { uri: config }, settings: { resetSession: false, quitTimeoutMs: 1000 } };
+    return { driver: { uri: config }, settings: { resetSession: false, quitTimeoutMs: 1000, hosts: undefined } };
   }
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new PoolOptionError('config', `Expected a config object or a mysql:// URL, got ${describeValue(config)}`);
   }
   checkProviderConfig(config as Record<string, unknown>);
-  const { resetSession = false, quitTimeoutMs, ...driver } = config;
+  const { resetSession = false, quitTimeoutMs, hosts, ...driver } = config;
   if (typeof resetSession !== 'boolean') {
     throw new PoolOptionError('resetSession', `Expected \`resetSession\` to be a boolean, got ${describeValue(resetSession)}`);
   }
   const quit = numberOption(quitTimeoutMs, 'quitTimeoutMs', 1000, { minimum: 0 });
-  return { driver, settings: { resetSession, quitTimeoutMs: quit } };
+  return { driver, settings: { resetSession, quitTimeoutMs: quit, hosts: hosts === undefined ? undefined : readHosts(hosts) } };
 }
 
 /** The secret strings of a config (passwords, and those inside a URL), to scrub from errors. */

@@ -15,6 +15,8 @@ export interface PoolContext extends AcquirePolicy {
   readonly watchdog: CallWatchdog | undefined;
   /** The connection options `query` commands are built with (mysql2's pool does the same). */
   readonly queryConfig: { rowsAsArray?: boolean; infileStreamFactory?: unknown; namedPlaceholders?: boolean };
+  /** Several hosts were given: a write refused as read-only (a failover) is retried once on the writable host. */
+  readonly retryOnReadOnly: boolean;
   /** Where calls go, for tracing. */
   readonly server: { host?: string; port?: number; database?: string };
 }

@@ -7,14 +7,16 @@ import type { QueryPromise } from './pool-query.js';
 import type { Connection } from 'mysql2/promise';
 import { acquire } from './acquire.js';
 import { callbackConnection } from './callback-connection.js';
-import { secretsOf, splitConfig } from './config.js';
 import type { PoolContext } from './context.js';
 import { MysqlPoolConnection } from './pool-connection.js';
 import { readPoolConfig, type MysqlPoolConfig, type ReadConfig } from './pool-options.js';
 import { poolExecute, poolQuery } from './pool-query.js';
 import { probeServer } from './probe.js';
-import { mysqlProvider } from './provider.js';
+import { buildMysqlProvider } from './provider.js';
 import { runTransaction } from './transaction.js';
+import { splitRouting, type RoutingOptions } from './replica-config.js';
+import { ReplicaSet, shouldFallBack } from './replica-set.js';
+import { acquireOptionsOf } from './call-options.js';
 
 export type { MysqlPoolConfig } from './pool-options.js';
 type ResultCallback<T> = (error: any, rows: T, fields: FieldPacket[]) => void;
@@ -36,20 +38,22 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable {
   readonly #ctx: PoolContext;
   readonly #settings: ReadConfig;
   readonly #format: { stringifyObjects?: boolean; timezone?: string };
+  readonly #replicas: ReplicaSet<MysqlPool> | undefined;
 
-  constructor(config: MysqlPoolConfig | string, allowed: readonly string[] = []) {
+  constructor(config: (MysqlPoolConfig & RoutingOptions) | string, allowed: readonly string[] = []) {
     super();
-    const settings = readPoolConfig(config, allowed);
+    const routing = splitRouting(config);
+    const settings = readPoolConfig(routing.primary, allowed);
     this.#settings = settings;
     const connection = Object.fromEntries(Object.entries(settings.connection).filter(([key]) => !allowed.includes(key)));
-    const pool = createPool(mysqlProvider(connection), settings.core);
+    const built = buildMysqlProvider(connection);
+    const pool = createPool(built.provider, settings.core);
     this.pool = pool;
-    const { driver } = splitConfig(connection);
-    const secrets = secretsOf(driver as Record<string, unknown>);
+    const { driver, secrets } = built;
     const watchdog = settings.livenessCheckAfterMs === Infinity ? undefined : new CallWatchdog({
       thresholdMs: settings.livenessCheckAfterMs,
       checkTimeoutMs: pool.options?.validateTimeoutMs ?? 5_000,
-      probe: (signal) => probeServer(driver, secrets, signal),
+      probe: (signal) => probeServer(built.target(), secrets, signal),
       pool: pool.name,
     });
     this.#format = { stringifyObjects: driver.stringifyObjects, timezone: driver.timezone };
@@ -60,11 +64,13 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable {
       queryTimeoutMs: settings.queryTimeoutMs,
       watchdog,
       queryConfig: { rowsAsArray: driver.rowsAsArray, infileStreamFactory: driver.infileStreamFactory, namedPlaceholders: driver.namedPlaceholders },
+      retryOnReadOnly: settings.connection.hosts !== undefined,
       server: serverOf(driver),
       waitForConnections: settings.waitForConnections,
       queueText: settings.waitForConnections ? 'Queue limit reached.' : 'No connections available.',
       onEnqueue: () => this.emit('enqueue'),
     };
+    this.#replicas = routing.replicas.length === 0 ? undefined : new ReplicaSet(routing.replicas.map((replica) => new MysqlPool(replica)), this);
     const view = (resource: Connection) => callbackConnection(resource, settings.gracefulEnd);
     pool.on('create', ({ resource }) => this.emit('connection', view(resource)));
     pool.on('acquire', ({ resource }) => this.emit('acquire', view(resource)));
@@ -81,6 +87,7 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable {
   query<T extends QueryResult = QueryResult>(sql: string | QueryOptions, values: MysqlValues | undefined, options: CallOptions, callback: ResultCallback<T>): Query;
   query<T extends QueryResult = QueryResult>(sql: string | QueryOptions, values?: MysqlValues, options?: CallOptions): QueryPromise<[T, FieldPacket[]]>;
   query(sql: unknown, ...rest: unknown[]): unknown {
+    if (this.#replicas !== undefined && isRead(rest)) return routeRead(this.#replicas, this, 'query', [sql, ...rest]);
     return poolQuery(this.#ctx, [sql, ...rest], MysqlPool.prototype.query);
   }
 
@@ -90,6 +97,7 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable {
   execute<T extends QueryResult = QueryResult>(sql: string | QueryOptions, values: MysqlValues | undefined, options: CallOptions, callback: ResultCallback<T>): void;
   execute<T extends QueryResult = QueryResult>(sql: string | QueryOptions, values?: MysqlValues, options?: CallOptions): Promise<[T, FieldPacket[]]>;
   execute(sql: unknown, ...rest: unknown[]): unknown {
+    if (this.#replicas !== undefined && isRead(rest)) return routeRead(this.#replicas, this, 'execute', [sql, ...rest]);
     return poolExecute(this.#ctx, [sql, ...rest], MysqlPool.prototype.execute);
   }
 
@@ -99,19 +107,46 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable {
    * (mysql2/promise's). Give it back with `release()` (or `releaseConnection(conn)`).
    */
   getConnection(callback: ConnectionCallback): void;
-  getConnection(options?: AcquireOptions): Promise<MysqlPoolConnection>;
-  getConnection(options: AcquireOptions, callback: ConnectionCallback): void;
-  getConnection(first?: AcquireOptions | ConnectionCallback, second?: ConnectionCallback): Promise<MysqlPoolConnection> | void {
+  getConnection(options?: CallOptions): Promise<MysqlPoolConnection>;
+  getConnection(options: CallOptions, callback: ConnectionCallback): void;
+  getConnection(first?: CallOptions | ConnectionCallback, second?: ConnectionCallback): Promise<MysqlPoolConnection> | void {
     const callback = typeof first === 'function' ? first : second;
-    const options = typeof first === 'function' ? undefined : first;
+    const options = typeof first === 'function' ? undefined : first as CallOptions | undefined;
+    if (this.#replicas !== undefined && options?.readOnly === true) {
+      const { readOnly: _, ...rest } = options;
+      const target = this.#replicas.pick();
+      if (target !== this) {
+        const borrowed = target.getConnection(rest).catch((error: unknown) => {
+          if (!shouldFallBack(error)) throw error;
+          this.#replicas!.markDown(target);
+          return this.getConnection(rest);
+        });
+        if (callback === undefined) return borrowed;
+        borrowed.then((conn) => process.nextTick(callback, null, conn.connection), (error: unknown) => process.nextTick(callback, error));
+        return;
+      }
+    }
     const { gracefulEnd } = this.#settings;
-    const leased = acquire(this.#ctx, options);
+    const leased = acquire(this.#ctx, acquireOptionsOf(options));
     if (callback === undefined) return leased.then((lease) => new MysqlPoolConnection(lease, gracefulEnd));
     leased.then(
       // outside the promise chain: an exception in the callback is an uncaught exception, as with mysql2
       (lease) => process.nextTick(callback, null, new MysqlPoolConnection(lease, gracefulEnd).connection),
       (error: unknown) => process.nextTick(callback, error),
     );
+  }
+
+  /**
+   * The pool reads should go to now: the healthy replica with the least outstanding work, or this
+   * (the primary) when no replica is configured or healthy. `pool.replica().query(sql).stream()` streams from a replica.
+   */
+  replica(): MysqlPool {
+    return this.#replicas?.pick() ?? this;
+  }
+
+  /** The replicas' pools (empty without `replicas`). */
+  get replicas(): readonly MysqlPool[] {
+    return this.#replicas?.replicas ?? [];
   }
 
   /** mysql2's `pool.releaseConnection(conn)`: the same as `conn.release()`. */
@@ -159,7 +194,7 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable {
     const callback = typeof first === 'function' ? first : second;
     const options = typeof first === 'function' ? undefined : first;
     this.#ctx.watchdog?.close();
-    const closed = this.pool.close(options);
+    const closed = Promise.all([this.pool.close(options), ...this.replicas.map((replica) => replica.end(options))]).then(() => undefined);
     if (callback === undefined) return closed;
     closed.then(() => process.nextTick(callback, null), (error: unknown) => process.nextTick(callback, error));
     return closed.catch(() => undefined);
@@ -168,6 +203,29 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.end();
   }
+}
+
+/** True when the call's options (third argument) ask for a replica. */
+function isRead(rest: readonly unknown[]): boolean {
+  const options = rest[1];
+  return typeof options === 'object' && options !== null && (options as CallOptions).readOnly === true;
+}
+
+/** Runs a read on a replica, and on the primary instead when the replica failed for a connection reason. */
+function routeRead(set: ReplicaSet<MysqlPool>, primary: MysqlPool, method: 'query' | 'execute', list: unknown[]): unknown {
+  const callback = typeof list[list.length - 1] === 'function' ? list.pop() as (error: unknown, rows?: unknown, fields?: unknown) => void : undefined;
+  const [sql, values, options] = list as [string, MysqlValues | undefined, CallOptions];
+  const { readOnly: _, ...rest } = options;
+  const run = (pool: MysqlPool) => (pool[method] as (sql: string, values: unknown, options: CallOptions) => Promise<[unknown, unknown]>)(sql, values, rest);
+  const target = set.pick();
+  const result = target === primary ? run(primary) : run(target).catch((error: unknown) => {
+    if (!shouldFallBack(error)) throw error;
+    set.markDown(target);
+    return run(primary);
+  });
+  if (callback === undefined) return result;
+  result.then(([rows, fields]) => process.nextTick(callback, null, rows, fields), (error: unknown) => process.nextTick(callback, error));
+  return undefined;
 }
 
 function serverOf(driver: mysql.ConnectionOptions): PoolContext['server'] {
@@ -179,7 +237,7 @@ function serverOf(driver: mysql.ConnectionOptions): PoolContext['server'] {
 }
 
 /** Creates a {@link MysqlPool}: mysql2's `createPool(config)` (options or a mysql:// URL), plus @pool's options. */
-export function createMysqlPool(config: MysqlPoolConfig | string): MysqlPool {
+export function createMysqlPool(config: (MysqlPoolConfig & RoutingOptions) | string): MysqlPool {
   return new MysqlPool(config);
 }
 

@@ -31,7 +31,7 @@ export interface MysqlPoolExtras {
 export type MysqlPoolConfig = MysqlProviderConfig & Mysql2PoolOptions & MysqlPoolExtras;
 
 const poolKeys = ['connectionLimit', 'waitForConnections', 'queueLimit', 'maxIdle', 'idleTimeout', 'resetOnRelease'];
-const extraKeys = ['pool', 'queryTimeoutMs', 'livenessCheckAfterMs'];
+const extraKeys = ['pool', 'queryTimeoutMs', 'livenessCheckAfterMs', 'primary', 'replicas'];
 /** Top-level keys users bring from other pools: answered with where the setting lives here. */
 const hints: Record<string, string> = {
   max: 'connectionLimit` (or `pool.max',
@@ -99,7 +99,7 @@ export function readPoolConfig(config: MysqlPoolConfig | string, allowed: readon
   };
   resolveOptions(core);
   if (resetOnRelease === true) (connection as MysqlProviderConfig).resetSession = true;
-  assertKnownKeys(connection, new Set([...driverKeys, 'resetSession', 'quitTimeoutMs', ...allowed]), '@pool/mysql');
+  assertKnownKeys(connection, new Set([...driverKeys, 'resetSession', 'quitTimeoutMs', 'hosts', ...allowed]), '@pool/mysql');
   return {
     connection,
     core,

@@ -4,7 +4,7 @@ import { acquire } from './acquire.js';
 import { applyCallSite, type CallSite } from './call-site.js';
 import { acquireOptionsOf, type Callback, type CallOptions } from './call-options.js';
 import type { PoolContext } from './context.js';
-import { isFatalMysqlError } from './errors.js';
+import { isFatalMysqlError, isReadOnlyMysqlError } from './errors.js';
 import { provesNeverSent } from './never-sent.js';
 import { sessionOf, type Session } from './session.js';
 import { settleAfterError } from './settle.js';
@@ -77,6 +77,12 @@ export class StatementCall {
     if (error) {
       if (provesNeverSent(error)) {
         lease.destroy(error);
+        this.retryOrFail(error);
+        return;
+      }
+      if (this.ctx.retryOnReadOnly && isReadOnlyMysqlError(error)) {
+        // refused by a read-only server, so it did not run: evict that host's connections, then once more on the writable one
+        settleAfterError(this.ctx.core, lease, error);
         this.retryOrFail(error);
         return;
       }
