@@ -28,11 +28,9 @@ export async function resetSession(session: Session, full: boolean): Promise<boo
     return true;
   }
   if (session.inTransaction || session.uncertain || !session.defaultAutocommit) await connection.query('ROLLBACK');
-  if (session.locks) {
-    // after the ROLLBACK: UNLOCK TABLES would commit an open transaction
-    await connection.query('DO RELEASE_ALL_LOCKS()');
-    await connection.query('UNLOCK TABLES');
-  }
+  if (session.namedLocks) await connection.query('DO RELEASE_ALL_LOCKS()');
+  // after the ROLLBACK: UNLOCK TABLES would commit an open transaction
+  if (session.tableLocks) await connection.query('UNLOCK TABLES');
   if (session.autocommit !== session.defaultAutocommit) await connection.query(`SET autocommit = ${session.defaultAutocommit ? 1 : 0}`);
   session.markClean();
   return true;
