@@ -11,7 +11,7 @@ describe('options are checked at creation', () => {
     [{ max: 5 }, 'max', /did you mean `connectionLimit`/],
     [{ min: 1 }, 'min', /pool\.min/],
     [{ conectionLimit: 5 }, 'conectionLimit', /did you mean `connectionLimit`/],
-    [{ hots: 'x' }, 'hots', /did you mean `host`/],
+    [{ pasword: 'x' }, 'pasword', /did you mean `password`/],
     [{ Promise }, 'Promise', /native promises/],
     [{ connectionLimit: -1 }, 'connectionLimit', undefined],
     [{ connectionLimit: '3' }, 'connectionLimit', undefined],
