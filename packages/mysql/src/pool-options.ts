@@ -41,16 +41,6 @@ const hints: Record<string, string> = {
   Promise: 'nothing: @pool/mysql uses native promises; remove `Promise',
 };
 
-/** Whether the installed @pool/core knows `failFast.untilConnected` (the drop-in's connect errors then reach callers at once). */
-const untilConnected = ((): boolean => {
-  try {
-    resolveOptions({ failFast: { afterFailures: 5, untilConnected: true } as never });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
 /** The checked, split config of a drop-in pool. */
 export interface ReadConfig {
   connection: MysqlProviderConfig;
@@ -94,7 +84,8 @@ export function readPoolConfig(config: MysqlPoolConfig | string, allowed: readon
     maxWaiting: queue === 0 ? Infinity : queue,
     // mysql2 keeps idle connections for ever unless maxIdle < connectionLimit
     idleTimeoutMs: idleMax < max ? idleMs : Infinity,
-    ...(untilConnected ? { failFast: { afterFailures: 5, untilConnected: true } as never } : {}),
+    // as mysql2: until a connect has worked, a connect error fails the callers at once
+    failFast: { afterFailures: 5, untilConnected: true },
     ...pool,
   };
   resolveOptions(core);
