@@ -140,7 +140,15 @@ export class StatementCall {
       giveCode(error);
       applyCallSite(error, this.site);
     }
-    this.finish(error, rows, fields);
+    try {
+      this.finish(error, rows, fields);
+    } catch (thrown) {
+      // the caller's callback threw: an uncaught exception, as with mysql2, never an unhandled
+      // rejection nor an exception inside the driver's packet handler
+      process.nextTick(() => {
+        throw thrown;
+      });
+    }
   }
 }
 

@@ -85,6 +85,20 @@ describe.skipIf(!service.available)('callback API: the same outcome as mysql2.cr
     expect(ours).toEqual(['connection', 'acquire', 'borrowed', 'release', 'acquire', 'borrowed', 'release']);
   });
 
+  it('a \'connection\' listener\'s statement (SET SESSION ...) runs before the first borrower\'s', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.callbackPool({ connectionLimit: 2 });
+      pool.on('connection', (conn: mysql.PoolConnection) => {
+        conn.query("SET SESSION time_zone = '+03:00'");
+      });
+      const rows = await Promise.all([0, 1, 2].map(() => callback<[unknown, mysql.RowDataPacket[]]>((cb) => pool.query('SELECT @@session.time_zone AS tz', cb))));
+      await endPool(pool);
+      return rows.map(([error, r]) => error ?? r[0]!.tz);
+    });
+    expect(ours).toEqual(mysql2);
+    expect(ours).toEqual(['+03:00', '+03:00', '+03:00']);
+  });
+
   it('connectionLimit bounds the connections: 6 concurrent queries on connectionLimit 3 open 3 connections and enqueue 3 callers', async () => {
     const { mysql2, ours } = await sideBySide(async (c) => {
       const pool = c.callbackPool({ connectionLimit: 3 });
