@@ -36,6 +36,7 @@ export interface AcquirePolicy {
   /** mysql2's `waitForConnections`: false refuses a caller at once when every connection is busy. */
   readonly waitForConnections: boolean;
   readonly queueText: string;
+  /** Announces mysql2's 'enqueue' event; `undefined` while nobody listens (no stats() per acquire then). */
   readonly onEnqueue: (() => void) | undefined;
 }
 
@@ -46,12 +47,14 @@ export interface AcquirePolicy {
  */
 export function acquire(policy: AcquirePolicy, options: AcquireOptions | undefined): Promise<Lease<Connection>> {
   const { core } = policy;
-  const stats = core.stats();
-  if (!stats.closed && stats.idle === 0 && stats.borrowed + stats.pending >= stats.max) {
-    if (!policy.waitForConnections) {
-      return Promise.reject(new PoolError('POOL_QUEUE_FULL', `${policy.queueText} (all ${stats.max} connections are in use and waitForConnections is false)`, { pool: core.name }));
+  if (!policy.waitForConnections || policy.onEnqueue !== undefined) {
+    const stats = core.stats();
+    if (!stats.closed && stats.idle === 0 && stats.borrowed + stats.pending >= stats.max) {
+      if (!policy.waitForConnections) {
+        return Promise.reject(new PoolError('POOL_QUEUE_FULL', `${policy.queueText} (all ${stats.max} connections are in use and waitForConnections is false)`, { pool: core.name }));
+      }
+      policy.onEnqueue?.();
     }
-    policy.onEnqueue?.();
   }
   return core.acquire(options).catch((error: unknown) => {
     throw callerError(error, policy.queueText);

@@ -68,13 +68,21 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable {
       server: serverOf(driver),
       waitForConnections: settings.waitForConnections,
       queueText: settings.waitForConnections ? 'Queue limit reached.' : 'No connections available.',
-      onEnqueue: () => this.emit('enqueue'),
+      onEnqueue: undefined,
     };
     this.#replicas = routing.replicas.length === 0 ? undefined : new ReplicaSet(routing.replicas.map((replica) => new MysqlPool(replica)), this);
+    // mysql2's events, wired to the core pool's only once someone listens: the lend/return path
+    // stays free of event payloads otherwise
     const view = (resource: Connection) => callbackConnection(resource, settings.gracefulEnd);
-    pool.on('create', ({ resource }) => this.emit('connection', view(resource)));
-    pool.on('acquire', ({ resource }) => this.emit('acquire', view(resource)));
-    pool.on('release', ({ resource }) => this.emit('release', view(resource)));
+    const wired = new Set<string | symbol>();
+    this.on('newListener', (event: string | symbol) => {
+      if (wired.has(event)) return;
+      wired.add(event);
+      if (event === 'connection') pool.on('create', ({ resource }) => this.emit('connection', view(resource)));
+      else if (event === 'acquire') pool.on('acquire', ({ resource }) => this.emit('acquire', view(resource)));
+      else if (event === 'release') pool.on('release', ({ resource }) => this.emit('release', view(resource)));
+      else if (event === 'enqueue') (this.#ctx as { onEnqueue: (() => void) | undefined }).onEnqueue = () => this.emit('enqueue');
+    });
   }
 
   /**

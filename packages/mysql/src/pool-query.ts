@@ -44,39 +44,60 @@ export function poolQuery(ctx: PoolContext, list: readonly unknown[], above: Fun
     runTraced(ctx, 'query', sql, args, send, args.callback, site);
     return cmd;
   }
-  let used = false;
-  let emitting = false;
-  let settle!: Callback;
+  const state: QueryState = { cmd, used: false, emitting: false, settle: undefined! };
   const promise = new Promise<unknown>((resolve, reject) => {
-    settle = (error, rows, fields) => (error ? reject(error) : resolve([rows, fields]));
-  }) as QueryPromise<unknown>;
-  const then = promise.then;
-  promise.then = function (this: Promise<unknown>, ...handlers: Parameters<typeof then>) {
-    used = true;
-    return then.apply(this, handlers);
-  } as typeof then;
-  promise.stream = (options?: object) => {
-    emitting = true;
-    return (cmd as unknown as { stream(options?: object): NodeJS.ReadableStream }).stream(options);
-  };
-  promise.on = (event, listener) => {
-    emitting = true;
-    cmd.on(event, listener);
-    return promise;
-  };
-  promise.once = (event, listener) => {
-    emitting = true;
-    cmd.once(event, listener);
-    return promise;
-  };
+    state.settle = (error, rows, fields) => (error ? reject(error) : resolve([rows, fields]));
+  }) as QueryPromise<unknown> & { [STATE]: QueryState };
+  promise[STATE] = state;
+  promise.then = trackedThen as never;
+  promise.stream = streamRows;
+  promise.on = onEvent;
+  promise.once = onceEvent;
   // decided after the caller's synchronous code, where `.stream()` or `.on()` is called
   queueMicrotask(() => {
-    if (!emitting) runTraced(ctx, 'query', sql, args, send, settle, site);
+    if (!state.emitting) runTraced(ctx, 'query', sql, args, send, state.settle, site);
     else streamQuery(ctx, cmd, sql, args, (error) => {
-      if (used) settle(error, [], []);
+      if (state.used) state.settle(error, [], []);
     });
   });
   return promise;
+}
+
+const STATE = Symbol('query state');
+
+/** What a {@link QueryPromise} shares with its methods (one object per call, the methods are shared). */
+interface QueryState {
+  cmd: QueryCommand;
+  /** Someone awaits the promise. */
+  used: boolean;
+  /** Rows flow as events or a stream instead of being collected. */
+  emitting: boolean;
+  settle: Callback;
+}
+
+const promiseThen = Promise.prototype.then;
+
+function trackedThen(this: Promise<unknown> & { [STATE]: QueryState }, ...handlers: Parameters<typeof promiseThen>): Promise<unknown> {
+  this[STATE].used = true;
+  return promiseThen.apply(this, handlers) as Promise<unknown>;
+}
+
+function streamRows(this: { [STATE]: QueryState }, options?: object): NodeJS.ReadableStream {
+  const state = this[STATE];
+  state.emitting = true;
+  return (state.cmd as unknown as { stream(options?: object): NodeJS.ReadableStream }).stream(options);
+}
+
+function onEvent<T>(this: T & { [STATE]: QueryState }, event: string, listener: (...args: unknown[]) => void): T {
+  this[STATE].emitting = true;
+  this[STATE].cmd.on(event, listener);
+  return this;
+}
+
+function onceEvent<T>(this: T & { [STATE]: QueryState }, event: string, listener: (...args: unknown[]) => void): T {
+  this[STATE].emitting = true;
+  this[STATE].cmd.once(event, listener);
+  return this;
 }
 
 /** The pool's `execute`: callback form (returns undefined, as mysql2's pool) or promise of `[rows, fields]`. */

@@ -30,10 +30,7 @@ export class StatementCall {
   private retried = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private watched: WatchedCall | undefined;
-  private readonly onAbort = (): void => {
-    const reason = this.options?.signal?.reason;
-    this.abandon(new PoolError('POOL_ABORTED', 'the call was aborted while its statement ran; the connection was closed', { cause: reason, pool: this.ctx.name }));
-  };
+  private onAbort: (() => void) | undefined;
 
   constructor(
     private readonly ctx: PoolContext,
@@ -122,7 +119,11 @@ export class StatementCall {
     } else if (this.ctx.watchdog !== undefined) {
       this.watched = this.ctx.watchdog.watch((error) => this.abandon(error));
     }
-    this.options?.signal?.addEventListener('abort', this.onAbort, { once: true });
+    const signal = this.options?.signal;
+    if (signal !== undefined) {
+      this.onAbort = () => this.abandon(new PoolError('POOL_ABORTED', 'the call was aborted while its statement ran; the connection was closed', { cause: signal.reason, pool: this.ctx.name }));
+      signal.addEventListener('abort', this.onAbort, { once: true });
+    }
   }
 
   private disarm(answered: boolean): void {
@@ -130,7 +131,8 @@ export class StatementCall {
     this.timer = undefined;
     this.watched?.done(answered);
     this.watched = undefined;
-    this.options?.signal?.removeEventListener('abort', this.onAbort);
+    if (this.onAbort !== undefined) this.options?.signal?.removeEventListener('abort', this.onAbort);
+    this.onAbort = undefined;
   }
 
   private done(error: unknown, rows?: unknown, fields?: unknown): void {
