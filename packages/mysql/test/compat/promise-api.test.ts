@@ -71,6 +71,17 @@ describe.skipIf(!service.available)('promise API: the same outcome as mysql2/pro
     expect(ours).toBe(true);
   });
 
+  it('end() right after 5 queries on a fresh pool: the same outcome for each query', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.promisePool({ connectionLimit: 2 });
+      const calls = Array.from({ length: 5 }, () => pool.query('SELECT 1').then(() => 'ok', (e: Error) => (/Pool is closed\./.test(e.message) ? 'closed' : e.message)));
+      await pool.end();
+      return Promise.all(calls);
+    });
+    expect(ours).toEqual(mysql2);
+    expect(ours).toEqual(['closed', 'closed', 'closed', 'closed', 'closed']);
+  });
+
   it('difference: the pool\'s own conditions are PoolErrors (code POOL_CLOSED) that keep mysql2\'s message', async () => {
     const { mysql2, ours } = await sideBySide(async (c) => {
       const pool = c.promisePool();
