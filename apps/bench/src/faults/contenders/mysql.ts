@@ -19,25 +19,28 @@ function statement(deadlineMs: number | undefined): string | { sql: string; time
   return deadlineMs === undefined ? 'SELECT 1' : { sql: 'SELECT 1', timeout: deadlineMs };
 }
 
+/** @pool/mysql's defaults on a frozen server: `livenessCheckAfterMs` (5 s) + the COM_PING probe's `validateTimeoutMs` (5 s). */
+const FROZEN_BOUND_MS = 5_000 + 5_000;
+
 function ours(name: string, deadlineMs?: number): Contender {
   return {
     engine: 'MariaDB',
     name,
-    ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+    ...(deadlineMs !== undefined ? { deadlineMs } : { frozenBoundMs: FROZEN_BOUND_MS }),
     async open(url) {
+      // the drop-in's mysql2 options; with a deadline, @pool's: the statement's, the acquire's, and one signal for the whole call
       const pool = createMysqlPool({
         uri: url,
-        ...(deadlineMs !== undefined ? { connectTimeout: deadlineMs } : {}),
-        pool: { max: MAX, name: 'faults-mysql', ...(deadlineMs !== undefined ? { acquireTimeoutMs: deadlineMs } : {}) },
+        connectionLimit: MAX,
+        ...(deadlineMs !== undefined ? { queryTimeoutMs: deadlineMs, pool: { acquireTimeoutMs: deadlineMs } } : {}),
       });
       pool.pool.on('error', () => undefined);
       let lentBroken = 0;
       pool.pool.on('acquire', ({ resource }) => {
         if (broken(resource as unknown as MysqlConnectionState)) lentBroken++;
       });
-      const sql = statement(deadlineMs);
       return {
-        call: () => pool.query(sql as string),
+        call: () => (deadlineMs === undefined ? pool.query('SELECT 1') : pool.query('SELECT 1', [], { signal: AbortSignal.timeout(deadlineMs) })),
         close: () => withTimeout(pool.end(), 5_000),
         lentBroken: () => lentBroken,
       };
@@ -70,7 +73,7 @@ function theirs(name: string, deadlineMs?: number): Contender {
 
 export const mysqlContenders: Contender[] = [
   ours('@pool/mysql (defaults)'),
-  ours(`@pool/mysql (connectTimeout, query timeout, acquireTimeoutMs ${DEADLINE_MS})`, DEADLINE_MS),
+  ours(`@pool/mysql (queryTimeoutMs, acquireTimeoutMs, signal ${DEADLINE_MS})`, DEADLINE_MS),
   theirs('mysql2 createPool (defaults)'),
   theirs(`mysql2 createPool (connectTimeout, query timeout ${DEADLINE_MS})`, DEADLINE_MS),
 ];
