@@ -37,6 +37,9 @@ describe('fault metrics from a synthetic timeline', () => {
     expect(figures.pastDeadline).toBe(1);
     expect(figures.unsettled).toBe(1);
     expect(figures.slowestMs).toBe(3500);
+    // the 3500 ms call started at 1400, after the fault at 1000: all of it; the pending one: 4000 - 1500
+    expect(figures.slowestSinceFaultMs).toBe(3500);
+    expect(trialFigures([{ start: 900, end: 1300, ok: true }], [], fault, settings).slowestSinceFaultMs).toBe(300);
     expect(figures.inFlightAtFault).toBe(1);
     expect(figures.calls).toBe(timeline.length + 1);
   });
@@ -76,7 +79,7 @@ describe('fault metrics from a synthetic timeline', () => {
 
 describe('the Done-when checks', () => {
   const trial = (over: Partial<Trial>): Trial => ({
-    calls: 1000, failed: 10, failedWithoutCode: 0, pastDeadline: 0, unsettled: 0, inFlightAtFault: 50, slowestMs: 100,
+    calls: 1000, failed: 10, failedWithoutCode: 0, pastDeadline: 0, unsettled: 0, inFlightAtFault: 50, slowestMs: 100, slowestSinceFaultMs: 100,
     firstSuccessMs: 20, fullThroughputMs: 100, preRate: 100, lentBroken: 0, errors: {}, ...over,
   });
   const row = (pool: string, trials: Trial[], deadlineMs?: number): FaultRow => ({

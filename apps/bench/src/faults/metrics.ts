@@ -12,6 +12,8 @@ export interface TrialFigures {
   /** Calls in flight when the fault began (started before `faultAt`, not ended by it). */
   inFlightAtFault: number;
   slowestMs: number;
+  /** The longest time a call waited from the fault on (end - max(start, faultAt)): the frozen-server bound is about this. */
+  slowestSinceFaultMs: number;
   firstSuccessMs: number | undefined;
   fullThroughputMs: number | undefined;
   /** Successful calls per 100 ms before the fault. */
@@ -67,11 +69,13 @@ export function trialFigures(samples: readonly CallSample[], pending: readonly n
   let pastDeadline = 0;
   let slowestMs = 0;
   let inFlightAtFault = 0;
+  let slowestSinceFaultMs = 0;
   for (const sample of samples) {
     const took = sample.end - sample.start;
     if (took > slowestMs) slowestMs = took;
     if (took > limit) pastDeadline++;
     if (sample.start <= fault.faultAt && sample.end > fault.faultAt) inFlightAtFault++;
+    slowestSinceFaultMs = Math.max(slowestSinceFaultMs, sample.end - Math.max(sample.start, fault.faultAt));
     if (sample.ok) {
       okEnds.push(sample.end);
       continue;
@@ -84,6 +88,7 @@ export function trialFigures(samples: readonly CallSample[], pending: readonly n
     if (took > slowestMs) slowestMs = took;
     if (took > limit) pastDeadline++;
     if (start <= fault.faultAt) inFlightAtFault++;
+    slowestSinceFaultMs = Math.max(slowestSinceFaultMs, settings.endAt - Math.max(start, fault.faultAt));
   }
   okEnds.sort((a, b) => a - b);
   const steadyMs = fault.faultAt - settings.steadyFrom;
@@ -108,6 +113,7 @@ export function trialFigures(samples: readonly CallSample[], pending: readonly n
     unsettled: pending.length,
     inFlightAtFault,
     slowestMs,
+    slowestSinceFaultMs,
     firstSuccessMs: first === undefined ? undefined : first - fault.backAt,
     fullThroughputMs,
     preRate,
