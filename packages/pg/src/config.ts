@@ -1,6 +1,7 @@
 import { PoolOptionError } from '@pool/core';
 import type pg from 'pg';
 import type { ConnectionOptions } from 'node:tls';
+import type { PoolerMode } from './pooler-mode.js';
 
 /** What to do with a client released inside a transaction (ReadyForQuery status `T` or `E`). */
 export type DirtyReleasePolicy = 'rollback' | 'destroy';
@@ -33,6 +34,8 @@ export interface PgProviderConfig extends pg.ClientConfig {
   Client?: (new (config: pg.ClientConfig) => pg.Client) | undefined;
   /** Runs once on each new client after it connects (`SET search_path ...`, type parsers); a throw fails the create. */
   onConnect?: ((client: pg.Client) => void | Promise<void>) | undefined;
+  /** A pooler in between: `'transaction'` (PgBouncer transaction mode) keeps named statements and session features off the server; see pooler-mode.ts. */
+  pooler?: PoolerMode | undefined;
 }
 
 /** The provider's settings after defaults and checks. */

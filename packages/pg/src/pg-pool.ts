@@ -6,6 +6,8 @@ import { hide } from './config.js';
 import { PgPoolError } from './errors.js';
 import { pgProvider, type PgProvider } from './provider.js';
 import { splitPoolConfig, type PgPoolConfig } from './pool-config.js';
+import { isClusterConfig, type PgClusterInput } from './cluster-config.js';
+import { createPgCluster, type PgCluster } from './pg-cluster.js';
 import { acquireOptionsOf, beginStatement, type TransactionOptions } from './transaction.js';
 
 /** A client lent by {@link PgPool.connect}: a `pg.Client` with `release(err?)`. */
@@ -290,6 +292,10 @@ export class PgPool extends EventEmitter implements pg.Pool {
 Object.setPrototypeOf(PgPool.prototype, pg.Pool.prototype);
 
 /** Creates a {@link PgPool}: `createPgPool({ connectionString, max: 10 })` or `createPgPool(url)`. */
-export function createPgPool(config?: PgPoolConfig | string): PgPool {
+export function createPgPool(config: PgClusterInput): PgCluster;
+export function createPgPool(config?: PgPoolConfig | string): PgPool;
+export function createPgPool(config?: PgPoolConfig | PgClusterInput | string): PgPool | PgCluster {
+  // several hosts (primary + replicas, or libpq-style `hosts`): one pool per host, see pg-cluster.ts
+  if (isClusterConfig(config)) return createPgCluster(config);
   return new PgPool(config);
 }

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { attachState, clearStatementCache, clientIsBroken, destroySocket, nextReadyForQuery, stateOf, transactionStatus, wireState, WireState, type ClientState } from './client-state.js';
 import { resolvePgConfig, type PgProviderConfig, type ResolvedPgConfig } from './config.js';
 import { isFatalPgError } from './is-fatal.js';
+import { withPoolerMode } from './pooler-mode.js';
 import { scrubError } from './redact.js';
 
 /** Hooks a {@link PgPool} adds to the provider; not needed when you use the provider with `createPool`. */
@@ -44,7 +45,7 @@ function run(client: pg.Client, text: string): Promise<pg.QueryResult> {
  * on an idle client never becomes an unhandled 'error' that crashes the process.
  */
 export function pgProvider(config?: PgProviderConfig | string, hooks: PgProviderHooks = {}): PgProvider {
-  const resolved = resolvePgConfig(config);
+  const resolved = resolvePgConfig(typeof config === 'object' && config !== null ? withPoolerMode(config) : config);
   const ClientClass = resolved.Client ?? pg.Client;
   const { secrets, resetQuery, resetClearsStatements, onDirtyRelease, pingQuery, endTimeoutMs } = resolved;
   const scrub = <E>(error: E): E => scrubError(error, secrets);
