@@ -161,7 +161,6 @@ export class PgCluster extends EventEmitter implements HostListener {
       for (;;) {
         const { client, host } = await this.lend(route, deadline, undefined);
         context.server = host.server;
-        host.inflight++;
         let failure: unknown;
         try {
           return await client.query(config as pg.QueryConfig, values);
@@ -186,7 +185,6 @@ export class PgCluster extends EventEmitter implements HostListener {
   private async connectOn(route: TargetSessionAttrs, options: AcquireOptions | undefined): Promise<PgPoolClient> {
     const deadline = performance.now() + (options?.timeoutMs ?? this.timeoutMs);
     const { client, host } = await this.lend(route, deadline, options?.signal);
-    host.inflight++;
     const release = client.release;
     client.release = (error?: Error | boolean) => {
       host.inflight--;
@@ -202,7 +200,6 @@ export class PgCluster extends EventEmitter implements HostListener {
     for (;;) {
       const host = await this.hostFor(route, deadline, options?.signal);
       const own = this.signalsFor(route, host);
-      host.inflight++;
       try {
         const signal = options?.signal === undefined ? own : AbortSignal.any([options.signal, own]);
         return await host.pool.transaction(fn, { ...options, signal, timeoutMs: Math.max(1, deadline - performance.now()) });
@@ -218,7 +215,7 @@ export class PgCluster extends EventEmitter implements HostListener {
     }
   }
 
-  /** A client on a host that `route` allows; waits (within the deadline) through a failover or a down host. */
+  /** A client on a host that `route` allows (counted in the host's `inflight` until the caller is done); waits (within the deadline) through a failover or a down host. */
   private async lend(route: TargetSessionAttrs, deadline: number, signal: AbortSignal | undefined): Promise<{ client: PgPoolClient; host: PgHost }> {
     for (;;) {
       const host = await this.hostFor(route, deadline, signal);
@@ -227,6 +224,7 @@ export class PgCluster extends EventEmitter implements HostListener {
         const client = await host.pool.acquire({ signal: signal === undefined ? own : AbortSignal.any([signal, own]), timeoutMs: Math.max(1, deadline - performance.now()) });
         return { client, host };
       } catch (error) {
+        host.inflight--;
         if (signal?.aborted) throw error;
         // the host went down or stopped being the primary while we waited: route again
         if (own.aborted || isPoolError(error, 'POOL_UNAVAILABLE')) {
@@ -253,6 +251,9 @@ export class PgCluster extends EventEmitter implements HostListener {
   private pick(route: TargetSessionAttrs): PgHost | undefined {
     const writer = this.writer?.up ? this.writer : undefined;
     if (route === 'read-write') return writer;
+    // the other routes choose among hosts: only once every host has answered or failed (the first
+    // calls wait for the first round of checks, so they do not all land on the first host to answer)
+    if (!this.hosts.every((host) => host.checked)) return undefined;
     if (route === 'primary') return writer ?? this.leastBusy((host) => host.role !== undefined && roleMatches(host.role, 'primary'));
     if (route === 'standby' || route === 'read-only') {
       return this.leastBusy((host) => host.readableStandby || (route === 'read-only' && host.role !== undefined && !host.role.standby && host.role.readOnly));
@@ -271,13 +272,17 @@ export class PgCluster extends EventEmitter implements HostListener {
     return best;
   }
 
-  /** Waits for a host that fits `route`, probing the hosts with backoff meanwhile; a typed POOL_TIMEOUT at the deadline. */
+  /** Waits for a host that fits `route` (its `inflight` counts the caller from here: the caller decrements it), probing the hosts with backoff meanwhile; a typed POOL_TIMEOUT at the deadline. */
   private async hostFor(route: TargetSessionAttrs, deadline: number, signal: AbortSignal | undefined): Promise<PgHost> {
     for (;;) {
       if (this.ending) throw new PoolError('POOL_CLOSED', 'the pg cluster is closed', { pool: this.name });
       if (signal?.aborted) throw new PoolError('POOL_ABORTED', 'the call was aborted while waiting for a host', { pool: this.name, cause: signal.reason });
       const host = this.pick(route);
-      if (host !== undefined) return host;
+      if (host !== undefined) {
+        // counted from the moment it is chosen, so callers arriving together spread over the hosts
+        host.inflight++;
+        return host;
+      }
       const remaining = deadline - performance.now();
       if (remaining <= 0) throw this.timeout(route, deadline, undefined);
       this.waiting++;

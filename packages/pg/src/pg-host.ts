@@ -80,6 +80,8 @@ export class PgHost {
   readonly name: string;
   readonly server: { host: string; port: number; database: string | undefined };
   role: HostRole | undefined;
+  /** True once a connect, probe or check has answered (a role) or failed: until then, routing waits for it. */
+  checked = false;
   up = true;
   inflight = 0;
   failures = 0;
@@ -119,6 +121,7 @@ export class PgHost {
   /** A connection reported the server's role. */
   noteRole(role: HostRole): void {
     if (this.closed) return;
+    this.checked = true;
     this.failures = 0;
     this.role = role;
     if (!this.up) this.markUp();
@@ -128,6 +131,7 @@ export class PgHost {
   /** A connection-level failure; enough in a row take the host out. */
   noteFailure(error: unknown): void {
     if (this.closed) return;
+    this.checked = true;
     this.failures++;
     this.lastError = error;
     this.listener.onFailure(this, error);
