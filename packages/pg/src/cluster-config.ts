@@ -94,7 +94,7 @@ export function resolveClusterConfig(config: PgClusterConfig): ResolvedClusterCo
   const settings: HostSettings = {
     downAfterFailures: positive(health.downAfterFailures, 'health.downAfterFailures', 2),
     probeMinDelayMs: positive(probe.minDelayMs, 'health.probe.minDelayMs', 100),
-    probeMaxDelayMs: positive(probe.maxDelayMs, 'health.probe.maxDelayMs', 5000),
+    probeMaxDelayMs: positive(probe.maxDelayMs, 'health.probe.maxDelayMs', 2000),
     checkIntervalMs: positive(health.checkIntervalMs, 'health.checkIntervalMs', 5000, true),
     maxReplicationLagMs: positive(health.maxReplicationLagMs, 'health.maxReplicationLagMs', Infinity, true),
   };

@@ -9,7 +9,7 @@ import { PgScaleError } from './scale-errors.js';
 export interface HostHealthOptions {
   /** Connection failures in a row (connect errors, failed checks, connections lost) that take a host out. @default 2 */
   downAfterFailures?: number;
-  /** Backoff between probes of a down host (a fresh connection and the role query). @default { minDelayMs: 100, maxDelayMs: 5000 } */
+  /** Backoff between probes of a down host (a fresh connection and the role query). @default { minDelayMs: 100, maxDelayMs: 2000 } */
   probe?: { minDelayMs?: number; maxDelayMs?: number };
   /** Each up host is checked this often (a fresh connection and the role query): role changes, lag, and liveness. 0 = never. @default 5000 */
   checkIntervalMs?: number;
