@@ -3,6 +3,7 @@ import { isPoolError, PoolError, PoolTimeoutError, traceCall, type AcquireOption
 import type pg from 'pg';
 import { resolveClusterConfig, type PgClusterConfig } from './cluster-config.js';
 import { roleMatches, type HostRole, type TargetSessionAttrs } from './host-role.js';
+import { isWriteRoute, noHostError, pickHost } from './host-routing.js';
 import { isFatalPgError } from './is-fatal.js';
 import type { PgPoolClient } from './pg-pool.js';
 import { PgHost, type HostListener, type HostSettings, type PgHostStatus } from './pg-host.js';
@@ -166,7 +167,7 @@ export class PgCluster extends EventEmitter implements HostListener {
           return await client.query(config as pg.QueryConfig, values);
         } catch (error) {
           failure = error;
-          if (isReadOnlyError(error) && this.isWriteRoute(route)) {
+          if (isReadOnlyError(error) && isWriteRoute(route)) {
             this.lostPrimary(host, error, true);
             // the server refused the statement: nothing ran, so it runs again on the new primary
             if (performance.now() < deadline) continue;
@@ -189,16 +190,23 @@ export class PgCluster extends EventEmitter implements HostListener {
     client.release = (error?: Error | boolean) => {
       host.inflight--;
       client.release = release;
-      if (error instanceof Error && isReadOnlyError(error) && this.isWriteRoute(route)) this.lostPrimary(host, error, true);
+      if (error instanceof Error && isReadOnlyError(error) && isWriteRoute(route)) this.lostPrimary(host, error, true);
+      else if (error instanceof Error && isFatalPgError(error)) host.noteFailure(error);
       return release.call(client, error);
     };
     return client;
   }
 
-  private async transactionOn<T>(route: TargetSessionAttrs, fn: (client: PgPoolClient) => Promise<T> | T, options: TransactionOptions | undefined): Promise<T> {
+  private transactionOn<T>(route: TargetSessionAttrs, fn: (client: PgPoolClient) => Promise<T> | T, options: TransactionOptions | undefined): Promise<T> {
+    const context: CallTraceContext = { pool: this.name, adapter: 'pg', operation: 'transaction' };
+    return traceCall(context, () => this.runTransaction(route, fn, options, context));
+  }
+
+  private async runTransaction<T>(route: TargetSessionAttrs, fn: (client: PgPoolClient) => Promise<T> | T, options: TransactionOptions | undefined, context: CallTraceContext): Promise<T> {
     const deadline = performance.now() + (options?.timeoutMs ?? this.timeoutMs);
     for (;;) {
       const host = await this.hostFor(route, deadline, options?.signal);
+      context.server = host.server;
       const own = this.signalsFor(route, host);
       try {
         const signal = options?.signal === undefined ? own : AbortSignal.any([options.signal, own]);
@@ -206,7 +214,7 @@ export class PgCluster extends EventEmitter implements HostListener {
       } catch (error) {
         // aborted by the host going down (or losing its primary role) before fn ran: route again
         if (isPoolError(error, 'POOL_ABORTED') && own.aborted && !options?.signal?.aborted) continue;
-        if (isReadOnlyError(error) && this.isWriteRoute(route)) this.lostPrimary(host, error, true);
+        if (isReadOnlyError(error) && isWriteRoute(route)) this.lostPrimary(host, error, true);
         else if (isFatalPgError(error)) host.noteFailure(error);
         throw error;
       } finally {
@@ -238,46 +246,17 @@ export class PgCluster extends EventEmitter implements HostListener {
 
   /** The signal that moves a waiting acquire elsewhere: the host going down, or (for writes) losing the primary role. */
   private signalsFor(route: TargetSessionAttrs, host: PgHost): AbortSignal {
-    return this.isWriteRoute(route) ? AbortSignal.any([host.downSignal, this.writerController.signal]) : host.downSignal;
-  }
-
-  private isWriteRoute(route: TargetSessionAttrs): boolean {
-    return route === 'read-write' || route === 'primary';
+    return isWriteRoute(route) ? AbortSignal.any([host.downSignal, this.writerController.signal]) : host.downSignal;
   }
 
   // ---------------------------------------------------------------- routing
-
-  /** The host for `route` now, or undefined when none is known to fit. */
-  private pick(route: TargetSessionAttrs): PgHost | undefined {
-    const writer = this.writer?.up ? this.writer : undefined;
-    if (route === 'read-write') return writer;
-    // the other routes choose among hosts: only once every host has answered or failed (the first
-    // calls wait for the first round of checks, so they do not all land on the first host to answer)
-    if (!this.hosts.every((host) => host.checked)) return undefined;
-    if (route === 'primary') return writer ?? this.leastBusy((host) => host.role !== undefined && roleMatches(host.role, 'primary'));
-    if (route === 'standby' || route === 'read-only') {
-      return this.leastBusy((host) => host.readableStandby || (route === 'read-only' && host.role !== undefined && !host.role.standby && host.role.readOnly));
-    }
-    if (route === 'prefer-standby') return this.leastBusy((host) => host.readableStandby) ?? writer ?? this.leastBusy((host) => host.role !== undefined);
-    return this.leastBusy((host) => host.role !== undefined);
-  }
-
-  /** Among up hosts that pass `accept`, the one with the least outstanding work (ties: the first listed). */
-  private leastBusy(accept: (host: PgHost) => boolean): PgHost | undefined {
-    let best: PgHost | undefined;
-    for (const host of this.hosts) {
-      if (!host.up || !accept(host)) continue;
-      if (best === undefined || host.inflight < best.inflight) best = host;
-    }
-    return best;
-  }
 
   /** Waits for a host that fits `route` (its `inflight` counts the caller from here: the caller decrements it), probing the hosts with backoff meanwhile; a typed POOL_TIMEOUT at the deadline. */
   private async hostFor(route: TargetSessionAttrs, deadline: number, signal: AbortSignal | undefined): Promise<PgHost> {
     for (;;) {
       if (this.ending) throw new PoolError('POOL_CLOSED', 'the pg cluster is closed', { pool: this.name });
       if (signal?.aborted) throw new PoolError('POOL_ABORTED', 'the call was aborted while waiting for a host', { pool: this.name, cause: signal.reason });
-      const host = this.pick(route);
+      const host = pickHost(this.hosts, this.writer, route);
       if (host !== undefined) {
         // counted from the moment it is chosen, so callers arriving together spread over the hosts
         host.inflight++;
@@ -288,21 +267,26 @@ export class PgCluster extends EventEmitter implements HostListener {
       this.waiting++;
       this.discover();
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let onAbort: (() => void) | undefined;
       try {
-        await Promise.race([this.changed, new Promise<void>((resolve) => (timer = setTimeout(resolve, remaining)))]);
+        await Promise.race([
+          this.changed,
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, remaining);
+            onAbort = resolve;
+            signal?.addEventListener('abort', onAbort, { once: true });
+          }),
+        ]);
       } finally {
         clearTimeout(timer);
+        if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
         this.waiting--;
       }
     }
   }
 
   private timeout(route: TargetSessionAttrs, deadline: number, cause: unknown): PoolTimeoutError {
-    const what = this.isWriteRoute(route) ? 'a primary' : `a host for ${route}`;
-    const hosts = this.hosts.map((host) => `${host.name}: ${host.up ? host.status().role : `down (${describeError(host.lastError)})`}`).join(', ');
-    const scale = new PgScaleError(this.isWriteRoute(route) ? 'PG_NO_PRIMARY' : 'PG_NO_HOST', `no ${what} among ${hosts}`, { cause });
-    const waited = Math.round(this.timeoutMs - (deadline - performance.now()));
-    return new PoolTimeoutError('acquire', waited, `acquire timed out after ${waited} ms waiting for ${what} (${hosts})`, { cause: scale, pool: this.name });
+    return noHostError(this.hosts, route, Math.round(this.timeoutMs - (deadline - performance.now())), this.name, cause);
   }
 
   /** Probes every host (fresh connections, the role query), in rounds with backoff, while callers wait for a host. */
@@ -372,12 +356,6 @@ export class PgCluster extends EventEmitter implements HostListener {
     this.emit('up', host.name);
     this.notify();
   }
-}
-
-function describeError(error: unknown): string {
-  if (error === undefined) return 'no answer';
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
 }
 
 /** Creates a {@link PgCluster}. */

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import pg from 'pg';
-import { queryRole, type HostRole } from './host-role.js';
+import { describeRole, queryRole, type HostRole } from './host-role.js';
 import { PgPool } from './pg-pool.js';
 import type { PgPoolConfig } from './pool-config.js';
 import { PgScaleError } from './scale-errors.js';
@@ -176,8 +176,7 @@ export class PgHost {
   }
 
   status(): PgHostStatus {
-    const role = this.role === undefined ? 'unknown' : this.role.standby ? (this.role.lagMs > 0 ? `standby (lag ${Math.round(this.role.lagMs)} ms)` : 'standby') : this.role.readOnly ? 'read-only primary' : 'primary';
-    return { host: this.name, role, up: this.up, inflight: this.inflight, failures: this.failures, lastError: this.lastError, pool: this.pool.stats() };
+    return { host: this.name, role: describeRole(this.role), up: this.up, inflight: this.inflight, failures: this.failures, lastError: this.lastError, pool: this.pool.stats() };
   }
 
   close(): Promise<void> {

@@ -3,7 +3,7 @@ import { startFaultProxy, waitUntil } from '@pool/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallTraceContext } from '@pool/core';
-import { createPgPool, PgCluster } from '../src/index.js';
+import { createPgPool, PgCluster, type PgClusterInput } from '../src/index.js';
 import { requireScale, scaleUrls } from './scale-services.js';
 
 const skip = await requireScale('primary', 'replica');
@@ -28,8 +28,8 @@ describe('createPgPool({ primary, replicas }): options', () => {
 
 describe.skipIf(skip !== undefined)('createPgPool({ primary, replicas }) on a streaming replica pair', () => {
   const clusters: PgCluster[] = [];
-  const open = (config: Parameters<typeof createPgPool>[0] & object): PgCluster => {
-    const cluster = createPgPool({ max: 4, ...config } as never) as unknown as PgCluster;
+  const open = (config: PgClusterInput): PgCluster => {
+    const cluster = createPgPool({ max: 4, ...config });
     clusters.push(cluster);
     return cluster;
   };

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, appendFileSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,8 +57,42 @@ function isCi(): boolean {
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
 }
 
+function readFileOr(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Stops and deletes the pairs of earlier runs that died before their close() (a killed test process). */
+async function stopLeftovers(): Promise<void> {
+  const bin = bindir();
+  if (bin === undefined) return;
+  for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith('pool-pgscale-pair-'))) {
+    const dir = join(tmpdir(), name);
+    // only pairs whose test process is gone: another run's live pair is left alone
+    const owner = Number(readFileOr(join(dir, 'owner.pid')));
+    if (owner > 0 && alive(owner)) continue;
+    for (const data of ['primary', 'replica']) {
+      if (existsSync(join(dir, data, 'postmaster.pid'))) await asPostgres(join(bin, 'pg_ctl'), ['-D', join(dir, data), '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Why a private pair cannot be made here (no server binaries, ports taken), or undefined. Throws under CI=true. */
 export async function privatePairProblem(primaryPort = 5435, replicaPort = 5436): Promise<string | undefined> {
+  await stopLeftovers();
   let problem: string | undefined;
   if (bindir() === undefined) problem = 'no PostgreSQL server binaries (initdb) under /usr/lib/postgresql or POOL_PG_BINDIR; `bash scripts/services` installs them';
   else if ((await portOpen(primaryPort)) || (await portOpen(replicaPort))) problem = `port ${primaryPort} or ${replicaPort} is already taken (a leftover private pair? stop it with pg_ctl)`;
@@ -71,6 +105,7 @@ export async function privatePairProblem(primaryPort = 5435, replicaPort = 5436)
 export async function startPrivatePair(primaryPort = 5435, replicaPort = 5436): Promise<PrivatePair> {
   const bin = bindir() as string;
   const dir = mkdtempSync(join(tmpdir(), 'pool-pgscale-pair-'));
+  writeFileSync(join(dir, 'owner.pid'), String(process.pid));
   const root = process.getuid?.() === 0;
   if (root) {
     const { stdout } = await run('id', ['-u', 'postgres']);
