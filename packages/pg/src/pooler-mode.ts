@@ -27,32 +27,69 @@ const rules: Rule[] = [
   { feature: 'WITH HOLD cursor', test: /^DECLARE\b[\s\S]*\bWITH\s+HOLD\b/i, why: 'a held cursor outlives the transaction on one server connection' },
 ];
 
-/** Drops leading blanks and comments (`-- ...`, `/* ... *\/`). */
-function head(statement: string): string {
-  let text = statement;
-  for (;;) {
-    const trimmed = text.replace(/^\s+/, '');
-    if (trimmed.startsWith('--')) {
-      const end = trimmed.indexOf('\n');
-      text = end === -1 ? '' : trimmed.slice(end + 1);
-    } else if (trimmed.startsWith('/*')) {
-      const end = trimmed.indexOf('*/');
-      text = end === -1 ? '' : trimmed.slice(end + 2);
+/**
+ * Splits SQL text into statements at top-level `;`, with comments (`--`, nested `/* *\/`) replaced
+ * by a blank, and quoted text ('...', "...", $tag$...$tag$) kept as it is but never split or read as
+ * a comment. Leading blanks are trimmed from each statement.
+ */
+export function splitStatements(text: string): string[] {
+  const statements: string[] = [];
+  let current = '';
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text[i] as string;
+    const next = text[i + 1];
+    if (c === '-' && next === '-') {
+      const end = text.indexOf('\n', i);
+      i = end === -1 ? n : end;
+      current += ' ';
+    } else if (c === '/' && next === '*') {
+      let depth = 1;
+      i += 2;
+      while (i < n && depth > 0) {
+        if (text[i] === '/' && text[i + 1] === '*') {
+          depth++;
+          i += 2;
+        } else if (text[i] === '*' && text[i + 1] === '/') {
+          depth--;
+          i += 2;
+        } else {
+          i++;
+        }
+      }
+      current += ' ';
+    } else if (c === "'" || c === '"') {
+      let j = i + 1;
+      while (j < n && !(text[j] === c && text[j + 1] !== c)) j += text[j] === c ? 2 : 1;
+      current += text.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === '$' && /^\$[A-Za-z_]?[A-Za-z0-9_]*\$/.test(text.slice(i, i + 64)) && !/[A-Za-z0-9_]/.test(text[i - 1] ?? '')) {
+      const tag = (/^\$[A-Za-z_]?[A-Za-z0-9_]*\$/.exec(text.slice(i, i + 64)) as RegExpExecArray)[0];
+      const end = text.indexOf(tag, i + tag.length);
+      const stop = end === -1 ? n : end + tag.length;
+      current += text.slice(i, stop);
+      i = stop;
+    } else if (c === ';') {
+      statements.push(current.trimStart());
+      current = '';
+      i++;
     } else {
-      return trimmed;
+      current += c;
+      i++;
     }
   }
+  statements.push(current.trimStart());
+  return statements.filter((statement) => statement !== '');
 }
 
 /**
- * The session feature a statement needs, or undefined. Checks each `;`-separated statement of the
- * text (a `;` inside a string literal may split it wrongly: the check errs on the side of refusing).
+ * The session feature a statement needs, or undefined. Checks each statement of the text (see
+ * {@link splitStatements}); a function call such as `pg_advisory_lock(` is found anywhere in it.
  */
 export function sessionFeatureOf(text: string): Rule | undefined {
-  for (const statement of text.split(';')) {
-    const start = head(statement);
-    if (start === '') continue;
-    for (const rule of rules) if (rule.test.test(start)) return rule;
+  for (const statement of splitStatements(text)) {
+    for (const rule of rules) if (rule.test.test(statement)) return rule;
   }
   return undefined;
 }

@@ -22,6 +22,9 @@ describe('pooler: transaction, the statement check', () => {
     ['PREPARE q AS SELECT 1', 'PREPARE'],
     ['DECLARE c CURSOR WITH HOLD FOR SELECT 1', 'WITH HOLD cursor'],
     ['SELECT 1; LISTEN x', 'LISTEN'],
+    ['/* ; */ LISTEN x', 'LISTEN'],
+    ["SELECT '--'; LISTEN x", 'LISTEN'],
+    ['SELECT $f$ ; $f$; /* a /* nested */ comment */ SET x = 1', 'SET'],
   ])('refuses %j (%s)', (text, feature) => {
     expect(sessionFeatureOf(text)?.feature).toBe(feature);
   });
@@ -36,6 +39,10 @@ describe('pooler: transaction, the statement check', () => {
     'NOTIFY jobs',
     "INSERT INTO t VALUES ('set x')",
     'BEGIN; SET LOCAL work_mem = 1024; COMMIT',
+    "SELECT 'a; LISTEN x'",
+    'SELECT $body$ ; SET x = 1 $body$',
+    '-- LISTEN x\nSELECT 1',
+    'SELECT "weird;listen" FROM t',
   ])('lets %j through', (text) => {
     expect(sessionFeatureOf(text)).toBeUndefined();
   });
