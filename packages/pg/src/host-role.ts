@@ -18,7 +18,7 @@ export interface HostRole {
   readOnly: boolean;
   /**
    * On a standby: how far replay is behind, in ms (0 when it has replayed all WAL it received;
-   * else now - `pg_last_xact_replay_timestamp()`). 0 on a primary.
+   * else now - `pg_last_xact_replay_timestamp()`, Infinity before the first replayed transaction). 0 on a primary.
    */
   lagMs: number;
 }
@@ -27,7 +27,8 @@ export interface HostRole {
 export const roleQuery =
   "SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only') = 'on' AS read_only, " +
   'CASE WHEN NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 ' +
-  'ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) * 1000, 0) END::float8 AS lag_ms';
+  // behind, with no transaction replayed yet: the lag is unknown, so as large as can be
+  "ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) * 1000, 'Infinity') END::float8 AS lag_ms";
 
 /** Asks a connected client for its server's role. */
 export function queryRole(client: pg.Client): Promise<HostRole> {
@@ -36,7 +37,7 @@ export function queryRole(client: pg.Client): Promise<HostRole> {
       if (error) return reject(error);
       const row = result.rows[0] as { standby: boolean; read_only: boolean; lag_ms: number } | undefined;
       if (row === undefined) return reject(new Error('the role query returned no row'));
-      resolve({ standby: row.standby === true, readOnly: row.read_only === true, lagMs: Number(row.lag_ms) || 0 });
+      resolve({ standby: row.standby === true, readOnly: row.read_only === true, lagMs: Number.isNaN(Number(row.lag_ms)) ? 0 : Number(row.lag_ms) });
     });
   });
 }
