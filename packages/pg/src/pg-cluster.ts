@@ -234,6 +234,8 @@ export class PgCluster extends EventEmitter implements HostListener {
       } catch (error) {
         host.inflight--;
         if (signal?.aborted) throw error;
+        // the host's circuit breaker is open: it is down, whatever the failure count says
+        if (isPoolError(error, 'POOL_UNAVAILABLE')) host.markDown(error);
         // the host went down or stopped being the primary while we waited: route again
         if (own.aborted || isPoolError(error, 'POOL_UNAVAILABLE')) {
           if (performance.now() < deadline) continue;
@@ -244,9 +246,12 @@ export class PgCluster extends EventEmitter implements HostListener {
     }
   }
 
-  /** The signal that moves a waiting acquire elsewhere: the host going down, or (for writes) losing the primary role. */
+  /**
+   * The signal that moves a waiting acquire elsewhere: for the primary, its losing that role (which
+   * going down also does, see onDown); for any other host, its going down.
+   */
   private signalsFor(route: TargetSessionAttrs, host: PgHost): AbortSignal {
-    return isWriteRoute(route) ? AbortSignal.any([host.downSignal, this.writerController.signal]) : host.downSignal;
+    return isWriteRoute(route) && host === this.writer ? this.writerController.signal : host.downSignal;
   }
 
   // ---------------------------------------------------------------- routing

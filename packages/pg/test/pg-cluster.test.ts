@@ -99,6 +99,13 @@ describe.skipIf(skip !== undefined)('createPgPool({ primary, replicas }) on a st
     const error = await lonely.query('SELECT 1').catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'POOL_TIMEOUT', cause: { code: 'PG_NO_HOST' } });
     expect(String((error as Error).message)).toContain('primary');
+    // writes with no writable host: they wait, then POOL_TIMEOUT with PG_NO_PRIMARY, and nothing ran on the standby
+    const noPrimary = open({ hosts: [scaleUrls.replica], connectionTimeoutMillis: 800 });
+    const started = performance.now();
+    const write = await noPrimary.query(`INSERT INTO ${table} VALUES (99)`).catch((e: unknown) => e);
+    expect(write).toMatchObject({ code: 'POOL_TIMEOUT', cause: { code: 'PG_NO_PRIMARY' } });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(700);
+    expect(String((write as Error).message)).toMatch(/standby/);
   });
 
   it('reads are balanced by least outstanding work across replicas', async () => {
