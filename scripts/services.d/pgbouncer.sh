@@ -8,16 +8,13 @@
 POOL_PGBOUNCER_PORT=${POOL_PGBOUNCER_PORT:-6432}
 POOL_PGBOUNCER_DIR=${POOL_PGBOUNCER_DIR:-/var/lib/pool-services/pgbouncer}
 
-start_pgbouncer() {
-  port_open "$POOL_PGBOUNCER_PORT" && { echo "services: pgbouncer already up"; return 0; }
-  need_pkg pgbouncer pgbouncer
-  local dir=$POOL_PGBOUNCER_DIR
-  mkdir -p "$dir"
-  # trust: no password asked, but the user must be listed in auth_file
-  printf '"postgres" ""\n' >"$dir/userlist.txt"
-  cat >"$dir/pgbouncer.ini" <<INI
+pgbouncer_ini() {
+  local dir=$1
+  cat <<INI
 [databases]
 * = host=127.0.0.1 port=${PG_PORT:-5432}
+; an alias of test for the conformance suite, whose server-side kill is KILL pool_conformance
+pool_conformance = host=127.0.0.1 port=${PG_PORT:-5432} dbname=test
 
 [pgbouncer]
 listen_addr = 127.0.0.1
@@ -37,6 +34,24 @@ ignore_startup_parameters = extra_float_digits
 logfile = $dir/pgbouncer.log
 pidfile = $dir/pgbouncer.pid
 INI
+}
+
+start_pgbouncer() {
+  local dir=$POOL_PGBOUNCER_DIR
+  if port_open "$POOL_PGBOUNCER_PORT"; then
+    # ours, from an older version of this file: take the new settings without a restart
+    if [ -f "$dir/pgbouncer.ini" ] && ! pgbouncer_ini "$dir" | cmp -s - "$dir/pgbouncer.ini"; then
+      pgbouncer_ini "$dir" >"$dir/pgbouncer.ini"
+      psql -X -q -w -h 127.0.0.1 -p "$POOL_PGBOUNCER_PORT" -U postgres pgbouncer -c RELOAD >/dev/null \
+        && echo "services: pgbouncer config updated and reloaded"
+    fi
+    echo "services: pgbouncer already up"; return 0
+  fi
+  need_pkg pgbouncer pgbouncer
+  mkdir -p "$dir"
+  # trust: no password asked, but the user must be listed in auth_file
+  printf '"postgres" ""\n' >"$dir/userlist.txt"
+  pgbouncer_ini "$dir" >"$dir/pgbouncer.ini"
   if [ "$(id -u)" = 0 ]; then
     chown -R postgres:postgres "$dir"
     su postgres -s /bin/bash -c "pgbouncer -d -q $dir/pgbouncer.ini"

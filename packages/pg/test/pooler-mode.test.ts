@@ -135,9 +135,26 @@ describe.skipIf(skip !== undefined)(`pooler: transaction through PgBouncer (tran
   });
 });
 
+/**
+ * The server-side kill through PgBouncer: `KILL pool_conformance` on its admin console drops every
+ * client and server connection of that database alias (only the conformance pools use it), then
+ * `RESUME` lets new ones in.
+ */
+async function killThroughBouncer(): Promise<void> {
+  const admin = new pg.Client({ connectionString: scaleUrls.pgbouncer.replace(/\/[^/]*$/, '/pgbouncer') });
+  await admin.connect();
+  try {
+    await admin.query('KILL pool_conformance');
+    await admin.query('RESUME pool_conformance');
+  } finally {
+    await admin.end();
+  }
+}
+
 runConformance({
   name: '@pool/pg through PgBouncer (pooler: transaction)',
-  provider: (target) => pgProvider({ connectionString: `postgres://postgres@${target.host}:${target.port}/test`, pooler: 'transaction', application_name: 'pool-pg-pgbouncer-conformance' }),
+  provider: (target) => pgProvider({ connectionString: `postgres://postgres@${target.host}:${target.port}/pool_conformance`, pooler: 'transaction', application_name: 'pool-pg-pgbouncer-conformance' }),
+  killServerSide: killThroughBouncer,
   upstream: () => ({ host: bouncer.hostname, port: Number(bouncer.port) }),
   roundTrip: async (client) => {
     const { rows } = await client.query({ name: 'pool-pgscale-roundtrip', text: 'SELECT $1::int AS one', values: [1] });
