@@ -1,13 +1,13 @@
 import { EventEmitter } from 'node:events';
-import { isPoolError, PoolError, PoolTimeoutError, traceCall, type AcquireOptions, type CallTraceContext } from '@pool/core';
-import type pg from 'pg';
+import { isPoolError, traceCall, type AcquireOptions, type CallTraceContext } from '@pool/core';
+import pg from 'pg';
 import { resolveClusterConfig, type PgClusterConfig } from './cluster-config.js';
-import { roleMatches, type HostRole, type TargetSessionAttrs } from './host-role.js';
-import { isWriteRoute, noHostError, pickHost } from './host-routing.js';
+import { ClusterState } from './cluster-state.js';
+import type { TargetSessionAttrs } from './host-role.js';
+import { isWriteRoute } from './host-routing.js';
 import { isFatalPgError } from './is-fatal.js';
 import type { PgPoolClient } from './pg-pool.js';
-import { PgHost, type HostListener, type HostSettings, type PgHostStatus } from './pg-host.js';
-import { PgScaleError } from './scale-errors.js';
+import type { PgHost, PgHostStatus } from './pg-host.js';
 import type { TransactionOptions } from './transaction.js';
 
 /** A query config that may ask for a replica: `{ text, values, readOnly: true }`. */
@@ -28,10 +28,6 @@ function isReadOnlyError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === READ_ONLY_SQL_TRANSACTION;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
 /**
  * Several PostgreSQL servers behind one pool: a primary and its streaming replicas, one @pool/core
  * pool per host. `query`, `connect` and `transaction` go where `targetSessionAttrs` says (the
@@ -48,7 +44,7 @@ function sleep(ms: number): Promise<void> {
  * Events: 'primary' (host name) when a primary is found, 'failover' ({ from, cause }) when the primary
  * is lost, 'down' ({ host, cause }) and 'up' (host name) as hosts leave and rejoin the rotation.
  */
-export class PgCluster extends EventEmitter implements HostListener {
+export class PgCluster extends EventEmitter {
   /** Every host, in the order given (primary first). */
   readonly hosts: readonly PgHost[];
   /** Where `query`, `connect` and `transaction` go. */
@@ -56,25 +52,16 @@ export class PgCluster extends EventEmitter implements HostListener {
   readonly name: string;
   ending = false;
   ended = false;
-  private writer: PgHost | undefined;
-  private writerController = new AbortController();
-  private discovery: Promise<void> | undefined;
-  private waiting = 0;
-  private wakeUp: () => void = () => undefined;
-  private changed: Promise<void>;
-  private readonly timeoutMs: number;
-  private readonly settings: HostSettings;
+  private readonly state: ClusterState;
   private endPromise: Promise<void> | undefined;
 
   constructor(config: PgClusterConfig) {
     super();
     const resolved = resolveClusterConfig(config);
     this.name = resolved.name;
-    this.settings = resolved.settings;
     this.targetSessionAttrs = resolved.targetSessionAttrs;
-    this.hosts = resolved.hosts.map((host) => new PgHost(host, resolved.settings, this));
-    this.timeoutMs = (this.hosts[0] as PgHost).pool.core.options.acquireTimeoutMs;
-    this.changed = this.nextChange();
+    this.state = new ClusterState(resolved, (event, payload) => this.emit(event, payload));
+    this.hosts = this.state.hosts;
   }
 
   // ---------------------------------------------------------------- the API
@@ -128,7 +115,24 @@ export class PgCluster extends EventEmitter implements HostListener {
 
   /** The current primary's `host:port`, or undefined while none is known. */
   get primaryHost(): string | undefined {
-    return this.writer?.up ? this.writer.name : undefined;
+    return this.state.primaryHost;
+  }
+
+  /** pg.Pool's counters, summed over the hosts' pools. */
+  get totalCount(): number {
+    return this.hosts.reduce((sum, host) => sum + host.pool.totalCount, 0);
+  }
+
+  get idleCount(): number {
+    return this.hosts.reduce((sum, host) => sum + host.pool.idleCount, 0);
+  }
+
+  get waitingCount(): number {
+    return this.hosts.reduce((sum, host) => sum + host.pool.waitingCount, 0);
+  }
+
+  get expiredCount(): number {
+    return 0;
   }
 
   /** Each host's role, health, load and pool stats. */
@@ -140,7 +144,7 @@ export class PgCluster extends EventEmitter implements HostListener {
   end(): Promise<void> {
     if (this.endPromise === undefined) {
       this.ending = true;
-      this.wakeUp();
+      this.state.close();
       this.endPromise = Promise.all(this.hosts.map((host) => host.close())).then(() => {
         this.ended = true;
       });
@@ -158,7 +162,7 @@ export class PgCluster extends EventEmitter implements HostListener {
     const text = typeof config === 'string' ? config : config?.text;
     const context: CallTraceContext = { pool: this.name, adapter: 'pg', operation: 'query', statement: typeof text === 'string' ? text : undefined };
     return traceCall(context, async () => {
-      const deadline = performance.now() + this.timeoutMs;
+      const deadline = performance.now() + this.state.timeoutMs;
       for (;;) {
         const { client, host } = await this.lend(route, deadline, undefined);
         context.server = host.server;
@@ -168,7 +172,7 @@ export class PgCluster extends EventEmitter implements HostListener {
         } catch (error) {
           failure = error;
           if (isReadOnlyError(error) && isWriteRoute(route)) {
-            this.lostPrimary(host, error, true);
+            this.state.lostPrimary(host, error, true);
             // the server refused the statement: nothing ran, so it runs again on the new primary
             if (performance.now() < deadline) continue;
           } else if (isFatalPgError(error)) {
@@ -184,13 +188,13 @@ export class PgCluster extends EventEmitter implements HostListener {
   }
 
   private async connectOn(route: TargetSessionAttrs, options: AcquireOptions | undefined): Promise<PgPoolClient> {
-    const deadline = performance.now() + (options?.timeoutMs ?? this.timeoutMs);
+    const deadline = performance.now() + (options?.timeoutMs ?? this.state.timeoutMs);
     const { client, host } = await this.lend(route, deadline, options?.signal);
     const release = client.release;
     client.release = (error?: Error | boolean) => {
       host.inflight--;
       client.release = release;
-      if (error instanceof Error && isReadOnlyError(error) && isWriteRoute(route)) this.lostPrimary(host, error, true);
+      if (error instanceof Error && isReadOnlyError(error) && isWriteRoute(route)) this.state.lostPrimary(host, error, true);
       else if (error instanceof Error && isFatalPgError(error)) host.noteFailure(error);
       return release.call(client, error);
     };
@@ -203,18 +207,18 @@ export class PgCluster extends EventEmitter implements HostListener {
   }
 
   private async runTransaction<T>(route: TargetSessionAttrs, fn: (client: PgPoolClient) => Promise<T> | T, options: TransactionOptions | undefined, context: CallTraceContext): Promise<T> {
-    const deadline = performance.now() + (options?.timeoutMs ?? this.timeoutMs);
+    const deadline = performance.now() + (options?.timeoutMs ?? this.state.timeoutMs);
     for (;;) {
-      const host = await this.hostFor(route, deadline, options?.signal);
+      const host = await this.state.hostFor(route, deadline, options?.signal);
       context.server = host.server;
-      const own = this.signalsFor(route, host);
+      const own = this.state.signalFor(route, host);
       try {
         const signal = options?.signal === undefined ? own : AbortSignal.any([options.signal, own]);
         return await host.pool.transaction(fn, { ...options, signal, timeoutMs: Math.max(1, deadline - performance.now()) });
       } catch (error) {
         // aborted by the host going down (or losing its primary role) before fn ran: route again
         if (isPoolError(error, 'POOL_ABORTED') && own.aborted && !options?.signal?.aborted) continue;
-        if (isReadOnlyError(error) && isWriteRoute(route)) this.lostPrimary(host, error, true);
+        if (isReadOnlyError(error) && isWriteRoute(route)) this.state.lostPrimary(host, error, true);
         else if (isFatalPgError(error)) host.noteFailure(error);
         throw error;
       } finally {
@@ -226,8 +230,8 @@ export class PgCluster extends EventEmitter implements HostListener {
   /** A client on a host that `route` allows (counted in the host's `inflight` until the caller is done); waits (within the deadline) through a failover or a down host. */
   private async lend(route: TargetSessionAttrs, deadline: number, signal: AbortSignal | undefined): Promise<{ client: PgPoolClient; host: PgHost }> {
     for (;;) {
-      const host = await this.hostFor(route, deadline, signal);
-      const own = this.signalsFor(route, host);
+      const host = await this.state.hostFor(route, deadline, signal);
+      const own = this.state.signalFor(route, host);
       try {
         const client = await host.pool.acquire({ signal: signal === undefined ? own : AbortSignal.any([signal, own]), timeoutMs: Math.max(1, deadline - performance.now()) });
         return { client, host };
@@ -239,129 +243,17 @@ export class PgCluster extends EventEmitter implements HostListener {
         // the host went down or stopped being the primary while we waited: route again
         if (own.aborted || isPoolError(error, 'POOL_UNAVAILABLE')) {
           if (performance.now() < deadline) continue;
-          throw this.timeout(route, deadline, error);
+          throw this.state.timeout(route, deadline, error);
         }
         throw error;
       }
     }
   }
-
-  /**
-   * The signal that moves a waiting acquire elsewhere: for the primary, its losing that role (which
-   * going down also does, see onDown); for any other host, its going down.
-   */
-  private signalsFor(route: TargetSessionAttrs, host: PgHost): AbortSignal {
-    return isWriteRoute(route) && host === this.writer ? this.writerController.signal : host.downSignal;
-  }
-
-  // ---------------------------------------------------------------- routing
-
-  /** Waits for a host that fits `route` (its `inflight` counts the caller from here: the caller decrements it), probing the hosts with backoff meanwhile; a typed POOL_TIMEOUT at the deadline. */
-  private async hostFor(route: TargetSessionAttrs, deadline: number, signal: AbortSignal | undefined): Promise<PgHost> {
-    for (;;) {
-      if (this.ending) throw new PoolError('POOL_CLOSED', 'the pg cluster is closed', { pool: this.name });
-      if (signal?.aborted) throw new PoolError('POOL_ABORTED', 'the call was aborted while waiting for a host', { pool: this.name, cause: signal.reason });
-      const host = pickHost(this.hosts, this.writer, route);
-      if (host !== undefined) {
-        // counted from the moment it is chosen, so callers arriving together spread over the hosts
-        host.inflight++;
-        return host;
-      }
-      const remaining = deadline - performance.now();
-      if (remaining <= 0) throw this.timeout(route, deadline, undefined);
-      this.waiting++;
-      this.discover();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let onAbort: (() => void) | undefined;
-      try {
-        await Promise.race([
-          this.changed,
-          new Promise<void>((resolve) => {
-            timer = setTimeout(resolve, remaining);
-            onAbort = resolve;
-            signal?.addEventListener('abort', onAbort, { once: true });
-          }),
-        ]);
-      } finally {
-        clearTimeout(timer);
-        if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-        this.waiting--;
-      }
-    }
-  }
-
-  private timeout(route: TargetSessionAttrs, deadline: number, cause: unknown): PoolTimeoutError {
-    return noHostError(this.hosts, route, Math.round(this.timeoutMs - (deadline - performance.now())), this.name, cause);
-  }
-
-  /** Probes every host (fresh connections, the role query), in rounds with backoff, while callers wait for a host. */
-  private discover(): void {
-    if (this.discovery !== undefined || this.ending) return;
-    this.discovery = (async () => {
-      let attempt = 0;
-      while (this.waiting > 0 && !this.ending) {
-        await Promise.all(this.hosts.map((host) => host.probe()));
-        this.notify();
-        const { probeMinDelayMs, probeMaxDelayMs } = this.settings;
-        const delay = Math.min(probeMaxDelayMs, probeMinDelayMs * 2 ** Math.min(attempt++, 30));
-        await sleep(delay / 2 + Math.random() * (delay / 2));
-      }
-    })().finally(() => {
-      this.discovery = undefined;
-    });
-  }
-
-  private nextChange(): Promise<void> {
-    return new Promise((resolve) => (this.wakeUp = resolve));
-  }
-
-  /** Wakes every caller waiting for a host, to pick again. */
-  private notify(): void {
-    const wake = this.wakeUp;
-    this.changed = this.nextChange();
-    wake();
-  }
-
-  /** The primary stopped being one (25006, in recovery, down): forget it, optionally close its connections, find the new one. */
-  private lostPrimary(host: PgHost, cause: unknown, evict: boolean): void {
-    if (this.writer !== host) return;
-    this.writer = undefined;
-    this.writerController.abort(new PgScaleError('PG_HOST_ROLE_CHANGED', `${host.name} is no longer the primary`, { cause, host: host.name }));
-    this.writerController = new AbortController();
-    if (evict) host.evict(cause);
-    this.emit('failover', { from: host.name, cause });
-    this.notify();
-  }
-
-  // ---------------------------------------------------------------- HostListener
-
-  /** @internal */
-  onRole(host: PgHost, role: HostRole): void {
-    if (host === this.writer) {
-      if (!roleMatches(role, 'read-write')) this.lostPrimary(host, new PgScaleError('PG_HOST_ROLE_CHANGED', `${host.name} answered read-only (in recovery: ${role.standby})`, { host: host.name }), true);
-    } else if (roleMatches(role, 'read-write') && (this.writer === undefined || !this.writer.up)) {
-      this.writer = host;
-      this.emit('primary', host.name);
-    }
-    this.notify();
-  }
-
-  /** @internal */
-  onFailure(): void {}
-
-  /** @internal */
-  onDown(host: PgHost, cause: unknown): void {
-    if (host === this.writer) this.lostPrimary(host, cause, false);
-    this.emit('down', { host: host.name, cause });
-    this.notify();
-  }
-
-  /** @internal */
-  onUp(host: PgHost): void {
-    this.emit('up', host.name);
-    this.notify();
-  }
 }
+
+// as PgPool does: Drizzle keeps a transaction on one client only when `client instanceof pg.Pool`;
+// every pg.Pool member its API uses (query, connect, end, the counters) is defined above
+Object.setPrototypeOf(PgCluster.prototype, pg.Pool.prototype);
 
 /** Creates a {@link PgCluster}. */
 export function createPgCluster(config: PgClusterConfig): PgCluster {

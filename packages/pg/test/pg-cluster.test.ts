@@ -1,5 +1,8 @@
 import { tracingChannel } from 'node:diagnostics_channel';
 import { startFaultProxy, waitUntil } from '@pool/testkit';
+import { sql as dsql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallTraceContext } from '@pool/core';
@@ -172,6 +175,28 @@ describe.skipIf(skip !== undefined)('createPgPool({ primary, replicas }) on a st
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline && (await portOf(cluster.replica())) !== replicaPort) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await portOf(cluster.replica()), 'back once it caught up').toBe(replicaPort);
+  });
+
+  it('Kysely and Drizzle take the cluster where a pg.Pool goes: queries and transactions on the primary', async () => {
+    const cluster = open({ primary: scaleUrls.primary, replicas: [scaleUrls.replica] });
+    expect(cluster instanceof pg.Pool).toBe(true);
+    const orm = drizzle({ client: cluster as unknown as pg.Pool });
+    const viaDrizzle = await orm.transaction(async (tx) => {
+      await tx.execute(dsql.raw(`INSERT INTO ${table} VALUES (10)`));
+      return (await tx.execute(dsql`SELECT inet_server_port() AS port, pg_backend_pid() AS pid`)).rows[0];
+    });
+    expect(viaDrizzle).toMatchObject({ port: primaryPort });
+    const own = open({ primary: scaleUrls.primary, replicas: [scaleUrls.replica] });
+    const db = new Kysely<Record<string, { id: number }>>({ dialect: new PostgresDialect({ pool: own as unknown as pg.Pool }) });
+    try {
+      const rows = await db.transaction().execute(async (trx) => (await sql<{ port: number }>`SELECT inet_server_port() AS port`.execute(trx)).rows);
+      expect(rows).toEqual([{ port: primaryPort }]);
+      expect(await db.selectFrom(table).select('id').where('id', '=', 10).execute()).toEqual([{ id: 10 }]);
+    } finally {
+      await db.destroy();
+    }
+    expect(cluster.totalCount).toBeGreaterThan(0);
+    expect(cluster.idleCount).toBe(cluster.totalCount);
   });
 
   it('every call goes through traceCall (pool:call) with adapter pg and the server it ran on', async () => {
