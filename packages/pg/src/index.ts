@@ -8,6 +8,7 @@ export { beginStatement, type TransactionOptions, type IsolationLevel } from './
 export { transactionStatus, type TransactionStatus } from './client-state.js';
 export { redactUrl } from './redact.js';
 export { PgCluster, createPgCluster, type PgRoute, type PgClusterQueryConfig } from './pg-cluster.js';
+export { splitMultiHostUrl } from './multi-host-url.js';
 export type { PgClusterConfig, PgClusterInput, PgHostConfig } from './cluster-config.js';
 export type { HostHealthOptions, PgHostStatus } from './pg-host.js';
 export { roleQuery, type TargetSessionAttrs, type HostRole } from './host-role.js';

@@ -6,6 +6,7 @@ import { ClusterState } from './cluster-state.js';
 import type { TargetSessionAttrs } from './host-role.js';
 import { isWriteRoute } from './host-routing.js';
 import { isFatalPgError } from './is-fatal.js';
+import { splitMultiHostUrl } from './multi-host-url.js';
 import type { PgPoolClient } from './pg-pool.js';
 import type { PgHost, PgHostStatus } from './pg-host.js';
 import type { TransactionOptions } from './transaction.js';
@@ -255,7 +256,15 @@ export class PgCluster extends EventEmitter {
 // every pg.Pool member its API uses (query, connect, end, the counters) is defined above
 Object.setPrototypeOf(PgCluster.prototype, pg.Pool.prototype);
 
-/** Creates a {@link PgCluster}. */
-export function createPgCluster(config: PgClusterConfig): PgCluster {
+/**
+ * Creates a {@link PgCluster} from a cluster config, or from a libpq multi-host URL:
+ * `createPgCluster('postgres://app@db-1,db-2:5433/app?target_session_attrs=read-write')`.
+ */
+export function createPgCluster(config: PgClusterConfig | string): PgCluster {
+  if (typeof config === 'string') {
+    const split = splitMultiHostUrl(config);
+    if (split === undefined) return new PgCluster({ hosts: [config] });
+    return new PgCluster({ hosts: split.hosts, targetSessionAttrs: split.targetSessionAttrs });
+  }
   return new PgCluster(config);
 }

@@ -6,7 +6,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallTraceContext } from '@pool/core';
-import { createPgPool, PgCluster, type PgClusterInput } from '../src/index.js';
+import { createPgCluster, createPgPool, PgCluster, splitMultiHostUrl, type PgClusterInput } from '../src/index.js';
 import { requireScale, scaleUrls } from './scale-services.js';
 
 const skip = await requireScale('primary', 'replica');
@@ -26,6 +26,18 @@ describe('createPgPool({ primary, replicas }): options', () => {
     expect(() => createPgPool({ hosts: [] })).toThrow(expect.objectContaining({ code: 'POOL_INVALID_OPTION', option: 'hosts' }));
     expect(() => createPgPool({ primary: scaleUrls.primary, connectionString: scaleUrls.primary } as never)).toThrow(expect.objectContaining({ code: 'POOL_INVALID_OPTION', option: 'connectionString' }));
     expect(() => createPgPool({ primary: scaleUrls.primary, health: { checkIntervalMs: -1 } })).toThrow(expect.objectContaining({ code: 'POOL_INVALID_OPTION', option: 'health.checkIntervalMs' }));
+  });
+});
+
+describe('libpq multi-host URLs', () => {
+  it('split into one URL per host, keeping user, password, database and parameters; target_session_attrs taken out', () => {
+    expect(splitMultiHostUrl('postgres://app:s3cret@db-1,db-2:5433,[::1]:6000/app?sslmode=disable&target_session_attrs=prefer-standby')).toEqual({
+      hosts: ['postgres://app:s3cret@db-1/app?sslmode=disable', 'postgres://app:s3cret@db-2:5433/app?sslmode=disable', 'postgres://app:s3cret@[::1]:6000/app?sslmode=disable'],
+      targetSessionAttrs: 'prefer-standby',
+    });
+    expect(splitMultiHostUrl('postgresql://db-1:5432/app')).toBeUndefined();
+    expect(() => splitMultiHostUrl('postgres://u:pw@db-1,:5/app')).toThrow(expect.objectContaining({ code: 'POOL_INVALID_OPTION' }));
+    expect(() => createPgCluster('postgres://db-1,db-2/app?target_session_attrs=readwrite')).toThrow(expect.objectContaining({ option: 'targetSessionAttrs' }));
   });
 });
 
@@ -97,6 +109,10 @@ describe.skipIf(skip !== undefined)('createPgPool({ primary, replicas }) on a st
     expect(await portOf(open({ hosts, targetSessionAttrs: 'standby' }))).toBe(replicaPort);
     expect(await portOf(open({ hosts: [scaleUrls.primary, scaleUrls.replica], targetSessionAttrs: 'prefer-standby' }))).toBe(replicaPort);
     expect([primaryPort, replicaPort]).toContain(await portOf(open({ hosts, targetSessionAttrs: 'any' })));
+    // the same as a libpq multi-host URL
+    const fromUrl = createPgCluster(`postgres://postgres@127.0.0.1:${replicaPort},127.0.0.1:${primaryPort}/test?target_session_attrs=read-write`);
+    clusters.push(fromUrl);
+    expect(await portOf(fromUrl)).toBe(primaryPort);
     // a standby-only route with no standby: a typed timeout by the deadline, naming each host's role
     const lonely = open({ hosts: [scaleUrls.primary], targetSessionAttrs: 'standby', connectionTimeoutMillis: 800 });
     const error = await lonely.query('SELECT 1').catch((e: unknown) => e);
