@@ -5,6 +5,7 @@ import { resolveClusterConfig, type PgClusterConfig } from './cluster-config.js'
 import { ClusterState } from './cluster-state.js';
 import type { TargetSessionAttrs } from './host-role.js';
 import { isWriteRoute } from './host-routing.js';
+import { PgPoolError } from './errors.js';
 import { isFatalPgError } from './is-fatal.js';
 import { splitMultiHostUrl } from './multi-host-url.js';
 import type { PgPoolClient } from './pg-pool.js';
@@ -77,12 +78,19 @@ export class PgCluster extends EventEmitter {
       values = undefined;
     }
     let route = this.targetSessionAttrs;
-    if (typeof config === 'object' && config !== null && 'readOnly' in config) {
-      const { readOnly, ...rest } = config;
-      if (readOnly === true) route = 'prefer-standby';
-      config = rest;
+    let promise: Promise<pg.QueryResult>;
+    if (typeof config !== 'string' && (typeof config !== 'object' || config === null)) {
+      promise = Promise.reject(new TypeError('cluster.query expects query text or a query config object'));
+    } else if (typeof config === 'object' && typeof (config as { submit?: unknown }).submit === 'function') {
+      promise = Promise.reject(new PgPoolError('PG_SUBMITTABLE_NOT_SUPPORTED', 'cluster.query does not take a Submittable (pg-cursor, pg-query-stream): borrow a client with connect() and release it when the stream ends'));
+    } else {
+      if (typeof config === 'object' && 'readOnly' in config) {
+        const { readOnly, ...rest } = config;
+        if (readOnly === true) route = 'prefer-standby';
+        config = rest;
+      }
+      promise = this.queryOn(route, config, values as unknown[] | undefined);
     }
-    const promise = this.queryOn(route, config, values as unknown[] | undefined);
     if (typeof callback !== 'function') return promise;
     const cb = callback as (error: Error | undefined, result?: pg.QueryResult) => void;
     promise.then((result) => cb(undefined, result), (error: Error) => cb(error));

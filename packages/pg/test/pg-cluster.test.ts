@@ -27,6 +27,16 @@ describe('createPgPool({ primary, replicas }): options', () => {
     expect(() => createPgPool({ primary: scaleUrls.primary, connectionString: scaleUrls.primary } as never)).toThrow(expect.objectContaining({ code: 'POOL_INVALID_OPTION', option: 'connectionString' }));
     expect(() => createPgPool({ primary: scaleUrls.primary, health: { checkIntervalMs: -1 } })).toThrow(expect.objectContaining({ code: 'POOL_INVALID_OPTION', option: 'health.checkIntervalMs' }));
   });
+
+  it('query refuses a Submittable and a missing config before routing, as PgPool does', async () => {
+    const cluster = createPgPool({ hosts: ['postgres://postgres@127.0.0.1:1/none'], health: { checkIntervalMs: 0 } });
+    try {
+      await expect(cluster.query(new pg.Query('SELECT 1') as never)).rejects.toMatchObject({ code: 'PG_SUBMITTABLE_NOT_SUPPORTED' });
+      await expect(cluster.query(null as never)).rejects.toBeInstanceOf(TypeError);
+    } finally {
+      await cluster.end();
+    }
+  });
 });
 
 describe('libpq multi-host URLs', () => {
