@@ -146,8 +146,6 @@ export class ClusterState implements HostListener {
     this.notify();
   }
 
-  onFailure(): void {}
-
   onDown(host: PgHost, cause: unknown): void {
     if (host === this.writer) this.lostPrimary(host, cause, false);
     this.emit('down', { host: host.name, cause });

@@ -30,8 +30,6 @@ export interface HostSettings {
 export interface HostListener {
   /** A new connection, a probe or a check saw the server's role. */
   onRole(host: PgHost, role: HostRole): void;
-  /** A connection-level failure (connect refused, connection lost, failed check). */
-  onFailure(host: PgHost, error: unknown): void;
   onDown(host: PgHost, cause: unknown): void;
   onUp(host: PgHost): void;
 }
@@ -94,9 +92,8 @@ export class PgHost {
   private closed = false;
 
   constructor(config: PgPoolConfig, private readonly settings: HostSettings, private readonly listener: HostListener) {
-    const params = new pg.Client(config as pg.ClientConfig) as unknown as { host: string; port: number; database?: string };
-    this.server = { host: params.host, port: params.port, database: params.database };
-    this.name = `${params.host}:${params.port}`;
+    this.server = addressOf(config);
+    this.name = `${this.server.host}:${this.server.port}`;
     const Base = (config.Client as ClientClass | undefined) ?? pg.Client;
     this.pool = new PgPool({ ...config, Client: roleCheckingClient(Base, this) } as PgPoolConfig);
     this.pool.on('error', () => undefined); // idle-client errors: the client is replaced; failures are counted below
@@ -134,7 +131,6 @@ export class PgHost {
     this.checked = true;
     this.failures++;
     this.lastError = error;
-    this.listener.onFailure(this, error);
     if (this.up && this.failures >= this.settings.downAfterFailures) this.markDown(error);
   }
 
@@ -205,6 +201,20 @@ export class PgHost {
     }, delay);
     this.probeTimer.unref();
   }
+}
+
+/** Where a host config points, as pg reads it: the connection string's values first, then the fields, then PG* variables and pg's defaults. */
+function addressOf(config: PgPoolConfig): { host: string; port: number; database: string | undefined } {
+  let url: URL | undefined;
+  try {
+    url = typeof config.connectionString === 'string' ? new URL(config.connectionString) : undefined;
+  } catch {
+    url = undefined;
+  }
+  const host = (url?.hostname.replace(/^\[(.*)\]$/, '$1') || config.host || process.env.PGHOST || pg.defaults.host || 'localhost') as string;
+  const port = Number(url?.port || config.port || process.env.PGPORT || pg.defaults.port || 5432);
+  const database = (url !== undefined && url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : undefined) ?? config.database ?? process.env.PGDATABASE;
+  return { host, port, database };
 }
 
 /**
