@@ -52,11 +52,13 @@ start_pgbouncer() {
   # trust: no password asked, but the user must be listed in auth_file
   printf '"postgres" ""\n' >"$dir/userlist.txt"
   pgbouncer_ini "$dir" >"$dir/pgbouncer.ini"
+  local bin
+  bin=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
   if [ "$(id -u)" = 0 ]; then
     chown -R postgres:postgres "$dir"
-    su postgres -s /bin/bash -c "pgbouncer -d -q $dir/pgbouncer.ini"
+    su postgres -s /bin/bash -c "$bin -d -q $dir/pgbouncer.ini"
   else
-    pgbouncer -d -q "$dir/pgbouncer.ini"
+    "$bin" -d -q "$dir/pgbouncer.ini"
   fi
   wait_port pgbouncer "$POOL_PGBOUNCER_PORT"
 }
