@@ -221,12 +221,16 @@ export class PgCluster extends EventEmitter {
       const host = await this.state.hostFor(route, deadline, options?.signal);
       context.server = host.server;
       const own = this.state.signalFor(route, host);
+      let started = false;
       try {
         const signal = options?.signal === undefined ? own : AbortSignal.any([options.signal, own]);
-        return await host.pool.transaction(fn, { ...options, signal, timeoutMs: Math.max(1, deadline - performance.now()) });
+        return await host.pool.transaction((client) => {
+          started = true;
+          return fn(client);
+        }, { ...options, signal, timeoutMs: Math.max(1, deadline - performance.now()) });
       } catch (error) {
         // aborted by the host going down (or losing its primary role) before fn ran: route again
-        if (isPoolError(error, 'POOL_ABORTED') && own.aborted && !options?.signal?.aborted) continue;
+        if (!started && isPoolError(error, 'POOL_ABORTED') && own.aborted && !options?.signal?.aborted) continue;
         if (isReadOnlyError(error) && isWriteRoute(route)) this.state.lostPrimary(host, error, true);
         else if (isFatalPgError(error)) host.noteFailure(error);
         throw error;
