@@ -7,6 +7,7 @@ import { PgPoolError } from './errors.js';
 import { pgProvider, type PgProvider } from './provider.js';
 import { splitPoolConfig, type PgPoolConfig } from './pool-config.js';
 import { pgWatchdog } from './liveness.js';
+import { attachPgLog } from './pg-log.js';
 import { acquireError, runQuery, type CallHost } from './query-call.js';
 import { runTransaction, type TransactionOptions } from './transaction.js';
 
@@ -64,6 +65,8 @@ export class PgPool extends EventEmitter implements pg.Pool {
         } catch {
           // a frozen error is emitted as it is
         }
+        // closed at once, as pg.Pool does (the pool destroys it when it next meets it)
+        client.end().catch(() => {});
         if (this.listenerCount('error') > 0) this.emit('error', error, client);
       },
     });
@@ -89,6 +92,7 @@ export class PgPool extends EventEmitter implements pg.Pool {
       this.deadIdle.delete(event.resource);
       if (this.listenerCount('remove') > 0) this.emit('remove', event.resource);
     });
+    if (split.calls.log !== undefined) attachPgLog(this.core, split.calls.log);
     const client = this.provider.config.client;
     this.host = {
       core: this.core,
