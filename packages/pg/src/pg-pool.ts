@@ -9,6 +9,7 @@ import { splitPoolConfig, type PgPoolConfig } from './pool-config.js';
 import { isClusterConfig, type PgClusterInput } from './cluster-config.js';
 import { createPgCluster, type PgCluster } from './pg-cluster.js';
 import { pgWatchdog } from './liveness.js';
+import { attachPgLog } from './pg-log.js';
 import { acquireError, runQuery, type CallHost } from './query-call.js';
 import { runTransaction, type TransactionOptions } from './transaction.js';
 
@@ -66,6 +67,8 @@ export class PgPool extends EventEmitter implements pg.Pool {
         } catch {
           // a frozen error is emitted as it is
         }
+        // closed at once, as pg.Pool does (the pool destroys it when it next meets it)
+        client.end().catch(() => {});
         if (this.listenerCount('error') > 0) this.emit('error', error, client);
       },
     });
@@ -91,6 +94,7 @@ export class PgPool extends EventEmitter implements pg.Pool {
       this.deadIdle.delete(event.resource);
       if (this.listenerCount('remove') > 0) this.emit('remove', event.resource);
     });
+    if (split.calls.log !== undefined) attachPgLog(this.core, split.calls.log);
     const client = this.provider.config.client;
     this.host = {
       core: this.core,

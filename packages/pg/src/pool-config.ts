@@ -40,6 +40,8 @@ export interface PgPoolConfig extends PgProviderConfig {
 
 /** The ready-made client's own settings. */
 export interface CallSettings {
+  /** pg.Pool's `log` option, if given. */
+  log: ((...args: unknown[]) => void) | undefined;
   queryTimeoutMs: number;
   livenessCheckAfterMs: number | undefined;
 }
@@ -83,6 +85,7 @@ export function splitPoolConfig(config: PgPoolConfig | string | undefined): { pr
     pool = { ...pool, ...(source.pool as PoolOptions) };
   }
   const calls: CallSettings = {
+    log: source.log as CallSettings['log'],
     queryTimeoutMs: number(source, 'queryTimeoutMs') ?? 0,
     livenessCheckAfterMs: number(source, 'livenessCheckAfterMs'),
   };
