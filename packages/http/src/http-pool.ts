@@ -1,9 +1,9 @@
-import { assertKnownKeys, numberOption, PoolOptionError, type PoolOptions } from '@pool/core';
+import { assertKnownKeys, describeValue, numberOption, PoolOptionError, type PoolOptions } from '@pool/core';
 import { Dispatcher, errors } from 'undici';
 import { HttpPoolError } from './errors.js';
 import { ControllerExchange, LegacyExchange, type ExchangeHost } from './exchange.js';
 import { OriginState, type FailoverOptions, type OriginListener, type OriginStatus, type ResolvedFailover } from './origin-state.js';
-import { httpProvider, type HttpProviderOptions } from './provider.js';
+import { httpProvider, providerKeys, type HttpProviderOptions } from './provider.js';
 
 /** Options of {@link createHttpPool}. */
 export interface HttpPoolOptions extends Omit<HttpProviderOptions, 'origin'> {
@@ -35,6 +35,8 @@ export interface OriginChange {
 }
 
 const failoverKeys = new Set(['downAfterFailures', 'probe', 'checkIntervalMs']);
+/** Every key {@link createHttpPool} accepts: the provider's (less `origin`'s twin rules) plus the pool's own. */
+const poolKeys = new Set([...providerKeys, 'origins', 'pool', 'failover', 'retryIdempotent']);
 
 function resolveFailover(option: FailoverOptions | undefined): ResolvedFailover {
   const source = option ?? {};
@@ -72,7 +74,11 @@ export class HttpPool extends Dispatcher implements ExchangeHost {
   constructor(options: HttpPoolOptions) {
     super();
     if (typeof options !== 'object' || options === null) throw new PoolOptionError('options', 'Expected createHttpPool options to be an object');
+    assertKnownKeys(options, poolKeys, 'createHttpPool');
     const { origins, origin, pool, failover, retryIdempotent, ...providerOptions } = options;
+    if (pool !== undefined && (typeof pool !== 'object' || pool === null || Array.isArray(pool))) {
+      throw new PoolOptionError('pool', `Expected \`pool\` to be an object of @pool/core options, got ${describeValue(pool)}`);
+    }
     const list = origins ?? (origin !== undefined ? [origin] : []);
     if (!Array.isArray(list) || list.length === 0) throw new PoolOptionError('origins', 'Expected `origins` to be a non-empty list of http(s) origins (or `origin`)');
     if (origins !== undefined && origin !== undefined) throw new PoolOptionError('origin', 'Give `origins` or `origin`, not both');
@@ -89,13 +95,15 @@ export class HttpPool extends Dispatcher implements ExchangeHost {
       if (seen.has(provider.origin.origin)) throw new PoolOptionError(`origins[${index}]`, `Origin ${provider.origin.display} is listed twice`);
       seen.add(provider.origin.origin);
       const poolOptions: PoolOptions = {
-        // several origins: the origin's down signal moves waiters; a lone origin: core's circuit breaker fails them fast
+        // several origins: the origin's down signal moves waiters; a lone origin: that signal and core's circuit breaker fail them fast
         maxLifetimeMs: 300_000, failFast: list.length > 1 ? false : { afterFailures: resolvedFailover.downAfterFailures },
         retry: { minDelayMs: 50, maxDelayMs: 2_000 },
         ...pool,
         name: `${pool?.name ?? 'http'}:${provider.origin.display}`,
       };
-      return new OriginState(provider, poolOptions, resolvedFailover, listener, list.length > 1);
+      // the origin's down signal moves (several origins) or fails (one origin) its waiters at once: core's
+      // breaker only refuses callers once an outage has outlasted their own deadline
+      return new OriginState(provider, poolOptions, resolvedFailover, listener);
     });
   }
 

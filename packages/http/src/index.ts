@@ -4,4 +4,4 @@ export { HttpConnection } from './connection.js';
 export { HttpPoolError, isHttpPoolError, type HttpPoolErrorCode } from './errors.js';
 export type { HealthCheckOptions } from './health-check.js';
 export type { FailoverOptions, OriginStatus } from './origin-state.js';
-export { redactUrl } from './origin.js';
+export { redactUrl, scrubText, scrubError } from '@pool/core';

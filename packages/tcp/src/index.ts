@@ -4,3 +4,4 @@ export { exchange, DEFAULT_MAX_FRAME_BYTES, type ExchangeOptions } from './excha
 export type { Framing } from './framing.js';
 export type { TcpProviderOptions, TcpTlsOptions, PingContext, ResolvedTcpOptions } from './options.js';
 export { TcpPoolError, isTcpPoolError, type TcpPoolErrorCode } from './errors.js';
+export { classifyTcpCreateError } from './classify-create-error.js';
