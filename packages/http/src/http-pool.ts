@@ -1,4 +1,4 @@
-import { assertKnownKeys, numberOption, PoolOptionError, type PoolOptions } from '@pool/core';
+import { assertKnownKeys, defaultPoolName, numberOption, poolSource, PoolOptionError, type Pool, type PoolOptions, type PoolSource } from '@pool/core';
 import { Dispatcher, errors } from 'undici';
 import { HttpPoolError } from './errors.js';
 import { ControllerExchange, LegacyExchange, type ExchangeHost } from './exchange.js';
@@ -62,7 +62,7 @@ function resolveFailover(option: FailoverOptions | undefined): ResolvedFailover 
  *
  * The request's own URL origin is not used for routing: every request goes to one of `origins`.
  */
-export class HttpPool extends Dispatcher implements ExchangeHost {
+export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
   readonly retryIdempotent: boolean;
   private readonly origins: OriginState[];
   private next = 0;
@@ -93,7 +93,8 @@ export class HttpPool extends Dispatcher implements ExchangeHost {
         maxLifetimeMs: 300_000, failFast: list.length > 1 ? false : { afterFailures: resolvedFailover.downAfterFailures },
         retry: { minDelayMs: 50, maxDelayMs: 2_000 },
         ...pool,
-        name: `${pool?.name ?? 'http'}:${provider.origin.display}`,
+        // `api:host:port` for a given name, `http:host:port` (numbered when taken) without one
+        name: pool?.name !== undefined ? `${pool.name}:${provider.origin.hostname}:${provider.origin.port}` : defaultPoolName(undefined, `${provider.origin.protocol.slice(0, -1)}:${provider.origin.hostname}:${provider.origin.port}`),
       };
       return new OriginState(provider, poolOptions, resolvedFailover, listener, list.length > 1);
     });
@@ -168,6 +169,11 @@ export class HttpPool extends Dispatcher implements ExchangeHost {
   }
 
   /** Each origin's state: up or down, requests in flight, failures, and its pool's stats. */
+  /** The @pool/core pool of each origin, for @pool/metrics and tracers. */
+  [poolSource](): ReadonlyArray<Pool<unknown>> {
+    return this.origins.map((origin) => origin.pool as Pool<unknown>);
+  }
+
   status(): OriginStatus[] {
     return this.origins.map((origin) => origin.status());
   }

@@ -1,4 +1,4 @@
-import { createPool, PoolError, type AcquireOptions, type CloseOptions, type Pool, type PoolOptions, type PoolStats } from '@pool/core';
+import { createPool, defaultPoolName, PoolError, poolSource, type PoolSource, type AcquireOptions, type CloseOptions, type Pool, type PoolOptions, type PoolStats } from '@pool/core';
 import type { FieldPacket, QueryOptions, QueryResult } from 'mysql2';
 import type { Connection } from 'mysql2/promise';
 import type { MysqlProviderConfig } from './config.js';
@@ -9,7 +9,7 @@ import { runStatement } from './statement.js';
 
 /** Options of {@link createMysqlPool}: the connection options, plus `pool` for @pool/core's options. */
 export interface MysqlPoolConfig extends MysqlProviderConfig {
-  /** @pool/core pool options (min, max, timeouts...). Defaults: `name: 'mysql'`. */
+  /** @pool/core pool options (min, max, timeouts...). `name` defaults to `mysql:host:port/database` (numbered when taken). */
   pool?: PoolOptions;
 }
 
@@ -19,7 +19,7 @@ export interface MysqlPoolConfig extends MysqlProviderConfig {
  * `validateAfterIdleMs`, rolled back on release if a transaction was left open, and destroyed after
  * a connection-level error.
  */
-export class MysqlPool implements AsyncDisposable {
+export class MysqlPool implements AsyncDisposable, PoolSource {
   /** The underlying @pool/core pool: events (`on('error')`...), `resize`, `pause`, `evictAll`. */
   readonly pool: Pool<Connection>;
 
@@ -28,8 +28,13 @@ export class MysqlPool implements AsyncDisposable {
 
   constructor(config: MysqlPoolConfig | string) {
     const { pool: poolOptions, ...connection } = typeof config === 'string' ? { uri: config } : config;
-    this.pool = createPool(mysqlProvider(connection), { name: 'mysql', ...poolOptions });
+    this.pool = createPool(mysqlProvider(connection), { ...poolOptions, name: defaultPoolName(poolOptions?.name, whereName(connection.uri, connection.host, connection.port, connection.database)) });
     this.trace = typeof config === 'string' || config.trace !== false;
+  }
+
+  /** The @pool/core pool, for @pool/metrics and tracers. */
+  [poolSource](): ReadonlyArray<Pool<unknown>> {
+    return [this.pool as Pool<unknown>];
   }
 
   /** One text-protocol query on a pooled connection. Resolves `[rows, fields]` like mysql2's pool. */
@@ -106,4 +111,18 @@ export class MysqlPool implements AsyncDisposable {
 /** Creates a {@link MysqlPool} from mysql2 connection options (or a mysql:// URL) plus `pool` options. */
 export function createMysqlPool(config: MysqlPoolConfig | string): MysqlPool {
   return new MysqlPool(config);
+}
+
+/** `mysql:host:port/database` from a connection URL or host/port/database fields (no credentials). */
+function whereName(url: string | undefined, host: string | undefined, port: number | string | undefined, database: string | number | undefined): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = url === undefined ? undefined : new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  const h = host ?? (parsed?.hostname || 'localhost');
+  const p = port ?? (parsed?.port || 3306);
+  const d = database ?? (decodeURIComponent(parsed?.pathname.slice(1) ?? '') || undefined);
+  return `mysql:${h}:${p}${d === undefined ? '' : `/${d}`}`;
 }

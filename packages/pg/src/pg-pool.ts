@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { createPool, PoolError, type AcquireOptions, type Lease, type Pool, type PoolStats } from '@pool/core';
+import { createPool, PoolError, poolSource, type PoolSource, type AcquireOptions, type Lease, type Pool, type PoolStats } from '@pool/core';
 import pg from 'pg';
 import { stateOf } from './client-state.js';
 import { hide } from './config.js';
@@ -27,7 +27,7 @@ function noop(): void {}
  * 'error' (err, client) when an **idle** client fails (server restart, pg_terminate_backend). Unlike
  * pg.Pool, an 'error' with no listener is never thrown: the client is just replaced.
  */
-export class PgPool extends EventEmitter implements pg.Pool {
+export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
   /** The @pool/core pool underneath (resize, pause, evictAll, its events and stats). */
   readonly core: Pool<pg.Client>;
   /** The provider (validate, reset and isFatal rules) the pool uses. */
@@ -95,6 +95,11 @@ export class PgPool extends EventEmitter implements pg.Pool {
   }
 
   /** A snapshot of @pool/core's stats (sizes and running totals). */
+  /** The @pool/core pool, for @pool/metrics and tracers. */
+  [poolSource](): ReadonlyArray<Pool<unknown>> {
+    return [this.core as Pool<unknown>];
+  }
+
   stats(): PoolStats {
     return this.core.stats();
   }

@@ -1,4 +1,4 @@
-import { PoolOptionError, type PoolOptions } from '@pool/core';
+import { defaultPoolName, PoolOptionError, type PoolOptions } from '@pool/core';
 import type { PgProviderConfig } from './config.js';
 
 /**
@@ -42,12 +42,12 @@ function nonNegative(config: Record<string, unknown>, key: string): number | und
 
 /** Splits a {@link PgPoolConfig} into the provider config and the @pool/core options. */
 export function splitPoolConfig(config: PgPoolConfig | string | undefined): { provider: PgProviderConfig; pool: PoolOptions } {
-  if (config === undefined || typeof config === 'string') return { provider: { connectionString: config }, pool: { name: 'pg' } };
+  if (config === undefined || typeof config === 'string') return { provider: { connectionString: config }, pool: { name: defaultPoolName(undefined, whereName(config, undefined, undefined, undefined)) } };
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new PoolOptionError('config', 'Expected a connection string or a config object');
   }
   const source = config as Record<string, unknown>;
-  let pool: PoolOptions = { name: 'pg' };
+  let pool: PoolOptions = {};
   const max = nonNegative(source, 'max');
   if (max !== undefined) pool.max = max;
   const min = nonNegative(source, 'min');
@@ -65,6 +65,7 @@ export function splitPoolConfig(config: PgPoolConfig | string | undefined): { pr
     // spread, not Object.assign: an own `__proto__` key stays a key, which @pool/core then rejects
     pool = { ...pool, ...config.pool };
   }
+  pool = { ...pool, name: defaultPoolName(pool.name, whereName(config.connectionString, config.host, config.port, config.database)) };
   const provider: Record<string, unknown> = {};
   for (const key of Object.keys(source)) {
     if ((poolKeys as readonly string[]).includes(key)) continue;
@@ -72,4 +73,18 @@ export function splitPoolConfig(config: PgPoolConfig | string | undefined): { pr
     Object.defineProperty(provider, key, { ...descriptor, configurable: true });
   }
   return { provider: provider as PgProviderConfig, pool };
+}
+
+/** `pg:host:port/database` from a connection string or host/port/database fields (no credentials). */
+function whereName(url: string | undefined, host: string | undefined, port: number | string | undefined, database: string | undefined): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = url === undefined ? undefined : new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  const h = host ?? (parsed?.hostname || process.env.PGHOST || 'localhost');
+  const p = port ?? (parsed?.port || process.env.PGPORT || 5432);
+  const d = database ?? (decodeURIComponent(parsed?.pathname.slice(1) ?? '') || process.env.PGDATABASE || undefined);
+  return `pg:${h}:${p}${d === undefined ? '' : `/${d}`}`;
 }

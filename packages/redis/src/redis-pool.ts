@@ -1,4 +1,4 @@
-import { createPool, unwatchAbort, watchAbort, type Pool, type PoolOptions, type PoolStats } from '@pool/core';
+import { createPool, defaultPoolName, poolSource, unwatchAbort, watchAbort, type Pool, type PoolSource, type PoolOptions, type PoolStats } from '@pool/core';
 import type { ChainableCommander, Redis, RedisKey } from 'ioredis';
 import { closeNow } from './close.js';
 import type { RedisProviderConfig } from './config.js';
@@ -6,7 +6,7 @@ import { redisProvider, type RedisProvider } from './provider.js';
 
 /** Options of {@link createRedisPool}: the connection settings plus the pool's. */
 export interface RedisPoolConfig extends RedisProviderConfig {
-  /** @pool/core options (max, acquireTimeoutMs, validateAfterIdleMs, ...). `name` defaults to 'redis'. */
+  /** @pool/core options (max, acquireTimeoutMs, validateAfterIdleMs, ...). `name` defaults to `redis:host:port/db` (numbered when taken). */
   pool?: PoolOptions;
 }
 
@@ -47,7 +47,7 @@ function acquireOptions(options: CallOptions): CallOptions {
  * A pool of ioredis connections for the work a single multiplexed connection cannot share:
  * blocking commands, WATCH/MULTI/EXEC, pub/sub, and spreading heavy traffic over sockets.
  */
-export class RedisPool {
+export class RedisPool implements PoolSource {
   /** The @pool/core pool underneath (events, resize, pause, evictAll, acquire). */
   readonly pool: Pool<Redis>;
   /** The provider the pool creates connections with. */
@@ -56,7 +56,8 @@ export class RedisPool {
   constructor(config: RedisPoolConfig | string = {}) {
     const { pool: poolOptions, ...connection } = typeof config === 'string' ? { url: config } : config;
     this.provider = redisProvider(connection);
-    this.pool = createPool(this.provider, { name: 'redis', ...poolOptions });
+    const { host, port, db } = this.provider.config;
+    this.pool = createPool(this.provider, { ...poolOptions, name: defaultPoolName(poolOptions?.name, `redis:${host}:${port}/${db}`) });
   }
 
   /**
@@ -129,6 +130,11 @@ export class RedisPool {
         if (results !== null || attempt >= retries) return results;
       }
     }, acquireOptions(options));
+  }
+
+  /** The @pool/core pool, for @pool/metrics and tracers. */
+  [poolSource](): ReadonlyArray<Pool<unknown>> {
+    return [this.pool as Pool<unknown>];
   }
 
   /** Pool sizes and totals (see @pool/core `stats()`). */
