@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { createPool, PoolError, poolSource, type PoolSource, type AcquireOptions, type Lease, type Pool, type PoolStats } from '@pool/core';
+import { callTrace, createPool, PoolError, poolSource, traceCall, type PoolSource, type AcquireOptions, type Lease, type Pool, type PoolStats } from '@pool/core';
 import pg from 'pg';
 import { stateOf } from './client-state.js';
 import { hide } from './config.js';
@@ -129,6 +129,10 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
       promise = Promise.reject(new TypeError('pool.query expects query text or a query config object'));
     } else if (typeof (config as pg.Submittable).submit === 'function') {
       promise = Promise.reject(new PgPoolError('PG_SUBMITTABLE_NOT_SUPPORTED', 'pool.query does not take a Submittable (pg-cursor, pg-query-stream): borrow a client with pool.connect() and release it when the stream ends'));
+    } else if (callTrace.hasSubscribers) {
+      // tracing:pool:call:* for tracers; the context is built only while someone listens
+      const statement = typeof config === 'string' ? config : (config as pg.QueryConfig).text;
+      promise = traceCall({ pool: this.core.name, adapter: 'pg', operation: 'query', statement }, () => this.run(config as string, values as unknown[] | undefined));
     } else {
       promise = this.run(config as string, values as unknown[] | undefined);
     }
