@@ -4,3 +4,5 @@ export { MysqlPoolConnection, type MysqlValues } from './pool-connection.js';
 export type { MysqlProviderConfig } from './config.js';
 export { isFatalMysqlError, isReadOnlyMysqlError } from './errors.js';
 export { redactUrl } from './redact.js';
+// what users of this adapter need from @pool/core (errors, isPoolError, types), so they need not import it themselves
+export { PoolError, PoolTimeoutError, PoolOptionError, isPoolError, type PoolErrorCode, type TimeoutPhase, type Pool, type PoolOptions, type PoolStats, type PoolTotals, type AcquireOptions, type CloseOptions, type Lease, type PoolEvents, type PoolLogger } from '@pool/core';

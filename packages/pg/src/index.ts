@@ -7,3 +7,5 @@ export { PgPoolError, type PgPoolErrorCode } from './errors.js';
 export { beginStatement, type TransactionOptions, type IsolationLevel } from './transaction.js';
 export { transactionStatus, type TransactionStatus } from './client-state.js';
 export { redactUrl } from './redact.js';
+// what users of this adapter need from @pool/core (errors, isPoolError, types), so they need not import it themselves
+export { PoolError, PoolTimeoutError, PoolOptionError, isPoolError, type PoolErrorCode, type TimeoutPhase, type Pool, type PoolOptions, type PoolStats, type PoolTotals, type AcquireOptions, type CloseOptions, type Lease, type PoolEvents, type PoolLogger } from '@pool/core';

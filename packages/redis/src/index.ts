@@ -4,3 +4,5 @@ export { resolveConfig, type RedisProviderConfig, type ResolvedRedisConfig, type
 export { RedisPoolError, isRedisPoolError, type RedisPoolErrorCode } from './errors.js';
 export { isFatalRedisError, isFailoverRedisError } from './classify.js';
 export { redactText, redactUrl, sanitizeError } from './redact.js';
+// what users of this adapter need from @pool/core (errors, isPoolError, types), so they need not import it themselves
+export { PoolError, PoolTimeoutError, PoolOptionError, isPoolError, type PoolErrorCode, type TimeoutPhase, type Pool, type PoolOptions, type PoolStats, type PoolTotals, type AcquireOptions, type CloseOptions, type Lease, type PoolEvents, type PoolLogger } from '@pool/core';
