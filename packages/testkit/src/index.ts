@@ -5,4 +5,4 @@ export { runConformance, conformanceTiming, type ConformanceOptions } from './co
 export { statsViolations } from './pool-invariants.js';
 export { waitUntil, within } from './wait-until.js';
 export { selfSignedCertificate, type SelfSigned } from './self-signed.js';
-export { runReadmeExample } from './readme-example.js';
+export { runReadmeExample, readmeBlock, type RunReadmeOptions } from './readme-example.js';
