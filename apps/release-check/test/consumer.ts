@@ -1,4 +1,5 @@
-import { execFileSync, type ExecFileSyncOptions } from 'node:child_process';
+import { execFile, execFileSync, type ExecFileSyncOptions } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -40,10 +41,16 @@ export function footprint(project: string): InstallFootprint {
 }
 
 /** A fresh ESM project in `dir` with `specs` installed by npm from `registry`. */
-export function freshProject(dir: string, registry: string, cache: string, specs: string[]): void {
+export async function freshProject(dir: string, registry: string, cache: string, specs: string[]): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'fresh-app', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`);
-  run('npm', ['install', ...specs, '--registry', registry, '--cache', cache, '--no-audit', '--no-fund', '--loglevel=error', '--no-update-notifier'], { cwd: dir });
+  const args = ['install', ...specs, '--registry', registry, '--cache', cache, '--prefer-online', '--no-audit', '--no-fund', '--loglevel=error', '--no-update-notifier'];
+  try {
+    await promisify(execFile)('npm', args, { cwd: dir, timeout: 180_000 });
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`npm ${args.join(' ')} failed in ${dir}: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+  }
 }
 
 /** Runs a command; on failure the error says what it printed. */
