@@ -6,3 +6,23 @@ export { statsViolations } from './pool-invariants.js';
 export { waitUntil, within } from './wait-until.js';
 export { selfSignedCertificate, type SelfSigned } from './self-signed.js';
 export { runReadmeExample, readmeBlock, type RunReadmeOptions } from './readme-example.js';
+export {
+  startPrivatePostgres,
+  startPrivateMariadb,
+  startPrivateRedisServer,
+  requirePrivateServer,
+  type PrivateServerCheck,
+  redisCommand,
+  freeLoopbackPort,
+  processTree,
+  isAlive,
+  type PrivateServer,
+  type PrivatePostgres,
+  type PrivatePostgresOptions,
+  type PrivateMariadb,
+  type PrivateMariadbOptions,
+  type PrivateRedisServer,
+  type PrivateRedisOptions,
+  type RestartOptions,
+  type RestartTimes,
+} from './private-server/index.js';

@@ -1,0 +1,150 @@
+import { PoolError } from './errors.js';
+import { now } from './clock.js';
+import { withTimeout } from './with-timeout.js';
+
+/** How a ready-made client's calls are watched for a frozen server. */
+export interface CallWatchdogOptions {
+  /** A call with no reply for this long makes the watchdog check the server. */
+  thresholdMs: number;
+  /** How long the server has to answer the check before it counts as unresponsive. */
+  checkTimeoutMs: number;
+  /**
+   * Checks the *server* over another connection than the waiting calls' (an idle one, or a fresh
+   * connect): resolves when it answered, rejects (or ignores `signal` past the timeout) when not.
+   */
+  probe(signal: AbortSignal): Promise<unknown>;
+  /** The pool's name, for messages. */
+  pool?: string;
+}
+
+/** One call in flight. `done()` when it settles, with `answered: false` when no reply came. */
+export interface WatchedCall {
+  done(answered?: boolean): void;
+}
+
+interface Entry extends WatchedCall {
+  readonly startedAt: number;
+  readonly fail: (error: PoolError) => void;
+}
+
+/**
+ * Tells a frozen server from a slow query, for calls that have no deadline of their own (the pg and
+ * mysql drop-ins, as their drivers' pools). When the oldest call in flight has had no reply for
+ * `thresholdMs` since the server was last known alive, one probe checks the server over another
+ * connection: an answer proves it alive, and every call goes on untouched (a lock wait, a long
+ * report); no answer within `checkTimeoutMs` fails every call that was overdue, through its own
+ * `fail` (the adapter rejects the caller with the error and destroys that connection). So a call
+ * on a frozen server settles within `thresholdMs + checkTimeoutMs` (+ timer slack).
+ *
+ * One timer for all calls (set to the oldest call's due time), one probe at a time, and any call
+ * that gets its reply counts as proof of life too, so a busy live server is never probed.
+ */
+export class CallWatchdog {
+  private readonly calls = new Set<Entry>();
+  private aliveAt = -Infinity;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private dueAt = Infinity;
+  private probing = false;
+  private closed = false;
+
+  constructor(private readonly options: CallWatchdogOptions) {}
+
+  /** Watches one call; `fail` is called at most once, only if the server is found unresponsive. */
+  watch(fail: (error: PoolError) => void): WatchedCall {
+    const calls = this.calls;
+    const entry: Entry = {
+      startedAt: now(),
+      fail,
+      done: (answered = true) => {
+        if (!calls.delete(entry)) return;
+        if (answered) this.aliveAt = now();
+      },
+    };
+    if (this.closed) return entry;
+    calls.add(entry);
+    if (!this.probing && this.timer === undefined) this.arm();
+    return entry;
+  }
+
+  /** Calls in flight. */
+  get size(): number {
+    return this.calls.size;
+  }
+
+  /** Stops watching: no more probes; calls in flight are left to their own fate. */
+  close(): void {
+    this.closed = true;
+    this.calls.clear();
+    this.disarm();
+  }
+
+  /** The oldest call's due time: threshold after it started, or after the server was last seen alive. */
+  private nextDue(): number {
+    for (const entry of this.calls) return Math.max(entry.startedAt, this.aliveAt) + this.options.thresholdMs;
+    return Infinity;
+  }
+
+  private arm(): void {
+    const due = this.nextDue();
+    if (due === Infinity || due === this.dueAt) return;
+    this.disarm();
+    this.dueAt = due;
+    this.timer = setTimeout(() => this.check(), Math.max(0, due - now()));
+    this.timer.unref?.();
+  }
+
+  private disarm(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.dueAt = Infinity;
+  }
+
+  private check(): void {
+    this.timer = undefined;
+    this.dueAt = Infinity;
+    if (this.closed || this.probing) return;
+    const startedAt = now();
+    if (this.nextDue() > startedAt) {
+      this.arm();
+      return;
+    }
+    this.probing = true;
+    const { probe, checkTimeoutMs, pool } = this.options;
+    withTimeout((signal) => probe(signal), checkTimeoutMs, 'validate', pool ?? 'pool').then(
+      () => {
+        this.aliveAt = Math.max(this.aliveAt, startedAt);
+        this.settleProbe();
+      },
+      (cause: unknown) => {
+        this.probing = false;
+        if (this.closed) return;
+        this.failOverdue(startedAt, cause);
+        this.arm();
+      },
+    );
+  }
+
+  /** Fails every call that was overdue when the failed probe started. */
+  private failOverdue(probeStartedAt: number, cause: unknown): void {
+    const { checkTimeoutMs, thresholdMs, pool } = this.options;
+    const overdue: Entry[] = [];
+    for (const entry of this.calls) {
+      if (Math.max(entry.startedAt, this.aliveAt) + thresholdMs > probeStartedAt) break;
+      overdue.push(entry);
+    }
+    for (const entry of overdue) {
+      this.calls.delete(entry);
+      const waited = Math.round(now() - entry.startedAt);
+      entry.fail(new PoolError(
+        'POOL_SERVER_UNRESPONSIVE',
+        `no reply for ${waited} ms and the server did not answer a liveness check within ${checkTimeoutMs} ms`,
+        { cause, pool },
+      ));
+    }
+  }
+
+  private settleProbe(): void {
+    this.probing = false;
+    if (!this.closed) this.arm();
+  }
+}

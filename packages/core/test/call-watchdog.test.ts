@@ -1,0 +1,109 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CallWatchdog, isPoolError, type PoolError } from '../src/index.js';
+
+/** A probe the test answers (or not) by hand. */
+function manualProbe() {
+  const calls: { resolve: () => void; reject: (e: unknown) => void; signal: AbortSignal }[] = [];
+  const probe = vi.fn((signal: AbortSignal) => new Promise<void>((resolve, reject) => { calls.push({ resolve, reject, signal }); }));
+  return { probe, calls };
+}
+
+describe('CallWatchdog', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('never probes while calls get their replies within the threshold', async () => {
+    const { probe } = manualProbe();
+    const dog = new CallWatchdog({ thresholdMs: 1000, checkTimeoutMs: 500, probe });
+    for (let i = 0; i < 10; i++) {
+      const call = dog.watch(() => expect.unreachable());
+      await vi.advanceTimersByTimeAsync(900);
+      call.done();
+    }
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(probe).not.toHaveBeenCalled();
+    expect(dog.size).toBe(0);
+  });
+
+  it('lets a slow call on a live server run: the probe answers, the call is not failed, the next check comes a threshold later', async () => {
+    const { probe, calls } = manualProbe();
+    const fail = vi.fn();
+    const dog = new CallWatchdog({ thresholdMs: 1000, checkTimeoutMs: 500, probe });
+    const call = dog.watch(fail);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(probe).toHaveBeenCalledTimes(1);
+    calls[0]!.resolve();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(probe).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(probe).toHaveBeenCalledTimes(2);
+    calls[1]!.resolve();
+    // a long query on a live server: each check answers, the call runs on for as long as it takes
+    for (let second = 0; second < 6; second++) {
+      await vi.advanceTimersByTimeAsync(1000);
+      calls.at(-1)!.resolve();
+    }
+    expect(probe).toHaveBeenCalledTimes(8);
+    call.done();
+    expect(fail).not.toHaveBeenCalled();
+  });
+
+  it('fails every overdue call with POOL_SERVER_UNRESPONSIVE by threshold + check timeout when the server is silent', async () => {
+    const { probe, calls } = manualProbe();
+    const failures: PoolError[] = [];
+    const dog = new CallWatchdog({ thresholdMs: 1000, checkTimeoutMs: 500, probe, pool: 'pg' });
+    dog.watch((e) => failures.push(e));
+    await vi.advanceTimersByTimeAsync(200);
+    dog.watch((e) => failures.push(e));
+    await vi.advanceTimersByTimeAsync(800); // the first is due: one probe
+    expect(probe).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(499);
+    expect(failures).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1); // the probe ran out of time
+    expect(calls[0]!.signal.aborted).toBe(true);
+    expect(failures).toHaveLength(1);
+    expect(isPoolError(failures[0], 'POOL_SERVER_UNRESPONSIVE')).toBe(true);
+    expect(failures[0]!.message).toMatch(/^\[pg\] no reply for 1500 ms/);
+    // the second call was not overdue when the probe started: it gets its own check at once
+    await vi.advanceTimersByTimeAsync(1);
+    expect(probe).toHaveBeenCalledTimes(2);
+    calls[1]!.reject(new Error('ECONNREFUSED'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(failures).toHaveLength(2);
+    expect((failures[1]!.cause as Error).message).toBe('ECONNREFUSED');
+    expect(dog.size).toBe(0);
+  });
+
+  it('takes another call\'s reply as proof of life', async () => {
+    const { probe } = manualProbe();
+    const dog = new CallWatchdog({ thresholdMs: 1000, checkTimeoutMs: 500, probe });
+    const slow = dog.watch(() => expect.unreachable());
+    await vi.advanceTimersByTimeAsync(800);
+    dog.watch(() => expect.unreachable()).done();
+    await vi.advanceTimersByTimeAsync(900);
+    expect(probe).not.toHaveBeenCalled();
+    slow.done();
+  });
+
+  it('a call that ended without a reply is no proof of life', async () => {
+    const { probe } = manualProbe();
+    const dog = new CallWatchdog({ thresholdMs: 1000, checkTimeoutMs: 500, probe });
+    dog.watch(() => undefined);
+    await vi.advanceTimersByTimeAsync(800);
+    dog.watch(() => undefined).done(false);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(probe).toHaveBeenCalledTimes(1);
+    dog.close();
+  });
+
+  it('after close, probes stop and new calls are not watched', async () => {
+    const { probe } = manualProbe();
+    const dog = new CallWatchdog({ thresholdMs: 1000, checkTimeoutMs: 500, probe });
+    dog.watch(() => expect.unreachable());
+    dog.close();
+    dog.watch(() => expect.unreachable());
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(probe).not.toHaveBeenCalled();
+    expect(dog.size).toBe(0);
+  });
+});
