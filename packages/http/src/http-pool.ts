@@ -93,8 +93,8 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
         maxLifetimeMs: 300_000, failFast: list.length > 1 ? false : { afterFailures: resolvedFailover.downAfterFailures },
         retry: { minDelayMs: 50, maxDelayMs: 2_000 },
         ...pool,
-        // `api:host:port` for a given name, `http:host:port` (numbered when taken) without one
-        name: pool?.name !== undefined ? `${pool.name}:${provider.origin.hostname}:${provider.origin.port}` : defaultPoolName(undefined, `${provider.origin.protocol.slice(0, -1)}:${provider.origin.hostname}:${provider.origin.port}`),
+        // a given name as is (one origin) or `api:host:port` (several); without one `http:host:port` (numbered when taken)
+        name: pool?.name !== undefined ? (list.length === 1 ? pool.name : `${pool.name}:${provider.origin.hostname}:${provider.origin.port}`) : defaultPoolName(undefined, `${provider.origin.protocol.slice(0, -1)}:${provider.origin.hostname}:${provider.origin.port}`),
       };
       return new OriginState(provider, poolOptions, resolvedFailover, listener, list.length > 1);
     });

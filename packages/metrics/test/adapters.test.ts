@@ -6,14 +6,13 @@ import { createMysqlPool } from '@pool/mysql';
 import { createPgPool } from '@pool/pg';
 import { createRedisPool } from '@pool/redis';
 import { createTcpPool } from '@pool/tcp';
-import { requireService, serviceUrl } from '@pool/testkit';
+import { promtoolCheck, requirePromtool, requireService, serviceUrl } from '@pool/testkit';
 import { createWsPool } from '@pool/ws';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { PrometheusExporter } from '../src/index.js';
 import { parseExposition } from './exposition-parser.js';
-import { promtoolCheck, requirePromtool } from './promtool.js';
 
 const pg = await requireService('pg');
 const mysql = await requireService('mysql');

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PROMETHEUS_CONTENT_TYPE, PrometheusExporter, isPoolMetricsError, prometheusText } from '../src/index.js';
 import { parseExposition, valueOf } from './exposition-parser.js';
 import { StubPool } from './stub-pool.js';
+import { promtoolCheck, requirePromtool } from '@pool/testkit';
 
 function counterProvider() {
   let next = 0;
@@ -162,5 +163,21 @@ describe('PrometheusExporter: histograms from pool events', () => {
     const pool = new StubPool('quiet');
     new PrometheusExporter({ histograms: false }).add(pool);
     expect(pool.listenerCount('acquire')).toBe(0);
+  });
+});
+
+describe('promtool check metrics', () => {
+  it('finds nothing to flag in the exposition (histograms, counters and gauges of two pools, a prefix)', async () => {
+    if (!requirePromtool()) return;
+    const a = createPool(counterProvider(), { name: 'a', max: 2 });
+    const b = createPool(counterProvider(), { name: 'b "quoted"\nname', max: 1 });
+    for (const prefix of ['', 'myapp_']) {
+      const exporter = new PrometheusExporter({ prefix }).add(a).add(b);
+      await a.use(async () => {});
+      await b.use(async () => {});
+      expect(promtoolCheck(exporter.collect())).toEqual({ status: 0, output: '' });
+      exporter.close();
+    }
+    await Promise.all([a.close(), b.close()]);
   });
 });

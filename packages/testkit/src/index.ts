@@ -26,3 +26,4 @@ export {
   type RestartOptions,
   type RestartTimes,
 } from './private-server/index.js';
+export { hasPromtool, requirePromtool, promtoolCheck } from './promtool.js';
