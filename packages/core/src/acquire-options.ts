@@ -1,6 +1,16 @@
 import { PoolOptionError } from './errors.js';
 import { describeValue } from './option-checks.js';
 
+/** Per-acquire options. */
+export interface AcquireOptions {
+  /** Aborting it rejects a waiting acquire at once with POOL_ABORTED. */
+  signal?: AbortSignal;
+  /** This caller's whole wait; defaults to the pool's `acquireTimeoutMs`. */
+  timeoutMs?: number;
+  /** Higher is served first; FIFO within a priority. @default 0 */
+  priority?: number;
+}
+
 /** An AbortSignal, from this realm or another (a worker, a test environment). */
 function isAbortSignal(value: unknown): value is AbortSignal {
   return typeof value === 'object' && value !== null && typeof (value as AbortSignal).aborted === 'boolean'

@@ -29,15 +29,27 @@ export class PoolError extends Error {
   readonly pool: string | undefined;
   /** The message without the `[pool]` prefix. */
   readonly detail: string;
+  /**
+   * On POOL_CREATE_FAILED: true when the provider classified the create error as permanent (bad
+   * password, unknown database: retrying will not help), false when it was transient.
+   */
+  declare readonly permanent?: boolean;
 
-  constructor(code: PoolErrorCode, message: string, options?: { cause?: unknown; pool?: string | undefined }) {
+  constructor(code: PoolErrorCode, message: string, options?: { cause?: unknown; pool?: string | undefined; permanent?: boolean }) {
     super(options?.pool ? `[${options.pool}] ${message}` : message, options && 'cause' in options ? { cause: options.cause } : undefined);
     this.name = 'PoolError';
     this.code = code;
     this.pool = options?.pool;
     this.detail = message;
+    if (options?.permanent !== undefined) (this as { permanent?: boolean }).permanent = options.permanent;
     Object.defineProperty(this, brand, { value: true });
   }
+}
+
+/** An error's message for another message: a pool error's without its `[pool]` prefix. */
+export function messageOf(error: unknown): string {
+  if (error instanceof PoolError) return error.detail;
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** A deadline passed. `phase` says which step was waiting; `cause` keeps the last create error, if any. */

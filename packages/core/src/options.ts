@@ -36,17 +36,26 @@ export interface PoolOptions {
   maxWaiting?: number;
   /** Which idle resource to reuse: 'lifo' the warmest, 'fifo' the longest idle (spreads use). @default 'lifo' */
   order?: 'lifo' | 'fifo';
-  /** Backoff between failed creates: exponential from minDelayMs to maxDelayMs, with jitter. */
-  retry?: { minDelayMs?: number; maxDelayMs?: number };
+  /**
+   * Pacing of creates after a failure. With no caller waiting (refilling `min`), failed rounds back off
+   * exponentially from `minDelayMs` to `maxDelayMs`, with jitter. While callers wait or ask, the next
+   * probe starts `probeDelayMs` after the last failure, so recovery follows the server.
+   * @default { minDelayMs: 100, maxDelayMs: 10000, probeDelayMs: 25 }
+   */
+  retry?: { minDelayMs?: number; maxDelayMs?: number; probeDelayMs?: number };
   /** When > 0, a lease held longer emits 'leak' with its acquire stack. @default 0 */
   leakDetectionMs?: number;
   /** Creates in flight at once. @default 2 */
   maxConcurrentCreates?: number;
   /**
-   * Circuit breaker: after this many consecutive create failures, waiters and new acquires reject at
-   * once with POOL_UNAVAILABLE until a probe create succeeds. `false` turns it off. @default { afterFailures: 5 }
+   * Circuit breaker: once `afterFailures` rounds of creates failed in a row and the outage has lasted
+   * `acquireTimeoutMs`, an acquire whose own deadline the outage has outlasted is refused at once with
+   * POOL_UNAVAILABLE (its asking starts the next probe); a successful probe closes it. With
+   * `untilConnected`, while no create has ever succeeded, any create error rejects the waiting callers
+   * at once with POOL_CREATE_FAILED (as a driver's own pool does before it reached the server).
+   * `false` turns the breaker off. @default { afterFailures: 5, untilConnected: false }
    */
-  failFast?: { afterFailures: number } | false;
+  failFast?: { afterFailures?: number; untilConnected?: boolean } | false;
   /** Used in error messages, events, stats and metrics. @default 'pool' */
   name?: string;
   /** A pino-shaped logger for lifecycle events. @default undefined */
@@ -73,9 +82,11 @@ export interface ResolvedOptions {
   order: 'lifo' | 'fifo';
   retryMinDelayMs: number;
   retryMaxDelayMs: number;
+  retryProbeDelayMs: number;
   leakDetectionMs: number;
   maxConcurrentCreates: number;
   failFastAfter: number;
+  failFastUntilConnected: boolean;
   name: string;
   logger: PoolLogger | undefined;
 }
@@ -143,7 +154,8 @@ export function resolveOptions(options: PoolOptions | undefined): ResolvedOption
     }
   }
 
-  const retry = readObject(source, 'retry', ['minDelayMs', 'maxDelayMs']) ?? {};
+  const retry = readObject(source, 'retry', ['minDelayMs', 'maxDelayMs', 'probeDelayMs']) ?? {};
+  const retryProbeDelayMs = readNumber(retry, 'probeDelayMs', 25, { minimum: 0 }, 'retry.probeDelayMs');
   const retryMinDelayMs = readNumber(retry, 'minDelayMs', 100, { minimum: 0 }, 'retry.minDelayMs');
   const retryMaxDelayMs = readNumber(retry, 'maxDelayMs', 10_000, { minimum: 0 }, 'retry.maxDelayMs');
   if (retryMaxDelayMs < retryMinDelayMs) {
@@ -151,11 +163,14 @@ export function resolveOptions(options: PoolOptions | undefined): ResolvedOption
   }
 
   let failFastAfter = 5;
+  let failFastUntilConnected = false;
   if (source.failFast === false) failFastAfter = Infinity;
   else if (source.failFast !== undefined) {
-    const failFast = readObject(source, 'failFast', ['afterFailures']);
-    if (!failFast || failFast.afterFailures === undefined) throw new PoolOptionError('failFast.afterFailures', 'Expected `failFast` to be false or { afterFailures: number }');
+    const failFast = readObject(source, 'failFast', ['afterFailures', 'untilConnected']) ?? {};
     failFastAfter = readNumber(failFast, 'afterFailures', 5, { minimum: 1, integer: true, allowInfinity: true }, 'failFast.afterFailures');
+    const untilConnected = failFast.untilConnected ?? false;
+    if (typeof untilConnected !== 'boolean') throw new PoolOptionError('failFast.untilConnected', `Expected \`failFast.untilConnected\` to be a boolean, got ${describe(untilConnected)}`);
+    failFastUntilConnected = untilConnected;
   }
 
   return {
@@ -174,6 +189,6 @@ export function resolveOptions(options: PoolOptions | undefined): ResolvedOption
     maxWaiting: readNumber(source, 'maxWaiting', defaults.maxWaiting, { minimum: 0, integer: true, allowInfinity: true }),
     leakDetectionMs: readNumber(source, 'leakDetectionMs', defaults.leakDetectionMs, { minimum: 0 }),
     maxConcurrentCreates: readNumber(source, 'maxConcurrentCreates', defaults.maxConcurrentCreates, { minimum: 1, integer: true, allowInfinity: true }),
-    retryMinDelayMs, retryMaxDelayMs, failFastAfter,
+    retryMinDelayMs, retryMaxDelayMs, retryProbeDelayMs, failFastAfter, failFastUntilConnected,
   };
 }

@@ -1,29 +1,21 @@
-import { unwatchAbort, watchAbort } from './abort-watch.js';
-import { invalidAcquireOptions } from './acquire-options.js';
-import { backoffDelay } from './backoff.js';
 import { coarseNow, now } from './clock.js';
-import { DeadlineQueue } from './deadline-queue.js';
-import { PoolError, PoolOptionError, PoolTimeoutError } from './errors.js';
-import { channels, PoolEmitter, type DestroyReason, type PoolEventName, type PoolEvents } from './events.js';
-import { Lease, type LeaseOwner } from './lease.js';
+import { Creator } from './creator.js';
+import { messageOf, PoolError, PoolOptionError } from './errors.js';
+import { PoolEmitter, type PoolEventName, type PoolEvents } from './events.js';
+import { Keeper } from './keeper.js';
+import type { Lease } from './lease.js';
+import type { AcquireOptions } from './acquire-options.js';
+import { CLOSED, LEASE_LISTENERS, Lender, OVER_MAX, PAUSED } from './lender.js';
+import { Lifecycle } from './lifecycle.js';
 import { resolveOptions, type PoolOptions, type ResolvedOptions } from './options.js';
+import { Reporter } from './reporter.js';
 import type { ResourceProvider } from './provider.js';
-import { Ring } from './ring.js';
-import { Slot, SlotState } from './slot.js';
+import { ResourceChecks } from './resource-checks.js';
+import { Slot } from './slot.js';
 import type { PoolStats, PoolTotals } from './stats.js';
-import { WaiterQueue } from './waiter-queue.js';
-import { takePromise, Waiter, type WaiterExtras } from './waiter.js';
-import { withTimeout } from './with-timeout.js';
+import { runOnLease } from './use.js';
 
-/** Per-acquire options. */
-export interface AcquireOptions {
-  /** Aborting it rejects a waiting acquire at once with POOL_ABORTED. */
-  signal?: AbortSignal;
-  /** This caller's whole wait; defaults to the pool's `acquireTimeoutMs`. */
-  timeoutMs?: number;
-  /** Higher is served first; FIFO within a priority. @default 0 */
-  priority?: number;
-}
+export type { AcquireOptions } from './acquire-options.js';
 
 /** Options of {@link Pool.close}. */
 export interface CloseOptions {
@@ -33,120 +25,99 @@ export interface CloseOptions {
 
 type Listener<R, K extends PoolEventName> = (payload: PoolEvents<R>[K]) => void;
 
-// Conditions that take acquire or release off the fast path, as bits of one field so the fast path
-// tests them all at once. Kept up to date wherever they change.
-const CLOSED = 1;
-const PAUSED = 2;
-const LEAK_DETECTION = 4;
-const LEASE_LISTENERS = 8;
-const VALIDATE_ON_ACQUIRE = 16;
-const IS_BROKEN_HOOK = 32;
-const RESET_HOOK = 64;
-const MAX_USES = 128;
-const SLOW_ACQUIRE = CLOSED | PAUSED | LEAK_DETECTION | LEASE_LISTENERS | VALIDATE_ON_ACQUIRE | IS_BROKEN_HOOK;
-const SLOW_RELEASE = CLOSED | LEAK_DETECTION | LEASE_LISTENERS | IS_BROKEN_HOOK | RESET_HOOK | MAX_USES;
-
-// read on every acquire and release: module constants, so the check is a load and a getter
-const acquireChannel = channels.acquire;
-const releaseChannel = channels.release;
-
-/** One create in flight, so `close()` can give up on it. */
-interface CreateAttempt {
-  cancel(reason: unknown): void;
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof PoolError) return error.detail;
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
- * An async resource pool. Build one with {@link createPool}, or {@link Pool.from} for given objects.
- *
- * How a resource moves: create → (offer) → a waiter, or idle → acquire (validated if it sat idle
- * longer than `validateAfterIdleMs`) → borrowed → release (checks, then `reset`) → offer again; or
- * destroy, from any step. `offer` hands a resource to the oldest highest-priority waiter, one
- * resource per waiter, so a release wakes exactly one caller.
- *
- * Timers: one deadline timer aimed at the earliest waiter deadline (ref'd: a waiting caller keeps
- * the process alive until its deadline), one maintenance timer aimed at the next idle, lifetime,
- * keepalive or leak due time (unref'd: an idle pool never keeps the process alive), and one backoff
- * timer after a failed create.
+ * An async resource pool: the public face of five parts (see ARCHITECTURE.md). The {@link Lender}
+ * lends and takes back (idle ring, waiters, hand-off, fast paths); the {@link Creator} makes
+ * resources and paces failures; the {@link Keeper} runs the one background timer; the
+ * {@link Lifecycle} owns every live resource to its destroy; {@link ResourceChecks} runs the
+ * provider's hooks. The Pool wires them and runs pause, resize, evictAll and close across them.
  */
-export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
+export class Pool<R> implements AsyncDisposable {
   readonly name: string;
   private readonly opts: ResolvedOptions;
-  private readonly provider: ResourceProvider<R>;
   private readonly emitter = new PoolEmitter<R>();
-  /** Listeners of 'acquire' plus 'release', kept here so the hot path reads a field, not the emitter. */
-  private leaseListeners = 0;
-  private readonly idle = new Ring<Slot<R>>();
-  /** Every live resource (idle or busy). */
-  private readonly slots = new Set<Slot<R>>();
-  private readonly waiters = new WaiterQueue<Waiter<R>>();
-  private readonly deadlines = new DeadlineQueue<Waiter<R>>(this.waiters);
-  private readonly attempts = new Set<CreateAttempt>();
-  private readonly destroying = new Set<Promise<void>>();
-  private readonly readyWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private readonly reporter: Reporter<R>;
   private readonly totals: PoolTotals = {
     created: 0, destroyed: 0, acquired: 0, released: 0, timeouts: 0, aborted: 0, rejected: 0,
     createErrors: 0, validationFailures: 0, leaks: 0,
   };
-
-  /** Resources owned (idle or busy) plus creates in flight: what `max` caps. A field, not `slots.size`, for the hot path. */
-  private size = 0;
-  /** Busy slots: lent, or held by the pool for a ping or reset. */
-  private borrowed = 0;
-  private creating = 0;
-  private generation = 0;
+  private readonly checks: ResourceChecks<R>;
+  private readonly lender: Lender<R>;
+  private readonly creator: Creator<R>;
+  private readonly keeper: Keeper<R>;
+  private readonly lifecycle: Lifecycle<R>;
+  private readonly readyWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   /** With `grow` > 1 or 'double': keep creating until the pool has this many. */
   private growTarget = 0;
   private paused = false;
   private closed = false;
-  /** The fast-path conditions above. */
-  private slowPath = 0;
   private closing: Promise<void> | undefined;
-  private onDrained: (() => void) | undefined;
-
-  private consecutiveFailures = 0;
-  /** Counts create outcomes; a waiter remembers it, to tell whether creates failed during its wait. */
-  private createSeq = 0;
-  private lastFailureSeq = -1;
-  private lastSuccessSeq = -1;
-  private lastCreateError: unknown = undefined;
-  private unavailable = false;
-
-  private backoffTimer: ReturnType<typeof setTimeout> | undefined;
-  private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
-  private deadlineAt = Infinity;
-  private maintenanceTimer: ReturnType<typeof setTimeout> | undefined;
-  private maintenanceAt = Infinity;
-
-  // derived once, read on the hot path
-  private readonly lifo: boolean;
-  private readonly validateOnAcquire: boolean;
-  private readonly idleDueMs: number;
-  private readonly leakDetectionMs: number;
 
   constructor(provider: ResourceProvider<R>, options?: PoolOptions) {
     if (typeof provider !== 'object' || provider === null || typeof provider.create !== 'function') {
       throw new PoolOptionError('provider', 'Expected a provider object with a `create` function');
     }
-    for (const hook of ['destroy', 'validate', 'reset', 'isBroken', 'isFatal', 'isFailover'] as const) {
+    for (const hook of ['destroy', 'validate', 'reset', 'isBroken', 'isFatal', 'isFailover', 'classifyCreateError'] as const) {
       if (provider[hook] !== undefined && typeof provider[hook] !== 'function') {
         throw new PoolOptionError(`provider.${hook}`, `Expected \`provider.${hook}\` to be a function, got ${typeof provider[hook]}`);
       }
     }
-    this.opts = resolveOptions(options);
-    this.provider = provider;
-    this.name = this.opts.name;
-    this.lifo = this.opts.order === 'lifo';
-    this.validateOnAcquire = provider.validate !== undefined && this.opts.validateAfterIdleMs !== Infinity;
-    this.leakDetectionMs = this.opts.leakDetectionMs;
-    this.slowPath = (this.leakDetectionMs > 0 ? LEAK_DETECTION : 0) | (this.validateOnAcquire ? VALIDATE_ON_ACQUIRE : 0)
-      | (provider.isBroken !== undefined ? IS_BROKEN_HOOK : 0) | (provider.reset !== undefined ? RESET_HOOK : 0)
-      | (this.opts.maxUses !== Infinity ? MAX_USES : 0);
-    this.idleDueMs = Math.min(this.opts.idleTimeoutMs, this.opts.keepaliveIntervalMs > 0 ? this.opts.keepaliveIntervalMs : Infinity);
+    const opts = this.opts = resolveOptions(options);
+    this.name = opts.name;
+    const reporter = this.reporter = new Reporter<R>(opts.name, opts.logger, this.emitter);
+    const checks = this.checks = new ResourceChecks<R>(provider, opts, this.totals);
+    const isBroken = (slot: Slot<R>): boolean => checks.isBroken(slot);
+    const retire = this.retire.bind(this);
+    const fill = this.fill.bind(this);
+    const size = (): number => this.lifecycle.owned + this.creator.creating;
+    this.keeper = new Keeper<R>(opts, this.totals, reporter, {
+      size, isBroken, retire,
+      takeAllIdle: () => this.lender.takeAllIdle(),
+      restoreIdle: (slots) => this.lender.restoreIdle(slots),
+      slots: () => this.lifecycle.slots(),
+      validate: (slot) => checks.validate(slot),
+      offer: (slot) => this.lender.offer(slot),
+      dispatch: () => this.lender.dispatch(),
+    });
+    this.lender = new Lender<R>(opts, { validate: provider.validate !== undefined, isBroken: provider.isBroken !== undefined, reset: provider.reset !== undefined }, this.totals, this.emitter, {
+      size, isBroken, retire, fill, keeper: this.keeper,
+      shortage: () => this.noteShortage(),
+      refusal: (timeoutMs) => this.creator.refusal(timeoutMs),
+      createMark: () => this.creator.mark,
+      expired: (waiter, t, borrowed, waiting) => this.creator.timeoutError(waiter, t, size() < opts.max, `${borrowed}/${opts.max} borrowed, ${waiting} waiting`),
+      validate: (slot) => checks.validate(slot),
+      reset: (slot) => checks.reset(slot, (ok, error) => {
+        if (ok) {
+          this.lender.offer(slot);
+          return;
+        }
+        if (error !== undefined) reporter.report(ResourceChecks.failure(error, 'POOL_RESET_FAILED', this.name));
+        this.retire(slot, 'reset-failed', error);
+        this.fill();
+      }),
+      closedError: (action) => this.closedError(action),
+    });
+    this.lifecycle = new Lifecycle<R>(provider, opts, this.totals, reporter, {
+      borrowed: () => this.lender.borrowed,
+      discharge: (slot) => this.lender.discharge(slot),
+    });
+    this.creator = new Creator<R>(provider, opts, {
+      uncovered: () => this.lender.waiting - this.creator.creating - this.lender.idleCount,
+      short: () => size() < opts.min || size() < this.growTarget,
+      hasRoom: () => size() < opts.max,
+      generation: () => this.lender.generation,
+      created: (resource, durationMs, generation) => this.created(resource, durationMs, generation),
+      failed: (report, reject) => this.createFailed(report, reject),
+      availability: (unavailable, cause) => {
+        if (unavailable) reporter.log('error', { failures: this.creator.failedRounds, error: messageOf(cause) }, 'backend unavailable: circuit open, callers whose deadline the outage outlasted fail fast');
+        else reporter.log('info', {}, 'backend available again: circuit closed');
+        this.emitter.emit('availability', { pool: this.name, unavailable, ...(unavailable ? { cause } : {}) });
+      },
+      late: (resource) => {
+        reporter.log('debug', {}, 'destroying a resource whose create finished after its deadline');
+        this.lifecycle.destroy(resource);
+      },
+    });
     this.fill();
   }
 
@@ -172,7 +143,7 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
       idleTimeoutMs: Infinity, maxLifetimeMs: Infinity, validateAfterIdleMs: Infinity, failFast: false,
       ...options, min: 0, max: list.length,
     });
-    for (const item of list) pool.adopt(item);
+    for (const item of list) pool.lender.handOff(pool.join(item, Infinity, pool.lender.generation));
     return pool;
   }
 
@@ -181,114 +152,37 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
     return this.opts;
   }
 
-  // ---------------------------------------------------------------- acquire
-
   /**
    * Borrows a resource. Resolves with a {@link Lease}; rejects with POOL_TIMEOUT, POOL_ABORTED,
    * POOL_QUEUE_FULL, POOL_CLOSED, POOL_UNAVAILABLE or POOL_CREATE_FAILED.
    */
   acquire(options?: AcquireOptions): Promise<Lease<R>> {
-    // fast path: nothing to check, no one waiting, an idle resource to hand over
-    if ((this.slowPath & SLOW_ACQUIRE) === 0 && options === undefined && this.waiters.length === 0
-      && !acquireChannel.hasSubscribers && !releaseChannel.hasSubscribers) {
-      const slot = this.takeIdle();
-      if (slot !== undefined) {
-        slot.uses++;
-        this.totals.acquired++;
-        return Promise.resolve(new Lease<R>(slot));
-      }
-    }
-    return this.acquireChecked(options);
-  }
-
-  /** Every acquire the fast path does not take. */
-  private acquireChecked(options: AcquireOptions | undefined): Promise<Lease<R>> {
-    if (options !== undefined) {
-      const invalid = invalidAcquireOptions(options);
-      if (invalid !== undefined) return Promise.reject(invalid);
-    }
-    if (this.closed) return Promise.reject(this.closedError('acquire'));
-    // the borrower's stack, for leak reports; captured here, where the caller is still on the stack
-    const stack = this.leakDetectionMs > 0 ? new Error('acquired here').stack : undefined;
-    if (!this.paused && this.waiters.length === 0 && (options === undefined || options.signal === undefined || !options.signal.aborted)) {
-      // fast path: no one is waiting, so the caller may take an idle resource at once
-      for (let slot = this.takeIdle(); slot !== undefined; slot = this.takeIdle()) {
-        if (this.isBroken(slot)) {
-          this.retire(slot, 'broken');
-          continue;
-        }
-        if (this.validateOnAcquire && coarseNow() - Math.max(slot.releasedAt, slot.checkedAt) >= this.opts.validateAfterIdleMs) {
-          return this.wait(options, slot, stack);
-        }
-        return Promise.resolve(this.lend(slot, undefined, stack));
-      }
-    }
-    return this.wait(options, undefined, stack);
+    return this.lender.acquire(options);
   }
 
   /**
    * Runs `fn` with a borrowed resource and gives it back: released after success; destroyed when
    * `fn` throws an error the provider calls fatal (or the resource is broken); every resource evicted
    * when the provider calls it a failover. If `options.signal` aborts while `fn` runs, `use` rejects
-   * with POOL_ABORTED and destroys the resource at once, never reused: a reply still in flight can
-   * never reach the next borrower, and a call that never ends cannot pin its slot.
+   * with POOL_ABORTED and destroys the resource at once, never reused.
    */
   async use<T>(fn: (resource: R, lease: Lease<R>) => T | Promise<T>, options?: AcquireOptions): Promise<T> {
     const lease = await this.acquire(options);
-    let work: Promise<T>;
-    try {
-      work = Promise.resolve(fn(lease.resource, lease));
-    } catch (error) {
-      work = Promise.reject(error);
-    }
-    const signal = options?.signal;
-    if (signal === undefined) {
-      try {
-        const value = await work;
-        if (!lease.released) lease.release();
-        return value;
-      } catch (error) {
-        this.afterUseError(lease, error);
-        throw error;
-      }
-    }
-    return new Promise<T>((resolve, reject) => {
-      let aborted = false;
-      const onAbort = () => {
-        aborted = true;
-        this.totals.aborted++;
-        // destroy now rather than when fn settles: the call may never end (a blocking command), and
-        // closing the resource both frees the slot and makes the abandoned call fail
-        if (!lease.released) lease.destroy(signal.reason);
-        reject(new PoolError('POOL_ABORTED', 'use aborted while the resource was in use; it was destroyed', { cause: signal.reason, pool: this.name }));
-      };
-      if (signal.aborted) onAbort();
-      else watchAbort(signal, onAbort);
-      work.then(
-        (value) => {
-          unwatchAbort(signal, onAbort);
-          if (aborted) return;
-          if (!lease.released) lease.release();
-          resolve(value);
-        },
-        (error: unknown) => {
-          unwatchAbort(signal, onAbort);
-          if (aborted) return;
-          this.afterUseError(lease, error);
-          reject(error);
-        },
-      );
-    });
+    return runOnLease(lease, fn, options?.signal, (held, error) => {
+      if (held.released) return;
+      const verdict = this.checks.afterUseError(held.resource, error);
+      if (verdict === 'release') held.release();
+      else held.destroy(error);
+      if (verdict === 'failover') this.evictAll(error);
+    }, () => this.totals.aborted++, this.name);
   }
 
   /** Resolves once `min` resources exist; rejects with the create error (POOL_CREATE_FAILED) if one fails first. */
   ready(): Promise<void> {
     if (this.closed) return Promise.reject(this.closedError('ready'));
-    if (this.size - this.creating >= this.opts.min) return Promise.resolve();
+    if (this.lifecycle.owned >= this.opts.min) return Promise.resolve();
     return new Promise<void>((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
   }
-
-  // ---------------------------------------------------------------- management
 
   /** Changes `min` and/or `max` live. Idle resources above the new max go now, borrowed ones on release. */
   resize(sizes: { min?: number; max?: number }): void {
@@ -300,26 +194,23 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
     this.opts.min = next.min;
     this.opts.max = next.max;
     if (this.closed) return;
-    while (this.size > this.opts.max && this.idle.length > 0) {
-      this.retire(this.takeIdle() as Slot<R>, 'resized');
-    }
-    this.dispatch();
-    this.fill();
+    while (this.size > this.opts.max && this.lender.idleCount > 0) this.retire(this.lender.takeIdle() as Slot<R>, 'resized');
+    if (this.size > this.opts.max) this.lender.setFlag(OVER_MAX, true);
+    this.lender.dispatch();
   }
 
   /** Stops handing out resources (HikariCP's suspend): acquires wait until `resume()` or their deadline. */
   pause(): void {
     this.paused = true;
-    this.slowPath |= PAUSED;
+    this.lender.setFlag(PAUSED, true);
   }
 
   /** Hands resources out again, to the waiters first. */
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    this.slowPath &= ~PAUSED;
-    this.dispatch();
-    this.fill();
+    this.lender.setFlag(PAUSED, false);
+    this.lender.dispatch();
   }
 
   /**
@@ -328,9 +219,9 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
    */
   evictAll(reason?: unknown): void {
     if (this.closed) return;
-    this.generation++;
-    this.log('warn', { reason: reason === undefined ? undefined : messageOf(reason) }, 'evicting every resource');
-    while (this.idle.length > 0) this.retire(this.takeIdle() as Slot<R>, 'evicted', reason);
+    this.lender.generation++;
+    this.reporter.log('warn', { reason: reason === undefined ? undefined : messageOf(reason) }, 'evicting every resource');
+    for (const slot of this.lender.takeAllIdle()) this.retire(slot, 'evicted', reason);
     this.fill();
   }
 
@@ -346,17 +237,15 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
       return Promise.reject(new PoolOptionError('timeoutMs', `Expected \`timeoutMs\` to be a number >= 0, got ${String(timeoutMs)}`));
     }
     this.closed = true;
-    this.slowPath |= CLOSED;
-    clearTimeout(this.backoffTimer);
-    clearTimeout(this.maintenanceTimer);
-    this.backoffTimer = this.maintenanceTimer = undefined;
+    this.lender.setFlag(CLOSED, true);
+    this.keeper.stop();
     const error = this.closedError('acquire');
-    for (const waiter of this.waiters.drain()) this.fail(waiter, error);
-    for (const attempt of [...this.attempts]) attempt.cancel(error);
-    while (this.idle.length > 0) this.retire(this.takeIdle() as Slot<R>, 'closed');
+    this.lender.failAll(error);
+    this.creator.close(error);
+    for (const slot of this.lender.takeAllIdle()) this.retire(slot, 'closed');
     for (const ready of this.readyWaiters.splice(0)) ready.reject(this.closedError('ready'));
-    this.log('info', { borrowed: this.borrowed }, 'closing');
-    this.closing = this.drain(timeoutMs);
+    this.reporter.log('info', { borrowed: this.lender.borrowed }, 'closing');
+    this.closing = this.lifecycle.drain(timeoutMs);
     return this.closing;
   }
 
@@ -367,18 +256,9 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
   /** A snapshot of sizes and running totals. */
   stats(): PoolStats {
     return {
-      name: this.name,
-      size: this.size,
-      idle: this.idle.length,
-      borrowed: this.borrowed,
-      creating: this.creating,
-      pending: this.waiters.length,
-      min: this.opts.min,
-      max: this.opts.max,
-      paused: this.paused,
-      closed: this.closed,
-      unavailable: this.unavailable,
-      totals: { ...this.totals },
+      name: this.name, size: this.size, idle: this.lender.idleCount, borrowed: this.lender.borrowed,
+      creating: this.creator.creating, pending: this.lender.waiting, min: this.opts.min, max: this.opts.max,
+      paused: this.paused, closed: this.closed, unavailable: this.creator.unavailable, totals: { ...this.totals },
     };
   }
 
@@ -402,675 +282,69 @@ export class Pool<R> implements LeaseOwner<R>, AsyncDisposable {
     return this;
   }
 
+  /** Resources owned plus creates in flight: what `max` caps. */
+  private get size(): number {
+    return this.lifecycle.owned + this.creator.creating;
+  }
+
   private countLeaseListeners(): void {
-    this.leaseListeners = this.emitter.listenerCount('acquire') + this.emitter.listenerCount('release');
-    if (this.leaseListeners > 0) this.slowPath |= LEASE_LISTENERS;
-    else this.slowPath &= ~LEASE_LISTENERS;
+    this.lender.setFlag(LEASE_LISTENERS, this.emitter.listenerCount('acquire') + this.emitter.listenerCount('release') > 0);
   }
 
-  // ---------------------------------------------------------------- lease owner (called by Lease)
-
-  /** @internal */
-  releaseSlot(slot: Slot<R>): void {
-    // fast path: no hook, listener or limit to apply, and the resource is neither old nor surplus
-    if ((this.slowPath & SLOW_RELEASE) === 0 && slot.state === SlotState.Busy && !releaseChannel.hasSubscribers) {
-      const t = coarseNow();
-      if (t < slot.expiresAt && slot.generation === this.generation && this.size <= this.opts.max) {
-        this.totals.released++;
-        slot.releasedAt = t;
-        this.handOff(slot);
-        return;
-      }
-    }
-    this.releaseChecked(slot);
+  private fill(): void {
+    if (!this.closed) this.creator.fill();
   }
 
-  /** Every release the fast path does not take. */
-  private releaseChecked(slot: Slot<R>): void {
-    this.totals.released++;
-    if (slot.state !== SlotState.Busy) return; // destroyed by close() while lent
-    if (this.leakDetectionMs > 0) slot.stack = undefined;
-    const t = coarseNow();
-    if (this.leaseListeners > 0 || releaseChannel.hasSubscribers) {
-      this.emitter.emit('release', { pool: this.name, resource: slot.resource, heldMs: now() - slot.borrowedAt });
-    }
-    slot.releasedAt = t;
-    if (this.closed) {
-      this.retire(slot, 'closed');
-      return;
-    }
-    const reason = this.isBroken(slot) ? 'broken'
-      : slot.uses >= this.opts.maxUses ? 'max-uses'
-      : t >= slot.expiresAt ? 'lifetime'
-      : slot.generation !== this.generation ? 'evicted'
-      : this.size > this.opts.max ? 'resized'
-      : undefined;
-    if (reason !== undefined) {
-      this.retire(slot, reason);
-      this.fill();
-    } else if (this.provider.reset === undefined) {
-      this.handOff(slot);
-    } else {
-      this.resetThenOffer(slot);
-    }
+  private retire(slot: Slot<R>, reason: Parameters<Lifecycle<R>['retire']>[1], error?: unknown): void {
+    this.lifecycle.retire(slot, reason, error);
   }
-
-  /** @internal */
-  destroySlot(slot: Slot<R>, reason: unknown): void {
-    if (slot.state !== SlotState.Busy) return;
-    slot.stack = undefined;
-    this.retire(slot, 'released-destroyed', reason);
-    this.fill();
-  }
-
-  // ---------------------------------------------------------------- waiting
-
-  private wait(options: AcquireOptions | undefined, slot: Slot<R> | undefined, stack: string | undefined): Promise<Lease<R>> {
-    let timeoutMs = this.opts.acquireTimeoutMs;
-    let priority = 0;
-    let signal: AbortSignal | undefined;
-    if (options !== undefined) { // checked by acquireChecked
-      if (options.timeoutMs !== undefined) timeoutMs = options.timeoutMs;
-      if (options.priority !== undefined) priority = options.priority;
-      signal = options.signal;
-      if (signal !== undefined && signal.aborted) {
-        this.totals.aborted++;
-        return this.refuse(slot, new PoolError('POOL_ABORTED', 'acquire aborted before it started', { cause: signal.reason, pool: this.name }));
-      }
-    }
-    if (slot === undefined) {
-      if (this.unavailable) {
-        this.totals.rejected++;
-        return Promise.reject(this.unavailableError());
-      }
-      if (this.waiters.length >= this.opts.maxWaiting) {
-        this.totals.rejected++;
-        return Promise.reject(new PoolError('POOL_QUEUE_FULL', `acquire refused: ${this.waiters.length} callers already waiting (maxWaiting ${this.opts.maxWaiting})`, { pool: this.name }));
-      }
-    }
-    // a deadline is measured from an exact reading: the coarse clock can be as old as the synchronous
-    // work done since its last refresh in this turn, and a stale start would make the deadline early
-    const t = timeoutMs === Infinity ? coarseNow() : Math.ceil(now());
-    const extras: WaiterExtras | undefined = priority === 0 && signal === undefined && stack === undefined
-      ? undefined
-      : { priority, signal, listener: undefined, stack };
-    const waiter = new Waiter<R>(t, t + timeoutMs, this.createSeq, extras);
-    const promise = takePromise<R>();
-    if (extras !== undefined && signal !== undefined) {
-      const listener = () => this.abortWaiter(waiter);
-      extras.listener = listener;
-      watchAbort(signal, listener);
-    }
-    if (timeoutMs !== Infinity) {
-      // a queued caller with the pool's timeout at priority 0 is tracked by its place in the queue
-      if (slot === undefined && priority === 0 && timeoutMs === this.opts.acquireTimeoutMs) this.deadlines.trackImplicit(waiter);
-      else this.deadlines.push(waiter);
-      if (waiter.deadline < this.deadlineAt) this.armDeadline(waiter.deadline);
-    }
-    if (slot !== undefined) {
-      this.validateFor(slot, waiter);
-    } else {
-      this.waiters.push(waiter);
-      this.noteShortage();
-      this.fill();
-    }
-    return promise;
-  }
-
-  /** Rejects an acquire that never waited; a slot it had taken goes back. */
-  private refuse(slot: Slot<R> | undefined, error: PoolError): Promise<Lease<R>> {
-    if (slot !== undefined) this.handOff(slot);
-    return Promise.reject(error);
-  }
-
-  /** Settles a waiter's bookkeeping: out of the heap, abort listener off. */
-  private settle(waiter: Waiter<R>): void {
-    waiter.markSettled();
-    if (waiter.heapIndex !== -1) {
-      this.deadlines.remove(waiter);
-      if (this.deadlines.size === 0 && this.deadlineTimer !== undefined) {
-        clearTimeout(this.deadlineTimer);
-        this.deadlineTimer = undefined;
-        this.deadlineAt = Infinity;
-      }
-    }
-    const extras = waiter.extras;
-    if (extras !== undefined && extras.signal !== undefined && extras.listener !== undefined) {
-      unwatchAbort(extras.signal, extras.listener);
-    }
-  }
-
-  private fail(waiter: Waiter<R>, error: unknown): void {
-    if (waiter.settled) return;
-    this.waiters.remove(waiter);
-    this.settle(waiter);
-    waiter.reject(error);
-  }
-
-  private abortWaiter(waiter: Waiter<R>): void {
-    if (waiter.settled) return;
-    this.totals.aborted++;
-    this.fail(waiter, new PoolError('POOL_ABORTED', `acquire aborted after ${Math.round(waiter.waitedUntil(now()))} ms`, { cause: waiter.extras?.signal?.reason, pool: this.name }));
-  }
-
-  private armDeadline(at: number): void {
-    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
-    this.deadlineAt = at;
-    this.deadlineTimer = setTimeout(this.onDeadline, Math.max(0, Math.ceil(at - now())));
-  }
-
-  private readonly onDeadline = (): void => {
-    this.deadlineTimer = undefined;
-    this.deadlineAt = Infinity;
-    const t = now();
-    // a timer can fire a fraction of a millisecond early: a waiter not yet due stays, and the timer is
-    // re-armed for it, so no caller is failed before its full timeout
-    for (let waiter = this.deadlines.peek(); waiter !== undefined && waiter.deadline <= t; waiter = this.deadlines.peek()) {
-      this.totals.timeouts++;
-      this.waiters.remove(waiter); // first, so the message counts the others
-      this.fail(waiter, this.timeoutError(waiter, t));
-    }
-    const next = this.deadlines.peek();
-    if (next !== undefined) this.armDeadline(next.deadline);
-  };
-
-  private timeoutError(waiter: Waiter<R>, t: number): PoolError {
-    const elapsed = Math.round(waiter.waitedUntil(t));
-    // creates failed during this wait, or the pool was still backing off from a failure when the
-    // caller arrived and had no resource to give it: either way the create error is why it waited
-    const failed = this.lastFailureSeq >= waiter.createSeqAtStart || (this.consecutiveFailures > 0 && this.size < this.opts.max);
-    if (failed && this.lastSuccessSeq < waiter.createSeqAtStart) {
-      return new PoolError('POOL_CREATE_FAILED', `could not get a resource within ${Math.round(waiter.deadline - waiter.enqueuedAt)} ms: creates keep failing (${this.consecutiveFailures} in a row), the last with: ${messageOf(this.lastCreateError)}`, { cause: this.lastCreateError, pool: this.name });
-    }
-    return new PoolTimeoutError('acquire', elapsed, `acquire timed out after ${Math.round(waiter.deadline - waiter.enqueuedAt)} ms (${this.borrowed}/${this.opts.max} borrowed, ${this.waiters.length} waiting)`, {
-      pool: this.name,
-      ...(failed ? { cause: this.lastCreateError } : {}),
-    });
-  }
-
-  // ---------------------------------------------------------------- handing out
-
-  private takeIdle(): Slot<R> | undefined {
-    const slot = this.lifo ? this.idle.pop() : this.idle.shift();
-    if (slot !== undefined) {
-      slot.state = SlotState.Busy;
-      this.borrowed++;
-    }
-    return slot;
-  }
-
-  private lend(slot: Slot<R>, waiter: Waiter<R> | undefined, stack: string | undefined): Lease<R> {
-    slot.uses++;
-    this.totals.acquired++;
-    const lease = new Lease<R>(slot);
-    const leakMs = this.leakDetectionMs;
-    if (leakMs > 0 || this.leaseListeners > 0 || acquireChannel.hasSubscribers || releaseChannel.hasSubscribers) {
-      slot.borrowedAt = now();
-      if (leakMs > 0) {
-        slot.leaked = false;
-        slot.stack = stack;
-        this.scheduleMaintenance(slot.borrowedAt + leakMs);
-      }
-      if (this.emitter.wants('acquire')) {
-        this.emitter.emit('acquire', { pool: this.name, resource: slot.resource, waitMs: waiter === undefined ? 0 : waiter.waitedUntil(slot.borrowedAt) });
-      }
-    }
-    return lease;
-  }
-
-  private handTo(waiter: Waiter<R>, slot: Slot<R>): void {
-    this.settle(waiter);
-    waiter.resolve(this.lend(slot, waiter, waiter.stack));
-  }
-
-  /** A busy slot that passed every check goes to the next waiter, else to idle. */
-  private handOff(slot: Slot<R>): void {
-    if (!this.paused) {
-      const waiter = this.waiters.shift();
-      if (waiter !== undefined) {
-        this.handTo(waiter, slot);
-        return;
-      }
-    }
-    slot.state = SlotState.Idle;
-    this.borrowed--;
-    this.idle.push(slot);
-    // the cleaner must wake by this slot's idle or lifetime expiry; usually it is already aimed earlier
-    // (an early wake-up is harmless: the cleaner works out the real due times and re-aims)
-    const maintenanceAt = this.maintenanceAt;
-    if (slot.releasedAt + this.idleDueMs < maintenanceAt || slot.expiresAt < maintenanceAt) {
-      this.scheduleMaintenance(Math.min(slot.releasedAt + this.idleDueMs, slot.expiresAt));
-    }
-  }
-
-  /** Like handOff, for a slot coming from a create, a ping or a check: applies the pool-wide rules first. */
-  private offer(slot: Slot<R>): void {
-    if (this.closed) this.retire(slot, 'closed');
-    else if (slot.generation !== this.generation) {
-      this.retire(slot, 'evicted');
-      this.fill();
-    } else if (this.size > this.opts.max) this.retire(slot, 'resized');
-    else this.handOff(slot);
-  }
-
-  /** Serves queued waiters from idle resources (after resume, resize or a failed validation). */
-  private dispatch(): void {
-    while (!this.paused && !this.closed && this.waiters.length > 0 && this.idle.length > 0) {
-      const slot = this.takeIdle() as Slot<R>;
-      if (this.isBroken(slot)) {
-        this.retire(slot, 'broken');
-        continue;
-      }
-      const waiter = this.waiters.shift() as Waiter<R>;
-      if (this.validateOnAcquire && coarseNow() - Math.max(slot.releasedAt, slot.checkedAt) >= this.opts.validateAfterIdleMs) {
-        this.validateFor(slot, waiter);
-      } else {
-        this.handTo(waiter, slot);
-      }
-    }
-  }
-
-  private validateFor(slot: Slot<R>, waiter: Waiter<R>): void {
-    this.deadlines.makeExplicit(waiter); // out of the queue while its resource is checked, still waiting
-    this.check(slot).then((failure) => {
-      if (failure !== undefined) {
-        this.retire(slot, 'validate-failed', failure);
-        if (!waiter.settled) {
-          if (this.closed) this.fail(waiter, this.closedError('acquire'));
-          else {
-            this.waiters.pushFront(waiter);
-            this.dispatch();
-          }
-        }
-        this.fill();
-        return;
-      }
-      slot.checkedAt = coarseNow();
-      if (waiter.settled || this.closed) {
-        if (this.closed) this.fail(waiter, this.closedError('acquire'));
-        this.offer(slot);
-      } else {
-        this.handTo(waiter, slot);
-      }
-    });
-  }
-
-  /** Runs the provider's validate under its timeout. Resolves undefined when healthy, else with the reason. */
-  private check(slot: Slot<R>): Promise<unknown> {
-    const validate = this.provider.validate;
-    if (validate === undefined) return Promise.resolve(undefined);
-    const idleMs = coarseNow() - Math.max(slot.releasedAt, slot.checkedAt);
-    return withTimeout((signal) => validate.call(this.provider, slot.resource, { signal, idleMs }), this.opts.validateTimeoutMs, 'validate', this.name).then(
-      (healthy) => {
-        if (healthy !== false) return undefined;
-        this.totals.validationFailures++;
-        return new PoolError('POOL_VALIDATE_FAILED', 'validate returned false', { pool: this.name });
-      },
-      (error: unknown) => {
-        this.totals.validationFailures++;
-        return error ?? new PoolError('POOL_VALIDATE_FAILED', 'validate threw', { pool: this.name });
-      },
-    );
-  }
-
-  private resetThenOffer(slot: Slot<R>): void {
-    const reset = this.provider.reset as NonNullable<ResourceProvider<R>['reset']>;
-    let result: Promise<boolean> | boolean;
-    try {
-      result = reset.call(this.provider, slot.resource);
-    } catch (error) {
-      this.resetFailed(slot, error);
-      return;
-    }
-    if (result === true) this.offer(slot);
-    else if (result === false) this.resetFailed(slot, undefined);
-    else {
-      withTimeout(() => result, this.opts.resetTimeoutMs, 'reset', this.name).then(
-        (ok) => (ok === false ? this.resetFailed(slot, undefined) : this.offer(slot)),
-        (error: unknown) => this.resetFailed(slot, error),
-      );
-    }
-  }
-
-  private resetFailed(slot: Slot<R>, error: unknown): void {
-    if (error !== undefined) {
-      this.report(error instanceof PoolTimeoutError ? error : new PoolError('POOL_RESET_FAILED', `reset failed: ${messageOf(error)}`, { cause: error, pool: this.name }));
-    }
-    this.retire(slot, 'reset-failed', error);
-    this.fill();
-  }
-
-  private afterUseError(lease: Lease<R>, error: unknown): void {
-    if (lease.released) return;
-    const provider = this.provider;
-    if (this.classify(() => provider.isFailover?.(error))) {
-      lease.destroy(error);
-      this.evictAll(error);
-    } else if (this.classify(() => provider.isFatal?.(error)) || this.classify(() => provider.isBroken?.(lease.resource))) {
-      lease.destroy(error);
-    } else {
-      lease.release();
-    }
-  }
-
-  /** A provider classifier that throws counts as a yes: destroying is the safe side. */
-  private classify(question: () => boolean | undefined): boolean {
-    try {
-      return question() === true;
-    } catch {
-      return true;
-    }
-  }
-
-  private isBroken(slot: Slot<R>): boolean {
-    const isBroken = this.provider.isBroken;
-    if (isBroken === undefined) return false;
-    try {
-      return isBroken.call(this.provider, slot.resource) === true;
-    } catch {
-      return true;
-    }
-  }
-
-  // ---------------------------------------------------------------- creating
 
   private noteShortage(): void {
     const grow = this.opts.grow;
     if (grow === 1) return;
     const size = this.size;
-    const chunk = grow === 'double' ? Math.max(1, size) : grow;
-    this.growTarget = Math.min(this.opts.max, Math.max(this.growTarget, size + chunk));
+    this.growTarget = Math.min(this.opts.max, Math.max(this.growTarget, size + (grow === 'double' ? Math.max(1, size) : grow)));
   }
 
-  /** Starts the creates the pool needs now: for uncovered waiters, up to `min`, toward a grow target. */
-  private fill(): void {
-    if (this.closed || this.backoffTimer !== undefined) return;
-    if (this.unavailable) {
-      // circuit open: one probe at a time, demand or not
-      if (this.creating === 0 && this.size < this.opts.max) this.startCreate();
-      return;
-    }
-    while (this.creating < this.opts.maxConcurrentCreates) {
-      const size = this.size;
-      if (size >= this.opts.max) return;
-      const uncovered = this.waiters.length - this.creating - this.idle.length;
-      if (uncovered <= 0 && size >= this.opts.min && size >= this.growTarget) return;
-      this.startCreate();
-    }
+  /** A resource joins as a busy slot; returns it. */
+  private join(resource: R, expiresAt: number, generation: number): Slot<R> {
+    const slot = new Slot<R>(this.lender, resource, coarseNow(), expiresAt, generation);
+    this.lifecycle.join(slot);
+    this.lender.admit(slot);
+    return slot;
   }
 
-  private startCreate(): void {
-    this.creating++;
-    this.size++;
-    const generation = this.generation;
-    const started = now();
-    const controller = new AbortController();
-    let settled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const finish = () => {
-      settled = true;
-      clearTimeout(timer);
-      this.attempts.delete(attempt);
-    };
-    const attempt: CreateAttempt = {
-      cancel: (reason) => {
-        if (settled) return;
-        finish();
-        this.creating--;
-        this.size--;
-        controller.abort(reason);
-      },
-    };
-    this.attempts.add(attempt);
-    const onResource = (resource: R) => {
-      if (settled) {
-        this.destroyLate(resource);
-        return;
-      }
-      finish();
-      this.created(resource, started, generation);
-    };
-    const onError = (error: unknown) => {
-      if (settled) return;
-      finish();
-      this.createFailed(error);
-    };
-    const timeoutMs = this.opts.createTimeoutMs;
-    if (timeoutMs !== Infinity) {
-      timer = setTimeout(() => {
-        const error = new PoolTimeoutError('create', timeoutMs, `create timed out after ${timeoutMs} ms`, { pool: this.name });
-        controller.abort(error);
-        onError(error);
-      }, timeoutMs);
-      timer.unref?.();
-    }
-    let promise: Promise<R>;
-    try {
-      promise = Promise.resolve(this.provider.create({ signal: controller.signal }));
-    } catch (error) {
-      promise = Promise.reject(error);
-    }
-    promise.then(onResource, onError);
-  }
-
-  private created(resource: R, started: number, generation: number): void {
-    this.creating--;
-    const t = now();
-    this.lastSuccessSeq = this.createSeq++;
-    this.consecutiveFailures = 0;
-    this.totals.created++;
-    if (this.unavailable) {
-      this.unavailable = false;
-      this.log('info', {}, 'backend available again: circuit closed');
-      this.emitter.emit('availability', { pool: this.name, unavailable: false });
-    }
+  private created(resource: R, durationMs: number, generation: number): boolean {
     const lifetime = this.opts.maxLifetimeMs;
-    const expiresAt = lifetime === Infinity ? Infinity : Math.ceil(t + lifetime * (1 - this.opts.maxLifetimeJitter * Math.random()));
-    const slot = new Slot<R>(this, resource, coarseNow(), expiresAt, generation);
-    this.slots.add(slot);
-    this.borrowed++;
-    if (this.emitter.wants('create')) this.emitter.emit('create', { pool: this.name, resource, durationMs: t - started });
+    const expiresAt = lifetime === Infinity ? Infinity : Math.ceil(now() + lifetime * (1 - this.opts.maxLifetimeJitter * Math.random()));
+    const slot = this.join(resource, expiresAt, generation);
+    if (this.emitter.wants('create')) this.emitter.emit('create', { pool: this.name, resource, durationMs });
     if (this.growTarget <= this.size) this.growTarget = 0;
-    if (this.readyWaiters.length > 0 && this.size - this.creating >= this.opts.min) {
+    if (this.readyWaiters.length > 0 && this.lifecycle.owned >= this.opts.min) {
       for (const ready of this.readyWaiters.splice(0)) ready.resolve();
     }
-    this.offer(slot);
-    this.fill();
+    if (this.checks.isBroken(slot)) {
+      // broken from the start: never lent; the creator counts it as a failed create, so the next is paced
+      this.retire(slot, 'broken');
+      return false;
+    }
+    this.lender.offer(slot);
+    return true;
   }
 
-  private createFailed(error: unknown): void {
-    this.creating--;
-    this.size--;
+  private createFailed(report: PoolError, reject: PoolError | undefined): void {
     this.totals.createErrors++;
-    this.lastFailureSeq = this.createSeq++;
-    this.consecutiveFailures++;
-    this.lastCreateError = error;
     this.growTarget = 0;
     if (this.closed) return;
-    const poolError = error instanceof PoolTimeoutError ? error : new PoolError('POOL_CREATE_FAILED', `create failed: ${messageOf(error)}`, { cause: error, pool: this.name });
-    for (const ready of this.readyWaiters.splice(0)) ready.reject(poolError);
-    this.report(poolError);
-    if (!this.unavailable && this.consecutiveFailures >= this.opts.failFastAfter) this.openCircuit();
-    if (this.backoffTimer !== undefined) return; // a failure of a create started alongside: one backoff covers both
-    const delay = backoffDelay(this.consecutiveFailures, this.opts.retryMinDelayMs, this.opts.retryMaxDelayMs);
-    this.backoffTimer = setTimeout(() => {
-      this.backoffTimer = undefined;
-      this.fill();
-    }, delay);
-    this.backoffTimer.unref?.();
+    for (const ready of this.readyWaiters.splice(0)) ready.reject(report);
+    this.reporter.report(report, this.creator.failedRounds > 1); // the probes after an outage's first failure: debug lines
+    if (reject !== undefined) this.totals.rejected += this.lender.failAll(reject);
   }
-
-  private openCircuit(): void {
-    this.unavailable = true;
-    const error = this.unavailableError();
-    this.log('error', { failures: this.consecutiveFailures, error: messageOf(this.lastCreateError) }, 'backend unavailable: circuit open, acquires fail fast');
-    this.emitter.emit('availability', { pool: this.name, unavailable: true, cause: this.lastCreateError });
-    for (const waiter of this.waiters.drain()) {
-      this.totals.rejected++;
-      this.fail(waiter, error);
-    }
-  }
-
-  private unavailableError(): PoolError {
-    return new PoolError('POOL_UNAVAILABLE', `backend unavailable: ${this.consecutiveFailures} consecutive create failures, the last with: ${messageOf(this.lastCreateError)}`, { cause: this.lastCreateError, pool: this.name });
-  }
-
-  /** Adds a given object as an idle resource (Pool.from). */
-  private adopt(resource: R): void {
-    const slot = new Slot<R>(this, resource, coarseNow(), Infinity, this.generation);
-    this.slots.add(slot);
-    this.size++;
-    this.totals.created++;
-    this.borrowed++;
-    this.handOff(slot);
-  }
-
-  // ---------------------------------------------------------------- destroying
-
-  /** Takes a busy slot out of the pool for good and destroys its resource under the destroy timeout. */
-  private retire(slot: Slot<R>, reason: DestroyReason, error?: unknown): void {
-    if (slot.state !== SlotState.Busy) return;
-    slot.state = SlotState.Dead; // a lease still holding it (close timed out) now releases as a no-op
-    this.borrowed--;
-    this.size--;
-    this.slots.delete(slot);
-    this.totals.destroyed++;
-    if (this.emitter.wants('destroy')) {
-      this.emitter.emit('destroy', { pool: this.name, resource: slot.resource, reason, ...(error !== undefined ? { error } : {}) });
-    }
-    this.destroyResource(slot.resource);
-    if (this.closed && this.borrowed === 0) this.onDrained?.();
-  }
-
-  private destroyResource(resource: R): void {
-    const destroy = this.provider.destroy;
-    if (destroy === undefined) return;
-    const done: Promise<void> = withTimeout(() => destroy.call(this.provider, resource), this.opts.destroyTimeoutMs, 'destroy', this.name).then(
-      () => {
-        this.destroying.delete(done);
-      },
-      (error: unknown) => {
-        this.destroying.delete(done);
-        this.report(error instanceof PoolTimeoutError ? error : new PoolError('POOL_DESTROY_FAILED', `destroy failed: ${messageOf(error)}`, { cause: error, pool: this.name }));
-      },
-    );
-    this.destroying.add(done);
-  }
-
-  /** A create that finished after its deadline or after close: never joins the pool. */
-  private destroyLate(resource: R): void {
-    this.log('debug', {}, 'destroying a resource whose create finished after its deadline');
-    this.destroyResource(resource);
-  }
-
-  private async drain(timeoutMs: number): Promise<void> {
-    if (this.borrowed > 0) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await new Promise<void>((resolve) => {
-        this.onDrained = resolve;
-        if (timeoutMs !== Infinity) timer = setTimeout(resolve, timeoutMs);
-      });
-      clearTimeout(timer);
-      this.onDrained = undefined;
-      if (this.borrowed > 0) {
-        const left = this.borrowed;
-        this.report(new PoolTimeoutError('close', timeoutMs, `close timed out after ${timeoutMs} ms with ${left} resource(s) still borrowed; destroying them`, { pool: this.name }));
-        for (const slot of [...this.slots]) this.retire(slot, 'closed');
-      }
-    }
-    while (this.destroying.size > 0) await Promise.all([...this.destroying]);
-  }
-
-  // ---------------------------------------------------------------- maintenance
-
-  private scheduleMaintenance(at: number): void {
-    if (at >= this.maintenanceAt || this.closed) return;
-    if (this.maintenanceTimer !== undefined) clearTimeout(this.maintenanceTimer);
-    this.maintenanceAt = at;
-    this.maintenanceTimer = setTimeout(this.onMaintenance, Math.max(0, Math.ceil(at - now())));
-    this.maintenanceTimer.unref?.();
-  }
-
-  /** The background cleaner: runs at the next due time, does what is due, aims itself at the next. */
-  private readonly onMaintenance = (): void => {
-    this.maintenanceTimer = undefined;
-    this.maintenanceAt = Infinity;
-    if (this.closed) return;
-    const t = now();
-    const { idleTimeoutMs, keepaliveIntervalMs, leakDetectionMs, min } = this.opts;
-    let next = Infinity;
-    // oldest-released first, so idle eviction takes the coldest resources
-    const idle = this.idle.drain();
-    for (const slot of idle) {
-      slot.state = SlotState.Busy;
-      this.borrowed++;
-    }
-    const keep: Slot<R>[] = [];
-    for (const slot of idle) {
-      const lastActive = Math.max(slot.releasedAt, slot.checkedAt);
-      if (this.isBroken(slot)) this.retire(slot, 'broken');
-      else if (t >= slot.expiresAt) this.retire(slot, 'lifetime');
-      else if (t - slot.releasedAt >= idleTimeoutMs && this.size > min) this.retire(slot, 'idle');
-      else if (keepaliveIntervalMs > 0 && t - lastActive >= keepaliveIntervalMs) this.keepalive(slot);
-      else {
-        keep.push(slot);
-        next = Math.min(next, slot.expiresAt, keepaliveIntervalMs > 0 ? lastActive + keepaliveIntervalMs : Infinity);
-        if (this.size > min) next = Math.min(next, slot.releasedAt + idleTimeoutMs);
-      }
-    }
-    for (const slot of keep) {
-      slot.state = SlotState.Idle;
-      this.borrowed--;
-      this.idle.push(slot);
-    }
-    if (leakDetectionMs > 0) {
-      for (const slot of this.slots) {
-        if (slot.state !== SlotState.Busy || slot.stack === undefined || slot.leaked) continue; // stack: lent to a caller
-        const heldMs = t - slot.borrowedAt;
-        if (heldMs >= leakDetectionMs) {
-          slot.leaked = true;
-          this.totals.leaks++;
-          const stack = slot.stack ?? '';
-          this.log('warn', { heldMs: Math.round(heldMs), stack }, 'lease held past leakDetectionMs: possible leak');
-          this.emitter.emit('leak', { pool: this.name, resource: slot.resource, heldMs, stack });
-        } else {
-          next = Math.min(next, slot.borrowedAt + leakDetectionMs);
-        }
-      }
-    }
-    this.dispatch();
-    this.fill();
-    if (next !== Infinity) this.scheduleMaintenance(Math.max(next, t + 1));
-  };
-
-  private keepalive(slot: Slot<R>): void {
-    this.check(slot).then((failure) => {
-      if (failure === undefined) {
-        slot.checkedAt = coarseNow();
-        this.offer(slot);
-        return;
-      }
-      this.report(failure instanceof PoolError ? failure : new PoolError('POOL_VALIDATE_FAILED', `keepalive ping failed: ${messageOf(failure)}`, { cause: failure, pool: this.name }));
-      this.retire(slot, 'keepalive-failed', failure);
-      this.fill();
-    });
-  }
-
-  // ---------------------------------------------------------------- reporting
 
   private closedError(action: string): PoolError {
     return new PoolError('POOL_CLOSED', `cannot ${action}: the pool is closed`, { pool: this.name });
   }
 
-  /** An error away from any caller: an 'error' event (never thrown) and a log line. */
-  private report(error: PoolError): void {
-    this.log('warn', { code: error.code, error: error.message }, 'pool error');
-    this.emitter.emit('error', error);
-  }
-
-  private log(level: 'debug' | 'info' | 'warn' | 'error', fields: Record<string, unknown>, message: string): void {
-    this.opts.logger?.[level]({ pool: this.name, ...fields }, message);
-  }
 }
 
 /** Creates a pool of the resources `provider` makes. Throws POOL_INVALID_OPTION for a bad option. */

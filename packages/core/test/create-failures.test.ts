@@ -16,7 +16,8 @@ describe('create failures', () => {
   it('row 1: while creates reject, each waiter rejects with POOL_CREATE_FAILED (cause kept) by its deadline; the pool retries with backoff and recovers', async () => {
     let failing = true;
     const provider = fakeProvider({ create: () => { if (failing) throw refused(); } });
-    const pool = createPool(provider, { max: 2, acquireTimeoutMs: 2_000, failFast: false, retry: { minDelayMs: 100, maxDelayMs: 400 } });
+    // probeDelayMs 100 (default 25): waiters make the pool probe every 100 ms, one attempt at a time
+    const pool = createPool(provider, { max: 2, acquireTimeoutMs: 2_000, failFast: false, retry: { minDelayMs: 100, maxDelayMs: 400, probeDelayMs: 100 } });
     const errors: PoolError[] = [];
     pool.on('error', (error) => errors.push(error));
     const start = performance.now();
@@ -33,7 +34,8 @@ describe('create failures', () => {
       expect((result as Error).message).toMatch(/could not get a resource within 2000 ms: creates keep failing \(\d+ in a row\), the last with: connect ECONNREFUSED/);
     }
     expect(Math.max(...settledAt)).toBeLessThanOrEqual(2_025);
-    // backoff: rounds of at most maxConcurrentCreates (2) attempts, 50-400 ms apart, not a tight loop
+    // a first round of maxConcurrentCreates (2) attempts, then one probe at a time, 50-100 ms apart: not a tight loop
+    expect(provider.peakInFlight).toBeLessThanOrEqual(2);
     const attempts = pool.stats().totals.createErrors;
     expect(attempts).toBeGreaterThanOrEqual(4);
     expect(attempts).toBeLessThanOrEqual(2 * 12);
@@ -51,7 +53,8 @@ describe('create failures', () => {
 
   it('a caller that arrives while the pool backs off from a failed create times out with that create error as cause', async () => {
     const provider = fakeProvider({ create: () => { throw refused(); } });
-    const pool = createPool(provider, { max: 1, failFast: false, retry: { minDelayMs: 1_000, maxDelayMs: 1_000 } });
+    // probeDelayMs 1 s: even a waiting caller's next probe is 1 s away
+    const pool = createPool(provider, { max: 1, failFast: false, retry: { minDelayMs: 1_000, maxDelayMs: 1_000, probeDelayMs: 1_000 } });
     const first = pool.acquire({ timeoutMs: 50 }).catch((error: unknown) => error);
     await vi.advanceTimersByTimeAsync(51);
     expect(isPoolError(await first, 'POOL_CREATE_FAILED')).toBe(true);
@@ -85,7 +88,8 @@ describe('create failures', () => {
   });
 
   it('an acquire timeout during failing creates that also saw a success keeps the last create error as cause', async () => {
-    const provider = fakeProvider({ create: (attempt) => { if (attempt === 2) throw refused(); } });
+    // every create after the first fails (a single failure would now be retried within the deadline)
+    const provider = fakeProvider({ create: (attempt) => { if (attempt >= 2) throw refused(); } });
     const pool = createPool(provider, { max: 2, acquireTimeoutMs: 1_000, failFast: false, retry: { minDelayMs: 5_000, maxDelayMs: 5_000 } });
     const first = await pool.acquire();
     const second = pool.acquire().catch((error: unknown) => error);
@@ -134,30 +138,36 @@ describe('create failures', () => {
     }
   });
 
-  it('row 31: after failFast.afterFailures consecutive failures, waiters and new acquires reject at once with POOL_UNAVAILABLE; one probe at a time; closes when the backend returns', async () => {
+  it('row 31: the breaker opens once the outage has outlasted the callers\' deadline: then an acquire whose deadline it outlasted rejects at once with POOL_UNAVAILABLE; one probe at a time; closes when the backend returns', async () => {
+    // changed on purpose (issue 14): waiters are no longer failed when the breaker opens; they wait their deadline
     let down = true;
     const provider = fakeProvider({ create: () => { if (down) throw refused(); } });
-    const pool = createPool(provider, { max: 4, maxConcurrentCreates: 4, acquireTimeoutMs: 60_000, failFast: { afterFailures: 3 }, retry: { minDelayMs: 100, maxDelayMs: 1_000 } });
+    const pool = createPool(provider, { max: 4, maxConcurrentCreates: 4, acquireTimeoutMs: 1_000, failFast: { afterFailures: 3 }, retry: { minDelayMs: 100, maxDelayMs: 1_000 } });
     const availability: boolean[] = [];
     pool.on('availability', (event) => availability.push(event.unavailable));
     const waiting = Array.from({ length: 3 }, () => pool.acquire().catch((error: unknown) => error));
-    await vi.advanceTimersByTimeAsync(2_000);
+    await vi.advanceTimersByTimeAsync(1_001);
     for (const error of await Promise.all(waiting)) {
-      expect(isPoolError(error, 'POOL_UNAVAILABLE')).toBe(true);
+      expect(isPoolError(error, 'POOL_CREATE_FAILED')).toBe(true);
       expect((error as PoolError).cause).toMatchObject({ code: 'ECONNREFUSED' });
     }
-    expect(pool.stats().unavailable).toBe(true);
-    // new acquires fail fast, without waiting for the 60 s deadline
+    // new acquires fail fast: the outage has lasted longer than they may wait
     const fast = await pool.acquire().catch((error: unknown) => error);
     expect(isPoolError(fast, 'POOL_UNAVAILABLE')).toBe(true);
+    expect((fast as PoolError).cause).toMatchObject({ code: 'ECONNREFUSED' });
+    expect(pool.stats().unavailable).toBe(true);
+    // a caller who may wait longer than the outage has lasted waits
+    const patient = pool.acquire({ timeoutMs: 60_000 });
     // while open: probes one at a time
     provider.peakInFlight = 0;
     await vi.advanceTimersByTimeAsync(5_000);
     expect(provider.peakInFlight).toBe(1);
+    expect(pool.stats()).toMatchObject({ pending: 1, unavailable: true });
     down = false;
-    await vi.advanceTimersByTimeAsync(1_100);
+    await vi.advanceTimersByTimeAsync(100);
     expect(pool.stats().unavailable).toBe(false);
     expect(availability).toEqual([true, false]);
+    (await patient).release();
     const lease = await pool.acquire();
     lease.release();
     await pool.close();

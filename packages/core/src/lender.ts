@@ -1,0 +1,372 @@
+import { invalidAcquireOptions, type AcquireOptions } from './acquire-options.js';
+import { coarseNow, now } from './clock.js';
+import { PoolError } from './errors.js';
+import { channels, type DestroyReason, type PoolEmitter } from './events.js';
+import { Lease, type LeaseOwner } from './lease.js';
+import type { ResolvedOptions } from './options.js';
+import { Ring } from './ring.js';
+import { SlotState, type Slot } from './slot.js';
+import type { PoolTotals } from './stats.js';
+import { acquireTrace } from './tracing.js';
+import { WaitingRoom } from './waiting-room.js';
+import { takePromise, type Waiter } from './waiter.js';
+
+/** What the lender needs of the other parts. */
+export interface LenderHost<R> {
+  /** Resources owned plus creates in flight. */
+  size(): number;
+  retire(slot: Slot<R>, reason: DestroyReason, error?: unknown): void;
+  /** Demand may have grown (the creator decides); `shortage`: a caller found no resource (grow). */
+  fill(): void;
+  shortage(): void;
+  /** The creator's answers: refuse a caller at once?, its outcome count, the error of an expired waiter. */
+  refusal(timeoutMs: number): PoolError | undefined;
+  createMark(): number;
+  expired(waiter: Waiter<R>, t: number, borrowed: number, waiting: number): PoolError;
+  /** The provider's hooks: validate resolves undefined when healthy; reset ends in `offer` or a retire. */
+  isBroken(slot: Slot<R>): boolean;
+  validate(slot: Slot<R>): Promise<unknown>;
+  reset(slot: Slot<R>): void;
+  readonly keeper: { readonly wakeAt: number; wakeBy(at: number): void };
+  closedError(action: string): PoolError;
+}
+
+// Conditions that take acquire or release off the fast path, as bits of one field tested at once.
+export const CLOSED = 1;
+export const PAUSED = 2;
+export const LEAK_DETECTION = 4;
+export const LEASE_LISTENERS = 8;
+/** The pool may be above `max` (after resize): releases check the size. */
+export const OVER_MAX = 256;
+const VALIDATE_ON_ACQUIRE = 16;
+const IS_BROKEN_HOOK = 32;
+const RESET_HOOK = 64;
+const MAX_USES = 128;
+const SLOW_ACQUIRE = CLOSED | PAUSED | LEAK_DETECTION | LEASE_LISTENERS | VALIDATE_ON_ACQUIRE | IS_BROKEN_HOOK;
+const SLOW_RELEASE = CLOSED | LEAK_DETECTION | LEASE_LISTENERS | IS_BROKEN_HOOK | RESET_HOOK | MAX_USES | OVER_MAX;
+
+// read on every acquire and release: module constants, so each check is a load and a getter
+const acquireChannel = channels.acquire;
+const releaseChannel = channels.release;
+const traceStart = acquireTrace.start; // a tracer subscribes `start`; tracePromise publishes the rest
+
+/**
+ * Lends resources: the idle ring, the waiting callers, hand-off and the fast paths. A released
+ * resource goes to the next waiter (one wake-up per resource) or to idle; nothing is lent that
+ * `isBroken` reports broken, on any path.
+ */
+export class Lender<R> implements LeaseOwner<R> {
+  readonly name: string;
+  private readonly idle = new Ring<Slot<R>>();
+  private readonly room: WaitingRoom<R>;
+  /** Busy slots: lent, or held by the pool for a ping or a reset. */
+  private borrowedCount = 0;
+  /** Bumped by `evictAll`: a resource of an older generation is replaced when it comes back. */
+  generation = 0;
+  private flags: number;
+  private readonly lifo: boolean;
+  private readonly validateOnAcquire: boolean;
+  private readonly idleDueMs: number;
+
+  constructor(
+    private readonly opts: ResolvedOptions,
+    hooks: { validate: boolean; isBroken: boolean; reset: boolean },
+    private readonly totals: PoolTotals,
+    private readonly emitter: PoolEmitter<R>,
+    private readonly host: LenderHost<R>,
+  ) {
+    this.name = opts.name;
+    this.lifo = opts.order === 'lifo';
+    this.validateOnAcquire = hooks.validate && opts.validateAfterIdleMs !== Infinity;
+    this.flags = (opts.leakDetectionMs > 0 ? LEAK_DETECTION : 0) | (this.validateOnAcquire ? VALIDATE_ON_ACQUIRE : 0)
+      | (hooks.isBroken ? IS_BROKEN_HOOK : 0) | (hooks.reset ? RESET_HOOK : 0) | (opts.maxUses !== Infinity ? MAX_USES : 0);
+    this.idleDueMs = Math.min(opts.idleTimeoutMs, opts.keepaliveIntervalMs > 0 ? opts.keepaliveIntervalMs : Infinity);
+    this.room = new WaitingRoom<R>(this.name, opts.acquireTimeoutMs, totals, (waiter, t) => host.expired(waiter, t, this.borrowedCount, this.room.length));
+  }
+
+  get idleCount(): number {
+    return this.idle.length;
+  }
+
+  get borrowed(): number {
+    return this.borrowedCount;
+  }
+
+  get waiting(): number {
+    return this.room.length;
+  }
+
+  /** Sets or clears fast-path conditions (CLOSED, PAUSED, LEASE_LISTENERS). */
+  setFlag(flag: number, on: boolean): void {
+    this.flags = on ? this.flags | flag : this.flags & ~flag;
+  }
+
+  acquire(options: AcquireOptions | undefined): Promise<Lease<R>> {
+    // fast path: nothing to check, no one waiting, an idle resource to hand over
+    if ((this.flags & SLOW_ACQUIRE) === 0 && options === undefined && this.room.length === 0
+      && !acquireChannel.hasSubscribers && !releaseChannel.hasSubscribers && !traceStart.hasSubscribers) {
+      const slot = this.takeIdle();
+      if (slot !== undefined) {
+        slot.uses++;
+        this.totals.acquired++;
+        return Promise.resolve(new Lease<R>(slot));
+      }
+    }
+    if (!traceStart.hasSubscribers) return this.acquireChecked(options);
+    const timeoutMs = typeof options?.timeoutMs === 'number' ? options.timeoutMs : this.opts.acquireTimeoutMs;
+    return acquireTrace.tracePromise(() => this.acquireChecked(options), { pool: this.name, timeoutMs });
+  }
+
+  /** Every acquire the fast path does not take. */
+  private acquireChecked(options: AcquireOptions | undefined): Promise<Lease<R>> {
+    if (options !== undefined) {
+      const invalid = invalidAcquireOptions(options);
+      if (invalid !== undefined) return Promise.reject(invalid);
+    }
+    if ((this.flags & CLOSED) !== 0) return Promise.reject(this.host.closedError('acquire'));
+    // the borrower's stack, for leak reports; captured here, where the caller is still on the stack
+    const stack = this.opts.leakDetectionMs > 0 ? new Error('acquired here').stack : undefined;
+    if ((this.flags & PAUSED) === 0 && this.room.length === 0 && options?.signal?.aborted !== true) {
+      for (let slot = this.takeIdle(); slot !== undefined; slot = this.takeIdle()) {
+        if (this.host.isBroken(slot)) this.host.retire(slot, 'broken');
+        else if (this.needsValidation(slot)) return this.wait(options, slot, stack);
+        else return Promise.resolve(this.lend(slot, undefined, stack));
+      }
+    }
+    return this.wait(options, undefined, stack);
+  }
+
+  private wait(options: AcquireOptions | undefined, slot: Slot<R> | undefined, stack: string | undefined): Promise<Lease<R>> {
+    const timeoutMs = options?.timeoutMs ?? this.opts.acquireTimeoutMs;
+    const priority = options?.priority ?? 0;
+    const signal = options?.signal;
+    if (signal?.aborted === true) {
+      this.totals.aborted++;
+      if (slot !== undefined) this.handOff(slot);
+      return Promise.reject(new PoolError('POOL_ABORTED', 'acquire aborted before it started', { cause: signal.reason, pool: this.name }));
+    }
+    if (slot === undefined) {
+      const refusal = this.room.length >= this.opts.maxWaiting
+        ? new PoolError('POOL_QUEUE_FULL', `acquire refused: ${this.room.length} callers already waiting (maxWaiting ${this.opts.maxWaiting})`, { pool: this.name })
+        : this.host.refusal(timeoutMs);
+      if (refusal !== undefined) {
+        this.totals.rejected++;
+        return Promise.reject(refusal);
+      }
+    }
+    const waiter = this.room.enter(timeoutMs, priority, signal, stack, this.host.createMark(), slot === undefined);
+    const promise = takePromise<R>();
+    if (slot !== undefined) {
+      this.validateFor(slot, waiter);
+    } else {
+      this.host.shortage();
+      this.host.fill();
+    }
+    return promise;
+  }
+
+  /** Rejects every queued caller; returns how many. */
+  failAll(error: unknown): number {
+    return this.room.failAll(error);
+  }
+
+  /** Takes the next idle resource out of the ring (it becomes busy). */
+  takeIdle(): Slot<R> | undefined {
+    const slot = this.lifo ? this.idle.pop() : this.idle.shift();
+    if (slot !== undefined) {
+      slot.state = SlotState.Busy;
+      this.borrowedCount++;
+    }
+    return slot;
+  }
+
+  /** Takes every idle resource out, oldest released first (they become busy). */
+  takeAllIdle(): Slot<R>[] {
+    const all = this.idle.drain();
+    for (const slot of all) slot.state = SlotState.Busy;
+    this.borrowedCount += all.length;
+    return all;
+  }
+
+  /** Puts slots from `takeAllIdle` back, in order, without waking anyone (the keeper's sweep). */
+  restoreIdle(slots: Slot<R>[]): void {
+    for (const slot of slots) {
+      slot.state = SlotState.Idle;
+      this.idle.push(slot);
+    }
+    this.borrowedCount -= slots.length;
+  }
+
+  /** A slot the pool just made or adopted: busy until offered. */
+  admit(slot: Slot<R>): void {
+    slot.state = SlotState.Busy;
+    this.borrowedCount++;
+  }
+
+  /** A busy slot leaves the pool (the lifecycle destroys it). */
+  discharge(slot: Slot<R>): void {
+    slot.state = SlotState.Dead; // a lease still holding it (close timed out) now releases as a no-op
+    this.borrowedCount--;
+  }
+
+  private needsValidation(slot: Slot<R>): boolean {
+    return this.validateOnAcquire && coarseNow() - Math.max(slot.releasedAt, slot.checkedAt) >= this.opts.validateAfterIdleMs;
+  }
+
+  private lend(slot: Slot<R>, waiter: Waiter<R> | undefined, stack: string | undefined): Lease<R> {
+    slot.uses++;
+    this.totals.acquired++;
+    const lease = new Lease<R>(slot);
+    const leakMs = this.opts.leakDetectionMs;
+    if ((this.flags & (LEAK_DETECTION | LEASE_LISTENERS)) !== 0 || acquireChannel.hasSubscribers || releaseChannel.hasSubscribers) {
+      slot.borrowedAt = now();
+      if (leakMs > 0) {
+        slot.leaked = false;
+        slot.stack = stack;
+        this.host.keeper.wakeBy(slot.borrowedAt + leakMs);
+      }
+      if (this.emitter.wants('acquire')) {
+        this.emitter.emit('acquire', { pool: this.name, resource: slot.resource, waitMs: waiter === undefined ? 0 : waiter.waitedUntil(slot.borrowedAt) });
+      }
+    }
+    return lease;
+  }
+
+  /** Lends `slot` to `waiter`; a broken one is destroyed instead and the waiter requeued (false). */
+  private handTo(waiter: Waiter<R>, slot: Slot<R>): boolean {
+    if ((this.flags & IS_BROKEN_HOOK) !== 0 && this.host.isBroken(slot)) {
+      this.host.retire(slot, 'broken');
+      this.room.requeue(waiter);
+      return false;
+    }
+    this.room.settle(waiter);
+    waiter.resolve(this.lend(slot, waiter, waiter.stack));
+    return true;
+  }
+
+  /** A busy slot that passed every check goes to the next waiter, else to idle. */
+  handOff(slot: Slot<R>): void {
+    if ((this.flags & PAUSED) === 0) {
+      const waiter = this.room.next();
+      if (waiter !== undefined) {
+        if (!this.handTo(waiter, slot)) this.dispatch();
+        return;
+      }
+    }
+    slot.state = SlotState.Idle;
+    this.borrowedCount--;
+    this.idle.push(slot);
+    // the keeper must wake by this slot's idle or lifetime expiry; usually it is already aimed earlier
+    const keeper = this.host.keeper;
+    const due = Math.min(slot.releasedAt + this.idleDueMs, slot.expiresAt);
+    if (due < keeper.wakeAt) keeper.wakeBy(due);
+  }
+
+  /** Like handOff, for a slot coming from a create, a ping or a reset: applies the pool-wide rules first. */
+  offer(slot: Slot<R>): void {
+    if ((this.flags & CLOSED) !== 0) this.host.retire(slot, 'closed');
+    else if (slot.generation !== this.generation) this.host.retire(slot, 'evicted');
+    else if (this.host.size() > this.opts.max) this.host.retire(slot, 'resized');
+    else {
+      this.handOff(slot);
+      return;
+    }
+    this.host.fill();
+  }
+
+  /** Serves queued waiters from idle resources (after resume, resize, a failed validation or a broken hand-off). */
+  dispatch(): void {
+    while ((this.flags & (PAUSED | CLOSED)) === 0 && this.room.length > 0 && this.idle.length > 0) {
+      const slot = this.takeIdle() as Slot<R>;
+      if (this.host.isBroken(slot)) {
+        this.host.retire(slot, 'broken');
+        continue;
+      }
+      const waiter = this.room.next() as Waiter<R>;
+      if (this.needsValidation(slot)) this.validateFor(slot, waiter);
+      else this.handTo(waiter, slot);
+    }
+    this.host.fill();
+  }
+
+  private validateFor(slot: Slot<R>, waiter: Waiter<R>): void {
+    this.room.hold(waiter); // out of the queue while its resource is checked, still waiting
+    this.host.validate(slot).then((failure) => {
+      const closed = (this.flags & CLOSED) !== 0;
+      if (failure !== undefined) {
+        this.host.retire(slot, 'validate-failed', failure);
+        if (waiter.settled) this.host.fill();
+        else if (closed) this.room.fail(waiter, this.host.closedError('acquire'));
+        else {
+          this.room.requeue(waiter);
+          this.dispatch();
+        }
+        return;
+      }
+      slot.checkedAt = coarseNow();
+      if (waiter.settled || closed) {
+        if (closed) this.room.fail(waiter, this.host.closedError('acquire'));
+        this.offer(slot);
+      } else if (!this.handTo(waiter, slot)) {
+        this.dispatch();
+      }
+    });
+  }
+
+  /** @internal Lease.release lands here. */
+  releaseSlot(slot: Slot<R>): void {
+    // fast path: no hook, listener or limit to apply, and the resource is neither old nor surplus
+    if ((this.flags & SLOW_RELEASE) === 0 && slot.state === SlotState.Busy && !releaseChannel.hasSubscribers) {
+      const t = coarseNow();
+      if (t < slot.expiresAt && slot.generation === this.generation) {
+        this.totals.released++;
+        slot.releasedAt = t;
+        this.handOff(slot);
+        return;
+      }
+    }
+    this.releaseChecked(slot);
+  }
+
+  private releaseChecked(slot: Slot<R>): void {
+    this.totals.released++;
+    if (slot.state !== SlotState.Busy) return; // destroyed by close() while lent
+    if (this.opts.leakDetectionMs > 0) slot.stack = undefined;
+    const t = coarseNow();
+    if ((this.flags & LEASE_LISTENERS) !== 0 || releaseChannel.hasSubscribers) {
+      this.emitter.emit('release', { pool: this.name, resource: slot.resource, heldMs: now() - slot.borrowedAt });
+    }
+    slot.releasedAt = t;
+    if ((this.flags & CLOSED) !== 0) {
+      this.host.retire(slot, 'closed');
+      return;
+    }
+    let over = false;
+    if ((this.flags & OVER_MAX) !== 0) {
+      over = this.host.size() > this.opts.max;
+      if (!over) this.flags &= ~OVER_MAX;
+    }
+    const reason = this.host.isBroken(slot) ? 'broken'
+      : slot.uses >= this.opts.maxUses ? 'max-uses'
+      : t >= slot.expiresAt ? 'lifetime'
+      : slot.generation !== this.generation ? 'evicted'
+      : over ? 'resized'
+      : undefined;
+    if (reason !== undefined) {
+      this.host.retire(slot, reason);
+      this.host.fill();
+    } else if ((this.flags & RESET_HOOK) === 0) {
+      this.handOff(slot);
+    } else {
+      this.host.reset(slot);
+    }
+  }
+
+  /** @internal Lease.destroy lands here. */
+  destroySlot(slot: Slot<R>, reason: unknown): void {
+    if (slot.state !== SlotState.Busy) return;
+    slot.stack = undefined;
+    this.host.retire(slot, 'released-destroyed', reason);
+    this.host.fill();
+  }
+}

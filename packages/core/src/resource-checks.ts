@@ -1,0 +1,82 @@
+import { coarseNow } from './clock.js';
+import { messageOf, PoolError, PoolTimeoutError } from './errors.js';
+import type { ResolvedOptions } from './options.js';
+import type { ResourceProvider } from './provider.js';
+import type { Slot } from './slot.js';
+import type { PoolTotals } from './stats.js';
+import { withTimeout } from './with-timeout.js';
+
+/** A provider classifier that throws counts as a yes: destroying is the safe side. */
+function yes(question: () => boolean | undefined): boolean {
+  try {
+    return question() === true;
+  } catch {
+    return true;
+  }
+}
+
+/** The provider's per-resource hooks (isBroken, validate, reset, isFatal, isFailover) run under the pool's timeouts and rules. */
+export class ResourceChecks<R> {
+  constructor(
+    private readonly provider: ResourceProvider<R>,
+    private readonly opts: ResolvedOptions,
+    private readonly totals: PoolTotals,
+  ) {}
+
+  isBroken(slot: Slot<R>): boolean {
+    const isBroken = this.provider.isBroken;
+    return isBroken !== undefined && yes(() => isBroken.call(this.provider, slot.resource));
+  }
+
+  /** What a failed `use` callback means for its resource: 'failover' (evict all), 'destroy', or 'release'. */
+  afterUseError(resource: R, error: unknown): 'failover' | 'destroy' | 'release' {
+    const provider = this.provider;
+    if (yes(() => provider.isFailover?.(error))) return 'failover';
+    if (yes(() => provider.isFatal?.(error)) || yes(() => provider.isBroken?.(resource))) return 'destroy';
+    return 'release';
+  }
+
+  /** Runs the provider's validate under its timeout. Resolves undefined when healthy, else with the reason. */
+  validate(slot: Slot<R>): Promise<unknown> {
+    const validate = this.provider.validate;
+    if (validate === undefined) return Promise.resolve(undefined);
+    const idleMs = coarseNow() - Math.max(slot.releasedAt, slot.checkedAt);
+    const name = this.opts.name;
+    return withTimeout((signal) => validate.call(this.provider, slot.resource, { signal, idleMs }), this.opts.validateTimeoutMs, 'validate', name).then(
+      (healthy) => {
+        if (healthy !== false) return undefined;
+        this.totals.validationFailures++;
+        return new PoolError('POOL_VALIDATE_FAILED', 'validate returned false', { pool: name });
+      },
+      (error: unknown) => {
+        this.totals.validationFailures++;
+        return error ?? new PoolError('POOL_VALIDATE_FAILED', 'validate threw', { pool: name });
+      },
+    );
+  }
+
+  /**
+   * Runs the provider's reset (synchronously when it answers synchronously), then `done(true)` when
+   * the resource is reusable, else `done(false, error)`: false (no error), a throw or the timeout.
+   */
+  reset(slot: Slot<R>, done: (ok: boolean, error?: unknown) => void): void {
+    const reset = this.provider.reset as NonNullable<ResourceProvider<R>['reset']>;
+    let result: Promise<boolean> | boolean;
+    try {
+      result = reset.call(this.provider, slot.resource);
+    } catch (error) {
+      done(false, error);
+      return;
+    }
+    if (typeof result === 'boolean') done(result);
+    else {
+      withTimeout(() => result, this.opts.resetTimeoutMs, 'reset', this.opts.name).then((ok) => done(ok !== false), (error: unknown) => done(false, error));
+    }
+  }
+
+  /** The error to report for a failed reset or destroy. */
+  static failure(error: unknown, code: 'POOL_RESET_FAILED' | 'POOL_DESTROY_FAILED', pool: string): PoolError {
+    const what = code === 'POOL_RESET_FAILED' ? 'reset' : 'destroy';
+    return error instanceof PoolTimeoutError ? error : new PoolError(code, `${what} failed: ${messageOf(error)}`, { cause: error, pool });
+  }
+}
