@@ -17,14 +17,14 @@ interface Span {
 }
 
 /** The smallest tracer: subscribes to tracing:pool:call:* and turns each call into a span. */
-function spanRecorder() {
+function spanRecorder(name: 'pool:call' | 'pool:acquire' = 'pool:call') {
   const spans: Span[] = [];
   const open = new WeakMap<object, { span: Span; startedAt: number }>();
-  const channel = tracingChannel<unknown, CallTraceContext & object>('pool:call');
+  const channel = tracingChannel<unknown, CallTraceContext & object>(name);
   const handlers = {
     start(ctx: CallTraceContext & object) {
       const span: Span = {
-        name: `${ctx.adapter} ${ctx.operation}`,
+        name: name === 'pool:acquire' ? 'pool acquire' : `${ctx.adapter} ${ctx.operation}`,
         attributes: { 'db.client.connection.pool.name': ctx.pool, 'db.system': ctx.adapter, 'db.query.text': ctx.statement },
         events: ['start'],
         status: 'ok',
@@ -62,6 +62,7 @@ describe.skipIf(!pg.available)('spans from the pool:call TracingChannel (PgPool,
 
   it('one span per query: a succeeding one, and a failing one that carries the driver\'s error', async () => {
     const tracer = spanRecorder();
+    const acquires = spanRecorder('pool:acquire');
     try {
       const ok = await db.query('SELECT $1::int AS n', [7]);
       expect(ok.rows).toEqual([{ n: 7 }]);
@@ -69,7 +70,13 @@ describe.skipIf(!pg.available)('spans from the pool:call TracingChannel (PgPool,
       expect(failed).toMatchObject({ code: '42P01' });
     } finally {
       tracer.stop();
+      acquires.stop();
     }
+    // each query borrowed a client through the pool:acquire TracingChannel (a child span, for a tracer)
+    expect(acquires.spans.map((span) => [span.name, span.attributes['db.client.connection.pool.name'], span.status])).toEqual([
+      ['pool acquire', 'traced', 'ok'],
+      ['pool acquire', 'traced', 'ok'],
+    ]);
     expect(tracer.spans).toHaveLength(2);
     const [good, bad] = tracer.spans;
     expect(good).toMatchObject({
