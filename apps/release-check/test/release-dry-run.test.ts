@@ -74,7 +74,9 @@ describe('release dry run: publish to a local verdaccio, install with npm into f
     const queue = [...ADAPTERS];
     await Promise.all([0, 1, 2].map(async () => {
       for (let a = queue.shift(); a; a = queue.shift()) await freshProject(dirOf(a.name), registry.url, join(work, 'npm-cache'), [a.name, ...a.drivers]);
-    }));
+    })).catch((error: Error) => {
+      throw new Error(`${error.message}\nverdaccio's log (its uplink is https://registry.npmjs.org/):\n${registry.log().slice(-4000)}`);
+    });
     for (const adapter of ADAPTERS) {
       const project = dirOf(adapter.name);
       footprints.set(adapter.name, footprint(project));

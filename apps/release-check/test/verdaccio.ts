@@ -45,7 +45,10 @@ export async function startVerdaccio(dir: string): Promise<LocalRegistry> {
   const bin = createRequire(import.meta.url).resolve('verdaccio/bin/verdaccio');
   const port = await freePort();
   let output = '';
-  const child: ChildProcess = spawn(process.execPath, [bin, '--config', config, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // the uplink is HTTPS to npmjs: trust what npm trusts (its `cafile`) when no extra CA is set for Node
+  const ca = process.env.NODE_EXTRA_CA_CERTS || process.env.npm_config_cafile;
+  const env = { ...process.env, ...(ca ? { NODE_EXTRA_CA_CERTS: ca } : {}) };
+  const child: ChildProcess = spawn(process.execPath, [bin, '--config', config, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'], env });
   child.stdout!.on('data', (d) => { output += String(d); });
   child.stderr!.on('data', (d) => { output += String(d); });
   const url = `http://127.0.0.1:${port}/`;
