@@ -18,9 +18,8 @@ const ADAPTERS = [
   { name: '@pool/redis', drivers: ['ioredis'], exported: 'createRedisPool', needs: 'redis' },
   { name: '@pool/tcp', drivers: [], exported: 'createTcpPool' },
   { name: '@pool/ws', drivers: ['ws'], exported: 'createWsPool' },
-  // its README example points at made-up hosts (10.0.0.11...): compiled, not run
-  { name: '@pool/http', drivers: ['undici'], exported: 'createHttpPool', compileOnly: true },
-] as const satisfies ReadonlyArray<{ name: string; drivers: readonly string[]; exported: string; needs?: keyof typeof services; compileOnly?: boolean }>;
+  { name: '@pool/http', drivers: ['undici'], exported: 'createHttpPool' },
+] as const satisfies ReadonlyArray<{ name: string; drivers: readonly string[]; exported: string; needs?: keyof typeof services }>;
 const PUBLISHED = ['@pool/core', ...ADAPTERS.map((a) => a.name), '@pool/metrics'];
 
 /** The README examples use the default test URLs; point them at the configured servers. */
@@ -112,9 +111,11 @@ describe('release dry run: publish to a local verdaccio, install with npm into f
     run(process.execPath, [tsc, '--module', 'node16', '--moduleResolution', 'node16', ...common], { cwd: work });
   });
 
-  it('runs each README example that can run here (against the real servers where it needs them)', () => {
-    const runnable = ready.filter((a) => !('compileOnly' in a));
-    for (const adapter of runnable) run(process.execPath, ['example.js'], { cwd: dirOf(adapter.name), timeout: 60_000 });
-    expect(runnable.map((a) => a.name)).toEqual(ADAPTERS.filter((a) => !('compileOnly' in a)).map((a) => a.name));
+  it('runs each README example (against the real servers where it needs them)', () => {
+    // an unreachable server leaves its example out with a loud warning (requireService above), a failure with CI=true
+    for (const adapter of ready) {
+      const output = run(process.execPath, ['example.js'], { cwd: dirOf(adapter.name), timeout: 60_000 });
+      expect({ adapter: adapter.name, ran: output.length > 0 }).toEqual({ adapter: adapter.name, ran: true });
+    }
   });
 });
