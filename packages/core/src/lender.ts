@@ -4,7 +4,7 @@ import { PoolError } from './errors.js';
 import { channels, type DestroyReason, type PoolEmitter } from './events.js';
 import { Lease, type LeaseOwner } from './lease.js';
 import type { ResolvedOptions } from './options.js';
-import { Ring } from './ring.js';
+import type { Shelf } from './shelf.js';
 import { SlotState, type Slot } from './slot.js';
 import type { PoolTotals } from './stats.js';
 import { acquireTrace } from './tracing.js';
@@ -57,14 +57,10 @@ const traceStart = acquireTrace.start; // a tracer subscribes `start`; traceProm
  */
 export class Lender<R> implements LeaseOwner<R> {
   readonly name: string;
-  private readonly idle = new Ring<Slot<R>>();
   private readonly room: WaitingRoom<R>;
-  /** Busy slots: lent, or held by the pool for a ping or a reset. */
-  private borrowedCount = 0;
   /** Bumped by `evictAll`: a resource of an older generation is replaced when it comes back. */
   generation = 0;
   private flags: number;
-  private readonly lifo: boolean;
   private readonly validateOnAcquire: boolean;
   private readonly idleDueMs: number;
 
@@ -73,23 +69,15 @@ export class Lender<R> implements LeaseOwner<R> {
     hooks: { validate: boolean; isBroken: boolean; reset: boolean },
     private readonly totals: PoolTotals,
     private readonly emitter: PoolEmitter<R>,
+    private readonly shelf: Shelf<R>,
     private readonly host: LenderHost<R>,
   ) {
     this.name = opts.name;
-    this.lifo = opts.order === 'lifo';
     this.validateOnAcquire = hooks.validate && opts.validateAfterIdleMs !== Infinity;
     this.flags = (opts.leakDetectionMs > 0 ? LEAK_DETECTION : 0) | (this.validateOnAcquire ? VALIDATE_ON_ACQUIRE : 0)
       | (hooks.isBroken ? IS_BROKEN_HOOK : 0) | (hooks.reset ? RESET_HOOK : 0) | (opts.maxUses !== Infinity ? MAX_USES : 0);
     this.idleDueMs = Math.min(opts.idleTimeoutMs, opts.keepaliveIntervalMs > 0 ? opts.keepaliveIntervalMs : Infinity);
-    this.room = new WaitingRoom<R>(this.name, opts.acquireTimeoutMs, totals, (waiter, t) => host.expired(waiter, t, this.borrowedCount, this.room.length));
-  }
-
-  get idleCount(): number {
-    return this.idle.length;
-  }
-
-  get borrowed(): number {
-    return this.borrowedCount;
+    this.room = new WaitingRoom<R>(this.name, opts.acquireTimeoutMs, totals, (waiter, t) => host.expired(waiter, t, this.shelf.borrowed, this.room.length));
   }
 
   get waiting(): number {
@@ -105,7 +93,7 @@ export class Lender<R> implements LeaseOwner<R> {
     // fast path: nothing to check, no one waiting, an idle resource to hand over
     if ((this.flags & SLOW_ACQUIRE) === 0 && options === undefined && this.room.length === 0
       && !acquireChannel.hasSubscribers && !releaseChannel.hasSubscribers && !traceStart.hasSubscribers) {
-      const slot = this.takeIdle();
+      const slot = this.shelf.take();
       if (slot !== undefined) {
         slot.uses++;
         this.totals.acquired++;
@@ -115,6 +103,21 @@ export class Lender<R> implements LeaseOwner<R> {
     if (!traceStart.hasSubscribers) return this.acquireChecked(options);
     const timeoutMs = typeof options?.timeoutMs === 'number' ? options.timeoutMs : this.opts.acquireTimeoutMs;
     return acquireTrace.tracePromise(() => this.acquireChecked(options), { pool: this.name, timeoutMs });
+  }
+
+  /** A lease on an idle resource now, or undefined: see Pool.tryAcquire. */
+  tryAcquire(): Lease<R> | undefined {
+    if ((this.flags & (CLOSED | PAUSED)) !== 0 || this.room.length !== 0) return undefined;
+    for (let slot = this.shelf.take(); slot !== undefined; slot = this.shelf.take()) {
+      if (this.host.isBroken(slot)) this.host.retire(slot, 'broken');
+      else if (this.needsValidation(slot)) {
+        this.shelf.put(slot); // it needs a ping first: acquire() does that
+        return undefined;
+      } else {
+        return this.lend(slot, undefined, this.opts.leakDetectionMs > 0 ? new Error('acquired here').stack : undefined);
+      }
+    }
+    return undefined;
   }
 
   /** Every acquire the fast path does not take. */
@@ -127,7 +130,7 @@ export class Lender<R> implements LeaseOwner<R> {
     // the borrower's stack, for leak reports; captured here, where the caller is still on the stack
     const stack = this.opts.leakDetectionMs > 0 ? new Error('acquired here').stack : undefined;
     if ((this.flags & PAUSED) === 0 && this.room.length === 0 && options?.signal?.aborted !== true) {
-      for (let slot = this.takeIdle(); slot !== undefined; slot = this.takeIdle()) {
+      for (let slot = this.shelf.take(); slot !== undefined; slot = this.shelf.take()) {
         if (this.host.isBroken(slot)) this.host.retire(slot, 'broken');
         else if (this.needsValidation(slot)) return this.wait(options, slot, stack);
         else return Promise.resolve(this.lend(slot, undefined, stack));
@@ -168,45 +171,6 @@ export class Lender<R> implements LeaseOwner<R> {
   /** Rejects every queued caller; returns how many. */
   failAll(error: unknown): number {
     return this.room.failAll(error);
-  }
-
-  /** Takes the next idle resource out of the ring (it becomes busy). */
-  takeIdle(): Slot<R> | undefined {
-    const slot = this.lifo ? this.idle.pop() : this.idle.shift();
-    if (slot !== undefined) {
-      slot.state = SlotState.Busy;
-      this.borrowedCount++;
-    }
-    return slot;
-  }
-
-  /** Takes every idle resource out, oldest released first (they become busy). */
-  takeAllIdle(): Slot<R>[] {
-    const all = this.idle.drain();
-    for (const slot of all) slot.state = SlotState.Busy;
-    this.borrowedCount += all.length;
-    return all;
-  }
-
-  /** Puts slots from `takeAllIdle` back, in order, without waking anyone (the keeper's sweep). */
-  restoreIdle(slots: Slot<R>[]): void {
-    for (const slot of slots) {
-      slot.state = SlotState.Idle;
-      this.idle.push(slot);
-    }
-    this.borrowedCount -= slots.length;
-  }
-
-  /** A slot the pool just made or adopted: busy until offered. */
-  admit(slot: Slot<R>): void {
-    slot.state = SlotState.Busy;
-    this.borrowedCount++;
-  }
-
-  /** A busy slot leaves the pool (the lifecycle destroys it). */
-  discharge(slot: Slot<R>): void {
-    slot.state = SlotState.Dead; // a lease still holding it (close timed out) now releases as a no-op
-    this.borrowedCount--;
   }
 
   private needsValidation(slot: Slot<R>): boolean {
@@ -253,9 +217,7 @@ export class Lender<R> implements LeaseOwner<R> {
         return;
       }
     }
-    slot.state = SlotState.Idle;
-    this.borrowedCount--;
-    this.idle.push(slot);
+    this.shelf.put(slot);
     // the keeper must wake by this slot's idle or lifetime expiry; usually it is already aimed earlier
     const keeper = this.host.keeper;
     const due = Math.min(slot.releasedAt + this.idleDueMs, slot.expiresAt);
@@ -276,8 +238,8 @@ export class Lender<R> implements LeaseOwner<R> {
 
   /** Serves queued waiters from idle resources (after resume, resize, a failed validation or a broken hand-off). */
   dispatch(): void {
-    while ((this.flags & (PAUSED | CLOSED)) === 0 && this.room.length > 0 && this.idle.length > 0) {
-      const slot = this.takeIdle() as Slot<R>;
+    while ((this.flags & (PAUSED | CLOSED)) === 0 && this.room.length > 0 && this.shelf.idleCount > 0) {
+      const slot = this.shelf.take() as Slot<R>;
       if (this.host.isBroken(slot)) {
         this.host.retire(slot, 'broken');
         continue;

@@ -11,6 +11,7 @@ import { resolveOptions, type PoolOptions, type ResolvedOptions } from './option
 import { Reporter } from './reporter.js';
 import type { ResourceProvider } from './provider.js';
 import { ResourceChecks } from './resource-checks.js';
+import { Shelf } from './shelf.js';
 import { Slot } from './slot.js';
 import type { PoolStats, PoolTotals } from './stats.js';
 import { runOnLease } from './use.js';
@@ -42,6 +43,7 @@ export class Pool<R> implements AsyncDisposable {
     createErrors: 0, validationFailures: 0, leaks: 0,
   };
   private readonly checks: ResourceChecks<R>;
+  private readonly shelf: Shelf<R>;
   private readonly lender: Lender<R>;
   private readonly creator: Creator<R>;
   private readonly keeper: Keeper<R>;
@@ -54,32 +56,26 @@ export class Pool<R> implements AsyncDisposable {
   private closing: Promise<void> | undefined;
 
   constructor(provider: ResourceProvider<R>, options?: PoolOptions) {
-    if (typeof provider !== 'object' || provider === null || typeof provider.create !== 'function') {
-      throw new PoolOptionError('provider', 'Expected a provider object with a `create` function');
-    }
-    for (const hook of ['destroy', 'validate', 'reset', 'isBroken', 'isFatal', 'isFailover', 'classifyCreateError'] as const) {
-      if (provider[hook] !== undefined && typeof provider[hook] !== 'function') {
-        throw new PoolOptionError(`provider.${hook}`, `Expected \`provider.${hook}\` to be a function, got ${typeof provider[hook]}`);
-      }
-    }
+    ResourceChecks.assertProvider(provider);
     const opts = this.opts = resolveOptions(options);
     this.name = opts.name;
     const reporter = this.reporter = new Reporter<R>(opts.name, opts.logger, this.emitter);
     const checks = this.checks = new ResourceChecks<R>(provider, opts, this.totals);
+    const shelf = this.shelf = new Shelf<R>(opts.order === 'lifo');
     const isBroken = (slot: Slot<R>): boolean => checks.isBroken(slot);
-    const retire = this.retire.bind(this);
+    const retire: Lifecycle<R>['retire'] = (slot, reason, error) => this.lifecycle.retire(slot, reason, error);
     const fill = this.fill.bind(this);
     const size = (): number => this.lifecycle.owned + this.creator.creating;
     this.keeper = new Keeper<R>(opts, this.totals, reporter, {
       size, isBroken, retire,
-      takeAllIdle: () => this.lender.takeAllIdle(),
-      restoreIdle: (slots) => this.lender.restoreIdle(slots),
+      takeAllIdle: () => shelf.takeAll(),
+      restoreIdle: (slots) => { for (const slot of slots) shelf.put(slot); },
       slots: () => this.lifecycle.slots(),
       validate: (slot) => checks.validate(slot),
       offer: (slot) => this.lender.offer(slot),
       dispatch: () => this.lender.dispatch(),
     });
-    this.lender = new Lender<R>(opts, { validate: provider.validate !== undefined, isBroken: provider.isBroken !== undefined, reset: provider.reset !== undefined }, this.totals, this.emitter, {
+    this.lender = new Lender<R>(opts, { validate: provider.validate !== undefined, isBroken: provider.isBroken !== undefined, reset: provider.reset !== undefined }, this.totals, this.emitter, shelf, {
       size, isBroken, retire, fill, keeper: this.keeper,
       shortage: () => this.noteShortage(),
       refusal: (timeoutMs) => this.creator.refusal(timeoutMs),
@@ -92,27 +88,23 @@ export class Pool<R> implements AsyncDisposable {
           return;
         }
         if (error !== undefined) reporter.report(ResourceChecks.failure(error, 'POOL_RESET_FAILED', this.name));
-        this.retire(slot, 'reset-failed', error);
+        this.lifecycle.retire(slot, 'reset-failed', error);
         this.fill();
       }),
       closedError: (action) => this.closedError(action),
     });
     this.lifecycle = new Lifecycle<R>(provider, opts, this.totals, reporter, {
-      borrowed: () => this.lender.borrowed,
-      discharge: (slot) => this.lender.discharge(slot),
+      borrowed: () => this.shelf.borrowed,
+      discharge: (slot) => this.shelf.discharge(slot),
     });
     this.creator = new Creator<R>(provider, opts, {
-      uncovered: () => this.lender.waiting - this.creator.creating - this.lender.idleCount,
+      uncovered: () => this.lender.waiting - this.creator.creating - this.shelf.idleCount,
       short: () => size() < opts.min || size() < this.growTarget,
       hasRoom: () => size() < opts.max,
       generation: () => this.lender.generation,
       created: (resource, durationMs, generation) => this.created(resource, durationMs, generation),
       failed: (report, reject) => this.createFailed(report, reject),
-      availability: (unavailable, cause) => {
-        if (unavailable) reporter.log('error', { failures: this.creator.failedRounds, error: messageOf(cause) }, 'backend unavailable: circuit open, callers whose deadline the outage outlasted fail fast');
-        else reporter.log('info', {}, 'backend available again: circuit closed');
-        this.emitter.emit('availability', { pool: this.name, unavailable, ...(unavailable ? { cause } : {}) });
-      },
+      availability: (unavailable, cause) => reporter.availability(unavailable, cause, this.creator.failedRounds),
       late: (resource) => {
         reporter.log('debug', {}, 'destroying a resource whose create finished after its deadline');
         this.lifecycle.destroy(resource);
@@ -161,6 +153,15 @@ export class Pool<R> implements AsyncDisposable {
   }
 
   /**
+   * Synchronously lends an idle resource: a Lease, or undefined when none can be lent without
+   * waiting (none idle, callers queued, paused or closed, or the resource is due for validation),
+   * then call `acquire()`. No promise, no timer: for callers that can do without one.
+   */
+  tryAcquire(): Lease<R> | undefined {
+    return this.lender.tryAcquire();
+  }
+
+  /**
    * Runs `fn` with a borrowed resource and gives it back: released after success; destroyed when
    * `fn` throws an error the provider calls fatal (or the resource is broken); every resource evicted
    * when the provider calls it a failover. If `options.signal` aborts while `fn` runs, `use` rejects
@@ -194,7 +195,7 @@ export class Pool<R> implements AsyncDisposable {
     this.opts.min = next.min;
     this.opts.max = next.max;
     if (this.closed) return;
-    while (this.size > this.opts.max && this.lender.idleCount > 0) this.retire(this.lender.takeIdle() as Slot<R>, 'resized');
+    while (this.size > this.opts.max && this.shelf.idleCount > 0) this.lifecycle.retire(this.shelf.take() as Slot<R>, 'resized');
     if (this.size > this.opts.max) this.lender.setFlag(OVER_MAX, true);
     this.lender.dispatch();
   }
@@ -221,7 +222,7 @@ export class Pool<R> implements AsyncDisposable {
     if (this.closed) return;
     this.lender.generation++;
     this.reporter.log('warn', { reason: reason === undefined ? undefined : messageOf(reason) }, 'evicting every resource');
-    for (const slot of this.lender.takeAllIdle()) this.retire(slot, 'evicted', reason);
+    for (const slot of this.shelf.takeAll()) this.lifecycle.retire(slot, 'evicted', reason);
     this.fill();
   }
 
@@ -242,9 +243,9 @@ export class Pool<R> implements AsyncDisposable {
     const error = this.closedError('acquire');
     this.lender.failAll(error);
     this.creator.close(error);
-    for (const slot of this.lender.takeAllIdle()) this.retire(slot, 'closed');
+    for (const slot of this.shelf.takeAll()) this.lifecycle.retire(slot, 'closed');
     for (const ready of this.readyWaiters.splice(0)) ready.reject(this.closedError('ready'));
-    this.reporter.log('info', { borrowed: this.lender.borrowed }, 'closing');
+    this.reporter.log('info', { borrowed: this.shelf.borrowed }, 'closing');
     this.closing = this.lifecycle.drain(timeoutMs);
     return this.closing;
   }
@@ -256,7 +257,7 @@ export class Pool<R> implements AsyncDisposable {
   /** A snapshot of sizes and running totals. */
   stats(): PoolStats {
     return {
-      name: this.name, size: this.size, idle: this.lender.idleCount, borrowed: this.lender.borrowed,
+      name: this.name, size: this.size, idle: this.shelf.idleCount, borrowed: this.shelf.borrowed,
       creating: this.creator.creating, pending: this.lender.waiting, min: this.opts.min, max: this.opts.max,
       paused: this.paused, closed: this.closed, unavailable: this.creator.unavailable, totals: { ...this.totals },
     };
@@ -295,10 +296,6 @@ export class Pool<R> implements AsyncDisposable {
     if (!this.closed) this.creator.fill();
   }
 
-  private retire(slot: Slot<R>, reason: Parameters<Lifecycle<R>['retire']>[1], error?: unknown): void {
-    this.lifecycle.retire(slot, reason, error);
-  }
-
   private noteShortage(): void {
     const grow = this.opts.grow;
     if (grow === 1) return;
@@ -310,7 +307,7 @@ export class Pool<R> implements AsyncDisposable {
   private join(resource: R, expiresAt: number, generation: number): Slot<R> {
     const slot = new Slot<R>(this.lender, resource, coarseNow(), expiresAt, generation);
     this.lifecycle.join(slot);
-    this.lender.admit(slot);
+    this.shelf.admit(slot);
     return slot;
   }
 
@@ -325,7 +322,7 @@ export class Pool<R> implements AsyncDisposable {
     }
     if (this.checks.isBroken(slot)) {
       // broken from the start: never lent; the creator counts it as a failed create, so the next is paced
-      this.retire(slot, 'broken');
+      this.lifecycle.retire(slot, 'broken');
       return false;
     }
     this.lender.offer(slot);

@@ -1,4 +1,4 @@
-import type { PoolError } from './errors.js';
+import { messageOf, type PoolError } from './errors.js';
 import type { PoolEmitter } from './events.js';
 import type { PoolLogger } from './logger.js';
 
@@ -15,6 +15,13 @@ export class Reporter<R> {
     if (quiet) this.log('debug', { code: error.code, error: error.message }, 'pool error (again)');
     else this.log('warn', { code: error.code, error: error.message }, 'pool error');
     this.emitter.emit('error', error);
+  }
+
+  /** The breaker opened (`unavailable`) or closed. */
+  availability(unavailable: boolean, cause: unknown, failures: number): void {
+    if (unavailable) this.log('error', { failures, error: messageOf(cause) }, 'backend unavailable: circuit open, callers whose deadline the outage outlasted fail fast');
+    else this.log('info', {}, 'backend available again: circuit closed');
+    this.emitter.emit('availability', { pool: this.pool, unavailable, ...(unavailable ? { cause } : {}) });
   }
 
   log(level: 'debug' | 'info' | 'warn' | 'error', fields: Record<string, unknown>, message: string): void {

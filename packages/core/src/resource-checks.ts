@@ -1,5 +1,5 @@
 import { coarseNow } from './clock.js';
-import { messageOf, PoolError, PoolTimeoutError } from './errors.js';
+import { messageOf, PoolError, PoolOptionError, PoolTimeoutError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { ResourceProvider } from './provider.js';
 import type { Slot } from './slot.js';
@@ -22,6 +22,19 @@ export class ResourceChecks<R> {
     private readonly opts: ResolvedOptions,
     private readonly totals: PoolTotals,
   ) {}
+
+  /** Throws POOL_INVALID_OPTION unless `provider` has a `create` function and only functions as hooks. */
+  static assertProvider(provider: unknown): void {
+    if (typeof provider !== 'object' || provider === null || typeof (provider as { create?: unknown }).create !== 'function') {
+      throw new PoolOptionError('provider', 'Expected a provider object with a `create` function');
+    }
+    for (const hook of ['destroy', 'validate', 'reset', 'isBroken', 'isFatal', 'isFailover', 'classifyCreateError']) {
+      const value = (provider as Record<string, unknown>)[hook];
+      if (value !== undefined && typeof value !== 'function') {
+        throw new PoolOptionError(`provider.${hook}`, `Expected \`provider.${hook}\` to be a function, got ${typeof value}`);
+      }
+    }
+  }
 
   isBroken(slot: Slot<R>): boolean {
     const isBroken = this.provider.isBroken;

@@ -1,4 +1,5 @@
 import { assertKnownKeys, PoolOptionError } from '@pool/core';
+import { hide } from './hidden.js';
 import type { Dispatcher } from 'undici';
 import { HttpPoolError } from './errors.js';
 
@@ -47,7 +48,7 @@ export function resolveHealthCheck(option: HealthCheckOptions | false | undefine
   else throw new PoolOptionError('healthCheck.expectStatus', 'Expected `healthCheck.expectStatus` to be a status, a list of statuses or a function');
   const headers: Record<string, string> = { ...(source.headers ?? {}) };
   if (authorization !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) headers.authorization = authorization;
-  return { path, method, accepts, headers };
+  return hide({ path, method, accepts, headers }, 'headers');
 }
 
 /**

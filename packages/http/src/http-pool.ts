@@ -1,9 +1,9 @@
-import { assertKnownKeys, defaultPoolName, numberOption, poolSource, PoolOptionError, type Pool, type PoolOptions, type PoolSource } from '@pool/core';
+import { assertKnownKeys, defaultPoolName, describeValue, numberOption, poolSource, PoolOptionError, type Pool, type PoolOptions, type PoolSource } from '@pool/core';
 import { Dispatcher, errors } from 'undici';
 import { HttpPoolError } from './errors.js';
 import { ControllerExchange, LegacyExchange, type ExchangeHost } from './exchange.js';
 import { OriginState, type FailoverOptions, type OriginListener, type OriginStatus, type ResolvedFailover } from './origin-state.js';
-import { httpProvider, type HttpProviderOptions } from './provider.js';
+import { httpProvider, providerKeys, type HttpProviderOptions } from './provider.js';
 
 /** Options of {@link createHttpPool}. */
 export interface HttpPoolOptions extends Omit<HttpProviderOptions, 'origin'> {
@@ -35,6 +35,8 @@ export interface OriginChange {
 }
 
 const failoverKeys = new Set(['downAfterFailures', 'probe', 'checkIntervalMs']);
+/** Every key {@link createHttpPool} accepts: the provider's (less `origin`'s twin rules) plus the pool's own. */
+const poolKeys = new Set([...providerKeys, 'origins', 'pool', 'failover', 'retryIdempotent']);
 
 function resolveFailover(option: FailoverOptions | undefined): ResolvedFailover {
   const source = option ?? {};
@@ -72,7 +74,11 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
   constructor(options: HttpPoolOptions) {
     super();
     if (typeof options !== 'object' || options === null) throw new PoolOptionError('options', 'Expected createHttpPool options to be an object');
+    assertKnownKeys(options, poolKeys, 'createHttpPool');
     const { origins, origin, pool, failover, retryIdempotent, ...providerOptions } = options;
+    if (pool !== undefined && (typeof pool !== 'object' || pool === null || Array.isArray(pool))) {
+      throw new PoolOptionError('pool', `Expected \`pool\` to be an object of @pool/core options, got ${describeValue(pool)}`);
+    }
     const list = origins ?? (origin !== undefined ? [origin] : []);
     if (!Array.isArray(list) || list.length === 0) throw new PoolOptionError('origins', 'Expected `origins` to be a non-empty list of http(s) origins (or `origin`)');
     if (origins !== undefined && origin !== undefined) throw new PoolOptionError('origin', 'Give `origins` or `origin`, not both');
@@ -89,14 +95,16 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
       if (seen.has(provider.origin.origin)) throw new PoolOptionError(`origins[${index}]`, `Origin ${provider.origin.display} is listed twice`);
       seen.add(provider.origin.origin);
       const poolOptions: PoolOptions = {
-        // several origins: the origin's down signal moves waiters; a lone origin: core's circuit breaker fails them fast
+        // several origins: the origin's down signal moves waiters; a lone origin: that signal and core's circuit breaker fail them fast
         maxLifetimeMs: 300_000, failFast: list.length > 1 ? false : { afterFailures: resolvedFailover.downAfterFailures },
         retry: { minDelayMs: 50, maxDelayMs: 2_000 },
         ...pool,
         // a given name as is (one origin) or `api:host:port` (several); without one `http:host:port` (numbered when taken)
         name: pool?.name !== undefined ? (list.length === 1 ? pool.name : `${pool.name}:${provider.origin.hostname}:${provider.origin.port}`) : defaultPoolName(undefined, `${provider.origin.protocol.slice(0, -1)}:${provider.origin.hostname}:${provider.origin.port}`),
       };
-      return new OriginState(provider, poolOptions, resolvedFailover, listener, list.length > 1);
+      // the origin's down signal moves (several origins) or fails (one origin) its waiters at once: core's
+      // breaker only refuses callers once an outage has outlasted their own deadline
+      return new OriginState(provider, poolOptions, resolvedFailover, listener);
     });
   }
 

@@ -4,6 +4,7 @@ import { backoffDelay } from './backoff.js';
 import type { HttpConnection } from './connection.js';
 import { HttpPoolError } from './errors.js';
 import type { HttpProvider } from './provider.js';
+import { hide } from './hidden.js';
 
 /** How origins are taken out of rotation and probed back in. */
 export interface FailoverOptions {
@@ -62,11 +63,11 @@ export class OriginState {
   healthFailures = 0;
   lastError: unknown = undefined;
   /**
-   * Passed to every acquire when there are other origins: aborted when this one goes down, so its
-   * waiters move elsewhere at once. A lone origin passes none (a waiter's abort listener costs on
-   * every queued request, and there is nowhere to move to): its waiters wait for a create or their deadline.
+   * Passed to every acquire: aborted when this origin goes down, so its waiters move to another
+   * origin at once, or, with a lone origin, fail at once with HTTP_NO_ORIGIN (core's circuit breaker
+   * only refuses callers once an outage has outlasted their own deadline).
    */
-  acquireOptions: { signal: AbortSignal } | undefined;
+  acquireOptions: { signal: AbortSignal };
   private controller = originDownController();
   private probeAttempt = 0;
   private probeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -76,11 +77,12 @@ export class OriginState {
   /** Every connection the pool owns, so `destroy()` can cut requests in flight. */
   private readonly connections = new Set<HttpConnection>();
 
-  constructor(provider: HttpProvider, poolOptions: PoolOptions, private readonly failover: ResolvedFailover, private readonly listener: OriginListener, private readonly movesWaiters: boolean) {
+  constructor(provider: HttpProvider, poolOptions: PoolOptions, private readonly failover: ResolvedFailover, private readonly listener: OriginListener) {
     this.provider = provider;
     this.display = provider.origin.display;
     this.authorization = provider.origin.authorization;
-    this.acquireOptions = movesWaiters ? { signal: this.controller.signal } : undefined;
+    hide(this, 'authorization');
+    this.acquireOptions = { signal: this.controller.signal };
     // the pool sees a provider that also counts this origin's failures and successes
     const counted: HttpProvider = {
       ...provider,
@@ -119,7 +121,7 @@ export class OriginState {
   /** Borrows a connection; with `fresh`, one that has never carried a request (for the retry after a stale keep-alive close). */
   acquire(signal: AbortSignal | undefined, fresh = false): Promise<Lease<HttpConnection>> {
     const own = this.acquireOptions;
-    const options = signal === undefined ? own : { signal: own === undefined ? signal : AbortSignal.any([signal, own.signal]) };
+    const options = signal === undefined ? own : { signal: AbortSignal.any([signal, own.signal]) };
     return fresh ? this.acquireFresh(options) : this.pool.acquire(options);
   }
 
@@ -207,7 +209,7 @@ export class OriginState {
     this.healthFailures = 0;
     this.probeAttempt = 0;
     this.controller = originDownController();
-    if (this.movesWaiters) this.acquireOptions = { signal: this.controller.signal };
+    this.acquireOptions = { signal: this.controller.signal };
     this.listener.onUp(this);
   }
 

@@ -1,4 +1,5 @@
-import { PoolOptionError } from '@pool/core';
+import { PoolOptionError, redactUrl } from '@pool/core';
+import { hide } from './hidden.js';
 
 /** An origin as the pool uses it: credentials taken out of the URL, kept apart, never printed. */
 export interface ParsedOrigin {
@@ -11,11 +12,6 @@ export interface ParsedOrigin {
   readonly port: number;
   /** `Basic ...` when the URL carried `user:pass@`, sent on requests that set no `authorization` header. */
   readonly authorization: string | undefined;
-}
-
-/** Replaces the password of any URL inside `text` with `***` (for messages built from user input). */
-export function redactUrl(text: string): string {
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@/?#\s]*@/gi, '$1***@');
 }
 
 /**
@@ -42,5 +38,6 @@ export function parseOrigin(input: string | URL, option = 'origin'): ParsedOrigi
   const hostPort = `${url.hostname}:${port}`;
   const origin = `${url.protocol}//${hostPort}`;
   const display = authorization ? `${url.protocol}//${url.username}${password ? ':***' : ''}@${hostPort}` : origin;
-  return { origin, display, protocol: url.protocol, hostname: url.hostname, port, authorization };
+  // the credentials stay usable but out of util.inspect / JSON of the pool
+  return hide({ origin, display, protocol: url.protocol, hostname: url.hostname, port, authorization }, 'authorization');
 }

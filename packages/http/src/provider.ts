@@ -1,5 +1,5 @@
 import type { ResourceProvider } from '@pool/core';
-import { assertKnownKeys, PoolOptionError } from '@pool/core';
+import { assertKnownKeys, describeValue, PoolOptionError } from '@pool/core';
 import { buildConnector, type Client } from 'undici';
 import { connectSocket } from './connect-socket.js';
 import { HttpConnection } from './connection.js';
@@ -29,13 +29,14 @@ export interface HttpProvider extends ResourceProvider<HttpConnection> {
   readonly origin: ParsedOrigin;
 }
 
+/** The keys {@link httpProvider} accepts. */
+export const providerKeys: ReadonlySet<string> = new Set(['origin', 'connect', 'pipelining', 'healthCheck', 'client']);
+
 /**
  * A @pool/core provider of HTTP connections to one origin: each resource is an undici `Client`
  * bound to one socket. The ping is the health request (or socket liveness with `healthCheck: false`);
  * a connection is broken once its socket closed or its client was closed or destroyed.
  */
-const providerKeys = new Set(['origin', 'connect', 'pipelining', 'healthCheck', 'client']);
-
 export function httpProvider(options: HttpProviderOptions): HttpProvider {
   if (typeof options !== 'object' || options === null) throw new PoolOptionError('options', 'Expected httpProvider options to be an object');
   assertKnownKeys(options, providerKeys, 'httpProvider');
@@ -44,8 +45,11 @@ export function httpProvider(options: HttpProviderOptions): HttpProvider {
   if (typeof pipelining !== 'number' || !Number.isInteger(pipelining) || pipelining < 1) {
     throw new PoolOptionError('pipelining', `Expected \`pipelining\` to be an integer >= 1, got ${String(pipelining)}`);
   }
+  if (options.connect !== undefined && (typeof options.connect !== 'object' || options.connect === null || Array.isArray(options.connect))) {
+    throw new PoolOptionError('connect', `Expected \`connect\` to be an object of undici connector options, got ${describeValue(options.connect)}`);
+  }
   const client = options.client ?? {};
-  if (typeof client !== 'object' || client === null) throw new PoolOptionError('client', 'Expected `client` to be an object of undici Client options');
+  if (typeof client !== 'object' || client === null || Array.isArray(client)) throw new PoolOptionError('client', 'Expected `client` to be an object of undici Client options');
   if ('connect' in client || 'pipelining' in client) throw new PoolOptionError('client', 'Pass `connect` and `pipelining` at the top level, not inside `client`');
   const healthCheck = resolveHealthCheck(options.healthCheck, origin.authorization);
   const connector = buildConnector({ ...(options.connect ?? {}), ...(client.allowH2 !== undefined ? { allowH2: client.allowH2 } : {}) });

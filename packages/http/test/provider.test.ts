@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { createPool, isPoolError } from '@pool/core';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -140,6 +141,12 @@ describe('httpProvider', () => {
       [() => createHttpPool({ origins: ['http://127.0.0.1:1', 'http://127.0.0.1:1'] }), 'origins[1]'],
       [() => createHttpPool({ origin: 'http://127.0.0.1:1', failover: { downAfterFailures: 0 } }), 'failover.downAfterFailures'],
       [() => createHttpPool({ origin: 'http://127.0.0.1:1', pool: { max: -1 } }), 'max'],
+      [() => createHttpPool({ origin: 'http://127.0.0.1:1', pool: 5 as never }), 'pool'],
+      [() => createHttpPool({ origin: 'http://127.0.0.1:1', connect: 'tls' as never }), 'connect'],
+      [() => createHttpPool({ origin: 'http://127.0.0.1:1', client: [] as never }), 'client'],
+      [() => createHttpPool({ origin: 'http://127.0.0.1:1', retryIdempotnet: false } as never), 'retryIdempotnet'],
+      [() => createHttpPool({ origin: 'http://127.0.0.1:1', failovr: {} } as never), 'failovr'],
+      [() => createHttpPool({ origin: 'not a url' }), 'origin'],
     ];
     for (const [make, option] of cases) {
       let caught: unknown;
@@ -150,6 +157,18 @@ describe('httpProvider', () => {
       }
       expect(isPoolError(caught, 'POOL_INVALID_OPTION'), `${option}: ${String(caught)}`).toBe(true);
       expect((caught as { option: string }).option).toBe(option);
+    }
+  });
+
+  it('a typo of a pool-level key is answered with "did you mean" the pool-level key', () => {
+    for (const [key, near] of [['retryIdempotnet', 'retryIdempotent'], ['failovr', 'failover'], ['orgins', 'origins'], ['pipelinning', 'pipelining']] as const) {
+      let caught: unknown;
+      try {
+        createHttpPool({ origin: 'http://127.0.0.1:1', [key]: 1 } as never);
+      } catch (error) {
+        caught = error;
+      }
+      expect((caught as Error).message).toContain(`did you mean \`${near}\``);
     }
   });
 });
@@ -171,6 +190,10 @@ describe('credentials in the origin (rows 27, 35)', () => {
     const printed = JSON.stringify(pool.status()) + pool.status().map((status) => status.origin).join(' ');
     expect(printed).toContain('alice:***@');
     expect(printed).not.toContain(PASSWORD);
+    // util.inspect of the pool shows neither the password nor the Basic header it is sent in (base64 is no secret-keeping)
+    const inspected = inspect(pool, { depth: 12 });
+    expect(inspected).not.toContain(PASSWORD);
+    expect(inspected).not.toContain(Buffer.from(`alice:${PASSWORD}`).toString('base64'));
     await pool.close();
     await server.close();
   });

@@ -3,7 +3,8 @@ import { withAuthorization } from '../src/authorization.js';
 import { backoffDelay } from '../src/backoff.js';
 import { isIdempotent, isReplayableBody } from '../src/idempotent.js';
 import { isFatalHttpError, isSocketClosedError } from '../src/is-fatal.js';
-import { parseOrigin, redactUrl } from '../src/origin.js';
+import { parseOrigin } from '../src/origin.js';
+import { redactUrl } from '../src/index.js';
 
 describe('parseOrigin', () => {
   it('normalises origins and keeps credentials apart', () => {
@@ -15,9 +16,22 @@ describe('parseOrigin', () => {
     expect(withCredentials.authorization).toBe(`Basic ${Buffer.from('us@er:p:ss').toString('base64')}`);
   });
 
-  it('redacts passwords in any text', () => {
+  it('redacts passwords in any text (the re-exported @pool/core routine)', () => {
     expect(redactUrl('a https://u:pw@h/x and redis://:pw2@h:1')).toBe('a https://u:***@h/x and redis://:***@h:1');
-    expect(redactUrl('http://h:80/no-credentials')).toBe('http://h:80/no-credentials');
+    expect(redactUrl('http://h:8080/no-credentials')).toBe('http://h:8080/no-credentials');
+  });
+
+  it('a URL that does not parse is refused at creation, its password nowhere', () => {
+    for (const input of ['http://u:httpcanary1@h:99999', 'ftp://u:httpcanary1@h', 'not a url']) {
+      let caught: unknown;
+      try {
+        parseOrigin(input);
+      } catch (error) {
+        caught = error;
+      }
+      expect((caught as { code?: string }).code).toBe('POOL_INVALID_OPTION');
+      expect(`${(caught as Error).message}\n${(caught as Error).stack}`).not.toContain('httpcanary1');
+    }
   });
 });
 

@@ -1,4 +1,5 @@
-import { PoolOptionError } from '@pool/core';
+import { PoolOptionError, secretsOfUrl } from '@pool/core';
+import { checkConnectionString, checkPgOptions, clientKeySet } from './options.js';
 import type pg from 'pg';
 import type { ConnectionOptions } from 'node:tls';
 
@@ -29,10 +30,14 @@ export interface PgProviderConfig extends pg.ClientConfig {
   pingQuery?: string | undefined;
   /** How long `destroy` waits for a graceful Terminate before it destroys the socket. @default 500 */
   endTimeoutMs?: number | undefined;
-  /** The client class (a `pg.Client` subclass). @default pg.Client */
+  /** The client class (a `pg.Client` subclass, or any class whose `connect` takes a callback or returns a promise). @default pg.Client */
   Client?: (new (config: pg.ClientConfig) => pg.Client) | undefined;
   /** Runs once on each new client after it connects (`SET search_path ...`, type parsers); a throw fails the create. */
   onConnect?: ((client: pg.Client) => void | Promise<void>) | undefined;
+  /** pg.Pool's `verify(client, done)`: runs on each new client; `done(err)` with an error fails the connect with that error. */
+  verify?: ((client: pg.Client, done: (error?: Error | null) => void) => void) | undefined;
+  /** pg.Pool's `allowExitOnIdle`: idle clients do not keep the process alive (their sockets are unref'd). @default false */
+  allowExitOnIdle?: boolean | undefined;
 }
 
 /** The provider's settings after defaults and checks. */
@@ -47,11 +52,11 @@ export interface ResolvedPgConfig {
   endTimeoutMs: number;
   Client: (new (config: pg.ClientConfig) => pg.Client) | undefined;
   onConnect: ((client: pg.Client) => void | Promise<void>) | undefined;
+  verify: ((client: pg.Client, done: (error?: Error | null) => void) => void) | undefined;
+  allowExitOnIdle: boolean;
   /** Strings that must never appear in an error, event or log. */
   secrets: string[];
 }
-
-const ownKeys = ['resetQuery', 'onDirtyRelease', 'pingQuery', 'endTimeoutMs', 'Client', 'onConnect'] as const;
 
 /**
  * The `ssl` value handed to node-postgres: `true` becomes `{ rejectUnauthorized: true }`, and an
@@ -74,54 +79,25 @@ export function resolveSsl(ssl: unknown): false | ConnectionOptions | undefined 
   return resolved;
 }
 
-/** The password inside a connection string, if any (decoded). */
-function passwordInUrl(connectionString: string): string | undefined {
-  try {
-    const url = new URL(connectionString);
-    const found = [url.password, url.searchParams.get('password') ?? ''].filter((p) => p !== '').map((p) => {
-      try {
-        return decodeURIComponent(p);
-      } catch {
-        return p;
-      }
-    });
-    return found[0];
-  } catch {
-    const match = /\/\/[^:/@]*:([^@/]*)@/.exec(connectionString);
-    return match?.[1];
-  }
-}
-
 /** Checks the provider options and splits them into the pg.Client config and the adapter's own settings. */
 export function resolvePgConfig(config: PgProviderConfig | string | undefined): ResolvedPgConfig {
+  if (typeof config === 'string') checkConnectionString(config, 'config');
   const source: PgProviderConfig = typeof config === 'string' ? { connectionString: config } : (config ?? {});
   if (typeof source !== 'object' || source === null || Array.isArray(source)) {
     throw new PoolOptionError('config', 'Expected a connection string or a config object');
   }
-  if (Object.prototype.hasOwnProperty.call(source, '__proto__')) {
-    throw new PoolOptionError('__proto__', 'Unexpected key `__proto__` in the pg config');
-  }
-  const { resetQuery, onDirtyRelease = 'rollback', pingQuery = '', endTimeoutMs = 500, Client, onConnect } = source;
-  if (onConnect !== undefined && typeof onConnect !== 'function') throw new PoolOptionError('onConnect', 'Expected `onConnect` to be a function');
-  if (resetQuery !== undefined && (typeof resetQuery !== 'string' || resetQuery.trim() === '')) {
+  checkPgOptions(source, 'pgProvider');
+  const { resetQuery, onDirtyRelease = 'rollback', pingQuery = '', endTimeoutMs = 500, Client, onConnect, verify, allowExitOnIdle = false } = source;
+  if (resetQuery !== undefined && resetQuery.trim() === '') {
     throw new PoolOptionError('resetQuery', 'Expected `resetQuery` to be a non-empty SQL string, e.g. "DISCARD ALL"');
   }
   if (onDirtyRelease !== 'rollback' && onDirtyRelease !== 'destroy') {
     throw new PoolOptionError('onDirtyRelease', `Expected \`onDirtyRelease\` to be "rollback" or "destroy", got ${String(onDirtyRelease)}`);
   }
-  if (typeof pingQuery !== 'string') throw new PoolOptionError('pingQuery', 'Expected `pingQuery` to be a string ("" for an empty query)');
-  if (typeof endTimeoutMs !== 'number' || !(endTimeoutMs >= 0)) {
-    throw new PoolOptionError('endTimeoutMs', `Expected \`endTimeoutMs\` to be a number >= 0, got ${String(endTimeoutMs)}`);
-  }
-  if (Client !== undefined && typeof Client !== 'function') throw new PoolOptionError('Client', 'Expected `Client` to be a pg.Client class');
-  if (source.connectionString !== undefined && typeof source.connectionString !== 'string') {
-    throw new PoolOptionError('connectionString', 'Expected `connectionString` to be a string');
-  }
 
   const client: Record<string, unknown> = {};
   for (const key of Object.keys(source)) {
-    if ((ownKeys as readonly string[]).includes(key)) continue;
-    client[key] = (source as Record<string, unknown>)[key];
+    if (clientKeySet.has(key)) client[key] = (source as Record<string, unknown>)[key];
   }
   const ssl = resolveSsl(source.ssl);
   if (ssl === undefined) delete client.ssl;
@@ -129,10 +105,7 @@ export function resolvePgConfig(config: PgProviderConfig | string | undefined): 
 
   const secrets: string[] = [];
   if (typeof source.password === 'string' && source.password !== '') secrets.push(source.password);
-  if (typeof source.connectionString === 'string') {
-    const fromUrl = passwordInUrl(source.connectionString);
-    if (fromUrl !== undefined && fromUrl !== '') secrets.push(fromUrl);
-  }
+  if (typeof source.connectionString === 'string') secrets.push(...secretsOfUrl(source.connectionString));
   // node-postgres hides the password from console.log; so do we, and the URL that may carry it
   hide(client, 'password');
   hide(client, 'connectionString');
@@ -145,7 +118,9 @@ export function resolvePgConfig(config: PgProviderConfig | string | undefined): 
     endTimeoutMs,
     Client,
     onConnect,
-    secrets,
+    verify,
+    allowExitOnIdle,
+    secrets: [...new Set(secrets)],
   };
   hide(resolvedConfig, 'secrets');
   return resolvedConfig;

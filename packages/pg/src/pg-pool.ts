@@ -1,12 +1,14 @@
 import { EventEmitter } from 'node:events';
-import { callTrace, createPool, PoolError, poolSource, traceCall, type PoolSource, type AcquireOptions, type Lease, type Pool, type PoolStats } from '@pool/core';
+import { createPool, PoolError, poolSource, type PoolSource, type CallWatchdog, type AcquireOptions, type Lease, type Pool, type PoolStats } from '@pool/core';
 import pg from 'pg';
 import { stateOf } from './client-state.js';
 import { hide } from './config.js';
 import { PgPoolError } from './errors.js';
 import { pgProvider, type PgProvider } from './provider.js';
 import { splitPoolConfig, type PgPoolConfig } from './pool-config.js';
-import { acquireOptionsOf, beginStatement, type TransactionOptions } from './transaction.js';
+import { pgWatchdog } from './liveness.js';
+import { acquireError, runQuery, type CallHost } from './query-call.js';
+import { runTransaction, type TransactionOptions } from './transaction.js';
 
 /** A client lent by {@link PgPool.connect}: a `pg.Client` with `release(err?)`. */
 export type PgPoolClient = pg.PoolClient;
@@ -16,6 +18,9 @@ type ConnectCallback = (error: Error | undefined, client: PgPoolClient | undefin
 
 function noop(): void {}
 
+/** How long `end()` lets calls issued before it wait for a client before they are rejected. */
+const END_GRACE_MS = 30_000;
+
 /**
  * A pg.Pool-compatible pool on @pool/core: `query`, `connect()` + `release(err?)`, `end()`, the
  * pg.Pool events and counters, plus `transaction(fn)`, `stats()` and the @pool/core pool as `core`.
@@ -24,8 +29,8 @@ function noop(): void {}
  *
  * Events (pg.Pool's): 'connect' (client) after a client is created; 'acquire' (client) when one is
  * lent; 'release' (err, client) when one is given back; 'remove' (client) after one is closed;
- * 'error' (err, client) when an **idle** client fails (server restart, pg_terminate_backend). Unlike
- * pg.Pool, an 'error' with no listener is never thrown: the client is just replaced.
+ * 'error' (err, client) when an **idle** client fails (server restart, pg_terminate_backend), with
+ * `err.client` set. Unlike pg.Pool, an 'error' with no listener is never thrown: the client is just replaced.
  */
 export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
   /** The @pool/core pool underneath (resize, pause, evictAll, its events and stats). */
@@ -40,12 +45,25 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
   ended = false;
 
   private endPromise: Promise<void> | undefined;
+  /** Idle clients that failed and await their destroy: no longer counted (pg.Pool drops them at once). */
+  private readonly deadIdle = new Set<pg.Client>();
+  /** Calls issued and still waiting for a client: `end()` lets them finish. */
+  private waitingCalls = 0;
+  private onCallsSettled: (() => void) | undefined;
+  private readonly host: CallHost;
+  private watchdog: CallWatchdog | undefined;
 
   constructor(config?: PgPoolConfig | string) {
     super();
     const split = splitPoolConfig(config);
     this.provider = pgProvider(split.provider, {
       onIdleError: (error, client) => {
+        this.deadIdle.add(client);
+        try {
+          Object.defineProperty(error, 'client', { value: client, writable: true, configurable: true, enumerable: false });
+        } catch {
+          // a frozen error is emitted as it is
+        }
         if (this.listenerCount('error') > 0) this.emit('error', error, client);
       },
     });
@@ -56,7 +74,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
       max: resolved.max,
       min: resolved.min,
       maxUses: resolved.maxUses,
-      allowExitOnIdle: true,
+      allowExitOnIdle: this.provider.config.allowExitOnIdle,
       maxLifetimeSeconds: resolved.maxLifetimeMs === Infinity ? 0 : resolved.maxLifetimeMs / 1000,
       idleTimeoutMillis: resolved.idleTimeoutMs === Infinity ? 0 : resolved.idleTimeoutMs,
     };
@@ -68,20 +86,38 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
       if (this.listenerCount('connect') > 0) this.emit('connect', event.resource);
     });
     this.core.on('destroy', (event) => {
+      this.deadIdle.delete(event.resource);
       if (this.listenerCount('remove') > 0) this.emit('remove', event.resource);
     });
+    const client = this.provider.config.client;
+    this.host = {
+      core: this.core,
+      provider: this.provider,
+      queryTimeoutMs: split.calls.queryTimeoutMs,
+      server: { host: client.host, port: typeof client.port === 'number' ? client.port : undefined, database: client.database },
+      lend: (c) => this.lend(c),
+      giveBack: (lease, c, error, destroy) => this.giveBack(lease, c, error, destroy),
+    };
+    const watchdog = pgWatchdog(this.provider.config, split.calls.livenessCheckAfterMs, resolved.validateTimeoutMs, this.core.name);
+    if (watchdog !== undefined) {
+      this.watchdog = watchdog;
+      this.host.watch = (fail) => {
+        const call = watchdog.watch(fail);
+        return (answered) => call.done(answered);
+      };
+    }
   }
 
   // ---------------------------------------------------------------- pg.Pool counters
 
-  /** Clients open or opening (pg.Pool's totalCount). */
+  /** Clients open or opening (pg.Pool's totalCount); an idle client that failed is dropped at once. */
   get totalCount(): number {
-    return this.core.stats().size;
+    return this.core.stats().size - this.deadIdle.size;
   }
 
   /** Clients idle in the pool. */
   get idleCount(): number {
-    return this.core.stats().idle;
+    return Math.max(0, this.core.stats().idle - this.deadIdle.size);
   }
 
   /** Callers waiting for a client. */
@@ -115,59 +151,56 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
   query<R extends pg.QueryResultRow = any, I = any[]>(queryText: string, values: pg.QueryConfigValues<I>, callback: (err: Error, result: pg.QueryResult<R>) => void): void;
   /**
    * Runs one statement on a pooled client: `query(text, values?)` or `query({ text, values, name,
-   * rowMode })`, promise or callback style. The client goes back right after; it is destroyed when the
-   * error is connection-level (see `isFatalPgError`), and a statement error leaves it reusable.
+   * rowMode, queryTimeoutMs?, signal? })`, promise or callback style (an exception thrown in the
+   * callback is an uncaught exception, as in pg.Pool). The client goes back right after; it is
+   * destroyed when the error is connection-level, and a statement error leaves it reusable.
    * A Submittable (pg-cursor, pg-query-stream) needs a client of its own: use `connect()`.
    */
   query(config: unknown, values?: unknown, callback?: unknown): unknown {
+    if (typeof config === 'function') {
+      // pg.Pool's guard, its message, and its choice of callback: the function given
+      setImmediate(config as QueryCallback, new Error('Passing a function as the first parameter to pool.query is not supported'));
+      return undefined;
+    }
     if (typeof values === 'function') {
       callback = values;
       values = undefined;
     }
     let promise: Promise<pg.QueryResult>;
-    if (typeof config === 'function' || config === null || config === undefined) {
-      promise = Promise.reject(new TypeError('pool.query expects query text or a query config object'));
+    if (config === null || config === undefined) {
+      promise = Promise.reject(new TypeError('Client was passed a null or undefined query'));
     } else if (typeof (config as pg.Submittable).submit === 'function') {
       promise = Promise.reject(new PgPoolError('PG_SUBMITTABLE_NOT_SUPPORTED', 'pool.query does not take a Submittable (pg-cursor, pg-query-stream): borrow a client with pool.connect() and release it when the stream ends'));
-    } else if (callTrace.hasSubscribers) {
-      // tracing:pool:call:* for tracers; the context is built only while someone listens
-      const statement = typeof config === 'string' ? config : (config as pg.QueryConfig).text;
-      promise = traceCall({ pool: this.core.name, adapter: 'pg', operation: 'query', statement }, () => this.run(config as string, values as unknown[] | undefined));
+    } else if (this.ending) {
+      promise = Promise.reject(this.endedError());
     } else {
-      promise = this.run(config as string, values as unknown[] | undefined);
+      promise = this.track(runQuery(this.host, config, values as unknown[] | undefined));
     }
     if (typeof callback === 'function') {
       const cb = callback as QueryCallback;
-      promise.then((result) => cb(undefined, result), (error: Error) => cb(error));
+      // on the next tick, outside the promise chain: a throw in cb is an uncaught exception, as in pg.Pool
+      promise.then((result) => process.nextTick(cb, undefined, result), (error: Error) => process.nextTick(cb, error));
       return undefined;
     }
     return promise;
   }
 
-  /**
-   * One statement on a pooled client, released (or destroyed) as soon as pg calls back. One promise
-   * for the caller, settled from pg's callback: no promise resolved with another promise (each of
-   * those costs two extra microtask turns) and no stack capture on success.
-   */
-  private run(config: string, values: unknown[] | undefined): Promise<pg.QueryResult> {
-    return new Promise((resolve, reject) => {
-      this.core.acquire().then((lease) => {
-        const client = lease.resource;
-        const state = stateOf(client);
-        if (state !== undefined) state.borrowed = true;
-        if (this.listenerCount('acquire') > 0) this.emit('acquire', client);
-        try {
-          client.query(config, values as unknown[], (error: Error | undefined, result: pg.QueryResult) => {
-            this.giveBack(lease, client, error);
-            if (error) reject(error);
-            else resolve(result);
-          });
-        } catch (error) {
-          this.giveBack(lease, client, error as Error);
-          reject(error as Error);
-        }
-      }, reject);
-    });
+  /** Counts a call issued before `end()` until it has its client (or failed), so `end()` lets it finish. */
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.waitingCalls++;
+    const settled = () => {
+      if (--this.waitingCalls === 0) this.onCallsSettled?.();
+    };
+    promise.then(settled, settled);
+    return promise;
+  }
+
+  /** Marks a client lent: pg.Pool's 'acquire' event, its socket ref'd again (allowExitOnIdle). */
+  private lend(client: pg.Client): void {
+    const state = stateOf(client);
+    if (state !== undefined) state.borrowed = true;
+    this.provider.lent(client);
+    if (this.listenerCount('acquire') > 0) this.emit('acquire', client);
   }
 
   /** Releases a lease after use, destroying the client on a connection-level error (or any truthy `release(err)`). */
@@ -188,6 +221,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
   /**
    * Borrows a client; give it back with `client.release()`. `client.release(err)` with a truthy `err`
    * (or `true`) destroys it instead, as in pg.Pool. Releasing twice throws POOL_LEASE_RELEASED.
+   * A failed connect rejects with the driver's own error (class, `code`), as pg.Pool's does.
    */
   connect(callback?: ConnectCallback): Promise<PgPoolClient> | void {
     return this.checkoutWith(undefined, callback);
@@ -199,20 +233,20 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
   }
 
   private checkoutWith(options: AcquireOptions | undefined, callback: ConnectCallback | undefined): Promise<PgPoolClient> | void {
-    const promise = this.core.acquire(options).then((lease) => this.checkout(lease));
+    const promise = this.ending
+      ? Promise.reject(this.endedError())
+      : this.track(this.core.acquire(options).then((lease) => this.checkout(lease), (error: unknown) => Promise.reject(acquireError(error))));
     if (callback === undefined) return promise;
     promise.then(
-      (client) => callback(undefined, client, (release?: unknown) => client.release(release as Error | boolean | undefined)),
-      (error: Error) => callback(error, undefined, noop),
+      (client) => process.nextTick(callback, undefined, client, (release?: unknown) => client.release(release as Error | boolean | undefined)),
+      (error: Error) => process.nextTick(callback, error, undefined, noop),
     );
   }
 
   private checkout(lease: Lease<pg.Client>): PgPoolClient {
     const client = lease.resource as PgPoolClient;
-    const state = stateOf(client);
-    if (state !== undefined) state.borrowed = true;
     client.release = (error?: Error | boolean) => this.giveBack(lease, client, error === true ? undefined : error, Boolean(error));
-    if (this.listenerCount('acquire') > 0) this.emit('acquire', client);
+    this.lend(client);
     return client;
   }
 
@@ -222,73 +256,66 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
    * Runs `fn` inside BEGIN ... COMMIT on one client. When `fn` throws, the transaction is rolled back
    * and the error rethrown (a failed ROLLBACK destroys the client). A COMMIT the server turns into a
    * ROLLBACK (an earlier statement failed and `fn` swallowed it) rejects with PG_TRANSACTION_ROLLED_BACK.
-   * If `fn` releases the client itself, the release rolled the transaction back and the client may
-   * already be someone else's: no COMMIT or ROLLBACK is sent on it, and a return rejects with POOL_LEASE_RELEASED.
+   * If `fn` releases the client itself, no COMMIT or ROLLBACK is sent on it, and a return rejects with POOL_LEASE_RELEASED.
    */
-  async transaction<T>(fn: (client: PgPoolClient) => Promise<T> | T, options?: TransactionOptions): Promise<T> {
-    const begin = beginStatement(options);
-    // the lease, not `client.release`: once fn gives the client back, the next borrower's checkout
-    // replaces `client.release`, and calling it here would release that borrower's lease
-    const lease = await this.core.acquire(acquireOptionsOf(options));
-    const client = this.checkout(lease);
-    const done = (error?: unknown) => {
-      if (!lease.released) this.giveBack(lease, client, error, error !== undefined);
-    };
-    try {
-      await client.query(begin);
-    } catch (error) {
-      done(this.provider.isFatal(error) ? error : undefined);
-      throw error;
-    }
-    let result: T;
-    try {
-      result = await fn(client);
-    } catch (error) {
-      if (lease.released) throw error;
-      try {
-        await client.query('ROLLBACK');
-        done();
-      } catch (rollbackError) {
-        done(rollbackError);
-      }
-      throw error;
-    }
-    if (lease.released) {
-      throw new PoolError('POOL_LEASE_RELEASED', 'the transaction callback released its client before COMMIT; the transaction was rolled back, not committed', { pool: this.core.name });
-    }
-    let commit: pg.QueryResult;
-    try {
-      commit = await client.query('COMMIT');
-    } catch (error) {
-      // a failed COMMIT leaves no transaction open, or reset rolls it back; a dead client is destroyed
-      done(this.provider.isFatal(error) ? error : undefined);
-      throw error;
-    }
-    done();
-    if (commit.command === 'ROLLBACK') {
-      throw new PgPoolError('PG_TRANSACTION_ROLLED_BACK', 'COMMIT was turned into ROLLBACK by the server: a statement inside the transaction failed and its error was caught');
-    }
-    return result;
+  transaction<T>(fn: (client: PgPoolClient) => Promise<T> | T, options?: TransactionOptions): Promise<T> {
+    if (this.ending) return Promise.reject(this.endedError());
+    return runTransaction(
+      {
+        host: this.host,
+        acquire: (acquireOptions) => this.track(this.core.acquire(acquireOptions)).then((lease) => ({ lease, client: this.checkout(lease) }), (error: unknown) => Promise.reject(acquireError(error))),
+      },
+      fn,
+      options,
+    );
   }
 
   // ---------------------------------------------------------------- end
 
   end(): Promise<void>;
-  end(callback: () => void): void;
-  /** Closes the pool: waits for borrowed clients (up to 30 s), then closes every client. Idempotent. */
-  end(callback?: () => void): Promise<void> | void {
-    if (this.endPromise === undefined) {
+  end(callback: (error?: Error) => void): void;
+  /**
+   * Closes the pool, as pg.Pool's `end()`: new calls reject; calls already issued complete (a caller
+   * still queued gets a client as others are released, or is rejected after 30 s); borrowed clients are
+   * awaited (up to 30 s), then every client is closed. A second `end()` rejects, as pg.Pool's does.
+   */
+  end(callback?: (error?: Error) => void): Promise<void> | void {
+    let promise: Promise<void>;
+    if (this.endPromise !== undefined) {
+      // pg.Pool's exact message (no pool-name prefix): code written for pg.Pool may match on it
+      promise = Promise.reject(new PoolError('POOL_CLOSED', 'Called end on pool more than once'));
+    } else {
       this.ending = true;
-      this.endPromise = this.core.close().then(() => {
+      promise = this.endPromise = this.callsSettled().then(() => {
+        this.watchdog?.close();
+        return this.core.close();
+      }).then(() => {
         this.ended = true;
       });
     }
-    if (callback === undefined) return this.endPromise;
-    this.endPromise.then(() => callback(), () => callback());
+    if (callback === undefined) return promise;
+    promise.then(() => process.nextTick(callback), (error: Error) => process.nextTick(callback, error));
+  }
+
+  /** Resolves once every call issued before `end()` has its client or failed (at most END_GRACE_MS). */
+  private callsSettled(): Promise<void> {
+    if (this.waitingCalls === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, END_GRACE_MS);
+      timer.unref();
+      this.onCallsSettled = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private endedError(): PoolError {
+    return new PoolError('POOL_CLOSED', 'Cannot use a pool after calling end on the pool');
   }
 
   [Symbol.asyncDispose](): Promise<void> {
-    return this.end();
+    return this.ending ? (this.endPromise ?? Promise.resolve()) : this.end();
   }
 }
 

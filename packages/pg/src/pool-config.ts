@@ -1,78 +1,99 @@
-import { defaultPoolName, PoolOptionError, type PoolOptions } from '@pool/core';
+import { defaultPoolName, PoolOptionError, type PoolLogger, type PoolOptions } from '@pool/core';
 import type { PgProviderConfig } from './config.js';
+import { checkConnectionString, checkPgOptions, poolKeySet } from './options.js';
 
 /**
- * Options of {@link createPgPool}: the provider's options (a pg `ClientConfig` plus `resetQuery`,
- * `onDirtyRelease`, `pingQuery`, ...), the pg.Pool sizing fields people already use, and `pool` for
- * any @pool/core option (which wins over the pg.Pool-style field it overlaps).
+ * Options of {@link createPgPool}: pg.Pool's options under pg.Pool's names and defaults (the pg
+ * `ClientConfig` keys, `max`, `idleTimeoutMillis`, `allowExitOnIdle`, `verify`, `log`...), @pool/pg's
+ * additions, and `pool` for any @pool/core option (which wins over the pg.Pool-style field it overlaps).
  */
 export interface PgPoolConfig extends PgProviderConfig {
   /** pg.Pool's `max`: the most clients. @default 10 */
   max?: number;
+  /** pg-pool's alias of `max`. */
+  poolSize?: number;
   /** pg.Pool's `min`: clients kept open (and, unlike pg.Pool, opened at start). @default 0 */
   min?: number;
-  /** pg.Pool's `idleTimeoutMillis`: idle clients above `min` close after this; 0 = never. @default @pool/core's idleTimeoutMs (300000) */
+  /** pg.Pool's `idleTimeoutMillis`: idle clients above `min` close after this; 0 = never. @default 10000 */
   idleTimeoutMillis?: number | null;
   /**
    * pg.Pool's `connectionTimeoutMillis`: how long `connect()`/`query()` wait for a client, queue and
    * connect included (acquireTimeoutMs); 0 = forever. Also given to each pg.Client as its connect timeout.
+   * @default 0 in pg.Pool; here @pool/core's acquireTimeoutMs (30000) when unset
    */
   connectionTimeoutMillis?: number;
   /** pg.Pool's `maxUses`: a client is closed after this many checkouts. */
   maxUses?: number;
   /** pg.Pool's `maxLifetimeSeconds`: clients are rotated after this age; 0 = never. */
   maxLifetimeSeconds?: number;
-  /** Accepted for pg.Pool compatibility; always true here (every pool timer is unref'd). */
-  allowExitOnIdle?: boolean;
+  /** pg.Pool's `Promise`: only the native Promise is accepted (a custom library is refused). */
+  Promise?: PromiseConstructor;
+  /** pg.Pool's `log(message, ...details)`: the pool's lifecycle log lines go to it. */
+  log?: (...args: unknown[]) => void;
+  /** A deadline for each `pool.query` / `transaction` call (POOL_TIMEOUT phase 'query'; the connection is destroyed). Off (0) by default, as in pg.Pool. */
+  queryTimeoutMs?: number;
+  /** A call with no reply for this long triggers a liveness check of the server over another connection; 0 = off. */
+  livenessCheckAfterMs?: number;
   /** Any @pool/core option (acquireTimeoutMs, validateAfterIdleMs, keepaliveIntervalMs, maxWaiting, name, logger...). */
   pool?: PoolOptions;
 }
 
-/** Keys that configure the pool, never passed to pg.Client. */
-const poolKeys = ['max', 'min', 'idleTimeoutMillis', 'maxUses', 'maxLifetimeSeconds', 'allowExitOnIdle', 'pool', 'log', 'Promise', 'verify', 'poolSize'] as const;
-
-function nonNegative(config: Record<string, unknown>, key: string): number | undefined {
-  const value = config[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new PoolOptionError(key, `Expected \`${key}\` to be a number >= 0, got ${String(value)}`);
-  }
-  return value;
+/** The ready-made client's own settings. */
+export interface CallSettings {
+  queryTimeoutMs: number;
+  livenessCheckAfterMs: number | undefined;
 }
 
-/** Splits a {@link PgPoolConfig} into the provider config and the @pool/core options. */
-export function splitPoolConfig(config: PgPoolConfig | string | undefined): { provider: PgProviderConfig; pool: PoolOptions } {
-  if (config === undefined || typeof config === 'string') return { provider: { connectionString: config }, pool: { name: defaultPoolName(undefined, whereName(config, undefined, undefined, undefined)) } };
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+function number(source: Record<string, unknown>, key: string): number | undefined {
+  const value = source[key];
+  return value === undefined || value === null ? undefined : (value as number);
+}
+
+/** pg.Pool's `log(message, ...)` as a pino-shaped logger. */
+function loggerOf(log: (...args: unknown[]) => void): PoolLogger {
+  const line = (object: Record<string, unknown>, message: string) => log(message, object);
+  return { debug: line, info: line, warn: line, error: line };
+}
+
+/** Splits a {@link PgPoolConfig} into the provider config, the @pool/core options and the call settings. */
+export function splitPoolConfig(config: PgPoolConfig | string | undefined): { provider: PgProviderConfig; pool: PoolOptions; calls: CallSettings } {
+  if (typeof config === 'string') checkConnectionString(config, 'config');
+  const source = (typeof config === 'string' ? { connectionString: config } : (config ?? {})) as Record<string, unknown>;
+  if (typeof source !== 'object' || source === null || Array.isArray(source)) {
     throw new PoolOptionError('config', 'Expected a connection string or a config object');
   }
-  const source = config as Record<string, unknown>;
-  let pool: PoolOptions = {};
-  const max = nonNegative(source, 'max');
-  if (max !== undefined) pool.max = max;
-  const min = nonNegative(source, 'min');
+  checkPgOptions(source, 'createPgPool');
+  // pg.Pool's defaults, under pg.Pool's names
+  const max = number(source, 'max') || number(source, 'poolSize') || 10;
+  const idle = number(source, 'idleTimeoutMillis') ?? 10_000;
+  // failFast.untilConnected: while no connect has ever succeeded, a connect error reaches the callers
+  // at once, as in pg.Pool (after that, transient errors are retried within the callers' deadlines)
+  let pool: PoolOptions = { max, idleTimeoutMs: idle === 0 ? Infinity : idle, failFast: { untilConnected: true } };
+  const min = number(source, 'min');
   if (min !== undefined) pool.min = min;
-  const idle = nonNegative(source, 'idleTimeoutMillis');
-  if (idle !== undefined) pool.idleTimeoutMs = idle === 0 ? Infinity : idle;
-  const wait = nonNegative(source, 'connectionTimeoutMillis');
+  const wait = number(source, 'connectionTimeoutMillis');
   if (wait !== undefined) pool.acquireTimeoutMs = wait === 0 ? Infinity : wait;
-  const uses = nonNegative(source, 'maxUses');
-  if (uses !== undefined) pool.maxUses = uses;
-  const lifetime = nonNegative(source, 'maxLifetimeSeconds');
+  const uses = number(source, 'maxUses');
+  if (uses !== undefined) pool.maxUses = uses === 0 ? Infinity : uses;
+  const lifetime = number(source, 'maxLifetimeSeconds');
   if (lifetime !== undefined) pool.maxLifetimeMs = lifetime === 0 ? Infinity : lifetime * 1000;
-  if (config.pool !== undefined) {
-    if (typeof config.pool !== 'object' || config.pool === null) throw new PoolOptionError('pool', 'Expected `pool` to be an object of @pool/core options');
+  if (typeof source.log === 'function') pool.logger = loggerOf(source.log as (...args: unknown[]) => void);
+  if (source.pool !== undefined) {
     // spread, not Object.assign: an own `__proto__` key stays a key, which @pool/core then rejects
-    pool = { ...pool, ...config.pool };
+    pool = { ...pool, ...(source.pool as PoolOptions) };
   }
-  pool = { ...pool, name: defaultPoolName(pool.name, whereName(config.connectionString, config.host, config.port, config.database)) };
+  pool = { ...pool, name: defaultPoolName(pool.name, whereName(source.connectionString as string | undefined, source.host as string | undefined, source.port as number | undefined, source.database as string | undefined)) };
+  const calls: CallSettings = {
+    queryTimeoutMs: number(source, 'queryTimeoutMs') ?? 0,
+    livenessCheckAfterMs: number(source, 'livenessCheckAfterMs'),
+  };
   const provider: Record<string, unknown> = {};
   for (const key of Object.keys(source)) {
-    if ((poolKeys as readonly string[]).includes(key)) continue;
+    if (poolKeySet.has(key)) continue;
     const descriptor = Object.getOwnPropertyDescriptor(source, key) as PropertyDescriptor;
     Object.defineProperty(provider, key, { ...descriptor, configurable: true });
   }
-  return { provider: provider as PgProviderConfig, pool };
+  return { provider: provider as PgProviderConfig, pool, calls };
 }
 
 /** `pg:host:port/database` from a connection string or host/port/database fields (no credentials). */

@@ -2,8 +2,10 @@ import type { CreateContext, ResourceProvider } from '@pool/core';
 import pg from 'pg';
 import { attachState, clearStatementCache, clientIsBroken, destroySocket, nextReadyForQuery, stateOf, transactionStatus, wireState, WireState, type ClientState } from './client-state.js';
 import { resolvePgConfig, type PgProviderConfig, type ResolvedPgConfig } from './config.js';
+import { scrubError } from '@pool/core';
+import { listenersChanged, restoreListeners, takeBaseline, type ListenerBaseline } from './borrower-listeners.js';
+import { classifyPgCreateError, markHookError } from './create-errors.js';
 import { isFatalPgError } from './is-fatal.js';
-import { scrubError } from './redact.js';
 
 /** Hooks a {@link PgPool} adds to the provider; not needed when you use the provider with `createPool`. */
 export interface PgProviderHooks {
@@ -19,6 +21,48 @@ export interface PgProvider extends ResourceProvider<pg.Client> {
   scrub<E>(error: E): E;
   isBroken(client: pg.Client): boolean;
   isFatal(error: unknown): boolean;
+  classifyCreateError(error: unknown): 'transient' | 'permanent';
+  /** Called when a client is lent: keeps its socket ref'd while in use (`allowExitOnIdle`). */
+  lent(client: pg.Client): void;
+}
+
+/** pg.Client's ref/unref of its socket (pg >= 8.9; absent from @types/pg). */
+type RefClient = pg.Client & { ref?(): void; unref?(): void };
+
+const baselineKey = Symbol('@pool/pg.listener-baseline');
+
+function baselineOf(client: pg.Client): ListenerBaseline | undefined {
+  return (client as unknown as Record<symbol, ListenerBaseline | undefined>)[baselineKey];
+}
+
+/** `client.connect()` of pg.Client or of a custom Client whose `connect` takes a callback or returns a promise. */
+function connectClient(client: pg.Client): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const done = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      if (error) reject(error);
+      else resolve();
+    };
+    const returned = (client.connect as (cb: (error?: Error) => void) => unknown)(done);
+    if (returned !== null && typeof returned === 'object' && typeof (returned as Promise<unknown>).then === 'function') {
+      (returned as Promise<unknown>).then(() => done(), (error: unknown) => done(error ?? new Error('connect failed')));
+    }
+  });
+}
+
+/** Runs the user's onConnect and pg.Pool's `verify(client, done)`; their errors are marked as the user's. */
+async function runHooks(client: pg.Client, resolved: ResolvedPgConfig): Promise<void> {
+  try {
+    if (resolved.onConnect !== undefined) await resolved.onConnect(client);
+    const verify = resolved.verify;
+    if (verify !== undefined) {
+      await new Promise<void>((resolve, reject) => verify(client, (error) => (error ? reject(error) : resolve())));
+    }
+  } catch (error) {
+    throw markHookError(error);
+  }
 }
 
 /** Runs one statement with pg's callback API (no promise, no stack capture on the hot path). */
@@ -46,7 +90,7 @@ function run(client: pg.Client, text: string): Promise<pg.QueryResult> {
 export function pgProvider(config?: PgProviderConfig | string, hooks: PgProviderHooks = {}): PgProvider {
   const resolved = resolvePgConfig(config);
   const ClientClass = resolved.Client ?? pg.Client;
-  const { secrets, resetQuery, resetClearsStatements, onDirtyRelease, pingQuery, endTimeoutMs } = resolved;
+  const { secrets, resetQuery, resetClearsStatements, onDirtyRelease, pingQuery, endTimeoutMs, allowExitOnIdle } = resolved;
   const scrub = <E>(error: E): E => scrubError(error, secrets);
 
   function watch(client: pg.Client, state: ClientState): void {
@@ -71,8 +115,8 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
     const onAbort = () => destroySocket(client);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      await client.connect();
-      if (resolved.onConnect !== undefined) await resolved.onConnect(client);
+      await connectClient(client);
+      await runHooks(client, resolved);
     } catch (error) {
       state.broken = true;
       destroySocket(client);
@@ -85,7 +129,21 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
       destroySocket(client);
       throw signal.reason;
     }
+    Object.defineProperty(client, baselineKey, { value: takeBaseline(client) });
+    if (allowExitOnIdle) (client as RefClient).unref?.();
     return client;
+  }
+
+  function lent(client: pg.Client): void {
+    if (allowExitOnIdle) (client as RefClient).ref?.();
+  }
+
+  /** Back to idle: drop the borrower's listeners, unref (allowExitOnIdle). */
+  function idle(client: pg.Client): true {
+    const baseline = baselineOf(client);
+    if (baseline !== undefined && listenersChanged(client, baseline)) restoreListeners(client, baseline);
+    if (allowExitOnIdle) (client as RefClient).unref?.();
+    return true;
   }
 
   function destroy(client: pg.Client): Promise<void> {
@@ -143,7 +201,7 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
       if (resetClearsStatements) clearStatementCache(client);
       if (transactionStatus(client, state) !== 'I') return false;
     }
-    return !isBroken(client);
+    return !isBroken(client) && idle(client);
   }
 
   function reset(client: pg.Client): boolean | Promise<boolean> {
@@ -154,7 +212,7 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
     const wire = wireState(client);
     if (wire === WireState.Busy) return false;
     // the hot path: idle on the wire, not in a transaction, nothing to run: reusable now
-    if (wire === WireState.Ready && resetQuery === undefined && transactionStatus(client, state) === 'I') return true;
+    if (wire === WireState.Ready && resetQuery === undefined && transactionStatus(client, state) === 'I') return idle(client);
     return cleanUp(client, state, wire).catch((error: unknown) => {
       throw scrub(error);
     });
@@ -169,5 +227,7 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
     reset,
     isBroken,
     isFatal: isFatalPgError,
+    classifyCreateError: classifyPgCreateError,
+    lent,
   };
 }

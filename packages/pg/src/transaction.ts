@@ -1,4 +1,8 @@
-import { PoolOptionError, type AcquireOptions } from '@pool/core';
+import { PoolError, PoolOptionError, traceCall, type AcquireOptions, type Lease } from '@pool/core';
+import type pg from 'pg';
+import { withStableCode } from './error-codes.js';
+import { PgPoolError } from './errors.js';
+import type { CallHost } from './query-call.js';
 
 /** SQL isolation levels, as `BEGIN ISOLATION LEVEL ...` takes them. */
 export type IsolationLevel = 'read uncommitted' | 'read committed' | 'repeatable read' | 'serializable';
@@ -44,4 +48,65 @@ export function acquireOptionsOf(options: TransactionOptions | undefined): Acqui
   const { signal, timeoutMs, priority } = options;
   if (signal === undefined && timeoutMs === undefined && priority === undefined) return undefined;
   return { signal, timeoutMs, priority } as AcquireOptions;
+}
+
+/** What a transaction needs of its pool. */
+export interface TransactionHost {
+  host: CallHost;
+  /** Borrows a client the way `connect()` does (events, `release`), rejecting with the caller's error. */
+  acquire(options: AcquireOptions | undefined): Promise<{ lease: Lease<pg.Client>; client: pg.PoolClient }>;
+}
+
+/** BEGIN, `fn(client)`, COMMIT (or ROLLBACK when `fn` throws), traced as one `transaction` call. */
+export function runTransaction<T>(pool: TransactionHost, fn: (client: pg.PoolClient) => Promise<T> | T, options?: TransactionOptions): Promise<T> {
+  let begin: string;
+  try {
+    begin = beginStatement(options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const { host } = pool;
+  return traceCall({ pool: host.core.name, adapter: 'pg', operation: 'transaction', statement: begin, server: host.server }, async () => {
+    // the lease, not `client.release`: once fn gives the client back, the next borrower's checkout
+    // replaces `client.release`, and calling it here would release that borrower's lease
+    const { lease, client } = await pool.acquire(acquireOptionsOf(options));
+    const done = (error?: unknown) => {
+      if (!lease.released) host.giveBack(lease, client, error, error !== undefined);
+    };
+    try {
+      await client.query(begin);
+    } catch (error) {
+      done(host.provider.isFatal(error) ? error : undefined);
+      throw withStableCode(error);
+    }
+    let result: T;
+    try {
+      result = await fn(client);
+    } catch (error) {
+      if (lease.released) throw error;
+      try {
+        await client.query('ROLLBACK');
+        done();
+      } catch (rollbackError) {
+        done(rollbackError);
+      }
+      throw error;
+    }
+    if (lease.released) {
+      throw new PoolError('POOL_LEASE_RELEASED', 'the transaction callback released its client before COMMIT; the transaction was rolled back, not committed', { pool: host.core.name });
+    }
+    let commit: pg.QueryResult;
+    try {
+      commit = await client.query('COMMIT');
+    } catch (error) {
+      // a failed COMMIT leaves no transaction open, or reset rolls it back; a dead client is destroyed
+      done(host.provider.isFatal(error) ? error : undefined);
+      throw withStableCode(error);
+    }
+    done();
+    if (commit.command === 'ROLLBACK') {
+      throw new PgPoolError('PG_TRANSACTION_ROLLED_BACK', 'COMMIT was turned into ROLLBACK by the server: a statement inside the transaction failed and its error was caught');
+    }
+    return result;
+  });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { beginStatement, isFatalPgError, resolvePgConfig } from '../src/index.js';
+import { beginStatement, classifyPgCreateError, isFatalPgError, resolvePgConfig } from '../src/index.js';
 import { splitPoolConfig } from '../src/pool-config.js';
-import { scrubError } from '../src/redact.js';
+import { scrubError } from '@pool/core';
 
 describe('resolvePgConfig', () => {
   it('a connection string alone, or a config object; adapter keys never reach pg.Client', () => {
@@ -39,7 +39,7 @@ describe('resolvePgConfig', () => {
 
   it('collects the password from fields and from the URL (decoded) as secrets, and hides them from inspection', () => {
     const resolved = resolvePgConfig({ connectionString: 'postgres://u:p%40ss@h/db', password: 'field-secret' });
-    expect(resolved.secrets).toEqual(['field-secret', 'p@ss']);
+    expect(resolved.secrets).toEqual(expect.arrayContaining(['field-secret', 'p@ss']));
     expect(Object.keys(resolved)).not.toContain('secrets');
     expect(Object.keys(resolved.client)).not.toContain('password');
     expect(Object.keys(resolved.client)).not.toContain('connectionString');
@@ -63,8 +63,8 @@ describe('splitPoolConfig: the default pool name', () => {
 describe('splitPoolConfig: pg.Pool-style sizing fields', () => {
   it('maps max, min, idleTimeoutMillis, connectionTimeoutMillis, maxUses, maxLifetimeSeconds; 0 means off', () => {
     const { pool, provider } = splitPoolConfig({ host: 'h', max: 5, min: 1, idleTimeoutMillis: 0, connectionTimeoutMillis: 2000, maxUses: 100, maxLifetimeSeconds: 60, allowExitOnIdle: true });
-    expect(pool).toEqual({ name: expect.stringMatching(/^pg:h:5432(#\d+)?$/), max: 5, min: 1, idleTimeoutMs: Infinity, acquireTimeoutMs: 2000, maxUses: 100, maxLifetimeMs: 60_000 });
-    expect(provider).toEqual({ host: 'h', connectionTimeoutMillis: 2000 });
+    expect(pool).toMatchObject({ name: expect.stringMatching(/^pg:h:5432(#\d+)?$/), max: 5, min: 1, idleTimeoutMs: Infinity, acquireTimeoutMs: 2000, maxUses: 100, maxLifetimeMs: 60_000 });
+    expect(provider).toEqual({ host: 'h', connectionTimeoutMillis: 2000, allowExitOnIdle: true });
     expect(splitPoolConfig({ connectionTimeoutMillis: 0, maxLifetimeSeconds: 0 }).pool).toMatchObject({ acquireTimeoutMs: Infinity, maxLifetimeMs: Infinity });
   });
 
@@ -119,5 +119,24 @@ describe('scrubError', () => {
     expect(outer.stack).not.toContain('s3cr/t');
     expect(inner.message).toBe('inner ***');
     expect((inner as unknown as { detail: string }).detail).toBe('url had ***');
+  });
+});
+
+describe('classifyPgCreateError: what reaches the callers at once, what is retried', () => {
+  const withCode = (code: string) => Object.assign(new Error(code), { code });
+  it('authentication, unknown database, privileges, TLS verification and a bad config are permanent', () => {
+    for (const code of ['28P01', '28000', '3D000', '42501', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID', 'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_HAS_EXPIRED']) {
+      expect(classifyPgCreateError(withCode(code)), code).toBe('permanent');
+    }
+    expect(classifyPgCreateError(new Error('The server does not support SSL connections'))).toBe('permanent');
+    expect(classifyPgCreateError(new TypeError('bad config'))).toBe('permanent');
+  });
+
+  it('refused, reset, timeouts, a server starting up, too many connections and class 08 are transient', () => {
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', '57P03', '53300', '08006', '08001', '57P01']) {
+      expect(classifyPgCreateError(withCode(code)), code).toBe('transient');
+    }
+    expect(classifyPgCreateError(new Error('Connection terminated unexpectedly'))).toBe('transient');
+    expect(classifyPgCreateError(undefined)).toBe('transient');
   });
 });

@@ -33,8 +33,9 @@ describe.skipIf(!svc.available)("@pool/pg: an idle client's 'error' (server rest
         const leases = await Promise.all([pool.acquire(), pool.acquire()]);
         const clients = leases.map((lease) => lease.resource);
         const pids = clients.map(pidOf);
-        const ended = Promise.all(clients.map((client) => new Promise((resolve) => client.once('end', resolve))));
         for (const lease of leases) lease.release();
+        // listened to after release: listeners a borrower adds are removed when it gives the client back
+        const ended = Promise.all(clients.map((client) => new Promise((resolve) => client.once('end', resolve))));
         await Promise.all(pids.map((pid) => terminate(pid)));
         // every 'error' a dying pg.Client emits comes before its 'end'
         await within(ended, 3000, "the killed clients' 'end' events");
@@ -59,8 +60,8 @@ describe.skipIf(!svc.available)("@pool/pg: an idle client's 'error' (server rest
         await pool.core.ready();
         const clients = await Promise.all([pool.connect(), pool.connect()]);
         const pids = clients.map(pidOf);
-        const ended = Promise.all(clients.map((client) => new Promise((resolve) => client.once('end', resolve))));
         for (const client of clients) client.release();
+        const ended = Promise.all(clients.map((client) => new Promise((resolve) => client.once('end', resolve))));
         await Promise.all(pids.map((pid) => terminate(pid)));
         await within(ended, 3000, "the killed clients' 'end' events");
         const { rows } = await pool.query('SELECT pg_backend_pid() AS pid');

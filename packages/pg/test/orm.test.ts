@@ -3,6 +3,8 @@ import { sql as dsql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { integer, pgTable, text } from 'drizzle-orm/pg-core';
 import { Kysely, PostgresDialect, sql } from 'kysely';
+import Cursor from 'pg-cursor';
+import QueryStream from 'pg-query-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgPool, type PgPool } from '../src/index.js';
 import { pgUrl } from './helpers.js';
@@ -73,6 +75,39 @@ describe.skipIf(!svc.available)('@pool/pg with Kysely and Drizzle on the real se
     ).rejects.toThrow('drizzle rollback');
     const left = await db.select({ id: items.id }).from(items).where(dsql`${items.id} like 'd%'`).orderBy(items.id);
     expect(left.map((row) => row.id)).toEqual(['d1', 'd2']);
+    expect(pool.stats().borrowed).toBe(0);
+  });
+
+  it("Kysely's PostgresDialect streams a read through pg-cursor on a client of ours, and gives it back", async () => {
+    const own = createPgPool({ connectionString: pgUrl, application_name: 'pool-pg-kysely-stream', max: 2 });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: own, cursor: Cursor as never }) });
+    try {
+      await db.insertInto(table).values([{ id: 's1', n: 1 }, { id: 's2', n: 2 }, { id: 's3', n: 3 }]).onConflict((oc) => oc.doNothing()).execute();
+      const seen: number[] = [];
+      for await (const row of db.selectFrom(table).select('n').where('id', 'like', 's%').orderBy('n').stream(2)) {
+        seen.push(row.n);
+        expect(own.stats().borrowed).toBe(1);
+      }
+      expect(seen).toEqual([1, 2, 3]);
+      expect(own.stats().borrowed).toBe(0);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('Drizzle: a query it builds streams through pg-query-stream on a client lent by connect(), which then goes back', async () => {
+    const items = pgTable(table, { id: text('id').primaryKey(), n: integer('n').notNull() });
+    const db = drizzle({ client: pool });
+    await db.insert(items).values([{ id: 'q1', n: 11 }, { id: 'q2', n: 12 }]).onConflictDoNothing();
+    const query = db.select({ n: items.n }).from(items).where(dsql`${items.id} like 'q%'`).orderBy(items.n).toSQL();
+    const client = await pool.connect();
+    const seen: number[] = [];
+    try {
+      for await (const row of client.query(new QueryStream(query.sql, query.params, { batchSize: 1 }))) seen.push((row as { n: number }).n);
+    } finally {
+      client.release();
+    }
+    expect(seen).toEqual([11, 12]);
     expect(pool.stats().borrowed).toBe(0);
   });
 });

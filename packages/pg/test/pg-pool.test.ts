@@ -12,7 +12,7 @@ const txTable = `pool_pg_tx_${process.pid}`;
 describe.skipIf(!svc.available)('@pool/pg createPgPool: the pg.Pool-compatible surface', () => {
   let pool: PgPool | undefined;
   afterEach(async () => {
-    await pool?.end();
+    if (pool !== undefined && !pool.ending) await pool.end();
     pool = undefined;
   });
   afterAll(async () => {
@@ -113,7 +113,8 @@ describe.skipIf(!svc.available)('@pool/pg createPgPool: the pg.Pool-compatible s
     await ending;
     expect(p.ended).toBe(true);
     await expect(p.query('SELECT 1')).rejects.toSatisfy((error: unknown) => isPoolError(error, 'POOL_CLOSED'));
-    await p.end(); // idempotent
+    // a second end() rejects, as pg.Pool's does
+    await expect(p.end()).rejects.toThrow('Called end on pool more than once');
   });
 
   it('stats() counts clients as they are lent and returned, and end() closes every backend on the server', async () => {
@@ -264,8 +265,9 @@ describe.skipIf(!svc.available)('@pool/pg createPgPool: the pg.Pool-compatible s
     p.on('error', (error) => idleErrors.push(error));
     const client = await p.connect();
     const pid = pidOf(client);
-    const ended = new Promise((resolve) => client.once('end', resolve));
     client.release();
+    // listened to after release: listeners a borrower adds are removed when it gives the client back
+    const ended = new Promise((resolve) => client.once('end', resolve));
     await terminate(pid);
     await waitUntil(() => idleErrors.length > 0, "the pool's 'error' event");
     // pg emits every error of a dying client before its 'end': once it ended, no second error can follow

@@ -77,8 +77,9 @@ describe.skipIf(!svc.available)('@pool/pg pgProvider against the real server', (
     p.core.on('destroy', (event) => destroyed.push(event.resource));
     const client = await p.connect();
     const pid = pidOf(client);
-    const ended = new Promise((resolve) => client.once('end', resolve));
     client.release();
+    // listened to after release: listeners a borrower adds are removed when it gives the client back
+    const ended = new Promise((resolve) => client.once('end', resolve));
     const slow = p.query('SELECT pg_sleep(5)').catch((error: unknown) => error);
     await waitForRunning(applicationName, 'SELECT pg_sleep');
     await withAdmin((admin) => admin.query('SELECT pg_terminate_backend($1)', [pid]));

@@ -40,3 +40,28 @@ export function isFailoverRedisError(error: unknown): boolean {
   const message = messageOf(error);
   return message.startsWith('READONLY') || (message.startsWith('UNBLOCKED') && /state changed/i.test(message));
 }
+
+/** Server replies at connect that no retry can fix: credentials, ACL, a command the config needs. */
+const permanentReply = /^(WRONGPASS|NOAUTH|NOPERM)\b|^ERR (unknown command .?(HELLO|AUTH|SELECT|CLIENT)|.*AUTH.*(without any password|no password is set)|invalid DB index|DB index is out of range|invalid password|Client sent AUTH|wrong number of arguments for .?(auth|hello))/i;
+/** Server replies at connect that pass: a server loading its dataset, a replica without its primary, max clients. */
+const transientReply = /^(LOADING|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN)\b|max(imum)? number of clients reached/i;
+/** Node's TLS verification failures: a certificate the server presents will not change on a retry. */
+const tlsCodes = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH|ERR_SSL_)/;
+
+/**
+ * The provider's `classifyCreateError`: `'permanent'` for a wrong password or user (WRONGPASS,
+ * NOAUTH, NOPERM), a config the server refuses (unknown HELLO/AUTH command, AUTH without a password
+ * set, a db index out of range) and TLS verification; `'transient'` for everything else: refused,
+ * reset, timeouts, LOADING, MASTERDOWN, max clients reached. Looks through the `cause` chain.
+ */
+export function classifyRedisCreateError(error: unknown): 'transient' | 'permanent' {
+  for (let link = error, depth = 0; link instanceof Error && depth < 5; link = link.cause, depth++) {
+    const code = (link as { code?: unknown }).code;
+    if (typeof code === 'string' && tlsCodes.test(code)) return 'permanent';
+    if (transientReply.test(link.message)) return 'transient';
+    if (isReplyError(link) || /^(WRONGPASS|NOAUTH|NOPERM)\b/.test(link.message)) {
+      if (permanentReply.test(link.message)) return 'permanent';
+    }
+  }
+  return 'transient';
+}

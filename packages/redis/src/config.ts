@@ -1,5 +1,6 @@
-import { PoolOptionError } from '@pool/core';
+import { assertKnownKeys, describeValue, PoolOptionError, secretsOfUrl } from '@pool/core';
 import type { RedisOptions } from 'ioredis';
+import { ownedRedisOptionKeys, providerOptionKeys } from './option-keys.js';
 
 /** What to do with a connection's session when it is released. */
 export type ResetPolicy = 'tracked' | 'always' | 'command';
@@ -56,7 +57,6 @@ export interface ResolvedRedisConfig {
   secrets: string[];
 }
 
-const knownKeys = new Set(['url', 'host', 'port', 'username', 'password', 'db', 'clientName', 'connectTimeoutMs', 'reset', 'redisOptions']);
 const resetPolicies = new Set<ResetPolicy>(['tracked', 'always', 'command']);
 
 function fail(key: string, message: string): never {
@@ -84,32 +84,49 @@ function fromUrl(raw: string): { host?: string; port?: number; username?: string
   };
 }
 
+function optionalString(value: unknown, key: string): string | undefined {
+  if (value !== undefined && typeof value !== 'string') fail(key, `expected a string, got ${describeValue(value)}`);
+  return value;
+}
+
+function checkRedisOptions(value: unknown): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('redisOptions', `expected an object of ioredis options, got ${describeValue(value)}`);
+  for (const key of Object.keys(value)) {
+    if (ownedRedisOptionKeys.has(key)) {
+      const top = key === 'connectionName' ? 'clientName' : key;
+      throw new PoolOptionError(`redisOptions.${key}`, `[@pool/redis] invalid option \`redisOptions.${key}\`: pass it as the top-level option \`${top}\``);
+    }
+  }
+  return value as Record<string, unknown>;
+}
+
 /** Validates the config and builds the ioredis options. Throws PoolOptionError (POOL_INVALID_OPTION, `.option` names the key). */
 export function resolveConfig(config: RedisProviderConfig | string = {}): ResolvedRedisConfig {
+  if (typeof config !== 'string' && (typeof config !== 'object' || config === null || Array.isArray(config))) fail('config', `expected an object or a URL string, got ${describeValue(config)}`);
   const input: RedisProviderConfig = typeof config === 'string' ? { url: config } : config;
-  if (typeof input !== 'object' || input === null) fail('config', 'expected an object or a URL string');
-  for (const key of Object.keys(input)) {
-    if (!knownKeys.has(key)) fail(key, 'unknown option');
-  }
-  const parsed = input.url !== undefined ? fromUrl(input.url) : { tls: false };
+  assertKnownKeys(input, providerOptionKeys, '@pool/redis');
+  const url = optionalString(input.url, 'url');
+  const parsed = url !== undefined ? fromUrl(url) : { tls: false };
   const host = input.host ?? parsed.host ?? '127.0.0.1';
   const port = input.port ?? parsed.port ?? 6379;
   const db = input.db ?? parsed.db ?? 0;
-  const username = input.username ?? parsed.username;
-  const password = input.password ?? parsed.password;
+  const username = optionalString(input.username, 'username') ?? parsed.username;
+  const password = optionalString(input.password, 'password') ?? parsed.password;
   const clientName = input.clientName ?? 'pool';
   const reset = input.reset ?? 'tracked';
   const connectTimeout = input.connectTimeoutMs ?? 10_000;
-  if (typeof host !== 'string' || host === '') fail('host', 'expected a non-empty string');
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) fail('port', `expected an integer 1-65535, got ${String(port)}`);
-  if (!Number.isInteger(db) || db < 0) fail('db', `expected an integer >= 0, got ${String(db)}`);
+  if (typeof host !== 'string' || host === '') fail('host', `expected a non-empty string, got ${describeValue(host)}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) fail('port', `expected an integer 1-65535, got ${describeValue(port)}`);
+  if (!Number.isInteger(db) || db < 0) fail('db', `expected an integer >= 0, got ${describeValue(db)}`);
   if (typeof clientName !== 'string' || /\s/.test(clientName)) fail('clientName', 'expected a string without spaces');
-  if (!resetPolicies.has(reset)) fail('reset', `expected 'tracked', 'always' or 'command', got ${String(reset)}`);
-  if (typeof connectTimeout !== 'number' || !(connectTimeout > 0)) fail('connectTimeoutMs', `expected a number > 0, got ${String(connectTimeout)}`);
-  const tls = parsed.tls || input.redisOptions?.tls !== undefined;
+  if (!resetPolicies.has(reset)) fail('reset', `expected 'tracked', 'always' or 'command', got ${describeValue(reset)}`);
+  if (typeof connectTimeout !== 'number' || !(connectTimeout > 0) || connectTimeout === Infinity) fail('connectTimeoutMs', `expected a finite number > 0, got ${describeValue(connectTimeout)}`);
+  const redisOptions = checkRedisOptions(input.redisOptions) as RedisOptions;
+  const tls = parsed.tls || redisOptions.tls !== undefined;
   const options: RedisOptions = {
-    ...input.redisOptions,
-    ...(parsed.tls && input.redisOptions?.tls === undefined ? { tls: {} } : {}),
+    ...redisOptions,
+    ...(parsed.tls && redisOptions.tls === undefined ? { tls: {} } : {}),
     host,
     port,
     db,
@@ -126,11 +143,6 @@ export function resolveConfig(config: RedisProviderConfig | string = {}): Resolv
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 0,
   };
-  return { host, port, username, password, db, clientName, reset, tls, options, secrets: secretsOf(password) };
-}
-
-function secretsOf(password: string | undefined): string[] {
-  if (password === undefined || password === '') return [];
-  const encoded = encodeURIComponent(password);
-  return encoded === password ? [password] : [password, encoded];
+  const secrets = [...new Set([...(password ? [password] : []), ...(url !== undefined ? secretsOfUrl(url) : [])])];
+  return { host, port, username, password, db, clientName, reset, tls, options, secrets };
 }

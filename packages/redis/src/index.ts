@@ -1,8 +1,10 @@
 export { redisProvider, type RedisProvider } from './provider.js';
-export { createRedisPool, RedisPool, type RedisPoolConfig, type CallOptions, type TransactionOptions, type ExecResult, type XReadResult } from './redis-pool.js';
+export { createRedisPool, RedisPool, DEFAULT_QUERY_TIMEOUT_MS, type RedisPoolConfig, type CallOptions, type TransactionOptions, type ExecResult, type XReadResult } from './redis-pool.js';
 export { resolveConfig, type RedisProviderConfig, type ResolvedRedisConfig, type ResetPolicy } from './config.js';
 export { RedisPoolError, isRedisPoolError, type RedisPoolErrorCode } from './errors.js';
-export { isFatalRedisError, isFailoverRedisError } from './classify.js';
-export { redactText, redactUrl, sanitizeError } from './redact.js';
+export { isFatalRedisError, isFailoverRedisError, classifyRedisCreateError } from './classify.js';
+export { withStableCode, provesNeverSent } from './error-codes.js';
+export { providerOptionKeys, clientOptionKeys } from './option-keys.js';
+export { redactUrl, scrubText, scrubError, PoolTimeoutError, isPoolError } from '@pool/core';
 // what users of this adapter need from @pool/core (errors, isPoolError, types), so they need not import it themselves
-export { PoolError, PoolTimeoutError, PoolOptionError, isPoolError, type PoolErrorCode, type TimeoutPhase, type Pool, type PoolOptions, type PoolStats, type PoolTotals, type AcquireOptions, type CloseOptions, type Lease, type PoolEvents, type PoolLogger } from '@pool/core';
+export { PoolError, PoolOptionError, type PoolErrorCode, type TimeoutPhase, type Pool, type PoolOptions, type PoolStats, type PoolTotals, type AcquireOptions, type CloseOptions, type Lease, type PoolEvents, type PoolLogger } from '@pool/core';

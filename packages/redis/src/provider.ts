@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { ResourceProvider } from '@pool/core';
+import { scrubError, scrubText, type ResourceProvider } from '@pool/core';
 import { Redis } from 'ioredis';
-import { isFailoverRedisError, isFatalRedisError } from './classify.js';
+import { classifyRedisCreateError, isFailoverRedisError, isFatalRedisError } from './classify.js';
 import { closeNow } from './close.js';
 import { resolveConfig, type RedisProviderConfig, type ResolvedRedisConfig } from './config.js';
+import { withStableCode } from './error-codes.js';
 import { RedisPoolError } from './errors.js';
-import { redactText, sanitizeError } from './redact.js';
 import { inSubscriberMode, markClean, repliesInFlight, sessionOf, trackSession, type SessionState } from './session.js';
 
 /** A provider of ioredis connections, plus the settings it resolved. */
@@ -16,6 +16,29 @@ export interface RedisProvider extends ResourceProvider<Redis> {
   readonly address: string;
   /** Redacts the password out of a string. */
   redact(text: string): string;
+}
+
+/**
+ * Keeps the password ioredis holds (`client.options`, `client.condition.auth`) out of `console.log`, `util.inspect` and
+ * JSON of the client (and of a pool holding it): the value stays, it is just not enumerable. The
+ * client never reconnects (the pool replaces it), so nothing re-reads it.
+ */
+function hidePassword(client: Redis): void {
+  hide(client.options as unknown as Record<string, unknown>, ['password', 'sentinelPassword']);
+  // ioredis keeps the AUTH arguments of the handshake in `condition.auth`
+  const condition = (client as unknown as { condition?: Record<string, unknown> }).condition;
+  if (typeof condition === 'object' && condition !== null) hide(condition, ['auth']);
+}
+
+function hide(target: Record<string, unknown>, keys: string[]): void {
+  for (const key of keys) {
+    if (target[key] === undefined) continue;
+    try {
+      Object.defineProperty(target, key, { value: target[key], enumerable: false, writable: true, configurable: true });
+    } catch {
+      // frozen: nothing to do
+    }
+  }
 }
 
 function abortError(signal: AbortSignal): unknown {
@@ -40,7 +63,10 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
   const resolved = resolveConfig(config);
   const { secrets, options, db, clientName } = resolved;
   const address = `${resolved.host}:${resolved.port}`;
-  const redact = (text: string) => redactText(text, secrets);
+  const redact = (text: string) => scrubText(text, secrets);
+  // the driver's error itself, class kept, with the password scrubbed out of its message, stack and
+  // attached command arguments (AUTH, HELLO ... AUTH), and a stable `code`
+  const sanitize = (error: unknown): Error => withStableCode(scrubError(error instanceof Error ? error : new Error(String(error)), secrets));
 
   async function create({ signal }: { signal: AbortSignal }): Promise<Redis> {
     if (signal.aborted) throw abortError(signal);
@@ -48,7 +74,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
     const state = trackSession(client);
     // An idle connection's socket errors must never crash the process: keep the last one, redacted.
     client.on('error', (error: unknown) => {
-      state.lastError = sanitizeError(error, secrets);
+      state.lastError = sanitize(error);
     });
     const onAbort = () => closeNow(client);
     signal.addEventListener('abort', onAbort, { once: true });
@@ -59,7 +85,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
       if (signal.aborted) throw abortError(signal);
       // ioredis rejects connect() with "Connection is closed." after an AUTH or SELECT failure; the
       // 'error' event before it carries the reason (WRONGPASS, NOAUTH, ...)
-      const safe = state.lastError ?? sanitizeError(error, secrets);
+      const safe = state.lastError ?? sanitize(error);
       throw new RedisPoolError('REDIS_CONNECT_FAILED', `could not connect to redis at ${address}: ${safe.message}`, { cause: safe });
     } finally {
       signal.removeEventListener('abort', onAbort);
@@ -70,6 +96,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
     }
     // the handshake (AUTH, SELECT, CLIENT SETNAME/SETINFO) is the configured session, not a borrower's change
     markClean(state);
+    hidePassword(client);
     return client;
   }
 
@@ -86,7 +113,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
       const reply = await Promise.race([client.ping(nonce), aborted]);
       return reply === nonce;
     } catch (error) {
-      const safe = sanitizeError(error, secrets);
+      const safe = sanitize(error);
       throw new RedisPoolError('REDIS_PING_FAILED', `PING to ${address} failed: ${safe.message}`, { cause: safe });
     } finally {
       if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
@@ -142,7 +169,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
           // inside MULTI the server would answer QUEUED: never reuse such a connection
           if (error !== null || String(reply) !== expected[index]) {
             if (error !== null) {
-              const safe = sanitizeError(error, secrets);
+              const safe = sanitize(error);
               throw new RedisPoolError('REDIS_RESET_FAILED', `reset of a connection to ${address} failed: ${safe.message}`, { cause: safe });
             }
             return false;
@@ -152,7 +179,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
         return true;
       },
       (error: unknown) => {
-        const safe = sanitizeError(error, secrets);
+        const safe = sanitize(error);
         throw new RedisPoolError('REDIS_RESET_FAILED', `reset of a connection to ${address} failed: ${safe.message}`, { cause: safe });
       },
     );
@@ -189,5 +216,6 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
     isBroken: (client) => client.status !== 'ready',
     isFatal: isFatalRedisError,
     isFailover: isFailoverRedisError,
+    classifyCreateError: classifyRedisCreateError,
   };
 }

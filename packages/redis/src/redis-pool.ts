@@ -1,13 +1,27 @@
-import { createPool, defaultPoolName, poolSource, unwatchAbort, watchAbort, type Pool, type PoolSource, type PoolOptions, type PoolStats } from '@pool/core';
+import { inspect } from 'node:util';
+import { assertKnownKeys, createPool, defaultPoolName, describeValue, poolSource, type PoolSource, numberOption, PoolOptionError, traceCall, type CallTraceContext, type Pool, type PoolOptions, type PoolStats } from '@pool/core';
 import type { ChainableCommander, Redis, RedisKey } from 'ioredis';
-import { closeNow } from './close.js';
+import { runGuarded } from './call-deadline.js';
 import type { RedisProviderConfig } from './config.js';
+import { provesNeverSent, withStableCode } from './error-codes.js';
+import { clientOptionKeys } from './option-keys.js';
 import { redisProvider, type RedisProvider } from './provider.js';
+
+/** Default of `queryTimeoutMs`: how long a call may hold its connection without a reply. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
 
 /** Options of {@link createRedisPool}: the connection settings plus the pool's. */
 export interface RedisPoolConfig extends RedisProviderConfig {
   /** @pool/core options (max, acquireTimeoutMs, validateAfterIdleMs, ...). `name` defaults to `redis:host:port/db` (numbered when taken). */
   pool?: PoolOptions;
+  /**
+   * The per-call deadline once a connection is held: past it the call rejects with POOL_TIMEOUT
+   * (phase 'query') and its connection is closed, never reused. Blocking commands get their own
+   * server timeout plus this margin (BLPOP 0 blocks without a deadline: give it a signal). Work that
+   * legitimately runs longer in `withConnection` (a subscriber) passes `queryTimeoutMs: Infinity`.
+   * @default 10000
+   */
+  queryTimeoutMs?: number;
 }
 
 /** Per-call options of the helpers. */
@@ -20,6 +34,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** How long to wait for a connection; defaults to the pool's `acquireTimeoutMs`. */
   timeoutMs?: number;
+  /** This call's deadline once it holds a connection (see {@link RedisPoolConfig.queryTimeoutMs}). */
+  queryTimeoutMs?: number;
 }
 
 /** Options of {@link RedisPool.transaction}. */
@@ -36,67 +52,98 @@ export type ExecResult = [error: Error | null, result: unknown][];
 /** `XREAD` reply: per stream, its entries as `[id, [field, value, ...]]`. */
 export type XReadResult = [key: string, entries: [id: string, fields: string[]][]][];
 
-function acquireOptions(options: CallOptions): CallOptions {
-  const picked: CallOptions = {};
+const callOptionKeys = new Set(['signal', 'timeoutMs', 'queryTimeoutMs']);
+const transactionOptionKeys = new Set([...callOptionKeys, 'watch', 'retries']);
+
+function acquireOptions(options: CallOptions): { signal?: AbortSignal; timeoutMs?: number } {
+  const picked: { signal?: AbortSignal; timeoutMs?: number } = {};
   if (options.signal !== undefined) picked.signal = options.signal;
   if (options.timeoutMs !== undefined) picked.timeoutMs = options.timeoutMs;
   return picked;
 }
 
+function checkSeconds(value: unknown, name: string): number {
+  return numberOption(value, name, 0, { minimum: 0 });
+}
+
+/** How one call runs: its name for traces and errors, its server-side block, whether a never-sent failure is retried. */
+interface CallPlan {
+  operation: string;
+  /** A blocking command's own server timeout in ms (0 = blocks for ever: no deadline). */
+  blockMs?: number;
+  /** One-shot commands: retried once on another connection when the failure proves nothing was sent. */
+  retryIfNeverSent: boolean;
+}
+
 /**
  * A pool of ioredis connections for the work a single multiplexed connection cannot share:
  * blocking commands, WATCH/MULTI/EXEC, pub/sub, and spreading heavy traffic over sockets.
+ *
+ * Every call goes through `traceCall` (TracingChannel `pool:call`, adapter 'redis', operation = the
+ * command name, never its arguments), has a deadline (`queryTimeoutMs`), and every error it raises
+ * has a stable `code` (the driver's, a Redis error prefix such as WRONGTYPE, or a POOL_* one).
  */
 export class RedisPool implements PoolSource {
   /** The @pool/core pool underneath (events, resize, pause, evictAll, acquire). */
   readonly pool: Pool<Redis>;
   /** The provider the pool creates connections with. */
   readonly provider: RedisProvider;
+  /** The default per-call deadline in ms. */
+  readonly queryTimeoutMs: number;
+  private readonly server: NonNullable<CallTraceContext['server']>;
 
   constructor(config: RedisPoolConfig | string = {}) {
-    const { pool: poolOptions, ...connection } = typeof config === 'string' ? { url: config } : config;
+    const input = typeof config === 'string' ? { url: config } : config;
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      throw new PoolOptionError('config', `[@pool/redis] expected an options object or a URL string, got ${describeValue(input)}`);
+    }
+    assertKnownKeys(input, clientOptionKeys, 'createRedisPool');
+    const { pool: poolOptions, queryTimeoutMs, ...connection } = input;
+    if (poolOptions !== undefined && (typeof poolOptions !== 'object' || poolOptions === null || Array.isArray(poolOptions))) {
+      throw new PoolOptionError('pool', `[@pool/redis] expected \`pool\` to be an object of @pool/core options, got ${describeValue(poolOptions)}`);
+    }
+    this.queryTimeoutMs = numberOption(queryTimeoutMs, 'queryTimeoutMs', DEFAULT_QUERY_TIMEOUT_MS, { minimum: 1, allowInfinity: true });
     this.provider = redisProvider(connection);
     const { host, port, db } = this.provider.config;
     this.pool = createPool(this.provider, { ...poolOptions, name: defaultPoolName(poolOptions?.name, `redis:${host}:${port}/${db}`) });
+    this.server = { host, port, database: String(db) };
   }
 
   /**
    * Runs `fn` with a connection of its own and releases it afterwards (reset first: see the
    * `reset` option). A connection-level error destroys it; READONLY evicts every connection.
+   * `queryTimeoutMs` bounds the whole of `fn` (pass Infinity for a long-lived subscriber).
    */
   withConnection<T>(fn: (client: Redis) => Promise<T> | T, options: CallOptions = {}): Promise<T> {
-    const { signal } = options;
-    if (signal === undefined) return this.pool.use((client) => fn(client), acquireOptions(options));
-    return this.pool.use((client) => {
-      // the borrower gave up: close the socket now, so a blocked command or a reply in flight dies with it
-      const onAbort = () => closeNow(client);
-      if (signal.aborted) onAbort();
-      else watchAbort(signal, onAbort); // one listener per shared signal, however many calls
-      let work: Promise<T>;
-      try {
-        work = Promise.resolve(fn(client));
-      } catch (error) {
-        work = Promise.reject(error);
-      }
-      return work.finally(() => unwatchAbort(signal, onAbort));
-    }, acquireOptions(options));
+    return this.run({ operation: 'withConnection', retryIfNeverSent: false }, fn, options, callOptionKeys);
+  }
+
+  /**
+   * One command on a pooled connection: `call('GET', ['key'])`. Retried once on another connection
+   * when the failure proves it was never sent (its connection was already closed); never when it
+   * may have run.
+   */
+  call<T = unknown>(command: string, args: (string | Buffer | number)[] = [], options?: CallOptions): Promise<T> {
+    if (typeof command !== 'string' || command === '') return Promise.reject(new PoolOptionError('command', `[@pool/redis] expected a command name, got ${describeValue(command)}`));
+    if (!Array.isArray(args)) return Promise.reject(new PoolOptionError('args', `[@pool/redis] expected an array of arguments, got ${describeValue(args)}`));
+    return this.run({ operation: command.toUpperCase(), retryIfNeverSent: true }, (client) => client.call(command, ...args) as Promise<T>, options);
   }
 
   /** `BLPOP keys timeout` on a connection of its own: `[key, value]`, or null after `timeoutSeconds` (0 = forever). */
   blpop(keys: RedisKey | RedisKey[], timeoutSeconds: number, options?: CallOptions): Promise<[key: string, value: string] | null> {
     const list = Array.isArray(keys) ? keys : [keys];
-    return this.withConnection((client) => client.blpop(...list, timeoutSeconds), options);
+    return this.blocking('BLPOP', timeoutSeconds, (client) => client.blpop(...list, timeoutSeconds), options);
   }
 
   /** `BRPOP keys timeout` on a connection of its own: `[key, value]`, or null after `timeoutSeconds` (0 = forever). */
   brpop(keys: RedisKey | RedisKey[], timeoutSeconds: number, options?: CallOptions): Promise<[key: string, value: string] | null> {
     const list = Array.isArray(keys) ? keys : [keys];
-    return this.withConnection((client) => client.brpop(...list, timeoutSeconds), options);
+    return this.blocking('BRPOP', timeoutSeconds, (client) => client.brpop(...list, timeoutSeconds), options);
   }
 
   /** `BLMOVE source destination from to timeout`: the moved element, or null after `timeoutSeconds`. */
   blmove(source: RedisKey, destination: RedisKey, from: 'LEFT' | 'RIGHT', to: 'LEFT' | 'RIGHT', timeoutSeconds: number, options?: CallOptions): Promise<string | null> {
-    return this.withConnection((client) => client.call('BLMOVE', source, destination, from, to, String(timeoutSeconds)) as Promise<string | null>, options);
+    return this.blocking('BLMOVE', timeoutSeconds, (client) => client.call('BLMOVE', source, destination, from, to, String(timeoutSeconds)) as Promise<string | null>, options);
   }
 
   /**
@@ -105,11 +152,20 @@ export class RedisPool implements PoolSource {
    * nothing new (0 blocks forever: give it a signal).
    */
   xread(streams: Record<string, string> | [key: RedisKey, id: string][], read: { blockMs: number; count?: number }, options?: CallOptions): Promise<XReadResult | null> {
+    let blockMs: number;
+    try {
+      if (typeof read !== 'object' || read === null || read.blockMs === undefined) throw new PoolOptionError('blockMs', '[@pool/redis] xread needs `{ blockMs }` (0 blocks for ever)');
+      blockMs = numberOption(read.blockMs, 'blockMs', 0, { minimum: 0, integer: true });
+      if (read.count !== undefined) numberOption(read.count, 'count', 1, { minimum: 1, integer: true });
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const pairs = Array.isArray(streams) ? streams : Object.entries(streams);
     const args: (string | Buffer | number)[] = [];
     if (read.count !== undefined) args.push('COUNT', read.count);
-    args.push('BLOCK', read.blockMs, 'STREAMS', ...pairs.map(([key]) => key), ...pairs.map(([, id]) => id));
-    return this.withConnection((client) => client.call('XREAD', ...args) as Promise<XReadResult | null>, options);
+    args.push('BLOCK', blockMs, 'STREAMS', ...pairs.map(([key]) => key), ...pairs.map(([, id]) => id));
+    const plan = { operation: 'XREAD', blockMs, retryIfNeverSent: true };
+    return this.run(plan, (client) => client.call('XREAD', ...args) as Promise<XReadResult | null>, options);
   }
 
   /**
@@ -119,9 +175,16 @@ export class RedisPool implements PoolSource {
    * commands were never sent) and the connection is unwatched on release.
    */
   transaction(fn: (multi: ChainableCommander, client: Redis) => void | Promise<void>, options: TransactionOptions = {}): Promise<ExecResult | null> {
-    const { watch = [], retries = 0 } = options;
-    if (!Number.isInteger(retries) || retries < 0) return Promise.reject(new RangeError(`[@pool/redis] transaction retries must be an integer >= 0, got ${String(retries)}`));
-    return this.withConnection(async (client) => {
+    let retries: number;
+    try {
+      if (typeof options !== 'object' || options === null) throw new PoolOptionError('options', `[@pool/redis] expected transaction options to be an object, got ${describeValue(options)}`);
+      retries = numberOption(options.retries, 'retries', 0, { minimum: 0, integer: true });
+      if (options.watch !== undefined && !Array.isArray(options.watch)) throw new PoolOptionError('watch', `[@pool/redis] expected \`watch\` to be an array of keys, got ${describeValue(options.watch)}`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const watch = options.watch ?? [];
+    return this.run({ operation: 'transaction', retryIfNeverSent: false }, async (client) => {
       for (let attempt = 0; ; attempt++) {
         if (watch.length > 0) await client.watch(...watch);
         const multi = client.multi();
@@ -129,7 +192,7 @@ export class RedisPool implements PoolSource {
         const results = (await multi.exec()) as ExecResult | null;
         if (results !== null || attempt >= retries) return results;
       }
-    }, acquireOptions(options));
+    }, options, transactionOptionKeys);
   }
 
   /** The @pool/core pool, for @pool/metrics and tracers. */
@@ -149,6 +212,59 @@ export class RedisPool implements PoolSource {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.end();
+  }
+
+  /** What `console.log` and `util.inspect` show: the server and the sizes, never a client's options. */
+  [inspect.custom](): string {
+    return `RedisPool { name: ${JSON.stringify(this.pool.name)}, server: '${this.provider.address}', db: ${this.provider.config.db}, stats: ${inspect(this.pool.stats(), { breakLength: Infinity })} }`;
+  }
+
+  private blocking<T>(operation: string, timeoutSeconds: number, fn: (client: Redis) => Promise<T>, options: CallOptions | undefined): Promise<T> {
+    let seconds: number;
+    try {
+      seconds = checkSeconds(timeoutSeconds, 'timeoutSeconds');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.run({ operation, blockMs: seconds * 1000, retryIfNeverSent: true }, fn, options);
+  }
+
+  /** The deadline of one call: its own or the pool's, plus a blocking command's server timeout. */
+  private deadlineOf(plan: CallPlan, options: CallOptions): number {
+    const margin = numberOption(options.queryTimeoutMs, 'queryTimeoutMs', this.queryTimeoutMs, { minimum: 1, allowInfinity: true });
+    if (plan.blockMs === undefined) return margin;
+    return plan.blockMs === 0 ? Infinity : plan.blockMs + margin;
+  }
+
+  private run<T>(plan: CallPlan, fn: (client: Redis) => Promise<T> | T, options: CallOptions = {}, keys: ReadonlySet<string> = callOptionKeys): Promise<T> {
+    let deadlineMs: number;
+    try {
+      if (typeof options !== 'object' || options === null) throw new PoolOptionError('options', `[@pool/redis] expected call options to be an object, got ${describeValue(options)}`);
+      assertKnownKeys(options, keys, `@pool/redis ${plan.operation}`);
+      deadlineMs = this.deadlineOf(plan, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const context: CallTraceContext = { pool: this.pool.name, adapter: 'redis', operation: plan.operation, server: this.server };
+    return traceCall(context, async () => {
+      try {
+        return await this.attempt(plan, fn, options, deadlineMs);
+      } catch (error) {
+        if (!plan.retryIfNeverSent || !provesNeverSent(error) || options.signal?.aborted === true) throw error;
+        // the command never left: its connection was gone before the write. Once more, on another one.
+        return await this.attempt(plan, fn, options, deadlineMs);
+      }
+    });
+  }
+
+  private async attempt<T>(plan: CallPlan, fn: (client: Redis) => Promise<T> | T, options: CallOptions, deadlineMs: number): Promise<T> {
+    try {
+      return await this.pool.use((client, lease) => runGuarded(client, lease, {
+        operation: plan.operation, deadlineMs, signal: options.signal, pool: this.pool.name, checkWritable: plan.retryIfNeverSent, fn,
+      }), acquireOptions(options));
+    } catch (error) {
+      throw withStableCode(error);
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import { isPoolError } from '@pool/core';
 import { ReplyError } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { isFailoverRedisError, isFatalRedisError, redactText, resolveConfig, sanitizeError } from '../src/index.js';
+import { isFailoverRedisError, isFatalRedisError, resolveConfig, scrubError, scrubText } from '../src/index.js';
 
 describe('resolveConfig', () => {
   it('reads host, port, credentials and db from a URL and forces the pool-safe ioredis options', () => {
@@ -52,19 +52,19 @@ describe('resolveConfig', () => {
   });
 });
 
-describe('redaction', () => {
+describe('redaction (the shared @pool/core routine)', () => {
   it('masks secrets and URL passwords in text', () => {
-    expect(redactText('auth canary123 failed', ['canary123'])).toBe('auth *** failed');
-    expect(redactText('to redis://bob:hunter2@h:1/0', [])).toBe('to redis://bob:***@h:1/0');
+    expect(scrubText('auth canary123 failed', ['canary123'])).toBe('auth *** failed');
+    expect(scrubText('to redis://bob:hunter2@h:1/0', [])).toBe('to redis://bob:***@h:1/0');
   });
 
-  it('copies an ioredis ReplyError without the AUTH arguments', () => {
-    const original = new ReplyError('WRONGPASS invalid username-password pair') as Error & { command: unknown };
+  it('scrubs the AUTH arguments ioredis attaches to a ReplyError, keeping its class', () => {
+    const original = new ReplyError('WRONGPASS invalid username-password pair') as Error & { command: { name: string; args: string[] } };
     original.command = { name: 'auth', args: ['alice', 'canary-pw-2'] };
-    const safe = sanitizeError(original, ['canary-pw-2']) as Error & { command: unknown };
-    expect(safe.message).toBe('WRONGPASS invalid username-password pair');
-    expect(safe.name).toBe('ReplyError');
-    expect(safe.command).toEqual({ name: 'auth' });
+    const safe = scrubError(original, ['canary-pw-2']);
+    expect(safe).toBe(original);
+    expect(safe).toBeInstanceOf(ReplyError);
+    expect(safe.command).toEqual({ name: 'auth', args: ['alice', '***'] });
     expect(JSON.stringify({ ...safe, message: safe.message, stack: safe.stack })).not.toContain('canary-pw-2');
   });
 });

@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { startPrivateRedisServer } from '@pool/testkit';
 import { Redis } from 'ioredis';
 
 /** The shared test server (POOL_REDIS_URL or redis://127.0.0.1:6379). */
@@ -79,94 +77,41 @@ export function redisServerBinary(): string | undefined {
   return undefined;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A redis-server this test started on a free loopback port (never the shared one), with its own args. */
+/**
+ * A redis-server this test started on a free loopback port (never the shared one): @pool/testkit's
+ * private server (one copy of the process handling, cleaned up by its watchdog), with the names
+ * these tests use.
+ */
 export interface PrivateRedis {
   port: number;
   /** Stops the server for good and removes its directory. */
   stop(): Promise<void>;
   /** Stops the server process (SIGTERM), keeping its port and directory: a server going down. */
   down(): Promise<void>;
-  /** Starts it again on the same port and waits until it answers (10 s max): the server coming back. */
+  /** Starts it again on the same port and waits until it answers: the server coming back. */
   up(): Promise<void>;
+  /** SIGSTOP: the server keeps its sockets open and answers nothing (a frozen host). */
+  freeze(): void;
+  /** SIGCONT after {@link freeze}. */
+  thaw(): void;
 }
 
-/** redis-server exited before it answered: most likely another socket took the free port first. */
-class ExitedEarly extends Error {}
-
-/**
- * Starts `redis-server --port <free> --bind 127.0.0.1 --save '' ...args` and waits until it answers
- * (10 s max). The port is only known to be free when probed, so a server that exits at once (another
- * socket took the port in between) is started again on another port, up to 3 times.
- */
+/** Starts `redis-server --port <free> --bind 127.0.0.1 ...args` (no persistence) and waits until it answers. */
 export async function startPrivateRedis(args: string[] = [], password?: string): Promise<PrivateRedis> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOnFreePort(args, password);
-    } catch (error) {
-      if (!(error instanceof ExitedEarly) || attempt >= 3) throw error;
-    }
-  }
-}
-
-async function startOnFreePort(args: string[], password: string | undefined): Promise<PrivateRedis> {
-  const binary = redisServerBinary();
-  if (binary === undefined) throw new Error('redis-server is not installed');
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'pool-redis-'));
-  let child: ChildProcess | undefined;
-  const exited = (process: ChildProcess) => process.exitCode !== null || process.signalCode !== null;
-  const down = async () => {
-    const running = child;
-    if (running === undefined || exited(running)) return;
-    const exit = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGTERM');
-    await Promise.race([exit, sleep(5_000)]);
-    if (!exited(running)) {
-      running.kill('SIGKILL');
-      await Promise.race([exit, sleep(5_000)]);
-    }
+  const server = await startPrivateRedisServer({ args, persistent: false, ...(password !== undefined ? { password } : {}) });
+  return {
+    port: server.port,
+    stop: () => server.dispose(),
+    down: async () => {
+      server.thaw();
+      await server.stop();
+    },
+    up: async () => {
+      await server.start();
+    },
+    freeze: () => server.freeze(),
+    thaw: () => server.thaw(),
   };
-  const up = async () => {
-    const started = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...args], { stdio: 'ignore' });
-    child = started;
-    await waitFor(async () => {
-      if (exited(started)) throw new ExitedEarly(`redis-server on port ${port} exited before answering`);
-      const probe = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null, enableOfflineQueue: false, maxRetriesPerRequest: 0, ...(password !== undefined ? { password } : {}) });
-      probe.on('error', () => undefined);
-      try {
-        await probe.connect();
-        // the one answering must be the server started here, not another that got the same port
-        return /^process_id:(\d+)/m.exec(await probe.info('server'))?.[1] === String(started.pid);
-      } catch {
-        return false;
-      } finally {
-        probe.disconnect();
-      }
-    }, 10_000, `redis-server on port ${port}`);
-  };
-  const stop = async () => {
-    await down();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await up();
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { port, stop, down, up };
 }
 
 /** One command of `sampleTraffic`: when it started, how long it took, how it ended. */

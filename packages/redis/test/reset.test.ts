@@ -1,11 +1,15 @@
 import type { Redis } from 'ioredis';
+import { requireService } from '@pool/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisPool, type RedisPool } from '../src/index.js';
 import { adminClient, clientsNamed, deletePrefix, redisServerBinary, redisUrl, startPrivateRedis, uniqueName, uniquePrefix, waitFor, type PrivateRedis } from './helpers.js';
 
+// the shared server: unreachable skips loudly locally and fails with CI=true
+const svc = await requireService('redis');
+
 // Row 24: a connection released in SUBSCRIBE or MULTI is destroyed; after SELECT 5 it goes back to
 // the configured db; the next borrower sees db 0, normal mode and the pool's client name.
-describe('reset on release (reliability row 24)', () => {
+describe.skipIf(!svc.available)('reset on release (reliability row 24)', () => {
   const prefix = uniquePrefix('reset');
   const name = uniqueName('reset');
   let admin: Redis;
@@ -113,7 +117,7 @@ describe('reset on release (reliability row 24)', () => {
   });
 });
 
-describe('reset policies against the shared server', () => {
+describe.skipIf(!svc.available)('reset policies against the shared server', () => {
   const name = uniqueName('always');
   let admin: Redis;
   beforeAll(() => {
@@ -144,7 +148,7 @@ describe('reset policies against the shared server', () => {
   });
 });
 
-describe("client name restored when the pool's name is empty (clientName: '')", () => {
+describe.skipIf(!svc.available)("client name restored when the pool's name is empty (clientName: '')", () => {
   it.each(['tracked', 'always', 'command'] as const)("reset '%s': a borrower's CLIENT SETNAME does not reach the next borrower", async (reset) => {
     const pool = createRedisPool({ url: redisUrl(), clientName: '', reset, pool: { max: 1 } });
     try {
@@ -166,7 +170,7 @@ describe("client name restored when the pool's name is empty (clientName: '')", 
 // Row 37: reset with RESET (Redis >= 6.2) drops AUTH, the db and the name; the pool re-authenticates,
 // re-selects and renames, so the next borrower sees a clean, authenticated, right-database session.
 const binary = redisServerBinary();
-describe.skipIf(binary === undefined && process.env.CI !== 'true')('RESET-based reset re-authenticates (reliability row 37, private redis-server with requirepass)', () => {
+describe.skipIf(!svc.available || (binary === undefined && process.env.CI !== 'true'))('RESET-based reset re-authenticates (reliability row 37, private redis-server with requirepass)', () => {
   const password = 'canary-reset-7f3a';
   let server: PrivateRedis;
   beforeAll(async () => {

@@ -10,8 +10,6 @@ export type TcpPoolErrorCode =
   | 'TCP_ABORTED'
   /** The socket ended, closed or errored before the reply was complete. */
   | 'TCP_CLOSED'
-  /** No complete reply within the request's time budget. The socket was destroyed. */
-  | 'TCP_REQUEST_TIMEOUT'
   /** A reply frame is longer than `maxFrameBytes`. The socket was destroyed. */
   | 'TCP_FRAME_TOO_LARGE'
   /** Bytes arrived that no request asked for (after a reply, or while idle). The socket is not reused. */

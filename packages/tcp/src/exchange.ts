@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { unwatchAbort, watchAbort } from '@pool/core';
+import { PoolTimeoutError, unwatchAbort, watchAbort } from '@pool/core';
 import { TcpPoolError, describeError } from './errors.js';
 import { codecFor, type FrameCodec, type Framing } from './framing.js';
 import { breakSocket, brokenCause, isSocketBroken, stopFlow } from './socket-state.js';
@@ -10,7 +10,7 @@ export interface ExchangeOptions {
   framing?: Framing;
   /** Aborting it fails the exchange with TCP_ABORTED. */
   signal?: AbortSignal | undefined;
-  /** Fails the exchange with TCP_REQUEST_TIMEOUT after this long. @default Infinity */
+  /** Fails the exchange with POOL_TIMEOUT (phase 'query') after this long. @default Infinity */
   timeoutMs?: number | undefined;
   /** Longest reply (and payload) accepted. @default 16777216 (16 MiB) */
   maxFrameBytes?: number;
@@ -24,7 +24,7 @@ export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
  * `'line'` (UTF-8, without the line ending), a Buffer for `'length-prefixed'`. Use it in a `ping`
  * hook or inside `pool.use()`.
  *
- * When it fails after writing (timeout, abort, socket closed, frame too large) the socket is marked
+ * When it fails after writing (timeout: POOL_TIMEOUT phase 'query', abort, socket closed, frame too large) the socket is marked
  * broken, so the pool destroys it instead of lending it again: a reply still in flight can never
  * reach the next borrower. Bytes that follow the reply also mark it broken (the reply is still returned).
  */
@@ -53,8 +53,8 @@ export function exchangeFrame(socket: Socket, frame: Buffer, codec: FrameCodec, 
     breakSocket(socket, error);
     return Promise.reject(error);
   }
-  if (isSocketBroken(socket)) {
-    return Promise.reject(new TcpPoolError('TCP_CLOSED', 'the socket is closed or broken', { cause: brokenCause(socket) }));
+  if (isSocketBroken(socket) || !socket.writable) {
+    return Promise.reject(new TcpPoolError('TCP_CLOSED', 'the socket is closed or broken; nothing was sent', { cause: brokenCause(socket) }));
   }
 
   return new Promise<string | Buffer>((resolve, reject) => {
@@ -73,7 +73,7 @@ export function exchangeFrame(socket: Socket, frame: Buffer, codec: FrameCodec, 
       // stop the flow this listener started, unless someone else is reading too
       if (!socket.destroyed && socket.listenerCount('data') === 0) stopFlow(socket);
     };
-    const fail = (error: TcpPoolError) => {
+    const fail = (error: Error) => {
       if (done) return;
       // the reply may still be on its way: this socket must never serve anyone again
       breakSocket(socket, error);
@@ -105,7 +105,8 @@ export function exchangeFrame(socket: Socket, frame: Buffer, codec: FrameCodec, 
     socket.on('error', onError);
     if (signal !== undefined) watchAbort(signal, onAbort); // one listener per shared signal
     if (timeoutMs !== Infinity) {
-      timer = setTimeout(() => fail(new TcpPoolError('TCP_REQUEST_TIMEOUT', `no complete reply within ${timeoutMs} ms; the connection is discarded`)), timeoutMs);
+      const started = performance.now();
+      timer = setTimeout(() => fail(new PoolTimeoutError('query', Math.round(performance.now() - started), `no complete reply within ${Math.round(timeoutMs)} ms; the connection is discarded, never reused`)), timeoutMs);
     }
     socket.write(frame, (error) => {
       if (error) onError(error);

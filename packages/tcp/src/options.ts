@@ -94,7 +94,7 @@ export function resolveTcpOptions(options: TcpProviderOptions): ResolvedTcpOptio
   else if (options.tls === undefined || options.tls === false) tls = undefined;
   else if (typeof options.tls === 'object' && options.tls !== null) tls = { ...options.tls };
   else throw new PoolOptionError('tls', `Expected \`tls\` to be a boolean or tls.connect options, got ${typeof options.tls}`);
-  return {
+  const resolved: ResolvedTcpOptions = {
     host,
     port,
     tls,
@@ -106,4 +106,7 @@ export function resolveTcpOptions(options: TcpProviderOptions): ResolvedTcpOptio
     reset: functionOption(options.reset, 'reset'),
     address: `${safeHost(host)}:${port}`,
   };
+  // TLS keys and passphrases stay usable but out of console.log / util.inspect of the provider and pool
+  Object.defineProperty(resolved, 'tls', { value: tls, enumerable: false, writable: false, configurable: false });
+  return resolved;
 }

@@ -1,12 +1,13 @@
 import type { Socket } from 'node:net';
-import type { ResourceProvider } from '@pool/core';
+import { isPoolError, type ResourceProvider } from '@pool/core';
 import { connectSocket } from './connect.js';
 import { isTcpPoolError, type TcpPoolErrorCode } from './errors.js';
 import { resolveTcpOptions, type ResolvedTcpOptions, type TcpProviderOptions } from './options.js';
 import { isSocketBroken, reclaimSocket, trackSocket } from './socket-state.js';
+import { classifyTcpCreateError } from './classify-create-error.js';
 
 /** Error codes after which a socket must not be reused. */
-const fatalTcpCodes = new Set<TcpPoolErrorCode>(['TCP_CLOSED', 'TCP_REQUEST_TIMEOUT', 'TCP_ABORTED', 'TCP_FRAME_TOO_LARGE', 'TCP_UNEXPECTED_DATA']);
+const fatalTcpCodes = new Set<TcpPoolErrorCode>(['TCP_CLOSED', 'TCP_ABORTED', 'TCP_FRAME_TOO_LARGE', 'TCP_UNEXPECTED_DATA']);
 /** Node socket error codes that mean the connection is gone. */
 const fatalSocketCodes = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END', 'ERR_SOCKET_CLOSED']);
 
@@ -78,8 +79,12 @@ export function tcpProvider(options: TcpProviderOptions): TcpProvider {
 
     isBroken: isSocketBroken,
 
+    classifyCreateError: classifyTcpCreateError,
+
     isFatal(error) {
       if (isTcpPoolError(error)) return fatalTcpCodes.has(error.code);
+      // a request past its deadline: its reply may still come
+      if (isPoolError(error, 'POOL_TIMEOUT')) return (error as { phase?: unknown }).phase === 'query';
       const code = (error as { code?: unknown } | null)?.code;
       return typeof code === 'string' && fatalSocketCodes.has(code);
     },

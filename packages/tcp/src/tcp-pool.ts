@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { assertKnownKeys, defaultPoolName, numberOption, Pool, PoolOptionError, type PoolOptions } from '@pool/core';
+import { assertKnownKeys, defaultPoolName, describeValue, numberOption, Pool, PoolOptionError, traceCall, type CallTraceContext, type PoolOptions } from '@pool/core';
 import { DEFAULT_MAX_FRAME_BYTES, exchangeFrame } from './exchange.js';
 import { codecFor, type FrameCodec, type Framing } from './framing.js';
 import { type TcpProviderOptions } from './options.js';
@@ -12,7 +12,11 @@ export interface TcpPoolOptions extends TcpProviderOptions {
   framing?: Framing;
   /** Longest reply (and payload) `request` accepts; a longer reply fails with TCP_FRAME_TOO_LARGE. @default 16777216 */
   maxFrameBytes?: number;
-  /** Time for one exchange when the call gives no `timeoutMs`. @default 30000 */
+  /**
+   * The per-call deadline of one exchange (after a socket is borrowed) when the call gives no
+   * `timeoutMs`: past it the call rejects with POOL_TIMEOUT (phase 'query') and the socket is
+   * destroyed, never reused. @default 30000
+   */
   requestTimeoutMs?: number;
   /** Options of the underlying @pool/core pool (min, max, timeouts...). */
   pool?: PoolOptions;
@@ -28,6 +32,7 @@ export interface TcpRequestOptions {
   priority?: number;
 }
 
+const requestKeys = new Set(['signal', 'timeoutMs', 'priority']);
 const poolKeys = new Set(['host', 'port', 'tls', 'connectTimeoutMs', 'keepAlive', 'keepAliveInitialDelayMs', 'noDelay', 'ping', 'reset', 'framing', 'maxFrameBytes', 'requestTimeoutMs', 'pool']);
 
 /**
@@ -38,10 +43,13 @@ export class TcpPool<Reply extends string | Buffer = string> extends Pool<Socket
   /** The framing `request` uses. */
   readonly framing: Framing;
   private readonly codec: FrameCodec;
-  private readonly requestTimeoutMs: number;
+  /** The default per-call deadline of an exchange, in ms. */
+  readonly requestTimeoutMs: number;
+  private readonly server: { host: string; port: number };
 
   constructor(provider: TcpProvider, options: { framing: Framing; maxFrameBytes: number; requestTimeoutMs: number; pool?: PoolOptions | undefined }) {
     super(provider, options.pool);
+    this.server = { host: provider.options.host, port: provider.options.port };
     this.framing = options.framing;
     this.codec = codecFor(options.framing, options.maxFrameBytes);
     this.requestTimeoutMs = options.requestTimeoutMs;
@@ -50,14 +58,29 @@ export class TcpPool<Reply extends string | Buffer = string> extends Pool<Socket
   /**
    * Borrows a socket, sends one framed payload, resolves with the reply frame, and gives the socket
    * back. A timeout, an abort or a broken connection after sending destroys that socket (never
-   * lent again with a reply in flight) and rejects with TCP_REQUEST_TIMEOUT, TCP_ABORTED or TCP_CLOSED.
-   * Waiting for a socket fails with @pool/core's POOL_TIMEOUT, POOL_ABORTED, POOL_CREATE_FAILED...
+   * lent again with a reply in flight) and rejects with POOL_TIMEOUT (phase 'query'), TCP_ABORTED or
+   * TCP_CLOSED (a socket is checked with `isBroken` whenever it is lent, so a closed one is never
+   * written to). Waiting for a socket fails with @pool/core's
+   * POOL_TIMEOUT (phase 'acquire'), POOL_ABORTED, POOL_CREATE_FAILED... Traced on `pool:call`
+   * (adapter 'tcp', operation 'request').
    */
-  async request(payload: string | Uint8Array, options: TcpRequestOptions = {}): Promise<Reply> {
-    // a payload that cannot be framed fails before any socket is borrowed (TCP_INVALID_PAYLOAD)
-    const frame = this.codec.encode(payload);
-    const started = performance.now();
-    const acquireOptions = { ...(options.signal ? { signal: options.signal } : {}), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}), ...(options.priority !== undefined ? { priority: options.priority } : {}) };
+  request(payload: string | Uint8Array, options: TcpRequestOptions = {}): Promise<Reply> {
+    let frame: Buffer;
+    try {
+      if (typeof options !== 'object' || options === null) throw new PoolOptionError('options', `Expected request options to be an object, got ${describeValue(options)}`);
+      assertKnownKeys(options, requestKeys, 'request');
+      // a payload that cannot be framed fails before any socket is borrowed (TCP_INVALID_PAYLOAD)
+      frame = this.codec.encode(payload);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const context: CallTraceContext = { pool: this.name, adapter: 'tcp', operation: 'request', server: this.server };
+    return traceCall(context, () => this.exchangeOnce(frame, options, performance.now()));
+  }
+
+  private async exchangeOnce(frame: Buffer, options: TcpRequestOptions, started: number): Promise<Reply> {
+    const left = options.timeoutMs === undefined ? undefined : Math.max(1, options.timeoutMs - (performance.now() - started));
+    const acquireOptions = { ...(options.signal ? { signal: options.signal } : {}), ...(left !== undefined ? { timeoutMs: left } : {}), ...(options.priority !== undefined ? { priority: options.priority } : {}) };
     const lease = await this.acquire(acquireOptions);
     const timeoutMs = options.timeoutMs === undefined ? this.requestTimeoutMs : Math.max(1, options.timeoutMs - (performance.now() - started));
     let reply: string | Buffer;
@@ -90,6 +113,9 @@ export function createTcpPool(options: TcpPoolOptions): TcpPool<string | Buffer>
   if (typeof options !== 'object' || options === null) throw new PoolOptionError('options', 'Expected an options object with at least `port`');
   assertKnownKeys(options, poolKeys, 'createTcpPool');
   const { framing = 'line', maxFrameBytes, requestTimeoutMs, pool, ...providerOptions } = options;
+  if (pool !== undefined && (typeof pool !== 'object' || pool === null || Array.isArray(pool))) {
+    throw new PoolOptionError('pool', `Expected \`pool\` to be an object of @pool/core options, got ${describeValue(pool)}`);
+  }
   if (framing !== 'line' && framing !== 'length-prefixed') {
     throw new PoolOptionError('framing', `Expected \`framing\` to be 'line' or 'length-prefixed', got ${String(framing)}`);
   }

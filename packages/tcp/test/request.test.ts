@@ -58,7 +58,8 @@ describe('createTcpPool: request()', () => {
     const pool = linePool(1);
     const first = await pool.use((socket) => socket);
     const error = await pool.request('SLOW 300 late', { timeoutMs: 80 }).catch((e: unknown) => e);
-    expect(isTcpPoolError(error, 'TCP_REQUEST_TIMEOUT')).toBe(true);
+    expect(isPoolError(error, 'POOL_TIMEOUT')).toBe(true);
+    expect((error as { phase?: string }).phase).toBe('query');
     expect(first.destroyed).toBe(true);
     expect(await pool.request('ECHO mine')).toBe('mine');
     // wait past the late reply: it went to the destroyed socket, never to anyone else
@@ -152,7 +153,7 @@ describe('createTcpPool: request()', () => {
           else wrong++;
         } catch (error) {
           if (kind > 1) unexpected.push(error);
-          else if (isTcpPoolError(error, 'TCP_ABORTED') || isTcpPoolError(error, 'TCP_REQUEST_TIMEOUT')) cutMidReply++;
+          else if (isTcpPoolError(error, 'TCP_ABORTED') || (isPoolError(error, 'POOL_TIMEOUT') && (error as { phase?: string }).phase === 'query')) cutMidReply++;
           else if (isPoolError(error, 'POOL_ABORTED') || isPoolError(error, 'POOL_TIMEOUT')) cutWhileQueued++;
           else unexpected.push(error);
         } finally {

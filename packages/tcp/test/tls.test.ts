@@ -25,6 +25,15 @@ describe('TLS: verification is on by default', () => {
     const cause = (error as Error).cause as { code?: string };
     expect(cause.code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
     expect((error as Error).message).toContain(`${server.host}:${server.port}`);
+    // no retry fixes a certificate: callers get it at once
+    expect(provider.classifyCreateError?.(error)).toBe('permanent');
+  });
+
+  it('a refused connect is transient (retried while callers wait)', async () => {
+    const provider = tcpProvider({ host: '127.0.0.1', port: 1, tls: true });
+    const error = await provider.create({ signal: never }).catch((e: unknown) => e);
+    expect(isTcpPoolError(error, 'TCP_CONNECT_FAILED') || isTcpPoolError(error, 'TCP_TLS_FAILED')).toBe(true);
+    expect(provider.classifyCreateError?.(error)).toBe('transient');
   });
 
   it('through a pool: the acquire fails with POOL_CREATE_FAILED by its deadline, the TLS error kept as cause', async () => {

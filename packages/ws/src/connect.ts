@@ -1,19 +1,7 @@
 import { WebSocket } from 'ws';
 import { WsPoolError, describeError } from './errors.js';
 import type { ResolvedWsOptions } from './options.js';
-import { scrub } from './redact.js';
-
-/** Replaces secrets in an underlying error's message and stack, in place, before it becomes a `cause`. */
-export function scrubError(error: unknown, secrets: readonly string[]): unknown {
-  if (!(error instanceof Error) || secrets.length === 0) return error;
-  const message = scrub(error.message, secrets);
-  if (message !== error.message) error.message = message;
-  if (error.stack !== undefined) {
-    const stack = scrub(error.stack, secrets);
-    if (stack !== error.stack) error.stack = stack;
-  }
-  return error;
-}
+import { scrubError, scrubText } from '@pool/core';
 
 /**
  * Opens one WebSocket and resolves once it is OPEN. Rejects with a {@link WsPoolError}
@@ -31,7 +19,7 @@ export function connectWebSocket(options: ResolvedWsOptions, signal: AbortSignal
       ws = new WebSocket(options.url, options.protocols, { ...options.clientOptions, headers: options.headers });
     } catch (error) {
       const safe = scrubError(error, secrets);
-      reject(new WsPoolError('WS_CONNECT_FAILED', `cannot open a WebSocket to ${safeUrl}: ${scrub(describeError(safe), secrets)}`, { cause: safe, url: safeUrl }));
+      reject(new WsPoolError('WS_CONNECT_FAILED', `cannot open a WebSocket to ${safeUrl}: ${scrubText(describeError(safe), secrets)}`, { cause: safe, url: safeUrl }));
       return;
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -51,17 +39,18 @@ export function connectWebSocket(options: ResolvedWsOptions, signal: AbortSignal
     };
     const onOpen = () => {
       cleanup();
+      hideCredentials(ws);
       resolve(ws);
     };
     const onError = (error: unknown) => {
       const safe = scrubError(error, secrets);
-      fail(new WsPoolError('WS_CONNECT_FAILED', `WebSocket connect to ${safeUrl} failed: ${scrub(describeError(safe), secrets)}`, { cause: safe, url: safeUrl }));
+      fail(new WsPoolError('WS_CONNECT_FAILED', `WebSocket connect to ${safeUrl} failed: ${scrubText(describeError(safe), secrets)}`, { cause: safe, url: safeUrl }));
     };
     const onClose = (code: number) => {
       fail(new WsPoolError('WS_CONNECT_FAILED', `WebSocket to ${safeUrl} closed before it opened (code ${code})`, { url: safeUrl, closeCode: code }));
     };
     const onAbort = () => {
-      fail(new WsPoolError('WS_ABORTED', `connect to ${safeUrl} aborted: ${scrub(describeError(signal.reason), secrets)}`, { cause: signal.reason, url: safeUrl }));
+      fail(new WsPoolError('WS_ABORTED', `connect to ${safeUrl} aborted: ${scrubText(describeError(signal.reason), secrets)}`, { cause: signal.reason, url: safeUrl }));
     };
     ws.once('open', onOpen);
     ws.on('error', onError);
@@ -73,4 +62,18 @@ export function connectWebSocket(options: ResolvedWsOptions, signal: AbortSignal
       timer.unref?.();
     }
   });
+}
+
+/**
+ * ws keeps the URL it was given, user info included, in `_url`: still readable (`ws.url`), but kept
+ * out of console.log / util.inspect of the socket and of a pool holding it.
+ */
+function hideCredentials(ws: WebSocket): void {
+  const record = ws as unknown as Record<string, unknown>;
+  if (typeof record._url !== 'string') return;
+  try {
+    Object.defineProperty(ws, '_url', { value: record._url, enumerable: false, writable: true, configurable: true });
+  } catch {
+    // not configurable in this ws version: nothing to do
+  }
 }

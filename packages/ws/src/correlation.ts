@@ -1,5 +1,5 @@
 import type { RawData, WebSocket } from 'ws';
-import { unwatchAbort, watchAbort } from '@pool/core';
+import { PoolTimeoutError, unwatchAbort, watchAbort } from '@pool/core';
 import { WsPoolError } from './errors.js';
 import { addOwnListener, brokenCause } from './socket-state.js';
 
@@ -34,7 +34,7 @@ export class CorrelationRouter {
 
   /**
    * Sends `text` (which carries `id`) and resolves with the parsed reply whose id field equals `id`.
-   * Rejects with WS_REQUEST_TIMEOUT, WS_ABORTED or WS_CLOSED; the id is forgotten then, so a late
+   * Rejects with POOL_TIMEOUT (phase 'query'), WS_ABORTED or WS_CLOSED; the id is forgotten then, so a late
    * reply is dropped.
    */
   send(ws: WebSocket, id: unknown, text: string, options: { signal?: AbortSignal | undefined; timeoutMs: number }): Promise<unknown> {
@@ -71,7 +71,8 @@ export class CorrelationRouter {
       pending.set(id, entry);
       if (signal !== undefined) watchAbort(signal, onAbort); // one listener per shared signal
       if (timeoutMs !== Infinity) {
-        timer = setTimeout(() => entry.reject(new WsPoolError('WS_REQUEST_TIMEOUT', `no reply with ${this.idField} ${JSON.stringify(id)} within ${Math.round(timeoutMs)} ms`, { url: safeUrl })), timeoutMs);
+        const started = performance.now();
+        timer = setTimeout(() => entry.reject(new PoolTimeoutError('query', Math.round(performance.now() - started), `no reply with ${this.idField} ${JSON.stringify(id)} from ${safeUrl} within ${Math.round(timeoutMs)} ms`)), timeoutMs);
       }
       ws.send(text, (error) => {
         if (error) entry.reject(new WsPoolError('WS_CLOSED', `could not send the request to ${safeUrl}`, { url: safeUrl, cause: error }));

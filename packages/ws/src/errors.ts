@@ -10,8 +10,6 @@ export type WsPoolErrorCode =
   | 'WS_CLOSED'
   /** No pong to the validation ping before the check was cut short. */
   | 'WS_PING_TIMEOUT'
-  /** No reply with the request's id within the time budget. */
-  | 'WS_REQUEST_TIMEOUT'
   /** The request message is not a JSON-serialisable object. Nothing was sent. */
   | 'WS_INVALID_MESSAGE';
 

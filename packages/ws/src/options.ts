@@ -1,6 +1,5 @@
 import type { ClientOptions, WebSocket } from 'ws';
-import { assertKnownKeys, numberOption, PoolOptionError } from '@pool/core';
-import { redactUrl, secretParams } from './redact.js';
+import { assertKnownKeys, numberOption, PoolOptionError, redactUrl, scrubText } from '@pool/core';
 
 /** Options of {@link wsProvider}. */
 export interface WsProviderOptions {
@@ -40,6 +39,16 @@ export interface ResolvedWsOptions {
 
 const known = new Set(['url', 'protocols', 'headers', 'handshakeTimeoutMs', 'closeTimeoutMs', 'clientOptions', 'reset']);
 const sensitiveHeader = /auth|cookie|token|key|secret|session|password|signature/i;
+/** Query parameters whose values are secrets in WebSocket URLs (wider than a database URL's). */
+const secretParams = /^(token|access_token|id_token|refresh_token|auth|authorization|password|passwd|pwd|pass|secret|client_secret|key|api_key|apikey|api-key|signature|sig|jwt|session|sessionid|code|ticket|credential|credentials)$/i;
+
+/**
+ * The URL for messages: @pool/core's `redactUrl` (password and password-like parameters), then its
+ * `scrubText` with this endpoint's secrets (the user name, token-like parameters, header values).
+ */
+function displayUrl(url: URL, secrets: readonly string[]): string {
+  return scrubText(redactUrl(url.toString()), secrets).replace(/%2A%2A%2A/g, '***');
+}
 
 
 function secretsOf(url: URL, headers: Record<string, string>): string[] {
@@ -55,7 +64,8 @@ function secretsOf(url: URL, headers: Record<string, string>): string[] {
       // not percent-encoded
     }
   };
-  add(url.username);
+  // a short user name is no secret worth garbling every message for
+  if (url.username.length >= 4) add(url.username);
   add(url.password);
   for (const [name, value] of url.searchParams) if (secretParams.test(name)) add(value);
   for (const [name, value] of Object.entries(headers)) {
@@ -80,7 +90,7 @@ export function resolveWsOptions(options: WsProviderOptions): ResolvedWsOptions 
     throw new PoolOptionError('url', 'Expected `url` to be a ws:// or wss:// URL (the value given does not parse)');
   }
   if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
-    throw new PoolOptionError('url', `Expected \`url\` to be a ws:// or wss:// URL, got a ${parsed.protocol} URL (${redactUrl(parsed)})`);
+    throw new PoolOptionError('url', `Expected \`url\` to be a ws:// or wss:// URL, got a ${parsed.protocol} URL (${displayUrl(parsed, secretsOf(parsed, {}))})`);
   }
   const protocols = options.protocols;
   if (protocols !== undefined && typeof protocols !== 'string' && !(Array.isArray(protocols) && protocols.every((p) => typeof p === 'string'))) {
@@ -96,15 +106,22 @@ export function resolveWsOptions(options: WsProviderOptions): ResolvedWsOptions 
     throw new PoolOptionError('clientOptions', 'Pass `headers` and `handshakeTimeoutMs` as options of their own, not in `clientOptions`');
   }
   if (options.reset !== undefined && typeof options.reset !== 'function') throw new PoolOptionError('reset', `Expected \`reset\` to be a function, got ${typeof options.reset}`);
-  return {
+  const secrets = secretsOf(parsed, headers);
+  const resolved: ResolvedWsOptions = {
     url: parsed.toString(),
-    safeUrl: redactUrl(parsed),
+    safeUrl: displayUrl(parsed, secrets),
     protocols,
     headers: { ...headers },
     handshakeTimeoutMs: numberOption(options.handshakeTimeoutMs, 'handshakeTimeoutMs', 10_000, { minimum: 1, allowInfinity: true }),
     closeTimeoutMs: numberOption(options.closeTimeoutMs, 'closeTimeoutMs', 1000, { minimum: 0 }),
     clientOptions: { ...clientOptions },
     reset: options.reset,
-    secrets: secretsOf(parsed, headers),
+    secrets,
   };
+  // credentials (URL user info, Authorization headers, TLS keys) stay usable but out of
+  // console.log / util.inspect of the provider and the pool
+  for (const key of ['url', 'headers', 'clientOptions', 'secrets'] as const) {
+    Object.defineProperty(resolved, key, { value: resolved[key], enumerable: false, writable: false, configurable: false });
+  }
+  return resolved;
 }

@@ -5,6 +5,7 @@ import { isWsPoolError, type WsPoolErrorCode } from './errors.js';
 import { resolveWsOptions, type ResolvedWsOptions, type WsProviderOptions } from './options.js';
 import { pingWebSocket } from './ping.js';
 import { isWebSocketBroken, removeBorrowerListeners, trackWebSocket } from './socket-state.js';
+import { classifyWsCreateError } from './classify-create-error.js';
 
 const fatalWsCodes = new Set<WsPoolErrorCode>(['WS_CLOSED', 'WS_PING_TIMEOUT', 'WS_ABORTED']);
 const fatalSocketCodes = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
@@ -70,6 +71,8 @@ export function wsProvider(options: WsProviderOptions): WsProvider {
     },
 
     isBroken: isWebSocketBroken,
+
+    classifyCreateError: classifyWsCreateError,
 
     isFatal(error) {
       if (isWsPoolError(error)) return fatalWsCodes.has(error.code);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { assertKnownKeys, defaultPoolName, numberOption, Pool, PoolOptionError, type PoolOptions } from '@pool/core';
+import { assertKnownKeys, defaultPoolName, describeValue, isPoolError, numberOption, Pool, PoolOptionError, traceCall, type CallTraceContext, type PoolOptions } from '@pool/core';
 import type { WebSocket } from 'ws';
 import { CorrelationRouter } from './correlation.js';
 import { WsPoolError, isWsPoolError } from './errors.js';
@@ -11,12 +11,16 @@ import { brokenCause, isWebSocketBroken } from './socket-state.js';
 export interface WsPoolOptions extends WsProviderOptions {
   /** The field of request and reply messages that carries the correlation id. @default 'id' */
   idField?: string;
-  /** Time for one request's reply when the call gives no `timeoutMs`. @default 30000 */
+  /**
+   * The per-call deadline for a request's reply when the call gives no `timeoutMs`: past it the call
+   * rejects with POOL_TIMEOUT (phase 'query') and the socket is destroyed. @default 30000
+   */
   requestTimeoutMs?: number;
   /**
-   * After a request times out or is aborted, destroy its socket instead of keeping it. Off by default:
-   * replies are matched by id, so a late reply is recognised and dropped, never handed to the next request.
-   * @default false
+   * After a request times out or is aborted, destroy its socket (default: a silent peer is not asked
+   * again). `false` keeps it: replies are matched by id, so a late reply is recognised and dropped,
+   * never handed to the next request (ids must be unique).
+   * @default true
    */
   destroyOnTimeout?: boolean;
   /** Options of the underlying @pool/core pool (min, max, timeouts...). */
@@ -33,6 +37,7 @@ export interface WsRequestOptions {
   priority?: number;
 }
 
+const requestKeys = new Set(['signal', 'timeoutMs', 'priority']);
 const poolKeys = new Set(['url', 'protocols', 'headers', 'handshakeTimeoutMs', 'closeTimeoutMs', 'clientOptions', 'reset', 'idField', 'requestTimeoutMs', 'destroyOnTimeout', 'pool']);
 
 /**
@@ -43,7 +48,9 @@ export class WsPool extends Pool<WebSocket> {
   /** The message field that carries the correlation id. */
   readonly idField: string;
   private readonly router: CorrelationRouter;
-  private readonly requestTimeoutMs: number;
+  /** The default per-call deadline for a reply, in ms. */
+  readonly requestTimeoutMs: number;
+  private readonly server: CallTraceContext['server'];
   private readonly destroyOnTimeout: boolean;
   private readonly idPrefix = randomUUID().slice(0, 8);
   private nextId = 0;
@@ -54,6 +61,8 @@ export class WsPool extends Pool<WebSocket> {
     this.idField = options.idField;
     this.requestTimeoutMs = options.requestTimeoutMs;
     this.destroyOnTimeout = options.destroyOnTimeout;
+    const url = new URL(provider.options.url);
+    this.server = { host: url.hostname, port: url.port === '' ? (url.protocol === 'wss:' ? 443 : 80) : Number(url.port) };
   }
 
   /** Replies that matched no waiting request (late replies to timed-out requests, unsolicited messages) and were dropped. */
@@ -64,11 +73,26 @@ export class WsPool extends Pool<WebSocket> {
   /**
    * Borrows a socket, sends `message` as JSON and resolves with the first JSON message whose id field
    * equals the request's. A message without an id gets a fresh one (unique in this process); ids you
-   * supply must be unique too. Rejects with WS_REQUEST_TIMEOUT, WS_ABORTED or WS_CLOSED (the socket is
-   * destroyed when closed, and kept after a timeout unless `destroyOnTimeout`), WS_INVALID_MESSAGE, or
-   * @pool/core's POOL_TIMEOUT, POOL_ABORTED... while waiting for a socket.
+   * supply must be unique too. Rejects with POOL_TIMEOUT (phase 'query'), WS_ABORTED or WS_CLOSED (the
+   * socket is destroyed; after a timeout or abort it is kept only with `destroyOnTimeout: false`),
+   * WS_INVALID_MESSAGE, or @pool/core's POOL_TIMEOUT (phase 'acquire'), POOL_ABORTED... while waiting
+   * for a socket. Traced on `pool:call` (adapter 'ws', operation 'request').
    */
-  async request<T = unknown>(message: Record<string, unknown>, options: WsRequestOptions = {}): Promise<T> {
+  request<T = unknown>(message: Record<string, unknown>, options: WsRequestOptions = {}): Promise<T> {
+    let id: unknown;
+    let text: string;
+    try {
+      if (typeof options !== 'object' || options === null) throw new PoolOptionError('options', `Expected request options to be an object, got ${describeValue(options)}`);
+      assertKnownKeys(options, requestKeys, 'request');
+      ({ id, text } = this.encode(message));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const context: CallTraceContext = { pool: this.name, adapter: 'ws', operation: 'request', server: this.server };
+    return traceCall(context, () => this.exchange<T>(id, text, options));
+  }
+
+  private encode(message: Record<string, unknown>): { id: unknown; text: string } {
     if (typeof message !== 'object' || message === null || Array.isArray(message)) {
       throw new WsPoolError('WS_INVALID_MESSAGE', 'a request must be a JSON object');
     }
@@ -78,12 +102,14 @@ export class WsPool extends Pool<WebSocket> {
       id = `${this.idPrefix}-${++this.nextId}`;
       body = { ...message, [this.idField]: id };
     }
-    let text: string;
     try {
-      text = JSON.stringify(body);
+      return { id, text: JSON.stringify(body) };
     } catch (error) {
       throw new WsPoolError('WS_INVALID_MESSAGE', 'the request cannot be serialised as JSON', { cause: error });
     }
+  }
+
+  private async exchange<T>(id: unknown, text: string, options: WsRequestOptions): Promise<T> {
     const started = performance.now();
     const lease = await this.acquire({
       ...(options.signal ? { signal: options.signal } : {}),
@@ -96,7 +122,7 @@ export class WsPool extends Pool<WebSocket> {
     try {
       reply = await this.router.send(ws, id, text, { signal: options.signal, timeoutMs });
     } catch (error) {
-      const lateReplyPossible = isWsPoolError(error, 'WS_REQUEST_TIMEOUT') || isWsPoolError(error, 'WS_ABORTED');
+      const lateReplyPossible = isPoolError(error, 'POOL_TIMEOUT') || isWsPoolError(error, 'WS_ABORTED');
       if (isWebSocketBroken(ws) || (lateReplyPossible && this.destroyOnTimeout)) lease.destroy(error);
       else lease.release();
       throw error;
@@ -118,7 +144,10 @@ export class WsPool extends Pool<WebSocket> {
 export function createWsPool(options: WsPoolOptions): WsPool {
   if (typeof options !== 'object' || options === null) throw new PoolOptionError('options', 'Expected an options object with at least `url`');
   assertKnownKeys(options, poolKeys, 'createWsPool');
-  const { idField = 'id', requestTimeoutMs, destroyOnTimeout = false, pool, ...providerOptions } = options;
+  const { idField = 'id', requestTimeoutMs, destroyOnTimeout = true, pool, ...providerOptions } = options;
+  if (pool !== undefined && (typeof pool !== 'object' || pool === null || Array.isArray(pool))) {
+    throw new PoolOptionError('pool', `Expected \`pool\` to be an object of @pool/core options, got ${describeValue(pool)}`);
+  }
   if (typeof idField !== 'string' || idField.length === 0) throw new PoolOptionError('idField', 'Expected `idField` to be a non-empty string');
   if (typeof destroyOnTimeout !== 'boolean') throw new PoolOptionError('destroyOnTimeout', `Expected \`destroyOnTimeout\` to be a boolean, got ${typeof destroyOnTimeout}`);
   const base = wsProvider(providerOptions);

@@ -219,16 +219,21 @@ describe('wsProvider: connect failures', () => {
     const gone = await startWsServer();
     const url = gone.url;
     await gone.close();
-    const error = await wsProvider({ url }).create({ signal: never }).catch((e: unknown) => e);
+    const provider = wsProvider({ url });
+    const error = await provider.create({ signal: never }).catch((e: unknown) => e);
     expect(isWsPoolError(error, 'WS_CONNECT_FAILED')).toBe(true);
     expect(((error as Error).cause as { code?: string }).code).toBe('ECONNREFUSED');
+    expect(provider.classifyCreateError?.(error)).toBe('transient');
   });
 
   it('a handshake refused with 401: WS_CONNECT_FAILED saying so', async () => {
     const refusing = await startWsServer({ rejectWith: 401 });
-    const error = await wsProvider({ url: refusing.url }).create({ signal: never }).catch((e: unknown) => e);
+    const provider = wsProvider({ url: refusing.url });
+    const error = await provider.create({ signal: never }).catch((e: unknown) => e);
     expect(isWsPoolError(error, 'WS_CONNECT_FAILED')).toBe(true);
     expect((error as Error).message).toContain('401');
+    // credentials refused: no retry fixes that, callers get it at once
+    expect(provider.classifyCreateError?.(error)).toBe('permanent');
     await refusing.close();
   });
 

@@ -43,10 +43,13 @@ function expectNoSecrets(text: string): void {
 const headers = { Authorization: `Bearer ${canaries[3]}` };
 
 describe('credentials never appear in errors or logs (rows 27 and 35)', () => {
-  it('redactUrl hides user info and secret query parameters', () => {
-    const safe = redactUrl(`wss://${credentials}@example.test/feed?token=${canaries[2]}&room=7`);
+  it('the URL the pool shows hides user info and secret query parameters (@pool/core redactUrl + scrubText)', () => {
+    const url = `wss://${credentials}@example.test/feed?token=${canaries[2]}&room=7`;
+    const safe = wsProvider({ url }).options.safeUrl;
     expectNoSecrets(safe);
-    expect(safe).toBe('wss://***@example.test/feed?token=***&room=7');
+    expect(safe).toBe('wss://***:***@example.test/feed?token=***&room=7');
+    // the re-exported core routine: the password and the token go, a user name is no secret to it
+    expect(redactUrl(url)).toBe(`wss://${canaries[0]}:***@example.test/feed?token=***&room=7`);
   });
 
   it('a handshake refused with 401: the credentials were sent, and no error shows them', async () => {
@@ -54,7 +57,7 @@ describe('credentials never appear in errors or logs (rows 27 and 35)', () => {
     const error = await wsProvider({ url, headers }).create({ signal: never }).catch((e: unknown) => e);
     expect(isWsPoolError(error, 'WS_CONNECT_FAILED')).toBe(true);
     expect(refusing.requests.at(-1)?.headers.authorization).toContain(canaries[3]);
-    expect((error as { url: string }).url).toBe(`ws://***@127.0.0.1:${refusing.port}/feed?token=***`);
+    expect((error as { url: string }).url).toBe(`ws://***:***@127.0.0.1:${refusing.port}/feed?token=***`);
     expectNoSecrets(everythingIn(error));
   });
 

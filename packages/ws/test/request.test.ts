@@ -58,11 +58,11 @@ describe('createWsPool: request()', () => {
     expect(typeof reply.rid).toBe('string');
   });
 
-  it('timeout: WS_REQUEST_TIMEOUT; the socket is kept and the late reply dropped, never given to the next request', async () => {
-    const pool = wsPool(1);
+  it('timeout with destroyOnTimeout: false: POOL_TIMEOUT phase query; the socket is kept and the late reply dropped, never given to the next request', async () => {
+    const pool = wsPool(1, { destroyOnTimeout: false });
     const socket = await pool.use((ws) => ws);
     const error = await pool.request({ op: 'slow', ms: 150, value: 'late' }, { timeoutMs: 40 }).catch((e: unknown) => e);
-    expect(isWsPoolError(error, 'WS_REQUEST_TIMEOUT')).toBe(true);
+    expect(isPoolError(error, 'POOL_TIMEOUT') && (error as { phase?: string }).phase === 'query').toBe(true);
     // the next request on the same socket is sent while the late reply is still on its way
     const next = await pool.request<Echo>({ op: 'slow', ms: 200, value: 'next' });
     expect(next.echo).toBe('next');
@@ -71,13 +71,13 @@ describe('createWsPool: request()', () => {
     expect(pool.stats().totals.destroyed).toBe(0);
   });
 
-  it('replies out of order: late replies to three timed-out requests arrive in reverse order while a fourth waits; all dropped, the fourth gets its own', async () => {
-    const pool = wsPool(1);
+  it('replies out of order (destroyOnTimeout: false): late replies to three timed-out requests arrive in reverse order while a fourth waits; all dropped, the fourth gets its own', async () => {
+    const pool = wsPool(1, { destroyOnTimeout: false });
     const socket = await pool.use((ws) => ws);
     // sent one after the other on the one socket; the server answers the first last
     for (const [ms, value] of [[300, 'first'], [220, 'second'], [140, 'third']] as const) {
       const error = await pool.request({ op: 'slow', ms, value }, { timeoutMs: 20 }).catch((e: unknown) => e);
-      expect(isWsPoolError(error, 'WS_REQUEST_TIMEOUT')).toBe(true);
+      expect(isPoolError(error, 'POOL_TIMEOUT') && (error as { phase?: string }).phase === 'query').toBe(true);
     }
     // the three late replies (third, second, first) come back while this one waits for its own
     const fourth = await pool.request<Echo>({ op: 'slow', ms: 450, value: 'fourth' }, { timeoutMs: 5_000 });
@@ -85,18 +85,18 @@ describe('createWsPool: request()', () => {
     expect(pool.droppedReplies).toBe(3);
     // and with ids chosen by the caller: a reply carrying another request's id never resolves this one
     const error = await pool.request({ id: 'x-1', op: 'slow', ms: 120, value: 'old' }, { timeoutMs: 20 }).catch((e: unknown) => e);
-    expect(isWsPoolError(error, 'WS_REQUEST_TIMEOUT')).toBe(true);
+    expect(isPoolError(error, 'POOL_TIMEOUT') && (error as { phase?: string }).phase === 'query').toBe(true);
     expect(await pool.request<Echo>({ id: 'x-2', op: 'slow', ms: 250, value: 'new' })).toEqual({ id: 'x-2', echo: 'new' });
     expect(pool.droppedReplies).toBe(4);
     expect(await pool.use((ws) => ws)).toBe(socket);
     expect(pool.stats().totals).toMatchObject({ created: 1, destroyed: 0 });
   });
 
-  it('destroyOnTimeout: true destroys the socket of a timed-out request instead', async () => {
-    const pool = wsPool(1, { destroyOnTimeout: true });
+  it('by default (destroyOnTimeout: true) the socket of a timed-out request is destroyed, never reused', async () => {
+    const pool = wsPool(1);
     const socket = await pool.use((ws) => ws);
     const error = await pool.request({ op: 'slow', ms: 150 }, { timeoutMs: 40 }).catch((e: unknown) => e);
-    expect(isWsPoolError(error, 'WS_REQUEST_TIMEOUT')).toBe(true);
+    expect(isPoolError(error, 'POOL_TIMEOUT') && (error as { phase?: string }).phase === 'query').toBe(true);
     expect(pool.stats().totals.destroyed).toBe(1);
     expect(await pool.use((ws) => ws)).not.toBe(socket);
   });
@@ -150,8 +150,8 @@ describe('createWsPool: request()', () => {
     expect(pool.stats().totals.created).toBe(0);
   });
 
-  it('row 34: 10,000 requests, one in five cut (abort or timeout) while its reply is in flight: every reply reaches its own caller, each late reply is dropped', async () => {
-    const pool = wsPool(8);
+  it('row 34 (destroyOnTimeout: false): 10,000 requests, one in five cut (abort or timeout) while its reply is in flight: every reply reaches its own caller, each late reply is dropped', async () => {
+    const pool = wsPool(8, { destroyOnTimeout: false });
     const total = 10_000;
     let next = 0;
     let ok = 0;
@@ -173,7 +173,7 @@ describe('createWsPool: request()', () => {
           else wrong++;
         } catch (error) {
           if (kind > 1) unexpected.push(error);
-          else if (isWsPoolError(error, 'WS_ABORTED') || isWsPoolError(error, 'WS_REQUEST_TIMEOUT')) cutMidReply++;
+          else if (isWsPoolError(error, 'WS_ABORTED') || (isPoolError(error, 'POOL_TIMEOUT') && (error as { phase?: string }).phase === 'query')) cutMidReply++;
           else if (isPoolError(error, 'POOL_ABORTED') || isPoolError(error, 'POOL_TIMEOUT')) cutWhileQueued++;
           else unexpected.push(error);
         } finally {

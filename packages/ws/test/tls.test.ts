@@ -32,9 +32,11 @@ afterAll(async () => {
 
 describe('wss: certificates are verified by default', () => {
   it('default options reject a self-signed server: WS_CONNECT_FAILED, Node\'s TLS error as cause', async () => {
-    const error = await wsProvider({ url }).create({ signal: never }).catch((e: unknown) => e);
+    const provider = wsProvider({ url });
+    const error = await provider.create({ signal: never }).catch((e: unknown) => e);
     expect(isWsPoolError(error, 'WS_CONNECT_FAILED')).toBe(true);
     expect(((error as Error).cause as { code?: string }).code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+    expect(provider.classifyCreateError?.(error)).toBe('permanent');
   });
 
   it('with the CA given it connects and requests work', async () => {

@@ -1,0 +1,146 @@
+import { isPoolError, PoolError, PoolTimeoutError, traceCall, type AcquireOptions, type Lease, type Pool } from '@pool/core';
+import type pg from 'pg';
+import { callerError } from './create-errors.js';
+import { withStableCode } from './error-codes.js';
+import type { PgProvider } from './provider.js';
+
+/** Per-call options a query config object may carry besides pg's own fields. */
+export interface CallOptions {
+  /** A deadline for this call (acquire and statement); overrides the pool's `queryTimeoutMs`. 0 = none. */
+  queryTimeoutMs?: number;
+  /** Aborts the call: it rejects with POOL_ABORTED and its connection is destroyed. */
+  signal?: AbortSignal;
+}
+
+/** What a one-shot call needs of the pool it runs on. */
+export interface CallHost {
+  readonly core: Pool<pg.Client>;
+  readonly provider: PgProvider;
+  readonly queryTimeoutMs: number;
+  readonly server: { host?: string; port?: number; database?: string };
+  /** Marks a client lent (pg.Pool's 'acquire' event, ref). */
+  lend(client: pg.Client): void;
+  /** Gives a client back after a call: released, or destroyed on a connection-level error. */
+  giveBack(lease: Lease<pg.Client>, client: pg.Client, error: unknown, destroy?: boolean): void;
+  /** Watches a call that has had no reply for a while (the liveness check). Returns a stop function. */
+  watch?: (fail: (error: Error) => void) => (answered: boolean) => void;
+}
+
+/** Errors pg raises without sending anything: the statement was never on the wire. */
+const notSentMessages = ['Client has encountered a connection error and is not queryable', 'Client was closed and is not queryable'];
+
+function provesNotSent(error: unknown): boolean {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && notSentMessages.some((m) => message.startsWith(m));
+}
+
+/** The error a caller of the ready-made client sees for a failed acquire (pg.Pool's texts, the driver's errors). */
+export function acquireError(error: unknown): unknown {
+  if (isPoolError(error, 'POOL_TIMEOUT') && (error as PoolTimeoutError).phase === 'acquire') {
+    const timeout = error as PoolTimeoutError;
+    return new PoolTimeoutError('acquire', timeout.elapsedMs, `timeout exceeded when trying to connect (${timeout.detail})`, {
+      cause: (timeout as { cause?: unknown }).cause,
+      pool: timeout.pool,
+    });
+  }
+  return withStableCode(callerError(error));
+}
+
+function queryText(config: unknown): string | undefined {
+  if (typeof config === 'string') return config;
+  const text = (config as { text?: unknown } | null)?.text;
+  return typeof text === 'string' ? text : undefined;
+}
+
+/**
+ * Runs one statement on a pooled client, pg.Pool's `pool.query`: the client goes back as soon as pg
+ * calls back. A statement that provably never reached the server (the client broke before it was
+ * sent) is retried once on another connection; one that may have run never is. With a deadline
+ * (`queryTimeoutMs`, or a signal) the call rejects at expiry and its connection is destroyed.
+ */
+export function runQuery(host: CallHost, config: unknown, values: unknown[] | undefined): Promise<pg.QueryResult> {
+  const statement = queryText(config);
+  const options = typeof config === 'object' && config !== null ? (config as CallOptions) : undefined;
+  const timeoutMs = options?.queryTimeoutMs ?? host.queryTimeoutMs;
+  const signal = options?.signal;
+  const work = () => new Promise<pg.QueryResult>((resolve, reject) => {
+    let settled = false;
+    let stopDeadline: (() => void) | undefined;
+    let stopWatch: ((answered: boolean) => void) | undefined;
+    let current: { lease: Lease<pg.Client>; client: pg.Client } | undefined;
+    const finish = (error: unknown, result?: pg.QueryResult, answered = false) => {
+      if (settled) return;
+      settled = true;
+      stopDeadline?.();
+      stopWatch?.(answered);
+      if (error !== undefined) reject(error);
+      else resolve(result as pg.QueryResult);
+    };
+    const cut = (error: Error) => {
+      if (settled) return;
+      if (current !== undefined && !current.lease.released) host.giveBack(current.lease, current.client, error, true);
+      finish(error);
+    };
+    if (timeoutMs > 0 || signal !== undefined) stopDeadline = startDeadline(host, timeoutMs, signal, cut);
+    if (settled) return;
+    // a call without a deadline of its own is watched from the start, the wait for a connection
+    // included (a connect to a frozen server hangs too): the liveness check bounds it
+    else if (timeoutMs <= 0) stopWatch = host.watch?.(cut);
+    const acquireOptions: AcquireOptions | undefined = signal !== undefined || timeoutMs > 0
+      ? { signal, timeoutMs: timeoutMs > 0 ? timeoutMs : undefined } : undefined;
+    const attempt = (retried: boolean) => {
+      host.core.acquire(acquireOptions).then((lease) => {
+        if (settled) {
+          lease.release();
+          return;
+        }
+        const client = lease.resource;
+        host.lend(client);
+        current = { lease, client };
+        if (host.provider.isBroken(client)) {
+          // broke between lend and now: nothing was sent
+          host.giveBack(lease, client, undefined, true);
+          if (!retried) attempt(true);
+          else finish(withStableCode(new Error('Client has encountered a connection error and is not queryable')));
+          return;
+        }
+        try {
+          client.query(config as string, values as unknown[], (error: Error | undefined, result: pg.QueryResult) => {
+            if (settled) return;
+            host.giveBack(lease, client, error);
+            current = undefined;
+            if (error && !retried && provesNotSent(error)) attempt(true);
+            // a reply of the server's (rows, or a statement error with a SQLSTATE) proves it alive
+            else finish(error ? withStableCode(error) : undefined, result, !error || typeof (error as { severity?: unknown }).severity === 'string');
+          });
+        } catch (error) {
+          host.giveBack(lease, client, error);
+          finish(withStableCode(error));
+        }
+      }, (error: unknown) => finish(acquireError(error)));
+    };
+    attempt(false);
+  });
+  return traceCall({ pool: host.core.name, adapter: 'pg', operation: 'query', statement, server: host.server }, work);
+}
+
+/** Starts a call's deadline and signal watch; returns a function that stops both. */
+export function startDeadline(host: CallHost, timeoutMs: number, signal: AbortSignal | undefined, cut: (error: Error) => void): () => void {
+  const started = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (timeoutMs > 0) {
+    timer = setTimeout(() => {
+      const elapsed = Math.round(performance.now() - started);
+      cut(new PoolTimeoutError('query', elapsed, `query timed out after ${timeoutMs} ms; its connection was destroyed`, { pool: host.core.name }));
+    }, timeoutMs);
+  }
+  const onAbort = () => cut(new PoolError('POOL_ABORTED', 'query aborted; its connection was destroyed', { cause: signal?.reason, pool: host.core.name }));
+  if (signal !== undefined) {
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  }
+  return () => {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  };
+}

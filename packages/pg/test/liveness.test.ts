@@ -1,0 +1,107 @@
+import { isPoolError } from '@pool/core';
+import { requirePrivateServer, requireService, startPrivatePostgres, type PrivatePostgres } from '@pool/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPgPool } from '../src/index.js';
+import { DEFAULT_LIVENESS_CHECK_AFTER_MS } from '../src/liveness.js';
+import { pgUrl, withAdmin } from './helpers.js';
+
+const svc = await requireService('pg');
+// frozen with SIGSTOP: a PRIVATE instance, never the shared server (skipped loudly locally, a failure in CI)
+const privatePg = requirePrivateServer('postgres');
+
+describe('@pool/pg liveness check: a frozen server is caught, a slow query on a live one is not', () => {
+  it('is on by default, after a few seconds', () => {
+    expect(DEFAULT_LIVENESS_CHECK_AFTER_MS).toBe(5000);
+  });
+
+  describe.skipIf(!privatePg.available)('a PRIVATE server frozen with SIGSTOP', () => {
+    let server: PrivatePostgres;
+    beforeAll(async () => {
+      server = await startPrivatePostgres();
+    }, 60_000);
+    afterAll(async () => {
+      await server?.dispose();
+    });
+
+    it('calls with no deadline fail with POOL_SERVER_UNRESPONSIVE by threshold + validateTimeoutMs; their connections are destroyed; the pool works after the thaw', async () => {
+      const pool = createPgPool({ connectionString: server.url, max: 3, livenessCheckAfterMs: 1000, pool: { validateTimeoutMs: 1000 } });
+      try {
+        await Promise.all([pool.query('SELECT 1'), pool.query('SELECT 2')]);
+        server.freeze();
+        const started = performance.now();
+        const outcomes = await Promise.all([
+          pool.query('SELECT 1').catch((e: unknown) => e),
+          pool.query('SELECT 2').catch((e: unknown) => e),
+        ]);
+        const elapsed = performance.now() - started;
+        for (const outcome of outcomes) {
+          expect(isPoolError(outcome, 'POOL_SERVER_UNRESPONSIVE')).toBe(true);
+        }
+        // threshold 1000 + check 1000, with room for a loaded machine
+        expect(elapsed).toBeLessThan(3500);
+        expect(pool.stats().totals.destroyed).toBeGreaterThanOrEqual(2);
+        server.thaw();
+        expect((await pool.query('SELECT 3 AS n')).rows[0].n).toBe(3);
+        // no idle client left: the call waits on a connect to the frozen server, and is caught as well
+        pool.core.evictAll();
+        server.freeze();
+        const again = performance.now();
+        const connecting = await pool.query('SELECT 4').catch((e: unknown) => e);
+        expect(isPoolError(connecting, 'POOL_SERVER_UNRESPONSIVE')).toBe(true);
+        expect(performance.now() - again).toBeLessThan(3500);
+        server.thaw();
+        expect((await pool.query('SELECT 5 AS n')).rows[0].n).toBe(5);
+      } finally {
+        server.thaw();
+        await pool.end();
+      }
+    }, 30_000);
+
+    it('with a per-call deadline, a call on the frozen server settles by that deadline (POOL_TIMEOUT phase query)', async () => {
+      const pool = createPgPool({ connectionString: server.url, max: 2, queryTimeoutMs: 600 });
+      try {
+        await pool.query('SELECT 1');
+        server.freeze();
+        const started = performance.now();
+        const error = await pool.query('SELECT 1').catch((e: unknown) => e);
+        const elapsed = performance.now() - started;
+        expect(isPoolError(error, 'POOL_TIMEOUT')).toBe(true);
+        expect((error as { phase: string }).phase).toBe('query');
+        expect(elapsed).toBeLessThan(1600);
+      } finally {
+        server.thaw();
+        await pool.end();
+      }
+    }, 30_000);
+  });
+
+  describe.skipIf(!svc.available)('a live server (the shared one)', () => {
+    it('pg_sleep(8) with the default threshold (5 s) is never cut', async () => {
+      const pool = createPgPool({ connectionString: pgUrl, application_name: 'pool-pg-liveness-sleep', max: 2 });
+      try {
+        const { rows } = await pool.query('SELECT pg_sleep(8), 1 AS ok');
+        expect(rows[0].ok).toBe(1);
+        expect(pool.stats().totals.destroyed).toBe(0);
+      } finally {
+        await pool.end();
+      }
+    }, 30_000);
+
+    it('a lock wait past the threshold is never cut', async () => {
+      const key = 700_000 + (process.pid % 100_000);
+      const pool = createPgPool({ connectionString: pgUrl, application_name: 'pool-pg-liveness-lock', max: 2, livenessCheckAfterMs: 500 });
+      try {
+        await withAdmin(async (admin) => {
+          await admin.query('SELECT pg_advisory_lock($1)', [key]);
+          const waiting = pool.query('SELECT pg_advisory_lock($1), 1 AS ok', [key]);
+          await new Promise((resolve) => setTimeout(resolve, 2500));
+          await admin.query('SELECT pg_advisory_unlock($1)', [key]);
+          expect((await waiting).rows[0].ok).toBe(1);
+        });
+        expect(pool.stats().totals.destroyed).toBe(0);
+      } finally {
+        await pool.end();
+      }
+    }, 30_000);
+  });
+});
