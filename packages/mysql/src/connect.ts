@@ -1,6 +1,7 @@
 import mysql from 'mysql2';
 import type { Connection } from 'mysql2/promise';
-import { forgetSecrets, scrubError } from './redact.js';
+import { scrubError } from '@pool/core';
+import { forgetSecrets } from './config.js';
 import { Session } from './session.js';
 
 /**

@@ -1,6 +1,8 @@
 import { PoolError, type Lease, type Pool } from '@pool/core';
-import type { FieldPacket, QueryOptions, QueryResult } from 'mysql2';
+import type { FieldPacket, PoolConnection, QueryOptions, QueryResult } from 'mysql2';
 import type { Connection } from 'mysql2/promise';
+import { lendCallbackConnection } from './callback-connection.js';
+import { sessionOf } from './session.js';
 import { settleAfterError } from './settle.js';
 
 /** Values bound to `?` placeholders (or named ones with `namedPlaceholders`). */
@@ -13,14 +15,50 @@ export type MysqlValues = unknown[] | Record<string, unknown>;
  */
 export class MysqlPoolConnection implements AsyncDisposable, Disposable {
   readonly #lease: Lease<Connection>;
+  readonly #view: PoolConnection;
 
-  constructor(lease: Lease<Connection>) {
+  constructor(lease: Lease<Connection>, gracefulEnd = false) {
     this.#lease = lease;
+    this.#view = lendCallbackConnection(lease, gracefulEnd, () => this);
   }
 
-  /** The mysql2 promise connection itself, for APIs this wrapper does not cover. Do not keep it past `release()`. */
-  get connection(): Connection {
+  /**
+   * The callback-API connection (mysql2's `PoolConnection`), as mysql2/promise's pool connection has it:
+   * `connection.query(sql).stream()` streams rows, `connection.release()`/`end()` give it back.
+   */
+  get connection(): PoolConnection {
+    return this.#view;
+  }
+
+  /** The mysql2 promise connection itself. Do not keep it past `release()`. */
+  get promiseConnection(): Connection {
     return this.live();
+  }
+
+  /** mysql2's connection config (passwords removed). */
+  get config(): unknown {
+    return sessionOf(this.#lease.resource)?.core.config;
+  }
+
+  /** Escapes a value for SQL, with this connection's settings (mysql2's `escape`). */
+  escape(value: unknown): string {
+    return this.#lease.resource.escape(value);
+  }
+
+  /** Escapes an identifier (mysql2's `escapeId`). */
+  escapeId(value: string | string[]): string {
+    return this.#lease.resource.escapeId(value as never);
+  }
+
+  /** Interpolates `values` into `sql` as `query` would (mysql2's `format`). */
+  format(sql: string, values?: unknown): string {
+    return this.#lease.resource.format(sql, values as never);
+  }
+
+  /** mysql2's pool connection `end()`: gives the connection back (as `release()`). */
+  end(): Promise<void> {
+    if (!this.#lease.released) this.#lease.release();
+    return Promise.resolve();
   }
 
   /** mysql2's connection id (`CONNECTION_ID()`), e.g. for `KILL QUERY`. */
@@ -61,14 +99,14 @@ export class MysqlPoolConnection implements AsyncDisposable, Disposable {
     return this.live().ping();
   }
 
-  /** Gives the connection back to the pool (rolled back first if a transaction is open). Throws POOL_LEASE_RELEASED on a second call. */
+  /** Gives the connection back to the pool (rolled back first if a transaction is open). A second call is a no-op, as in mysql2. */
   release(): void {
-    this.#lease.release();
+    if (!this.#lease.released) this.#lease.release();
   }
 
   /** Closes the connection instead of reusing it. */
   destroy(reason?: unknown): void {
-    this.#lease.destroy(reason);
+    if (!this.#lease.released) this.#lease.destroy(reason);
   }
 
   /**

@@ -5,8 +5,10 @@ const restoreIgnoreSpace = "SET SESSION sql_mode = IF(@@global.sql_mode = '', 'I
 /**
  * Puts a released connection back in the state the next borrower expects.
  *
- * - `full` false: ROLLBACK when the session may be inside a transaction, and restore autocommit if a
- *   borrower changed it. Session variables, user variables and temporary tables are kept.
+ * - `full` false: ROLLBACK when the session may be inside a transaction, `DO RELEASE_ALL_LOCKS()` and
+ *   `UNLOCK TABLES` when a statement that takes a lock ran (GET_LOCK, LOCK TABLES, FLUSH TABLES ... READ LOCK,
+ *   seen in the SQL text), and restore autocommit if a borrower changed it. Session variables, user
+ *   variables and temporary tables are kept.
  * - `full` true: COM_RESET_CONNECTION (rolls back, drops temporary tables, clears user and session
  *   variables and prepared statements; mysql2 clears its statement cache), then `USE <database>`:
  *   the reset keeps whatever database a borrower switched to, so the configured one is restored.
@@ -26,6 +28,9 @@ export async function resetSession(session: Session, full: boolean): Promise<boo
     return true;
   }
   if (session.inTransaction || session.uncertain || !session.defaultAutocommit) await connection.query('ROLLBACK');
+  if (session.namedLocks) await connection.query('DO RELEASE_ALL_LOCKS()');
+  // after the ROLLBACK: UNLOCK TABLES would commit an open transaction
+  if (session.tableLocks) await connection.query('UNLOCK TABLES');
   if (session.autocommit !== session.defaultAutocommit) await connection.query(`SET autocommit = ${session.defaultAutocommit ? 1 : 0}`);
   session.markClean();
   return true;

@@ -24,6 +24,17 @@ type Callback = (error: unknown, rows?: unknown, fields?: unknown) => void;
 
 const sessions = new WeakMap<Connection, Session>();
 
+/** Statements that take a named lock, which outlives them. */
+const takesNamedLock = /\bGET_LOCK\b/i;
+/** Statements that take table locks (LOCK TABLES, FLUSH TABLES ... WITH READ LOCK, BACKUP LOCK). */
+const takesTableLock = /\b(LOCK\s+TABLES?|FLUSH\s+TABLES?\b[\s\S]*\bREAD\s+LOCK|BACKUP\s+LOCK)\b/i;
+
+function sqlOf(arg: unknown): string | undefined {
+  if (typeof arg === 'string') return arg;
+  if (typeof arg === 'object' && arg !== null && typeof (arg as { sql?: unknown }).sql === 'string') return (arg as { sql: string }).sql;
+  return undefined;
+}
+
 /** The session tracking of a connection made by `mysqlProvider`, or undefined for a foreign one. */
 export function sessionOf(connection: Connection): Session | undefined {
   return sessions.get(connection);
@@ -56,6 +67,10 @@ export class Session {
   inTransaction = false;
   autocommit: boolean;
   uncertain = false;
+  /** A statement that may have taken a named lock (GET_LOCK) ran: RELEASE_ALL_LOCKS() on return. */
+  namedLocks = false;
+  /** A statement that may have taken table locks (LOCK TABLES) ran: UNLOCK TABLES on return. */
+  tableLocks = false;
   broken = false;
   /** The error that broke it, if one did. */
   error: unknown = undefined;
@@ -96,7 +111,7 @@ export class Session {
 
   /** True when the session may hold a transaction or a changed autocommit that the next borrower must not inherit. */
   get dirty(): boolean {
-    return this.inTransaction || this.uncertain || this.autocommit !== this.defaultAutocommit || !this.defaultAutocommit;
+    return this.inTransaction || this.uncertain || this.namedLocks || this.tableLocks || this.autocommit !== this.defaultAutocommit || !this.defaultAutocommit;
   }
 
   /** Cheap, no round trip: an 'error'/'end' was seen, mysql2 recorded a fatal error, or the socket is gone. */
@@ -117,6 +132,8 @@ export class Session {
   markClean(): void {
     this.inTransaction = false;
     this.uncertain = false;
+    this.namedLocks = false;
+    this.tableLocks = false;
     this.autocommit = this.defaultAutocommit;
   }
 
@@ -156,6 +173,11 @@ export class Session {
     const session = this;
     // an own property on this one connection object; the driver's prototype is untouched
     core[method] = function tracked(this: unknown, ...args: unknown[]): unknown {
+      const sql = sqlOf(args[0]);
+      if (sql !== undefined) {
+        if (!session.namedLocks && takesNamedLock.test(sql)) session.namedLocks = true;
+        if (!session.tableLocks && takesTableLock.test(sql)) session.tableLocks = true;
+      }
       const last = args.length - 1;
       if (last >= 1 && typeof args[last] === 'function') {
         args[last] = onResult(args[last] as Callback);

@@ -110,7 +110,7 @@ describe.skipIf(!service.available)('reset on release', () => {
       pool = createMysqlPool({ ...connectionOptions(), pool: { max: 1 } });
       const before = await counter(pool, 'Com_rollback');
       const first = await pool.getConnection();
-      const core = (first.connection as unknown as { connection: { query(sql: string): NodeJS.EventEmitter } }).connection;
+      const core = first.connection as unknown as { query(sql: string): NodeJS.EventEmitter };
       const untracked = (sql: string) => new Promise<void>((resolve, reject) => {
         const command = core.query(sql);
         command.once('error', reject);

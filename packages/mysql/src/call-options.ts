@@ -1,0 +1,52 @@
+import { describeValue, PoolOptionError, type AcquireOptions } from '@pool/core';
+
+/** Per-call options of the pool's `query`/`execute` (the third argument). */
+export interface CallOptions extends AcquireOptions {
+  /**
+   * A deadline for the statement itself, after the connection was acquired: on expiry the call rejects
+   * with POOL_TIMEOUT (phase 'query') and the connection is destroyed, never reused. Overrides the
+   * pool's `queryTimeoutMs`; `Infinity` turns it off for this call.
+   */
+  queryTimeoutMs?: number;
+  /** Send this read to a replica (least outstanding work among the healthy ones; the primary when none is). Needs `replicas`. */
+  readOnly?: boolean;
+}
+
+export type Callback = (error: unknown, rows?: unknown, fields?: unknown) => void;
+
+/** The arguments of `query`/`execute` in every form mysql2 accepts, plus @pool's per-call options. */
+export interface CallArguments {
+  sql: unknown;
+  values: unknown;
+  options: CallOptions | undefined;
+  callback: Callback | undefined;
+}
+
+/**
+ * Reads `(sql)`, `(sql, cb)`, `(sql, values)`, `(sql, values, cb)`, `(sql, values, options)` and
+ * `(sql, values, options, cb)`; a callback is always the last argument, as in mysql2.
+ */
+export function readCallArguments(args: readonly unknown[]): CallArguments {
+  const list = [...args];
+  const callback = typeof list[list.length - 1] === 'function' && list.length > 1 ? list.pop() as Callback : undefined;
+  const [sql, values, options] = list;
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new PoolOptionError('options', `Expected the third argument to be call options ({ signal, timeoutMs, queryTimeoutMs }) or a callback, got ${describeValue(options)}`);
+  }
+  const queryTimeoutMs = (options as CallOptions | undefined)?.queryTimeoutMs;
+  if (queryTimeoutMs !== undefined && (typeof queryTimeoutMs !== 'number' || !(queryTimeoutMs > 0))) {
+    throw new PoolOptionError('queryTimeoutMs', `Expected \`queryTimeoutMs\` to be a number > 0 (or Infinity), got ${describeValue(queryTimeoutMs)}`);
+  }
+  const readOnly = (options as CallOptions | undefined)?.readOnly;
+  if (readOnly !== undefined && typeof readOnly !== 'boolean') {
+    throw new PoolOptionError('readOnly', `Expected \`readOnly\` to be a boolean, got ${describeValue(readOnly)}`);
+  }
+  return { sql, values, options: options as CallOptions | undefined, callback };
+}
+
+/** The acquire part of call options (without `queryTimeoutMs`). */
+export function acquireOptionsOf(options: CallOptions | undefined): AcquireOptions | undefined {
+  if (options === undefined || (options.queryTimeoutMs === undefined && options.readOnly === undefined)) return options;
+  const { queryTimeoutMs: _, readOnly: __, ...rest } = options;
+  return rest;
+}

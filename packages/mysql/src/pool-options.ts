@@ -1,0 +1,120 @@
+import { defaultPoolName, assertKnownKeys, describeValue, numberOption, PoolOptionError, resolveOptions, type PoolOptions } from '@pool/core';
+import type { ConnectionOptions } from 'mysql2';
+import { checkProviderConfig, checkUrl, driverKeys, type MysqlProviderConfig } from './config.js';
+
+/** mysql2's pool options (`createPool`), all honoured. */
+export interface Mysql2PoolOptions {
+  /** Most connections at once (mysql2's default 10; 0 = no limit). Maps to the core pool's `max`. */
+  connectionLimit?: number;
+  /** false: a caller finding every connection busy fails at once ('No connections available.') instead of waiting. @default true */
+  waitForConnections?: boolean;
+  /** Most callers waiting (0 = no limit, mysql2's default); beyond it 'Queue limit reached.'. */
+  queueLimit?: number;
+  /** Below `connectionLimit`, idle connections are closed after `idleTimeout` (mysql2 keeps them all by default). */
+  maxIdle?: number;
+  /** How long an idle connection is kept when `maxIdle < connectionLimit`. @default 60000 */
+  idleTimeout?: number;
+  /** mysql2's name for `resetSession: true` (COM_RESET_CONNECTION on release). */
+  resetOnRelease?: boolean;
+}
+
+/** @pool's own options of the drop-in, beside mysql2's. */
+export interface MysqlPoolExtras {
+  /** @pool/core options (acquireTimeoutMs, validateAfterIdleMs, leakDetectionMs...); these win over the mapped mysql2 ones. */
+  pool?: PoolOptions;
+  /** A per-call deadline for every `query`/`execute` of the pool (off by default, as in mysql2). @default Infinity */
+  queryTimeoutMs?: number;
+  /** A call with no reply for this long makes the pool check the server with COM_PING over another connection (the frozen-server watchdog); `Infinity` turns it off. @default 5000 */
+  livenessCheckAfterMs?: number;
+}
+
+export type MysqlPoolConfig = MysqlProviderConfig & Mysql2PoolOptions & MysqlPoolExtras;
+
+const poolKeys = ['connectionLimit', 'waitForConnections', 'queueLimit', 'maxIdle', 'idleTimeout', 'resetOnRelease'];
+const extraKeys = ['pool', 'queryTimeoutMs', 'livenessCheckAfterMs', 'primary', 'replicas'];
+/** Top-level keys users bring from other pools: answered with where the setting lives here. */
+const hints: Record<string, string> = {
+  max: 'connectionLimit` (or `pool.max',
+  min: 'pool.min',
+  acquireTimeout: 'pool.acquireTimeoutMs',
+  acquireTimeoutMs: 'pool.acquireTimeoutMs',
+  Promise: 'nothing: @pool/mysql uses native promises; remove `Promise',
+};
+
+/** The checked, split config of a drop-in pool. */
+export interface ReadConfig {
+  connection: MysqlProviderConfig;
+  core: PoolOptions;
+  waitForConnections: boolean;
+  queryTimeoutMs: number;
+  livenessCheckAfterMs: number;
+  gracefulEnd: boolean;
+  trace: boolean;
+}
+
+/** Checks every option (POOL_INVALID_OPTION naming the key) and maps mysql2's pool options onto @pool/core's. */
+export function readPoolConfig(config: MysqlPoolConfig | string, allowed: readonly string[] = []): ReadConfig {
+  if (typeof config === 'string') {
+    checkUrl(config, 'url');
+    config = { uri: config };
+  }
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new PoolOptionError('config', `Expected a config object or a mysql:// URL, got ${describeValue(config)}`);
+  }
+  const source = config as Record<string, unknown>;
+  for (const key of Object.keys(source)) {
+    if (hints[key] !== undefined && !allowed.includes(key)) throw new PoolOptionError(key, `Unknown option \`${key}\` for @pool/mysql (did you mean \`${hints[key]}\`?)`);
+  }
+  checkProviderConfig(source, new Set([...poolKeys, ...extraKeys, ...allowed]));
+  const { connectionLimit, waitForConnections, queueLimit, maxIdle, idleTimeout, resetOnRelease, pool, queryTimeoutMs, livenessCheckAfterMs, ...connection } = config;
+  for (const [key, value] of [['waitForConnections', waitForConnections], ['resetOnRelease', resetOnRelease]] as const) {
+    if (value !== undefined && typeof value !== 'boolean') throw new PoolOptionError(key, `Expected \`${key}\` to be a boolean, got ${describeValue(value)}`);
+  }
+  if (pool !== undefined && (typeof pool !== 'object' || pool === null || Array.isArray(pool))) {
+    throw new PoolOptionError('pool', `Expected \`pool\` to be an object of @pool/core options, got ${describeValue(pool)}`);
+  }
+  const limit = numberOption(connectionLimit, 'connectionLimit', 10, { minimum: 0, integer: true });
+  const max = limit === 0 ? 2 ** 31 - 1 : limit;
+  const idleMax = numberOption(maxIdle, 'maxIdle', max, { minimum: 0, integer: true });
+  const idleMs = numberOption(idleTimeout, 'idleTimeout', 60_000, { minimum: 1, allowInfinity: true });
+  const queue = numberOption(queueLimit, 'queueLimit', 0, { minimum: 0, integer: true });
+  const core: PoolOptions = {
+    name: 'mysql',
+    max,
+    maxWaiting: queue === 0 ? Infinity : queue,
+    // mysql2 keeps idle connections for ever unless maxIdle < connectionLimit
+    idleTimeoutMs: idleMax < max ? idleMs : Infinity,
+    // as mysql2: until a connect has worked, a connect error fails the callers at once
+    failFast: { afterFailures: 5, untilConnected: true },
+    ...pool,
+  };
+  // without a `name`: where it connects (`mysql:host:3306/db`), numbered when taken, so pools never collide in metrics
+  const where = connection as { uri?: string; host?: string; port?: number; database?: string };
+  core.name = defaultPoolName(pool?.name, whereName(where.uri, where.host, where.port, where.database));
+  resolveOptions(core);
+  if (resetOnRelease === true) (connection as MysqlProviderConfig).resetSession = true;
+  assertKnownKeys(connection, new Set([...driverKeys, 'resetSession', 'quitTimeoutMs', 'hosts', ...allowed]), '@pool/mysql');
+  return {
+    connection,
+    core,
+    waitForConnections: waitForConnections !== false,
+    queryTimeoutMs: numberOption(queryTimeoutMs, 'queryTimeoutMs', Infinity, { minimum: 1, allowInfinity: true }),
+    livenessCheckAfterMs: numberOption(livenessCheckAfterMs, 'livenessCheckAfterMs', 5_000, { minimum: 1, allowInfinity: true }),
+    gracefulEnd: (connection as ConnectionOptions).gracefulEnd === true,
+    trace: (connection as ConnectionOptions).trace !== false,
+  };
+}
+
+/** `mysql:host:port/database` from a connection URL or host/port/database fields (no credentials). */
+function whereName(url: string | undefined, host: string | undefined, port: number | string | undefined, database: string | undefined): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = url === undefined ? undefined : new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  const h = host ?? (parsed?.hostname || 'localhost');
+  const p = port ?? (parsed?.port || 3306);
+  const d = database ?? (decodeURIComponent(parsed?.pathname.slice(1) ?? '') || undefined);
+  return `mysql:${h}:${p}${d === undefined ? '' : `/${d}`}`;
+}

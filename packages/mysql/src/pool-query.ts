@@ -1,0 +1,164 @@
+import { callTrace, traceCall, type CallTraceContext } from '@pool/core';
+import mysql from 'mysql2';
+import type { Query } from 'mysql2';
+import { acquire } from './acquire.js';
+import { captureCallSite, type CallSite } from './call-site.js';
+import { acquireOptionsOf, readCallArguments, type Callback, type CallArguments } from './call-options.js';
+import type { PoolContext } from './context.js';
+import { sessionOf } from './session.js';
+import { settleAfterError } from './settle.js';
+import { StatementCall, type Send } from './statement-call.js';
+
+/** What `pool.query(sql)` returns without a callback: a promise of `[rows, fields]` that can also stream (`.stream()`) or emit (`.on('result')`) like mysql2's `Query`. */
+export type QueryPromise<T> = Promise<T> & {
+  /** Streams the rows instead of collecting them (mysql2's `query(...).stream()`): the promise then resolves with `[[], []]` at the end. */
+  stream(options?: object): NodeJS.ReadableStream;
+  on(event: string, listener: (...args: unknown[]) => void): QueryPromise<T>;
+  once(event: string, listener: (...args: unknown[]) => void): QueryPromise<T>;
+};
+
+interface QueryCommand extends Query {
+  sql: string;
+  onResult: Callback | undefined;
+  namedPlaceholders?: boolean;
+}
+
+const createQuery = (mysql.Connection as unknown as { createQuery(sql: unknown, values: unknown, cb: unknown, config: unknown): QueryCommand }).createQuery;
+
+/**
+ * The pool's `query`, in every form of mysql2's pools: with a callback (returns mysql2's `Query`
+ * command, as the callback pool does), or without (returns a {@link QueryPromise}).
+ */
+export function poolQuery(ctx: PoolContext, list: readonly unknown[], above: Function): unknown {
+  const args = readCallArguments(list);
+  const site = ctx.trace ? captureCallSite(above) : undefined;
+  const cmd = createQuery(args.sql, args.values, undefined, ctx.queryConfig);
+  if (cmd.namedPlaceholders === undefined) cmd.namedPlaceholders = ctx.queryConfig.namedPlaceholders;
+  const sql = cmd.sql;
+  const send: Send = (session, reply) => {
+    cmd.sql = sql;
+    cmd.onResult = reply;
+    session.core.query(cmd as never);
+  };
+  if (args.callback !== undefined) {
+    runTraced(ctx, 'query', sql, args, send, args.callback, site);
+    return cmd;
+  }
+  const state: QueryState = { cmd, used: false, emitting: false, settle: undefined! };
+  const promise = new Promise<unknown>((resolve, reject) => {
+    state.settle = (error, rows, fields) => (error ? reject(error) : resolve([rows, fields]));
+  }) as QueryPromise<unknown> & { [STATE]: QueryState };
+  promise[STATE] = state;
+  promise.then = trackedThen as never;
+  promise.stream = streamRows;
+  promise.on = onEvent;
+  promise.once = onceEvent;
+  // decided after the caller's synchronous code, where `.stream()` or `.on()` is called
+  queueMicrotask(() => {
+    if (!state.emitting) runTraced(ctx, 'query', sql, args, send, state.settle, site);
+    else streamQuery(ctx, cmd, sql, args, (error) => {
+      if (state.used) state.settle(error, [], []);
+    });
+  });
+  return promise;
+}
+
+const STATE = Symbol('query state');
+
+/** What a {@link QueryPromise} shares with its methods (one object per call, the methods are shared). */
+interface QueryState {
+  cmd: QueryCommand;
+  /** Someone awaits the promise. */
+  used: boolean;
+  /** Rows flow as events or a stream instead of being collected. */
+  emitting: boolean;
+  settle: Callback;
+}
+
+const promiseThen = Promise.prototype.then;
+
+function trackedThen(this: Promise<unknown> & { [STATE]: QueryState }, ...handlers: Parameters<typeof promiseThen>): Promise<unknown> {
+  this[STATE].used = true;
+  return promiseThen.apply(this, handlers) as Promise<unknown>;
+}
+
+function streamRows(this: { [STATE]: QueryState }, options?: object): NodeJS.ReadableStream {
+  const state = this[STATE];
+  state.emitting = true;
+  return (state.cmd as unknown as { stream(options?: object): NodeJS.ReadableStream }).stream(options);
+}
+
+function onEvent<T>(this: T & { [STATE]: QueryState }, event: string, listener: (...args: unknown[]) => void): T {
+  this[STATE].emitting = true;
+  this[STATE].cmd.on(event, listener);
+  return this;
+}
+
+function onceEvent<T>(this: T & { [STATE]: QueryState }, event: string, listener: (...args: unknown[]) => void): T {
+  this[STATE].emitting = true;
+  this[STATE].cmd.once(event, listener);
+  return this;
+}
+
+/** The pool's `execute`: callback form (returns undefined, as mysql2's pool) or promise of `[rows, fields]`. */
+export function poolExecute(ctx: PoolContext, list: readonly unknown[], above: Function): unknown {
+  const args = readCallArguments(list);
+  const site = ctx.trace ? captureCallSite(above) : undefined;
+  const { sql, values } = args;
+  const send: Send = (session, reply) => {
+    if (values === undefined) (session.core.execute as (sql: unknown, cb: Callback) => unknown)(sql, reply);
+    else (session.core.execute as (sql: unknown, values: unknown, cb: Callback) => unknown)(sql, values, reply);
+  };
+  const text = typeof sql === 'string' ? sql : (sql as { sql?: string } | undefined)?.sql;
+  if (args.callback !== undefined) {
+    runTraced(ctx, 'execute', text, args, send, args.callback, site);
+    return undefined;
+  }
+  return new Promise((resolve, reject) => {
+    runTraced(ctx, 'execute', text, args, send, (error, rows, fields) => (error ? reject(error) : resolve([rows, fields])), site);
+  });
+}
+
+function runTraced(ctx: PoolContext, operation: string, statement: string | undefined, args: CallArguments, send: Send, finish: Callback, site: CallSite | undefined): void {
+  if (!callTrace.hasSubscribers) {
+    new StatementCall(ctx, args.options, send, finish, site).start();
+    return;
+  }
+  const context: CallTraceContext = { pool: ctx.name, adapter: 'mysql', operation, server: ctx.server };
+  if (statement !== undefined) context.statement = statement;
+  traceCall(context, () => new Promise<[unknown, unknown]>((resolve, reject) => {
+    new StatementCall(ctx, args.options, send, (error, rows, fields) => (error ? reject(error) : resolve([rows, fields])), site).start();
+  })).then(
+    // delivered outside the promise chain: an exception in the caller's callback stays an uncaught exception, as with mysql2
+    ([rows, fields]) => process.nextTick(finish, null, rows, fields),
+    (error: unknown) => process.nextTick(finish, error),
+  );
+}
+
+/** A streamed or event-emitting query: rows flow as mysql2 emits them; the connection goes back at 'end'. */
+function streamQuery(ctx: PoolContext, cmd: QueryCommand, sql: string, args: CallArguments, done: (error: unknown) => void): void {
+  acquire(ctx, acquireOptionsOf(args.options)).then((lease) => {
+    let failure: unknown;
+    cmd.once('error', (error: unknown) => {
+      failure = error;
+    });
+    cmd.once('end', () => {
+      if (failure !== undefined) settleAfterError(ctx.core, lease, failure);
+      else lease.release();
+      done(failure);
+    });
+    cmd.sql = sql;
+    const session = sessionOf(lease.resource);
+    try {
+      if (session === undefined) throw new TypeError('@pool/mysql: the pool lent a connection this adapter did not create');
+      session.core.query(cmd as never);
+    } catch (error) {
+      lease.release();
+      cmd.emit('error', error);
+      done(error);
+    }
+  }, (error: unknown) => {
+    done(error);
+    cmd.emit('error', error);
+  });
+}

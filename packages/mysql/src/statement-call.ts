@@ -1,0 +1,165 @@
+import { PoolError, PoolTimeoutError, type Lease, type WatchedCall } from '@pool/core';
+import type { Connection } from 'mysql2/promise';
+import { acquire } from './acquire.js';
+import { applyCallSite, type CallSite } from './call-site.js';
+import { acquireOptionsOf, type Callback, type CallOptions } from './call-options.js';
+import type { PoolContext } from './context.js';
+import { isFatalMysqlError, isReadOnlyMysqlError } from './errors.js';
+import { provesNeverSent } from './never-sent.js';
+import { sessionOf, type Session } from './session.js';
+import { settleAfterError } from './settle.js';
+
+/** Sends the statement on a session; `reply` gets mysql2's callback arguments. May throw (bad bind values). */
+export type Send = (session: Session, reply: Callback) => void;
+
+/**
+ * One `query`/`execute` through the pool: acquire, send, give the connection back, call `finish`
+ * exactly once. On top of what mysql2's pool does:
+ *
+ * - a connection found broken when it is lent, or an error proving the statement never left the
+ *   client, retries once on a fresh connection (never when the statement may have run);
+ * - a per-call deadline (`queryTimeoutMs`) and an AbortSignal: on expiry the call fails with
+ *   POOL_TIMEOUT phase 'query' (or POOL_ABORTED) and the connection is destroyed;
+ * - without a deadline, the pool's watchdog checks the server when the call has no reply for a few
+ *   seconds and fails it with POOL_SERVER_UNRESPONSIVE only if the server does not answer.
+ */
+export class StatementCall {
+  private lease: Lease<Connection> | undefined;
+  private session: Session | undefined;
+  private settled = false;
+  private retried = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private watched: WatchedCall | undefined;
+  private onAbort: (() => void) | undefined;
+
+  constructor(
+    private readonly ctx: PoolContext,
+    private readonly options: CallOptions | undefined,
+    private readonly send: Send,
+    private readonly finish: Callback,
+    private readonly site: CallSite | undefined,
+  ) {}
+
+  start(): void {
+    acquire(this.ctx, acquireOptionsOf(this.options)).then(
+      (lease) => this.run(lease),
+      (error: unknown) => this.done(error),
+    );
+  }
+
+  private run(lease: Lease<Connection>): void {
+    const session = sessionOf(lease.resource);
+    if (session === undefined || session.isBroken()) {
+      const cause = session?.error;
+      lease.destroy(cause);
+      this.retryOrFail(new PoolError('POOL_CONNECTION_LOST', 'the pooled connection was already closed; the statement was not sent', { cause, pool: this.ctx.name }));
+      return;
+    }
+    this.lease = lease;
+    this.session = session;
+    this.arm();
+    try {
+      this.send(session, (error, rows, fields) => this.reply(error, rows, fields));
+    } catch (error) {
+      // mysql2 throws synchronously for bad bind values: nothing was sent
+      this.reply(error);
+    }
+  }
+
+  private reply(error: unknown, rows?: unknown, fields?: unknown): void {
+    const lease = this.lease;
+    if (this.settled || lease === undefined) return;
+    this.disarm(true);
+    this.lease = undefined;
+    if (error) {
+      if (provesNeverSent(error)) {
+        lease.destroy(error);
+        this.retryOrFail(error);
+        return;
+      }
+      if (this.ctx.retryOnReadOnly && isReadOnlyMysqlError(error)) {
+        // refused by a read-only server, so it did not run: evict that host's connections, then once more on the writable one
+        settleAfterError(this.ctx.core, lease, error);
+        this.retryOrFail(error);
+        return;
+      }
+      settleAfterError(this.ctx.core, lease, error);
+    } else {
+      lease.release();
+    }
+    this.done(error, rows, fields);
+  }
+
+  private retryOrFail(error: unknown): void {
+    if (this.retried || this.options?.signal?.aborted) {
+      this.done(error);
+      return;
+    }
+    this.retried = true;
+    this.start();
+  }
+
+  /** The deadline or the watchdog fired: fail the caller now and close the connection (its late reply is dropped). */
+  private abandon(error: PoolError): void {
+    const lease = this.lease;
+    if (this.settled || lease === undefined) return;
+    this.disarm(false);
+    this.lease = undefined;
+    this.session?.markBroken(error);
+    lease.destroy(error);
+    this.done(error);
+  }
+
+  private arm(): void {
+    const ms = this.options?.queryTimeoutMs ?? this.ctx.queryTimeoutMs;
+    if (ms !== Infinity) {
+      this.timer = setTimeout(() => {
+        this.abandon(new PoolTimeoutError('query', ms, `query timed out after ${ms} ms (queryTimeoutMs); the connection was closed`, { pool: this.ctx.name }));
+      }, ms);
+    } else if (this.ctx.watchdog !== undefined) {
+      this.watched = this.ctx.watchdog.watch((error) => this.abandon(error));
+    }
+    const signal = this.options?.signal;
+    if (signal !== undefined) {
+      this.onAbort = () => this.abandon(new PoolError('POOL_ABORTED', 'the call was aborted while its statement ran; the connection was closed', { cause: signal.reason, pool: this.ctx.name }));
+      signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  private disarm(answered: boolean): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.watched?.done(answered);
+    this.watched = undefined;
+    if (this.onAbort !== undefined) this.options?.signal?.removeEventListener('abort', this.onAbort);
+    this.onAbort = undefined;
+  }
+
+  private done(error: unknown, rows?: unknown, fields?: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (error) {
+      giveCode(error);
+      applyCallSite(error, this.site);
+    }
+    try {
+      this.finish(error, rows, fields);
+    } catch (thrown) {
+      // the caller's callback threw: an uncaught exception, as with mysql2, never an unhandled
+      // rejection nor an exception inside the driver's packet handler
+      process.nextTick(() => {
+        throw thrown;
+      });
+    }
+  }
+}
+
+/** mysql2 raises some dead-connection errors without a `code`: they get POOL_CONNECTION_LOST, so every error has one. */
+function giveCode(error: unknown): void {
+  if (!(error instanceof Error) || typeof (error as { code?: unknown }).code === 'string' || !isFatalMysqlError(error)) return;
+  try {
+    Object.defineProperty(error, 'code', { value: 'POOL_CONNECTION_LOST', enumerable: true, configurable: true, writable: true });
+  } catch {
+    // a frozen error keeps what it has
+  }
+}

@@ -1,0 +1,95 @@
+// mysql2/promise's pool and ours, side by side on the real server.
+import { isPoolError } from '@pool/core';
+import { requireService } from '@pool/testkit';
+import type { PoolConnection as CallbackConnection, RowDataPacket } from 'mysql2';
+import { describe, expect, it } from 'vitest';
+import { shape, sideBySide } from './harness.js';
+
+const service = await requireService('mysql');
+
+describe.skipIf(!service.available)('promise API: the same outcome as mysql2/promise createPool', () => {
+  it('query and execute resolve [rows, fields]; a statement error rejects with mysql2\'s error', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.promisePool();
+      const [rows, fields] = await pool.query<RowDataPacket[]>('SELECT ? AS a', [1]);
+      const [executed] = await pool.execute<RowDataPacket[]>('SELECT ? AS b', ['x']);
+      const error = await pool.query('SELEC 1').then(() => undefined, (e: unknown) => e);
+      await pool.end();
+      return { rows, names: fields.map((f) => f.name), executed, error: shape(error), message: (error as Error).message };
+    });
+    expect(ours).toEqual(mysql2);
+    expect(ours.error).toMatchObject({ code: 'ER_PARSE_ERROR', errno: 1064 });
+  });
+
+  it('getConnection(): a transaction on one connection, released; conn.connection streams rows (what Drizzle\'s iterator uses)', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.promisePool({ connectionLimit: 1 });
+      const conn = await pool.getConnection();
+      await conn.beginTransaction();
+      const [[inside]] = await conn.query<RowDataPacket[]>('SELECT @@in_transaction AS t');
+      await conn.rollback();
+      const rows: unknown[] = [];
+      for await (const row of (conn.connection as unknown as CallbackConnection).query('SELECT 1 AS n UNION ALL SELECT 2').stream()) rows.push(row);
+      conn.release();
+      const [[after]] = await pool.query<RowDataPacket[]>('SELECT @@in_transaction AS t');
+      await pool.end();
+      return { inside: inside!.t, rows, after: after!.t };
+    });
+    expect(ours).toEqual(mysql2);
+    expect(ours).toEqual({ inside: 1, rows: [{ n: 1 }, { n: 2 }], after: 0 });
+  });
+
+  it('pool.releaseConnection(conn) gives a promise connection back', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.promisePool({ connectionLimit: 1 });
+      const first = await pool.getConnection();
+      const id = first.threadId;
+      pool.releaseConnection(first);
+      const second = await pool.getConnection();
+      const same = second.threadId === id;
+      second.release();
+      await pool.end();
+      return same;
+    });
+    expect(ours).toEqual(mysql2);
+    expect(ours).toBe(true);
+  });
+
+  it('end() with a caller queued: the queued caller fails with "Pool is closed."; end() resolves once the borrowed one is back', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.promisePool({ connectionLimit: 1 });
+      const held = await pool.getConnection();
+      const queued = pool.getConnection().then(() => 'lent', (e: Error) => e.message);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const ended = pool.end();
+      const queuedOutcome = await queued;
+      held.release();
+      await ended;
+      return /Pool is closed\./.test(queuedOutcome);
+    });
+    expect(ours).toEqual(mysql2);
+    expect(ours).toBe(true);
+  });
+
+  it('end() right after 5 queries on a fresh pool: the same outcome for each query', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.promisePool({ connectionLimit: 2 });
+      const calls = Array.from({ length: 5 }, () => pool.query('SELECT 1').then(() => 'ok', (e: Error) => (/Pool is closed\./.test(e.message) ? 'closed' : e.message)));
+      await pool.end();
+      return Promise.all(calls);
+    });
+    expect(ours).toEqual(mysql2);
+    expect(ours).toEqual(['closed', 'closed', 'closed', 'closed', 'closed']);
+  });
+
+  it('difference: the pool\'s own conditions are PoolErrors (code POOL_CLOSED) that keep mysql2\'s message', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.promisePool();
+      await pool.end();
+      const error = await pool.query('SELECT 1').then(() => undefined, (e: unknown) => e);
+      return { message: /Pool is closed\./.test((error as Error).message), pool: isPoolError(error, 'POOL_CLOSED') };
+    });
+    expect(mysql2).toEqual({ message: true, pool: false });
+    expect(ours).toEqual({ message: true, pool: true });
+  });
+});

@@ -1,0 +1,69 @@
+// Issue 14 item 3: a frozen server (SIGSTOP) is caught without a per-call deadline; a slow query on a live server is never cut.
+import { isPoolError } from '@pool/core';
+import { requirePrivateServer, startPrivateMariadb, type PrivateMariadb } from '@pool/testkit';
+import type { RowDataPacket } from 'mysql2';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createMysqlPool, type MysqlPool } from '../src/index.js';
+
+const check = requirePrivateServer('mariadb');
+
+describe.skipIf(!check.available)('the frozen-server watchdog on a private MariaDB', () => {
+  let server: PrivateMariadb;
+  let pool: MysqlPool | undefined;
+  beforeAll(async () => {
+    server = await startPrivateMariadb();
+  }, 60_000);
+  afterAll(async () => {
+    await server?.dispose();
+  });
+  afterEach(async () => {
+    if (server.frozen) server.thaw();
+    await pool?.end({ timeoutMs: 2000 }).catch(() => undefined);
+    pool = undefined;
+  });
+
+  const open = () => createMysqlPool({ host: server.host, port: server.port, user: 'root', database: 'test', connectionLimit: 2, livenessCheckAfterMs: 1000, pool: { validateTimeoutMs: 1000 } });
+
+  it('a call to a frozen server fails with POOL_SERVER_UNRESPONSIVE within threshold + check timeout, and the pool recovers after the thaw', async () => {
+    pool = open();
+    await pool.query('SELECT 1');
+    server.freeze();
+    const started = performance.now();
+    const error = await pool.query('SELECT 1').then(() => undefined, (e: unknown) => e);
+    const elapsed = performance.now() - started;
+    expect(isPoolError(error, 'POOL_SERVER_UNRESPONSIVE')).toBe(true);
+    // 1000 ms threshold + 1000 ms check, generous slack for a busy 2-core machine
+    expect(elapsed).toBeLessThan(5000);
+    expect(pool.stats().totals.destroyed).toBeGreaterThanOrEqual(1);
+    server.thaw();
+    const [[row]] = await pool.query<RowDataPacket[]>('SELECT 2 AS n');
+    expect(row!.n).toBe(2);
+  }, 20_000);
+
+  it('a slow query on a live server (SELECT SLEEP(4), 4x the threshold) is never cut', async () => {
+    pool = open();
+    const [[row]] = await pool.query<RowDataPacket[]>('SELECT SLEEP(4) AS slept');
+    expect(row!.slept).toBe(0);
+    expect(pool.stats().totals.destroyed).toBe(0);
+  }, 20_000);
+
+  it('a lock wait on a live server (GET_LOCK held elsewhere for 3 s) is never cut', async () => {
+    pool = open();
+    const holder = await pool.getConnection();
+    await holder.query("SELECT GET_LOCK('pool_mysql_wait', 10)");
+    setTimeout(() => void holder.query("DO RELEASE_LOCK('pool_mysql_wait')").then(() => holder.release()), 3000);
+    const [[row]] = await pool.query<RowDataPacket[]>("SELECT GET_LOCK('pool_mysql_wait', 10) AS got");
+    expect(row!.got).toBe(1);
+    expect(pool.stats().totals.destroyed).toBe(0);
+  }, 20_000);
+
+  it('with a per-call deadline a frozen server fails the call by that deadline (POOL_TIMEOUT phase query)', async () => {
+    pool = open();
+    await pool.query('SELECT 1');
+    server.freeze();
+    const started = performance.now();
+    const error = await pool.query('SELECT 1', undefined, { queryTimeoutMs: 300 }).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ code: 'POOL_TIMEOUT', phase: 'query' });
+    expect(performance.now() - started).toBeLessThan(3000);
+  }, 20_000);
+});
