@@ -6,5 +6,13 @@ export { isFatalRedisError, isFailoverRedisError, classifyRedisCreateError } fro
 export { withStableCode, provesNeverSent } from './error-codes.js';
 export { providerOptionKeys, clientOptionKeys } from './option-keys.js';
 export { redactUrl, scrubText, scrubError, PoolTimeoutError, isPoolError } from '@pool/core';
+export { sentinelProvider, type SentinelRedisProvider } from './sentinel-provider.js';
+export type { RedisSentinelOptions, SentinelRole } from './sentinel-config.js';
+export { RedisTopologyError, isRedisTopologyError, type RedisTopologyErrorCode } from './topology-errors.js';
+export { keySlot, crc16, SLOT_COUNT } from './slot.js';
+export type { NodeAddress } from './node-address.js';
+export { createRedisClusterPool, RedisClusterPool, type ClusterTransactionOptions } from './cluster-pool.js';
+export type { RedisClusterPoolConfig } from './cluster-config.js';
+export type { ClusterPoolStats } from './cluster-stats.js';
 // what users of this adapter need from @pool/core (errors, isPoolError, types), so they need not import it themselves
 export { PoolError, PoolOptionError, type PoolErrorCode, type TimeoutPhase, type Pool, type PoolOptions, type PoolStats, type PoolTotals, type AcquireOptions, type CloseOptions, type Lease, type PoolEvents, type PoolLogger } from '@pool/core';

@@ -6,13 +6,21 @@ import type { RedisProviderConfig } from './config.js';
 import { provesNeverSent, withStableCode } from './error-codes.js';
 import { clientOptionKeys } from './option-keys.js';
 import { redisProvider, type RedisProvider } from './provider.js';
+import { isSentinelConfig, sentinelKeys, type RedisSentinelOptions } from './sentinel-config.js';
+import { sentinelProvider, type SentinelRedisProvider } from './sentinel-provider.js';
 
 /** Default of `queryTimeoutMs`: how long a call may hold its connection without a reply. */
 export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
 
-/** Options of {@link createRedisPool}: the connection settings plus the pool's. */
-export interface RedisPoolConfig extends RedisProviderConfig {
-  /** @pool/core options (max, acquireTimeoutMs, validateAfterIdleMs, ...). `name` defaults to `redis:host:port/db` (numbered when taken). */
+/** With `sentinels`, these keys too (see RedisSentinelOptions). */
+const sentinelClientOptionKeys: ReadonlySet<string> = new Set([...clientOptionKeys, ...sentinelKeys]);
+
+/**
+ * Options of {@link createRedisPool}: the connection settings plus the pool's. With `sentinels` and
+ * `name` (see RedisSentinelOptions) the server is the one the sentinels name, followed across failovers.
+ */
+export interface RedisPoolConfig extends RedisProviderConfig, Partial<RedisSentinelOptions> {
+  /** @pool/core options (max, acquireTimeoutMs, validateAfterIdleMs, ...). `name` defaults to `redis:host:port/db` (with Sentinel `redis:<master name>/db`), numbered when taken. */
   pool?: PoolOptions;
   /**
    * The per-call deadline once a connection is held: past it the call rejects with POOL_TIMEOUT
@@ -88,25 +96,37 @@ export class RedisPool implements PoolSource {
   readonly pool: Pool<Redis>;
   /** The provider the pool creates connections with. */
   readonly provider: RedisProvider;
+  /** With `sentinels`: the provider that follows the primary (or replicas) the sentinels name. */
+  readonly sentinel: SentinelRedisProvider | undefined;
   /** The default per-call deadline in ms. */
   readonly queryTimeoutMs: number;
-  private readonly server: NonNullable<CallTraceContext['server']>;
+  private readonly fixedServer: NonNullable<CallTraceContext['server']> | undefined;
 
   constructor(config: RedisPoolConfig | string = {}) {
     const input = typeof config === 'string' ? { url: config } : config;
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       throw new PoolOptionError('config', `[@pool/redis] expected an options object or a URL string, got ${describeValue(input)}`);
     }
-    assertKnownKeys(input, clientOptionKeys, 'createRedisPool');
+    assertKnownKeys(input, isSentinelConfig(input) ? sentinelClientOptionKeys : clientOptionKeys, 'createRedisPool');
     const { pool: poolOptions, queryTimeoutMs, ...connection } = input;
     if (poolOptions !== undefined && (typeof poolOptions !== 'object' || poolOptions === null || Array.isArray(poolOptions))) {
       throw new PoolOptionError('pool', `[@pool/redis] expected \`pool\` to be an object of @pool/core options, got ${describeValue(poolOptions)}`);
     }
     this.queryTimeoutMs = numberOption(queryTimeoutMs, 'queryTimeoutMs', DEFAULT_QUERY_TIMEOUT_MS, { minimum: 1, allowInfinity: true });
-    this.provider = redisProvider(connection);
+    this.sentinel = isSentinelConfig(connection) ? sentinelProvider(connection) : undefined;
+    this.provider = this.sentinel ?? redisProvider(connection);
     const { host, port, db } = this.provider.config;
-    this.pool = createPool(this.provider, { ...poolOptions, name: defaultPoolName(poolOptions?.name, `redis:${host}:${port}/${db}`) });
-    this.server = { host, port, database: String(db) };
+    const where = this.sentinel === undefined ? `redis:${host}:${port}/${db}` : `redis:${String((connection as { name?: unknown }).name)}/${db}`;
+    this.pool = createPool(this.provider, { ...poolOptions, name: defaultPoolName(poolOptions?.name, where) });
+    this.sentinel?.attach(this.pool);
+    this.fixedServer = this.sentinel === undefined ? { host, port, database: String(db) } : undefined;
+  }
+
+  /** Where calls go, for traces: fixed, or with Sentinel the server of the last connection made. */
+  private get server(): NonNullable<CallTraceContext['server']> {
+    if (this.fixedServer !== undefined) return this.fixedServer;
+    const { host, port, db } = this.provider.config;
+    return { host, port, database: String(db) };
   }
 
   /**
@@ -207,7 +227,8 @@ export class RedisPool implements PoolSource {
 
   /** Closes the pool: waits for borrowed connections up to `timeoutMs`, then closes every connection. Idempotent. */
   end(options?: { timeoutMs?: number }): Promise<void> {
-    return this.pool.close(options);
+    const closing = this.pool.close(options);
+    return this.sentinel === undefined ? closing : closing.finally(() => this.sentinel?.close());
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -1,0 +1,348 @@
+import { PoolError, isPoolError, numberOption, poolSource, traceCall, type Pool, type PoolSource, type PoolEventName, type PoolEvents, type PoolTotals } from '@pool/core';
+import type { ChainableCommander, Redis, RedisKey, RedisOptions } from 'ioredis';
+import { isFatalRedisError } from './classify.js';
+import { resolveClusterConfig, type RedisClusterPoolConfig, type ResolvedClusterConfig } from './cluster-config.js';
+import { isNotExecuted, redirectOf, type Redirect } from './cluster-redirect.js';
+import { fetchSlotMap, type SlotMap } from './cluster-slots.js';
+import { addTotals, emptyTotals, sumStats, type ClusterPoolStats } from './cluster-stats.js';
+import { resolveConfig } from './config.js';
+import { isRedisPoolError } from './errors.js';
+import { addressKey, type NodeAddress } from './node-address.js';
+import { RedisPool, type CallOptions, type ExecResult, type XReadResult } from './redis-pool.js';
+import { blockingPlan, holdLimit, type Plan } from './cluster-call.js';
+import { slotOfKeys } from './cluster-keys.js';
+import { keySlot, SLOT_COUNT } from './slot.js';
+import { RedisTopologyError } from './topology-errors.js';
+
+/** Options of {@link RedisClusterPool.transaction}. */
+export interface ClusterTransactionOptions extends CallOptions {
+  /** Keys to WATCH before `fn` runs (they must share the slot of `keys` too). */
+  watch?: RedisKey[];
+  /** How many more times to run `fn` after a WATCH conflict before giving up with null. @default 0 */
+  retries?: number;
+}
+
+type AnyListener = (payload: never) => void;
+type Work<T> = (client: Redis, asking: boolean) => Promise<T>;
+
+/**
+ * Dedicated connections on a Redis Cluster: one @pool/core pool per primary (learnt from
+ * `CLUSTER SLOTS`), and each call lent a connection on the primary that owns its keys' slot.
+ *
+ * - Keys of one call must share a slot (use a hash tag: `{user:1}:a`, `{user:1}:b`); otherwise the
+ *   call fails before anything is sent with REDIS_CROSS_SLOT, whose `slots` names them.
+ * - A `MOVED` reply updates the slot's owner at once, refreshes the whole map in the background, and
+ *   the ready-made calls (blpop, brpop, blmove, xread, transaction) run once more on the new owner
+ *   (nothing ran on the old one). `ASK` runs the call once on the importing node after `ASKING`. A
+ *   blocked call the server let go because its role changed (`UNBLOCKED`, during a failover) is
+ *   retried after a refresh. `withConnection(key, fn)` never reruns `fn` (it may have written
+ *   before the redirect): it refreshes the map and passes the error on.
+ * - A node that fails (refused, reset) triggers a refresh; a node that is no longer a primary
+ *   (failover, removed) has its pool closed, and callers queued on it move to the new owner.
+ * - `stats()` sums the node pools (`nodes` has each); `pools` are the node pools for @pool/metrics,
+ *   and `on`/`off` forward pool events of every node pool, present and future.
+ */
+export class RedisClusterPool implements PoolSource {
+  readonly name: string;
+  private readonly config: ResolvedClusterConfig;
+  private readonly topologyOptions: RedisOptions;
+  private readonly secrets: readonly string[];
+  private owners: (string | undefined)[] = new Array<string | undefined>(SLOT_COUNT).fill(undefined);
+  private readonly nodePools = new Map<string, RedisPool>();
+  private readonly addresses = new Map<string, NodeAddress>();
+  private readonly listeners: [PoolEventName, AnyListener][] = [];
+  private readonly retiredTotals: PoolTotals = emptyTotals();
+  private readonly retiring = new Set<Promise<void>>();
+  private loaded: Promise<void> | undefined;
+  private refreshing: Promise<void> | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private lastRefreshAt = 0;
+  private closed = false;
+
+  constructor(config: RedisClusterPoolConfig) {
+    this.config = resolveClusterConfig(config);
+    this.name = this.config.name;
+    // checks the connection options once, and gives the short-lived CLUSTER SLOTS connections the same auth and TLS
+    const seed = this.config.seeds[0] as NodeAddress;
+    const resolved = resolveConfig({ ...this.config.connection, host: seed.host, port: seed.port });
+    this.topologyOptions = resolved.options;
+    this.secrets = resolved.secrets;
+  }
+
+  /** Resolves once the slot map is loaded (calls load it on demand; this surfaces a bad seed list early). */
+  ready(): Promise<void> {
+    this.loaded ??= this.refresh().catch((error: unknown) => {
+      this.loaded = undefined;
+      throw error;
+    });
+    return this.loaded;
+  }
+
+  /** Reloads the slot map from the primaries, then the seeds. Concurrent calls share one refresh. */
+  refresh(): Promise<void> {
+    if (this.refreshing !== undefined) return this.refreshing;
+    this.lastRefreshAt = performance.now();
+    const candidates = new Map<string, NodeAddress>(this.addresses);
+    for (const seed of this.config.seeds) candidates.set(addressKey(seed), seed);
+    this.refreshing = fetchSlotMap([...candidates.values()], this.topologyOptions, this.config.refreshTimeoutMs, this.secrets)
+      .then((map) => this.apply(map))
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
+  }
+
+  /** The slot of a key (CRC16 of its hash tag or whole name, mod 16384). */
+  slotOf(key: RedisKey): number {
+    return keySlot(typeof key === 'string' || Buffer.isBuffer(key) ? key : String(key));
+  }
+
+  /** The node pools, one per primary, by `host:port` (for @pool/metrics: `exporter.add(pool)` each). */
+  get pools(): Pool<Redis>[] {
+    return [...this.nodePools.values()].map((node) => node.pool);
+  }
+
+  /** The node pools as they are now, for @pool/metrics (`exporter.add(cluster)`; a node added later needs its own `add`). */
+  [poolSource](): ReadonlyArray<Pool<unknown>> {
+    return this.pools as Pool<unknown>[];
+  }
+
+  /** The `RedisPool` of the primary that owns `key`'s slot now (undefined before the map is loaded). */
+  nodeFor(key: RedisKey): RedisPool | undefined {
+    const owner = this.owners[this.slotOf(key)];
+    return owner === undefined ? undefined : this.nodePools.get(owner);
+  }
+
+  /** Forwards an event of every node pool (present and future) to `listener`. */
+  on<K extends PoolEventName>(event: K, listener: (payload: PoolEvents<Redis>[K]) => void): this {
+    this.listeners.push([event, listener as AnyListener]);
+    for (const node of this.nodePools.values()) node.pool.on(event, listener as never);
+    return this;
+  }
+
+  off<K extends PoolEventName>(event: K, listener: (payload: PoolEvents<Redis>[K]) => void): this {
+    const index = this.listeners.findIndex(([name, fn]) => name === event && fn === (listener as AnyListener));
+    if (index !== -1) this.listeners.splice(index, 1);
+    for (const node of this.nodePools.values()) node.pool.off(event, listener as never);
+    return this;
+  }
+
+  /**
+   * Runs `fn` with a dedicated connection on the primary that owns the slot of `keys` (one key or
+   * several in one slot). Not rerun on MOVED/ASK (see the class notes); the map is refreshed.
+   */
+  withConnection<T>(keys: RedisKey | RedisKey[], fn: (client: Redis) => Promise<T> | T, options: CallOptions = {}): Promise<T> {
+    return this.run('withConnection', keys, (client) => Promise.resolve(fn(client)), options, () => ({ retryable: false }));
+  }
+
+  /** `BLPOP keys timeout` on the owner of the keys' slot: `[key, value]`, or null after `timeoutSeconds`. */
+  blpop(keys: RedisKey | RedisKey[], timeoutSeconds: number, options: CallOptions = {}): Promise<[key: string, value: string] | null> {
+    const list = Array.isArray(keys) ? keys : [keys];
+    return this.run('BLPOP', list, (client, asking) => this.asked(client, asking, () => client.blpop(...list, timeoutSeconds)), options, () => blockingPlan(timeoutSeconds, 'timeoutSeconds'));
+  }
+
+  /** `BRPOP keys timeout` on the owner of the keys' slot. */
+  brpop(keys: RedisKey | RedisKey[], timeoutSeconds: number, options: CallOptions = {}): Promise<[key: string, value: string] | null> {
+    const list = Array.isArray(keys) ? keys : [keys];
+    return this.run('BRPOP', list, (client, asking) => this.asked(client, asking, () => client.brpop(...list, timeoutSeconds)), options, () => blockingPlan(timeoutSeconds, 'timeoutSeconds'));
+  }
+
+  /** `BLMOVE source destination from to timeout` (both keys in one slot). */
+  blmove(source: RedisKey, destination: RedisKey, from: 'LEFT' | 'RIGHT', to: 'LEFT' | 'RIGHT', timeoutSeconds: number, options: CallOptions = {}): Promise<string | null> {
+    return this.run('BLMOVE', [source, destination], (client, asking) => this.asked(client, asking, () => client.call('BLMOVE', source, destination, from, to, String(timeoutSeconds)) as Promise<string | null>), options, () => blockingPlan(timeoutSeconds, 'timeoutSeconds'));
+  }
+
+  /** `XREAD [COUNT n] BLOCK ms STREAMS key... id...` (the streams in one slot). */
+  xread(streams: Record<string, string> | [key: RedisKey, id: string][], read: { blockMs: number; count?: number }, options: CallOptions = {}): Promise<XReadResult | null> {
+    const pairs = Array.isArray(streams) ? streams : Object.entries(streams ?? {});
+    const plan = () => {
+      const checked = blockingPlan(read?.blockMs, 'blockMs');
+      if (read.count !== undefined) numberOption(read.count, 'count', 1, { minimum: 1, integer: true });
+      return checked;
+    };
+    const command = (client: Redis) => {
+      const args: (string | Buffer | number)[] = read.count !== undefined ? ['COUNT', read.count] : [];
+      args.push('BLOCK', read.blockMs, 'STREAMS', ...pairs.map(([key]) => key), ...pairs.map(([, id]) => id));
+      return client.call('XREAD', ...args) as Promise<XReadResult | null>;
+    };
+    return this.run('XREAD', pairs.map(([key]) => key), (client, asking) => this.asked(client, asking, () => command(client)), options, plan);
+  }
+
+  /**
+   * WATCH `options.watch`, run `fn` (queue commands on `multi`), EXEC, on the owner of the slot of
+   * `keys` (every key the transaction touches). EXEC's results, or null after a WATCH conflict
+   * with `retries` used up. A MOVED before EXEC (nothing ran) is followed once.
+   */
+  transaction(keys: RedisKey | RedisKey[], fn: (multi: ChainableCommander, client: Redis) => void | Promise<void>, options: ClusterTransactionOptions = {}): Promise<ExecResult | null> {
+    const { watch = [], retries = 0, ...call } = options;
+    if (!Number.isInteger(retries) || retries < 0) return Promise.reject(new RangeError(`[@pool/redis] transaction retries must be an integer >= 0, got ${String(retries)}`));
+    const all = [...(Array.isArray(keys) ? keys : [keys]), ...watch];
+    return this.run('MULTI', all, async (client, asking) => {
+      // ASKING would have to precede each queued command inside MULTI: wait for the migration instead
+      if (asking) throw Object.assign(new Error('TRYAGAIN slot is being migrated'), { name: 'ReplyError' });
+      for (let attempt = 0; ; attempt++) {
+        if (watch.length > 0) await client.watch(...watch);
+        const multi = client.multi();
+        await fn(multi, client);
+        const results = (await multi.exec()) as ExecResult | null;
+        if (results !== null || attempt >= retries) return results;
+      }
+    }, call, () => ({ retryable: true }));
+  }
+
+  /** Sums of the node pools' stats, and each one's in `nodes`. */
+  stats(): ClusterPoolStats {
+    const nodes = new Map<string, ReturnType<RedisPool['stats']>>();
+    for (const [key, node] of this.nodePools) nodes.set(key, node.stats());
+    return sumStats(this.name, nodes, this.retiredTotals, this.closed);
+  }
+
+  /** Closes every node pool (each waits for its borrowed connections up to `timeoutMs`). Idempotent. */
+  async end(options?: { timeoutMs?: number }): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.refreshTimer);
+    const pools = [...this.nodePools.values()];
+    this.nodePools.clear();
+    await Promise.all([...pools.map((node) => node.end(options)), ...this.retiring]);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.end();
+  }
+
+  // ------------------------------------------------------------------ routing
+
+  private asked<T>(client: Redis, asking: boolean, command: () => Promise<T>): Promise<T> {
+    if (!asking) return command();
+    return (client.call('ASKING') as Promise<unknown>).then(command);
+  }
+
+  private run<T>(operation: string, keys: RedisKey | RedisKey[], work: Work<T>, options: CallOptions, planOf: () => Plan): Promise<T> {
+    let slot: number;
+    let plan: Plan;
+    try {
+      if (this.closed) throw new PoolError('POOL_CLOSED', 'the cluster pool is closed', { pool: this.name });
+      plan = planOf();
+      slot = slotOfKeys(keys);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const owner = this.owners[slot];
+    const server = owner === undefined ? undefined : this.addresses.get(owner);
+    return traceCall({ pool: this.name, adapter: 'redis', operation, statement: operation, ...(server !== undefined ? { server: { host: server.host, port: server.port } } : {}) }, () => this.route(slot, work, options, plan));
+  }
+
+  private async route<T>(slot: number, work: Work<T>, options: CallOptions, plan: Plan): Promise<T> {
+    const { retryable } = plan;
+    const held = holdLimit(plan, options, this.config.queryTimeoutMs);
+    if (this.owners[slot] === undefined) await (this.loaded === undefined ? this.ready() : this.refresh());
+    const deadline = performance.now() + (options.timeoutMs ?? this.config.poolOptions.acquireTimeoutMs ?? 30_000);
+    let ask: Redirect | undefined;
+    let redirects = 0;
+    let retries = 0;
+    for (;;) {
+      const owner = ask?.key ?? this.owners[slot];
+      if (owner === undefined) throw new RedisTopologyError('REDIS_SLOT_UNCOVERED', `no primary serves slot ${slot} (cluster down or being set up)`);
+      const node = this.node(owner, ask?.address);
+      const asking = ask !== undefined;
+      ask = undefined;
+      const timeoutMs = Math.max(1, Math.round(deadline - performance.now()));
+      try {
+        return await node.withConnection((client) => work(client, asking), { ...(options.signal !== undefined ? { signal: options.signal } : {}), timeoutMs, ...held } as CallOptions);
+      } catch (error) {
+        if (this.closed || options.signal?.aborted) throw error;
+        const host = this.addresses.get(owner)?.host ?? '127.0.0.1';
+        const redirect = redirectOf(error, host);
+        if (redirect !== undefined) {
+          if (redirect.kind === 'MOVED') this.moved(redirect);
+          if (!retryable) throw error;
+          if (++redirects > 1) throw new RedisTopologyError('REDIS_TOO_MANY_REDIRECTS', `slot ${slot} was redirected again after a retry (${redirect.kind} to ${redirect.key})`, { cause: error });
+          if (redirect.kind === 'ASK') ask = redirect;
+          continue;
+        }
+        const left = deadline - performance.now();
+        if (retryable && isNotExecuted(error) && retries++ < 3 && left > 50) {
+          // the node changed role or the slot is moving: give the cluster a moment, then look again
+          await new Promise((resolve) => setTimeout(resolve, Math.min(100, left / 4)));
+          await this.refresh().catch(() => undefined);
+          continue;
+        }
+        // the node's pool was closed under a queued caller (no longer a primary): nothing ran, go to the new owner
+        if (isPoolError(error, 'POOL_CLOSED') && !this.nodePools.has(owner) && retries++ < 3) {
+          await this.refresh().catch(() => undefined);
+          continue;
+        }
+        if (isFatalRedisError(error) || isRedisPoolError(error, 'REDIS_CONNECT_FAILED') || isPoolError(error, 'POOL_TIMEOUT') || isPoolError(error, 'POOL_UNAVAILABLE')) {
+          this.refreshSoon();
+        }
+        throw error;
+      }
+    }
+  }
+
+  private moved(redirect: Redirect): void {
+    this.owners[redirect.slot] = redirect.key;
+    this.node(redirect.key, redirect.address);
+    this.refreshSoon();
+  }
+
+  /**
+   * A refresh in the background, at most one per 250 ms: a node that fails makes every caller on it
+   * fail, and its pool's creates fail again at each backoff round, until the cluster has promoted a
+   * replica; the map follows within 250 ms of that.
+   */
+  private refreshSoon(): void {
+    if (this.closed || this.refreshTimer !== undefined) return;
+    const wait = Math.max(0, this.lastRefreshAt + 250 - performance.now());
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.refresh().catch(() => undefined);
+    }, wait);
+    this.refreshTimer.unref?.();
+  }
+
+  /** The pool of `key` (`host:port`), created on first use. */
+  private node(key: string, address?: NodeAddress): RedisPool {
+    let node = this.nodePools.get(key);
+    if (node !== undefined) return node;
+    const where = address ?? this.addresses.get(key);
+    if (where === undefined) throw new RedisTopologyError('REDIS_SLOT_UNCOVERED', `unknown cluster node ${key}`);
+    this.addresses.set(key, where);
+    node = new RedisPool({ ...this.config.connection, host: where.host, port: where.port, pool: { ...this.config.poolOptions, name: `${this.name} ${key}` } });
+    for (const [event, listener] of this.listeners) node.pool.on(event, listener as never);
+    // creates failing away from any caller (the node is down): look for a new primary of its slots
+    node.pool.on('error', (error) => {
+      if (error.code === 'POOL_CREATE_FAILED' || error.code === 'POOL_TIMEOUT') this.refreshSoon();
+    });
+    this.nodePools.set(key, node);
+    return node;
+  }
+
+  private apply(map: SlotMap): void {
+    if (this.closed) return;
+    this.owners = map.owners;
+    for (const [key, address] of map.primaries) {
+      this.addresses.set(key, address);
+      this.node(key, address);
+    }
+    for (const [key, node] of this.nodePools) if (!map.primaries.has(key)) this.retire(key, node);
+  }
+
+  /** A node that is no longer a primary: its queued callers get POOL_CLOSED (and move on), its connections close. */
+  private retire(key: string, node: RedisPool): void {
+    this.nodePools.delete(key);
+    const closing = node.end({ timeoutMs: 5_000 }).catch(() => undefined).then(() => {
+      addTotals(this.retiredTotals, node.stats().totals);
+      this.retiring.delete(closing);
+    });
+    this.retiring.add(closing);
+  }
+}
+
+/**
+ * Creates a {@link RedisClusterPool}: `createRedisClusterPool({ nodes: ['127.0.0.1:7000'], pool: { max: 10 } })`.
+ * Throws POOL_INVALID_OPTION for a bad option; the slot map loads on the first call (or `ready()`).
+ */
+export function createRedisClusterPool(config: RedisClusterPoolConfig): RedisClusterPool {
+  return new RedisClusterPool(config);
+}
