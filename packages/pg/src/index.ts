@@ -17,3 +17,5 @@ export type { HostHealthOptions, PgHostStatus } from './pg-host.js';
 export { roleQuery, type TargetSessionAttrs, type HostRole } from './host-role.js';
 export { transactionPoolerClient, sessionFeatureOf, type PoolerMode } from './pooler-mode.js';
 export { PgScaleError, type PgScaleErrorCode } from './scale-errors.js';
+// what users of this adapter need from @pool/core (errors, isPoolError, types), so they need not import it themselves
+export { PoolError, PoolTimeoutError, PoolOptionError, isPoolError, type PoolErrorCode, type TimeoutPhase, type Pool, type PoolOptions, type PoolStats, type PoolTotals, type AcquireOptions, type CloseOptions, type Lease, type PoolEvents, type PoolLogger } from '@pool/core';

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { createPool, PoolError, type CallWatchdog, type AcquireOptions, type Lease, type Pool, type PoolStats } from '@pool/core';
+import { createPool, PoolError, poolSource, type PoolSource, type CallWatchdog, type AcquireOptions, type Lease, type Pool, type PoolStats } from '@pool/core';
 import pg from 'pg';
 import { stateOf } from './client-state.js';
 import { hide } from './config.js';
@@ -35,7 +35,7 @@ const END_GRACE_MS = 30_000;
  * 'error' (err, client) when an **idle** client fails (server restart, pg_terminate_backend), with
  * `err.client` set. Unlike pg.Pool, an 'error' with no listener is never thrown: the client is just replaced.
  */
-export class PgPool extends EventEmitter implements pg.Pool {
+export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
   /** The @pool/core pool underneath (resize, pause, evictAll, its events and stats). */
   readonly core: Pool<pg.Client>;
   /** The provider (validate, reset and isFatal rules) the pool uses. */
@@ -137,6 +137,11 @@ export class PgPool extends EventEmitter implements pg.Pool {
   }
 
   /** A snapshot of @pool/core's stats (sizes and running totals). */
+  /** The @pool/core pool, for @pool/metrics and tracers. */
+  [poolSource](): ReadonlyArray<Pool<unknown>> {
+    return [this.core as Pool<unknown>];
+  }
+
   stats(): PoolStats {
     return this.core.stats();
   }

@@ -45,7 +45,7 @@ export async function setupPg(ctx: SetupContext, url: string | undefined): Promi
     title: pglite ? `PostgreSQL via PGlite (embedded, ${pglite.startedFrom === 'template' ? 'cached data dir' : 'fresh initdb'})` : 'PostgreSQL (given URL)',
     via: '@pool/pg',
     endpoint,
-    metered: pg.core,
+    metered: pg,
     stats: () => pg.stats(),
     callers: 8,
     pglite,
