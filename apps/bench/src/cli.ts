@@ -12,6 +12,8 @@ export interface BenchOptions {
   soakMinutes: number | undefined;
   /** Where latest.md/json and ratios.svg go. */
   outDir: string | undefined;
+  /** Only the fault benchmark (`--faults`): restarts, freezes, killed sessions on private servers. */
+  faults: boolean;
   help: boolean;
 }
 
@@ -34,6 +36,10 @@ Options:
   --quick          small counts, a smoke test (numbers not comparable)
   --soak MINUTES   only the soak: mixed acquire/release/destroy/timeout/abort traffic against
                    @pool/core, heap and active handles sampled every 10 s (reliability row 29)
+  --faults         only the fault benchmark: private PostgreSQL, MariaDB and Redis servers restarted,
+                   frozen and their idle sessions killed under load, @pool beside pg.Pool, mysql2 and
+                   ioredis; writes results/faults.md (--rounds N: N trials, the 10 s freeze N/3;
+                   --only pg,mysql,redis)
   --out DIR        write the results there instead of apps/bench/results
   --help           this text`;
 
@@ -66,6 +72,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         quick: { type: 'boolean' },
         soak: { type: 'string' },
         out: { type: 'string' },
+        faults: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -84,6 +91,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     quick: values.quick === true,
     soakMinutes: values.soak === undefined ? undefined : positiveNumber('--soak', values.soak),
     outDir: values.out,
+    faults: values.faults === true,
     help: values.help === true,
   };
 }

@@ -6,7 +6,10 @@ import { hide } from './config.js';
 import { PgPoolError } from './errors.js';
 import { pgProvider, type PgProvider } from './provider.js';
 import { splitPoolConfig, type PgPoolConfig } from './pool-config.js';
+import { isClusterConfig, type PgClusterInput } from './cluster-config.js';
+import { createPgCluster, type PgCluster } from './pg-cluster.js';
 import { pgWatchdog } from './liveness.js';
+import { attachPgLog } from './pg-log.js';
 import { acquireError, runQuery, type CallHost } from './query-call.js';
 import { runTransaction, type TransactionOptions } from './transaction.js';
 
@@ -64,6 +67,8 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
         } catch {
           // a frozen error is emitted as it is
         }
+        // closed at once, as pg.Pool does (the pool destroys it when it next meets it)
+        client.end().catch(() => {});
         if (this.listenerCount('error') > 0) this.emit('error', error, client);
       },
     });
@@ -89,6 +94,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
       this.deadIdle.delete(event.resource);
       if (this.listenerCount('remove') > 0) this.emit('remove', event.resource);
     });
+    if (split.calls.log !== undefined) attachPgLog(this.core, split.calls.log);
     const client = this.provider.config.client;
     this.host = {
       core: this.core,
@@ -326,6 +332,10 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
 Object.setPrototypeOf(PgPool.prototype, pg.Pool.prototype);
 
 /** Creates a {@link PgPool}: `createPgPool({ connectionString, max: 10 })` or `createPgPool(url)`. */
-export function createPgPool(config?: PgPoolConfig | string): PgPool {
+export function createPgPool(config: PgClusterInput): PgCluster;
+export function createPgPool(config?: PgPoolConfig | string): PgPool;
+export function createPgPool(config?: PgPoolConfig | PgClusterInput | string): PgPool | PgCluster {
+  // several hosts (primary + replicas, or libpq-style `hosts`): one pool per host, see pg-cluster.ts
+  if (isClusterConfig(config)) return createPgCluster(config);
   return new PgPool(config);
 }

@@ -40,6 +40,8 @@ export interface PgPoolConfig extends PgProviderConfig {
 
 /** The ready-made client's own settings. */
 export interface CallSettings {
+  /** pg.Pool's `log` option, if given. */
+  log: ((...args: unknown[]) => void) | undefined;
   queryTimeoutMs: number;
   livenessCheckAfterMs: number | undefined;
 }
@@ -84,6 +86,7 @@ export function splitPoolConfig(config: PgPoolConfig | string | undefined): { pr
   }
   pool = { ...pool, name: defaultPoolName(pool.name, whereName(source.connectionString as string | undefined, source.host as string | undefined, source.port as number | undefined, source.database as string | undefined)) };
   const calls: CallSettings = {
+    log: source.log as CallSettings['log'],
     queryTimeoutMs: number(source, 'queryTimeoutMs') ?? 0,
     livenessCheckAfterMs: number(source, 'livenessCheckAfterMs'),
   };

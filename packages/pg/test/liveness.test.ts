@@ -57,6 +57,25 @@ describe('@pool/pg liveness check: a frozen server is caught, a slow query on a 
       }
     }, 30_000);
 
+    it('a transaction on the frozen server fails with POOL_SERVER_UNRESPONSIVE by threshold + validateTimeoutMs', async () => {
+      const pool = createPgPool({ connectionString: server.url, max: 2, livenessCheckAfterMs: 1000, pool: { validateTimeoutMs: 1000 } });
+      try {
+        await pool.query('SELECT 1');
+        const started = performance.now();
+        const error = await pool.transaction(async (client) => {
+          server.freeze();
+          return client.query('SELECT 1');
+        }).catch((e: unknown) => e);
+        expect(isPoolError(error, 'POOL_SERVER_UNRESPONSIVE')).toBe(true);
+        expect(performance.now() - started).toBeLessThan(3500);
+        server.thaw();
+        expect(await pool.transaction(async (client) => (await client.query('SELECT 6 AS n')).rows[0].n)).toBe(6);
+      } finally {
+        server.thaw();
+        await pool.end();
+      }
+    }, 30_000);
+
     it('with a per-call deadline, a call on the frozen server settles by that deadline (POOL_TIMEOUT phase query)', async () => {
       const pool = createPgPool({ connectionString: server.url, max: 2, queryTimeoutMs: 600 });
       try {

@@ -34,7 +34,7 @@ export async function setupPg(ctx: SetupContext, url: string | undefined): Promi
   } else {
     pglite = await startPgliteServer({ cacheDir: ctx.cacheDir, maxConnections: 6, note: ctx.note });
     const address = await ctx.route('pg', pglite);
-    // host and port only: createPgPool refuses keys it does not know (the PGlite server has more)
+    // host and port only: createPgPool refuses keys it does not know (the PGlite handle has several)
     config = { host: address.host, port: address.port, user: 'postgres', database: 'postgres' };
     endpoint = `postgres://postgres@${address.host}:${address.port}/postgres`;
   }

@@ -12,6 +12,8 @@ export interface PrivateMariadb extends PrivateServer {
   readonly socketPath: string;
   /** Runs SQL with the mariadb client over the socket (database `test`); returns its tab-separated output, no headers. */
   sql(text: string): Promise<string>;
+  /** `KILL CONNECTION` of every sleeping (idle) client connection but the mariadb client's own; returns how many. */
+  killIdleConnections(): Promise<number>;
 }
 
 /** Options of {@link startPrivateMariadb}. */
@@ -86,11 +88,23 @@ export async function startPrivateMariadb(options: PrivateMariadbOptions = {}): 
       stopSignal: 'SIGTERM',
       url: (port) => `mysql://root@127.0.0.1:${port}/test`,
     },
-    (started) => ({
-      kind: 'mariadb' as const,
-      socketPath: join(started.dir, 'mysqld.sock'),
-      sql: (text: string) => run(client, ['--no-defaults', '-uroot', `--socket=${join(started.dir, 'mysqld.sock')}`, '-N', '-B', '-e', text, 'test'], { timeoutMs: 30_000 }),
-    }),
+    (started) => {
+      const sql = (text: string) => run(client, ['--no-defaults', '-uroot', `--socket=${join(started.dir, 'mysqld.sock')}`, '-N', '-B', '-e', text, 'test'], { timeoutMs: 30_000 });
+      return {
+        kind: 'mariadb' as const,
+        socketPath: join(started.dir, 'mysqld.sock'),
+        sql,
+        async killIdleConnections() {
+          const ids = (await sql("SELECT id FROM information_schema.processlist WHERE command = 'Sleep' AND id <> CONNECTION_ID()"))
+            .split('\n')
+            .map((line) => line.trim())
+            .filter((line) => /^\d+$/.test(line));
+          // one by one, each in its own statement: a connection that ended meanwhile must not stop the others
+          if (ids.length > 0) await sql(ids.map((id) => `KILL CONNECTION ${id};`).join(' ')).catch(() => undefined);
+          return ids.length;
+        },
+      };
+    },
   );
 }
 

@@ -7,6 +7,8 @@ export interface PrivateRedisServer extends PrivateServer {
   readonly kind: 'redis';
   /** One command over a fresh connection; the reply's payload as text (see {@link redisCommand}). */
   command(...args: string[]): Promise<string>;
+  /** `CLIENT KILL TYPE normal`: closes every client connection (pub/sub and replicas aside); returns how many. */
+  killClients(): Promise<number>;
 }
 
 /** Options of {@link startPrivateRedisServer}. */
@@ -48,6 +50,7 @@ export async function startPrivateRedisServer(options: PrivateRedisOptions = {})
     (server) => ({
       kind: 'redis' as const,
       command: (...args: string[]) => redisCommand(server.port, args, auth),
+      killClients: async () => Number(await redisCommand(server.port, ['CLIENT', 'KILL', 'TYPE', 'normal'], auth)),
     }),
   );
 }
