@@ -224,8 +224,8 @@ export class Lender<R> implements LeaseOwner<R> {
     }
     this.shelf.put(slot);
     // the keeper must wake by this slot's idle or lifetime expiry; usually it is already aimed earlier
-    const wakeAt = this.keeper.wakeAt;
-    if (slot.releasedAt + this.idleDueMs < wakeAt || slot.expiresAt < wakeAt) this.keeper.wakeBy(Math.min(slot.releasedAt + this.idleDueMs, slot.expiresAt));
+    const due = Math.min(slot.releasedAt + this.idleDueMs, slot.expiresAt);
+    if (due < this.keeper.wakeAt) this.keeper.wakeBy(due);
   }
 
   /** Like handOff, for a slot coming from a create, a ping or a reset: applies the pool-wide rules first. */
