@@ -34,7 +34,9 @@ for (const { dir, pkg } of packages) {
 
 const project = path.join(tmp, 'consumer');
 fs.mkdirSync(project);
-fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies }, null, 2));
+// the adapters depend on @pool/core ^<version>: take it from its tarball too, never from a registry
+const pnpmConfig = { overrides: { '@pool/core': dependencies['@pool/core'] } };
+fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies, pnpm: pnpmConfig }, null, 2));
 run('pnpm', ['install', '--prefer-offline', '--ignore-workspace', '--config.strict-peer-dependencies=false', '--reporter=silent'], project);
 
 const names = packages.map(({ pkg }) => pkg.name);

@@ -17,9 +17,22 @@ if (pkg.type !== 'module') problems.push('"type" must be "module"');
 for (const file of [dot?.types, dot?.default]) {
   if (file && !fs.existsSync(file)) problems.push(`${file} does not exist (build first)`);
 }
-if (pkg.dependencies && !pkg.private) {
-  const runtime = Object.keys(pkg.dependencies);
-  if (runtime.length) problems.push(`published packages keep drivers and @pool/core as peers, found dependencies: ${runtime.join(', ')}`);
+if (!pkg.private) {
+  // @pool/core is a real dependency (a caret range changesets keeps current); type packages the
+  // public .d.ts files need may be too; drivers stay peers
+  for (const [name, range] of Object.entries(pkg.dependencies ?? {})) {
+    if (name === '@pool/core') {
+      if (range !== 'workspace:^') problems.push(`dependencies["@pool/core"] must be "workspace:^" (published as ^<version>), found ${range}`);
+    } else if (!name.startsWith('@types/')) {
+      problems.push(`published packages keep drivers as peers, found dependency ${name}`);
+    }
+  }
+  if (pkg.name !== '@pool/core' && !pkg.dependencies?.['@pool/core']) problems.push('dependencies must list "@pool/core": "workspace:^"');
+  if (pkg.peerDependencies?.['@pool/core']) problems.push('@pool/core is a dependency, not a peer');
+  for (const field of ['license', 'repository', 'homepage', 'bugs']) if (!pkg[field]) problems.push(`"${field}" is missing (the registry page links to it)`);
+  for (const file of ['LICENSE', 'CHANGELOG.md']) if (!pkg.files?.includes(file)) problems.push(`"files" must list ${file}`);
+  if (!fs.existsSync('LICENSE')) problems.push('LICENSE is missing (copy the repository\'s)');
+  if (!pkg.files?.includes('!dist/.tsbuildinfo')) problems.push('"files" must exclude dist/.tsbuildinfo');
 }
 
 const { messages } = await publint({ pkgDir, level: 'warning', strict: !pkg.private });

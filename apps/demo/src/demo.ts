@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PrometheusExporter } from '@pool/metrics';
 import type { DemoOptions } from './cli/options.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from './metrics-endpoint.js';
@@ -123,7 +123,8 @@ export async function runDemo(options: DemoOptions, ctx: DemoContext): Promise<D
     const failures = failuresOf(partial);
     const summary: DemoSummary = { ok: failures.length === 0, ...partial, failures };
     await writeFile(join(options.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    for (const line of summaryLines({ ...summary, chart: relative(process.cwd(), chartPath) || chartPath }, options.live)) print(line);
+    // absolute: `pnpm demo` runs in apps/demo, not where the user typed it
+    for (const line of summaryLines({ ...summary, chart: resolve(chartPath) }, options.live)) print(line);
     return summary;
   } finally {
     view.end();

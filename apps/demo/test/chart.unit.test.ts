@@ -48,3 +48,25 @@ describe('SVG chart', () => {
     expect(points[1]![0]).toBe(points[2]![0]);
   });
 });
+
+describe('SVG chart, pools with equal values', () => {
+  it('draws the ws line beside the http line, not hidden under it', () => {
+    const same = { throughput: 50, errorsPerSecond: 0, size: 2, idle: 1, borrowed: 1, pending: 0, unavailable: false };
+    const svg = renderChart({
+      title: 't',
+      samples: [250, 500, 750].map((t) => ({ t, pools: { ws: same, http: same } })),
+      pools: ['ws', 'http'],
+      durationMs: 1_000,
+    });
+    const lines = [...svg.matchAll(/<polyline fill="none" stroke="([^"]+)" stroke-width="2" points="([^"]+)"/g)].map((m) => ({ color: m[1]!, points: m[2]! }));
+    expect(lines).toHaveLength(4);
+    const [wsThroughput, httpThroughput, wsSize, httpSize] = lines;
+    expect(wsThroughput!.color).not.toBe(httpThroughput!.color);
+    expect(wsThroughput!.points).not.toBe(httpThroughput!.points);
+    expect(wsSize!.points).not.toBe(httpSize!.points);
+    // a few pixels apart: beside each other, still at the same value on the axis
+    const firstY = (points: string) => Number(points.split(' ')[0]!.split(',')[1]);
+    expect(Math.abs(firstY(wsSize!.points) - firstY(httpSize!.points))).toBeGreaterThanOrEqual(2);
+    expect(Math.abs(firstY(wsSize!.points) - firstY(httpSize!.points))).toBeLessThanOrEqual(5);
+  });
+});

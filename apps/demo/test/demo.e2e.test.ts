@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promtoolCheck, requirePromtool } from '@pool/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoSummary } from '../src/report/summary.js';
 import { runDemo } from './run-demo.js';
@@ -106,12 +107,21 @@ describe('pnpm demo, short mode (4 s, stdout not a TTY)', () => {
     const labels = summary.pools.map((p) => p.final.name);
     for (const pool of labels) {
       const label = `pool="${pool}"`;
-      expect(scrape.text, pool).toContain(`db_client_connection_count{${label},state="used"}`);
+      expect(scrape.text, pool).toContain(`db_client_connections{${label},state="used"}`);
       expect(scrape.text, pool).toContain(`db_client_connection_max{${label}} 4`);
       const acquired = scrape.text.split('\n').find((line) => line.startsWith(`pool_acquires_total{${label}} `));
       expect(acquired, `${pool} pool_acquires_total`).toBeDefined();
       expect(Number(acquired!.split(' ').at(-1)), `${pool} acquires by mid-run`).toBeGreaterThan(0);
+      // the histograms fill for every pool, the http dispatcher's included (its per-origin pool)
+      const used = scrape.text.split('\n').find((line) => line.startsWith(`db_client_connection_use_time_seconds_count{${label}} `));
+      expect(Number(used?.split(' ').at(-1)), `${pool} use_time count by mid-run`).toBeGreaterThan(0);
     }
+    expect(labels.filter((label) => label.includes('http://'))).toEqual([]); // not `http:http://127.0.0.1:...`
+  });
+
+  it('serves a /metrics that promtool check metrics finds nothing to flag in', () => {
+    if (!requirePromtool()) return;
+    expect(promtoolCheck(midRun!.text)).toEqual({ status: 0, output: '' });
   });
 
   it('wrote the SVG chart with a line per pool, and printed plain lines and the summary table', async () => {
@@ -122,6 +132,8 @@ describe('pnpm demo, short mode (4 s, stdout not a TTY)', () => {
     expect(result.stdout).not.toContain('\x1b['); // not a TTY: no ANSI
     expect(result.stdout).toMatch(/^\[\s+\d+\.\d s\] pg /m);
     expect(result.stdout).toContain('All pools green.');
+    // the chart's path as an absolute path: `pnpm demo` runs in apps/demo, not where the user is
+    expect(result.stdout).toContain(`Chart: ${resolve(out, 'chart.svg')}`);
   });
 });
 

@@ -30,7 +30,7 @@ describe('/metrics endpoint', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = await response.text();
-    expect(text).toContain('db_client_connection_count{pool="things",state="idle"} 1');
+    expect(text).toContain('db_client_connections{pool="things",state="idle"} 1');
     expect(text).toContain('db_client_connection_max{pool="things"} 3');
     expect(text).toContain('db_client_connection_wait_time_seconds_count{pool="things"} 1');
     expect(endpoint.scrapes()).toBe(1);

@@ -8,10 +8,8 @@ import type { ResourceProvider } from './provider.js';
 export interface CreatorHost<R> {
   /** Waiting callers that no idle resource and no create in flight covers. */
   uncovered(): number;
-  /** True while the pool should grow with no caller asking: below `min`, or short of a grow target. */
-  short(): boolean;
-  /** True while the pool (creates included) is below `max`. */
-  hasRoom(): boolean;
+  /** Resources owned plus creates in flight (what `max` caps). */
+  size(): number;
   /** The pool's eviction generation, recorded when a create starts. */
   generation(): number;
   /** A create succeeded: the resource joins the pool. False when it came back already broken (destroyed). */
@@ -42,6 +40,8 @@ export interface CreatorHost<R> {
  */
 export class Creator<R> {
   private creatingCount = 0;
+  /** With `grow` > 1 or 'double': keep creating until the pool has this many. */
+  private growTarget = 0;
   private readonly attempts = new Set<(reason: unknown) => void>();
   private round = 0;
   private failedRound = -1;
@@ -110,19 +110,37 @@ export class Creator<R> {
     return new PoolTimeoutError('acquire', Math.round(waiter.waitedUntil(t)), `acquire timed out after ${limit} ms (${state})`, { pool: this.opts.name, ...(failed ? { cause } : {}) });
   }
 
+  /** A caller found no resource: with `grow` set, aim at more than one new resource. */
+  shortage(): void {
+    const grow = this.opts.grow;
+    if (grow === 1) return;
+    const size = this.host.size();
+    this.growTarget = Math.min(this.opts.max, Math.max(this.growTarget, size + (grow === 'double' ? Math.max(1, size) : grow)));
+  }
+
+  private hasRoom(): boolean {
+    return this.host.size() < this.opts.max;
+  }
+
+  /** True while the pool should grow with no caller asking: below `min`, or short of a grow target. */
+  private short(): boolean {
+    const size = this.host.size();
+    return size < this.opts.min || size < this.growTarget;
+  }
+
   /** Starts the creates the pool needs now. Call whenever demand may have grown. */
   fill(): void {
     if (this.closed) return;
     const host = this.host;
     if (this.failures === 0) {
-      while (this.creatingCount < this.opts.maxConcurrentCreates && host.hasRoom() && (host.uncovered() > 0 || host.short())) this.start();
+      while (this.creatingCount < this.opts.maxConcurrentCreates && this.hasRoom() && (host.uncovered() > 0 || this.short())) this.start();
       return;
     }
-    if (this.creatingCount > 0 || !host.hasRoom()) return; // one probe at a time
+    if (this.creatingCount > 0 || !this.hasRoom()) return; // one probe at a time
     const asking = this.asked || host.uncovered() > 0;
     const at = this.permanent ? (asking ? this.lastFailureAt + this.permanentWindow() : Infinity)
       : asking ? Math.min(this.lastFailureAt + this.opts.retryProbeDelayMs, this.pacedAt)
-      : host.short() || this.open ? this.pacedAt : Infinity;
+      : this.short() || this.open ? this.pacedAt : Infinity;
     if (at === Infinity) return;
     if (now() >= at) this.start();
     else this.arm(at);
@@ -201,6 +219,7 @@ export class Creator<R> {
   }
 
   private succeeded(): void {
+    if (this.growTarget <= this.host.size()) this.growTarget = 0;
     this.lastSuccessSeq = this.seq++;
     this.failures = 0;
     this.permanent = false;
@@ -222,6 +241,7 @@ export class Creator<R> {
     this.lastFailureSeq = this.seq++;
     this.lastErrorValue = error;
     this.lastFailureAt = t;
+    this.growTarget = 0;
     if (this.failures === 0) this.outageStart = t;
     if (round > this.failedRound) {
       this.failedRound = round;

@@ -10,4 +10,5 @@ export { channels, type PoolEvents, type PoolEventName, type DestroyReason } fro
 export type { PoolLogger } from './logger.js';
 export { watchAbort, unwatchAbort } from './abort-watch.js';
 export { acquireTrace, callTrace, traceCall, type AcquireTraceContext, type CallTraceContext } from './tracing.js';
+export { poolSource, poolsOf, defaultPoolName, type PoolSource } from './pool-source.js';
 export { CallWatchdog, type CallWatchdogOptions, type WatchedCall } from './call-watchdog.js';

@@ -63,6 +63,10 @@ export class Lender<R> implements LeaseOwner<R> {
   private flags: number;
   private readonly validateOnAcquire: boolean;
   private readonly idleDueMs: number;
+  private readonly keeper: LenderHost<R>['keeper'];
+  /** Leases handed out and given back (totals.acquired / released, counted here for the hot path). */
+  acquired = 0;
+  released = 0;
 
   constructor(
     private readonly opts: ResolvedOptions,
@@ -76,6 +80,7 @@ export class Lender<R> implements LeaseOwner<R> {
     this.validateOnAcquire = hooks.validate && opts.validateAfterIdleMs !== Infinity;
     this.flags = (opts.leakDetectionMs > 0 ? LEAK_DETECTION : 0) | (this.validateOnAcquire ? VALIDATE_ON_ACQUIRE : 0)
       | (hooks.isBroken ? IS_BROKEN_HOOK : 0) | (hooks.reset ? RESET_HOOK : 0) | (opts.maxUses !== Infinity ? MAX_USES : 0);
+    this.keeper = host.keeper;
     this.idleDueMs = Math.min(opts.idleTimeoutMs, opts.keepaliveIntervalMs > 0 ? opts.keepaliveIntervalMs : Infinity);
     this.room = new WaitingRoom<R>(this.name, opts.acquireTimeoutMs, totals, (waiter, t) => host.expired(waiter, t, this.shelf.borrowed, this.room.length));
   }
@@ -96,7 +101,7 @@ export class Lender<R> implements LeaseOwner<R> {
       const slot = this.shelf.take();
       if (slot !== undefined) {
         slot.uses++;
-        this.totals.acquired++;
+        this.acquired++;
         return Promise.resolve(new Lease<R>(slot));
       }
     }
@@ -179,7 +184,7 @@ export class Lender<R> implements LeaseOwner<R> {
 
   private lend(slot: Slot<R>, waiter: Waiter<R> | undefined, stack: string | undefined): Lease<R> {
     slot.uses++;
-    this.totals.acquired++;
+    this.acquired++;
     const lease = new Lease<R>(slot);
     const leakMs = this.opts.leakDetectionMs;
     if ((this.flags & (LEAK_DETECTION | LEASE_LISTENERS)) !== 0 || acquireChannel.hasSubscribers || releaseChannel.hasSubscribers) {
@@ -187,7 +192,7 @@ export class Lender<R> implements LeaseOwner<R> {
       if (leakMs > 0) {
         slot.leaked = false;
         slot.stack = stack;
-        this.host.keeper.wakeBy(slot.borrowedAt + leakMs);
+        this.keeper.wakeBy(slot.borrowedAt + leakMs);
       }
       if (this.emitter.wants('acquire')) {
         this.emitter.emit('acquire', { pool: this.name, resource: slot.resource, waitMs: waiter === undefined ? 0 : waiter.waitedUntil(slot.borrowedAt) });
@@ -219,9 +224,8 @@ export class Lender<R> implements LeaseOwner<R> {
     }
     this.shelf.put(slot);
     // the keeper must wake by this slot's idle or lifetime expiry; usually it is already aimed earlier
-    const keeper = this.host.keeper;
     const due = Math.min(slot.releasedAt + this.idleDueMs, slot.expiresAt);
-    if (due < keeper.wakeAt) keeper.wakeBy(due);
+    if (due < this.keeper.wakeAt) this.keeper.wakeBy(due);
   }
 
   /** Like handOff, for a slot coming from a create, a ping or a reset: applies the pool-wide rules first. */
@@ -281,7 +285,7 @@ export class Lender<R> implements LeaseOwner<R> {
     if ((this.flags & SLOW_RELEASE) === 0 && slot.state === SlotState.Busy && !releaseChannel.hasSubscribers) {
       const t = coarseNow();
       if (t < slot.expiresAt && slot.generation === this.generation) {
-        this.totals.released++;
+        this.released++;
         slot.releasedAt = t;
         this.handOff(slot);
         return;
@@ -291,7 +295,7 @@ export class Lender<R> implements LeaseOwner<R> {
   }
 
   private releaseChecked(slot: Slot<R>): void {
-    this.totals.released++;
+    this.released++;
     if (slot.state !== SlotState.Busy) return; // destroyed by close() while lent
     if (this.opts.leakDetectionMs > 0) slot.stack = undefined;
     const t = coarseNow();

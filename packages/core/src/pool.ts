@@ -49,8 +49,6 @@ export class Pool<R> implements AsyncDisposable {
   private readonly keeper: Keeper<R>;
   private readonly lifecycle: Lifecycle<R>;
   private readonly readyWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
-  /** With `grow` > 1 or 'double': keep creating until the pool has this many. */
-  private growTarget = 0;
   private paused = false;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -77,7 +75,7 @@ export class Pool<R> implements AsyncDisposable {
     });
     this.lender = new Lender<R>(opts, { validate: provider.validate !== undefined, isBroken: provider.isBroken !== undefined, reset: provider.reset !== undefined }, this.totals, this.emitter, shelf, {
       size, isBroken, retire, fill, keeper: this.keeper,
-      shortage: () => this.noteShortage(),
+      shortage: () => this.creator.shortage(),
       refusal: (timeoutMs) => this.creator.refusal(timeoutMs),
       createMark: () => this.creator.mark,
       expired: (waiter, t, borrowed, waiting) => this.creator.timeoutError(waiter, t, size() < opts.max, `${borrowed}/${opts.max} borrowed, ${waiting} waiting`),
@@ -99,8 +97,7 @@ export class Pool<R> implements AsyncDisposable {
     });
     this.creator = new Creator<R>(provider, opts, {
       uncovered: () => this.lender.waiting - this.creator.creating - this.shelf.idleCount,
-      short: () => size() < opts.min || size() < this.growTarget,
-      hasRoom: () => size() < opts.max,
+      size,
       generation: () => this.lender.generation,
       created: (resource, durationMs, generation) => this.created(resource, durationMs, generation),
       failed: (report, reject) => this.createFailed(report, reject),
@@ -259,7 +256,8 @@ export class Pool<R> implements AsyncDisposable {
     return {
       name: this.name, size: this.size, idle: this.shelf.idleCount, borrowed: this.shelf.borrowed,
       creating: this.creator.creating, pending: this.lender.waiting, min: this.opts.min, max: this.opts.max,
-      paused: this.paused, closed: this.closed, unavailable: this.creator.unavailable, totals: { ...this.totals },
+      paused: this.paused, closed: this.closed, unavailable: this.creator.unavailable,
+      totals: { ...this.totals, acquired: this.lender.acquired, released: this.lender.released },
     };
   }
 
@@ -296,13 +294,6 @@ export class Pool<R> implements AsyncDisposable {
     if (!this.closed) this.creator.fill();
   }
 
-  private noteShortage(): void {
-    const grow = this.opts.grow;
-    if (grow === 1) return;
-    const size = this.size;
-    this.growTarget = Math.min(this.opts.max, Math.max(this.growTarget, size + (grow === 'double' ? Math.max(1, size) : grow)));
-  }
-
   /** A resource joins as a busy slot; returns it. */
   private join(resource: R, expiresAt: number, generation: number): Slot<R> {
     const slot = new Slot<R>(this.lender, resource, coarseNow(), expiresAt, generation);
@@ -316,7 +307,6 @@ export class Pool<R> implements AsyncDisposable {
     const expiresAt = lifetime === Infinity ? Infinity : Math.ceil(now() + lifetime * (1 - this.opts.maxLifetimeJitter * Math.random()));
     const slot = this.join(resource, expiresAt, generation);
     if (this.emitter.wants('create')) this.emitter.emit('create', { pool: this.name, resource, durationMs });
-    if (this.growTarget <= this.size) this.growTarget = 0;
     if (this.readyWaiters.length > 0 && this.lifecycle.owned >= this.opts.min) {
       for (const ready of this.readyWaiters.splice(0)) ready.resolve();
     }
@@ -331,7 +321,6 @@ export class Pool<R> implements AsyncDisposable {
 
   private createFailed(report: PoolError, reject: PoolError | undefined): void {
     this.totals.createErrors++;
-    this.growTarget = 0;
     if (this.closed) return;
     for (const ready of this.readyWaiters.splice(0)) ready.reject(report);
     this.reporter.report(report, this.creator.failedRounds > 1); // the probes after an outage's first failure: debug lines
@@ -341,7 +330,6 @@ export class Pool<R> implements AsyncDisposable {
   private closedError(action: string): PoolError {
     return new PoolError('POOL_CLOSED', `cannot ${action}: the pool is closed`, { pool: this.name });
   }
-
 }
 
 /** Creates a pool of the resources `provider` makes. Throws POOL_INVALID_OPTION for a bad option. */

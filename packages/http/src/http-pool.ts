@@ -1,4 +1,4 @@
-import { assertKnownKeys, describeValue, numberOption, PoolOptionError, type PoolOptions } from '@pool/core';
+import { assertKnownKeys, defaultPoolName, describeValue, numberOption, poolSource, PoolOptionError, type Pool, type PoolOptions, type PoolSource } from '@pool/core';
 import { Dispatcher, errors } from 'undici';
 import { HttpPoolError } from './errors.js';
 import { ControllerExchange, LegacyExchange, type ExchangeHost } from './exchange.js';
@@ -64,7 +64,7 @@ function resolveFailover(option: FailoverOptions | undefined): ResolvedFailover 
  *
  * The request's own URL origin is not used for routing: every request goes to one of `origins`.
  */
-export class HttpPool extends Dispatcher implements ExchangeHost {
+export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
   readonly retryIdempotent: boolean;
   private readonly origins: OriginState[];
   private next = 0;
@@ -99,7 +99,8 @@ export class HttpPool extends Dispatcher implements ExchangeHost {
         maxLifetimeMs: 300_000, failFast: list.length > 1 ? false : { afterFailures: resolvedFailover.downAfterFailures },
         retry: { minDelayMs: 50, maxDelayMs: 2_000 },
         ...pool,
-        name: `${pool?.name ?? 'http'}:${provider.origin.display}`,
+        // a given name as is (one origin) or `api:host:port` (several); without one `http:host:port` (numbered when taken)
+        name: pool?.name !== undefined ? (list.length === 1 ? pool.name : `${pool.name}:${provider.origin.hostname}:${provider.origin.port}`) : defaultPoolName(undefined, `${provider.origin.protocol.slice(0, -1)}:${provider.origin.hostname}:${provider.origin.port}`),
       };
       // the origin's down signal moves (several origins) or fails (one origin) its waiters at once: core's
       // breaker only refuses callers once an outage has outlasted their own deadline
@@ -176,6 +177,11 @@ export class HttpPool extends Dispatcher implements ExchangeHost {
   }
 
   /** Each origin's state: up or down, requests in flight, failures, and its pool's stats. */
+  /** The @pool/core pool of each origin, for @pool/metrics and tracers. */
+  [poolSource](): ReadonlyArray<Pool<unknown>> {
+    return this.origins.map((origin) => origin.pool as Pool<unknown>);
+  }
+
   status(): OriginStatus[] {
     return this.origins.map((origin) => origin.status());
   }

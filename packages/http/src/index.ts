@@ -5,3 +5,5 @@ export { HttpPoolError, isHttpPoolError, type HttpPoolErrorCode } from './errors
 export type { HealthCheckOptions } from './health-check.js';
 export type { FailoverOptions, OriginStatus } from './origin-state.js';
 export { redactUrl, scrubText, scrubError } from '@pool/core';
+// what users of this adapter need from @pool/core (errors, isPoolError, types), so they need not import it themselves
+export { PoolError, PoolTimeoutError, PoolOptionError, isPoolError, type PoolErrorCode, type TimeoutPhase, type Pool, type PoolOptions, type PoolStats, type PoolTotals, type AcquireOptions, type CloseOptions, type Lease, type PoolEvents, type PoolLogger } from '@pool/core';

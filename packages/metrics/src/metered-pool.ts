@@ -30,14 +30,22 @@ export interface TimingSink {
  */
 export function subscribeTimings(pool: MeteredPool, sink: TimingSink): () => void {
   if (typeof pool.on !== 'function' || typeof pool.off !== 'function') return () => {};
+  // a pool-like object whose events carry something else (pg.Pool's 'release' is (err, client)) records nothing, never throws
+  const ms = (e: unknown, key: string): number | undefined => {
+    const value = typeof e === 'object' && e !== null ? (e as Record<string, unknown>)[key] : undefined;
+    return typeof value === 'number' ? value / 1000 : undefined;
+  };
   const onCreate = (e: TimingPayload) => {
-    if ('durationMs' in e) sink.create(e.durationMs / 1000);
+    const s = ms(e, 'durationMs');
+    if (s !== undefined) sink.create(s);
   };
   const onAcquire = (e: TimingPayload) => {
-    if ('waitMs' in e) sink.wait(e.waitMs / 1000);
+    const s = ms(e, 'waitMs');
+    if (s !== undefined) sink.wait(s);
   };
   const onRelease = (e: TimingPayload) => {
-    if ('heldMs' in e) sink.use(e.heldMs / 1000);
+    const s = ms(e, 'heldMs');
+    if (s !== undefined) sink.use(s);
   };
   pool.on('create', onCreate);
   pool.on('acquire', onAcquire);

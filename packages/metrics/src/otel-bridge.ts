@@ -3,7 +3,7 @@ import { DEFAULT_BUCKETS_SECONDS, checkBounds } from './histogram.js';
 import type { HistogramLike, MeterLike, ObservableCallbackLike, ObservableLike, ObservableResultLike } from './meter-like.js';
 import { subscribeTimings, type MeteredPool } from './metered-pool.js';
 import { OTEL_METRICS, OTEL_POOL_NAME, OTEL_STATE } from './otel-names.js';
-import { PoolRegistry } from './pool-registry.js';
+import { PoolRegistry, type MetricsSource } from './pool-registry.js';
 
 /** Options of {@link OtelPoolMetrics}. */
 export interface OtelPoolMetricsOptions {
@@ -17,6 +17,7 @@ export interface OtelPoolMetricsOptions {
  * | instrument | kind | unit | attributes |
  * |---|---|---|---|
  * | `db.client.connection.count` | observable up-down counter | `{connection}` | pool name, `db.client.connection.state` = `idle` \| `used` |
+ * | `db.client.connection.idle.max` | observable up-down counter | `{connection}` | pool name (= `max`: every open connection may sit idle) |
  * | `db.client.connection.idle.min` | observable up-down counter | `{connection}` | pool name |
  * | `db.client.connection.max` | observable up-down counter | `{connection}` | pool name |
  * | `db.client.connection.pending_requests` | observable up-down counter | `{request}` | pool name |
@@ -47,6 +48,7 @@ export class OtelPoolMetrics {
       for (const [pool, name] of this.pools) observe(result, pool, name);
     };
     const count = meter.createObservableUpDownCounter(OTEL_METRICS.count, { unit: '{connection}', description: 'The number of connections that are currently in the state described by the state attribute.' });
+    const idleMax = meter.createObservableUpDownCounter(OTEL_METRICS.idleMax, { unit: '{connection}', description: 'The maximum number of idle open connections allowed.' });
     const idleMin = meter.createObservableUpDownCounter(OTEL_METRICS.idleMin, { unit: '{connection}', description: 'The minimum number of idle open connections allowed.' });
     const max = meter.createObservableUpDownCounter(OTEL_METRICS.max, { unit: '{connection}', description: 'The maximum number of open connections allowed.' });
     const pending = meter.createObservableUpDownCounter(OTEL_METRICS.pendingRequests, { unit: '{request}', description: 'The number of current pending requests for an open connection.' });
@@ -57,6 +59,7 @@ export class OtelPoolMetrics {
         r.observe(s.idle, { [OTEL_POOL_NAME]: name, [OTEL_STATE]: 'idle' });
         r.observe(s.borrowed, { [OTEL_POOL_NAME]: name, [OTEL_STATE]: 'used' });
       })],
+      [idleMax, each((r, pool, name) => r.observe(pool.stats().max, { [OTEL_POOL_NAME]: name }))],
       [idleMin, each((r, pool, name) => r.observe(pool.stats().min, { [OTEL_POOL_NAME]: name }))],
       [max, each((r, pool, name) => r.observe(pool.stats().max, { [OTEL_POOL_NAME]: name }))],
       [pending, each((r, pool, name) => r.observe(pool.stats().pending, { [OTEL_POOL_NAME]: name }))],
@@ -69,10 +72,13 @@ export class OtelPoolMetrics {
     this.useTime = meter.createHistogram(OTEL_METRICS.useTime, { unit: 's', description: 'The time between borrowing a connection and returning it to the pool.', advice });
   }
 
-  /** Starts reporting `pool`. Idempotent per pool; a second pool with the same name throws METRICS_DUPLICATE_POOL. */
-  add(pool: MeteredPool): this {
+  /**
+   * Starts reporting `source`: a @pool/core pool or any adapter's ready-made client (one pool, or one
+   * per origin for HttpPool). Idempotent per source; a second pool with the same name throws METRICS_DUPLICATE_POOL.
+   */
+  add(source: MetricsSource): this {
     if (this.closed) throw new PoolMetricsError('METRICS_INVALID_OPTION', 'this OtelPoolMetrics is closed');
-    this.pools.add(pool, (name) => {
+    this.pools.add(source, (name, pool) => {
       const attributes = { [OTEL_POOL_NAME]: name };
       return subscribeTimings(pool, {
         create: (s) => this.createTime.record(s, attributes),
@@ -83,9 +89,9 @@ export class OtelPoolMetrics {
     return this;
   }
 
-  /** Stops reporting `pool` and removes its event listeners. */
-  remove(pool: MeteredPool): this {
-    this.pools.remove(pool)?.();
+  /** Stops reporting `source` and removes its event listeners. */
+  remove(source: MetricsSource): this {
+    for (const unsubscribe of this.pools.remove(source)) unsubscribe();
     return this;
   }
 
@@ -93,7 +99,7 @@ export class OtelPoolMetrics {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const [pool] of [...this.pools]) this.remove(pool);
+    for (const source of this.pools.allSources()) this.remove(source);
     for (const [instrument, callback] of this.observables) instrument.removeCallback(callback);
   }
 }

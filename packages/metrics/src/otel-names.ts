@@ -4,6 +4,7 @@
  */
 export const OTEL_METRICS = {
   count: 'db.client.connection.count',
+  idleMax: 'db.client.connection.idle.max',
   idleMin: 'db.client.connection.idle.min',
   max: 'db.client.connection.max',
   pendingRequests: 'db.client.connection.pending_requests',

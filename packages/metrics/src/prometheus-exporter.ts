@@ -2,7 +2,7 @@ import type { PoolStats, PoolTotals } from '@pool/core';
 import { PoolMetricsError } from './errors.js';
 import { DEFAULT_BUCKETS_SECONDS, Histogram, checkBounds } from './histogram.js';
 import { subscribeTimings, type MeteredPool } from './metered-pool.js';
-import { PoolRegistry } from './pool-registry.js';
+import { PoolRegistry, type MetricsSource } from './pool-registry.js';
 import { isMetricName, renderFamilies, sample, type Family } from './prometheus-format.js';
 
 /** Options of {@link PrometheusExporter}. */
@@ -37,7 +37,7 @@ const TOTALS: ReadonlyArray<[keyof PoolTotals, string, string]> = [
 
 /**
  * Prometheus text exposition of any number of pools: the OpenTelemetry `db.client.connection.*`
- * metrics under their Prometheus names (`db_client_connection_count{pool,state}` ...), the pool's
+ * metrics under their Prometheus names (`db_client_connections{pool,state}` ...), the pool's
  * running totals as `*_total` counters, and create/wait/use histograms built from pool events.
  *
  * ```ts
@@ -68,9 +68,13 @@ export class PrometheusExporter {
     this.histograms = options.histograms ?? true;
   }
 
-  /** Starts exporting `pool` (its `stats().name` becomes the `pool` label). Idempotent per pool. */
-  add(pool: MeteredPool): this {
-    this.pools.add(pool, () => {
+  /**
+   * Starts exporting `source`: a @pool/core pool or any adapter's ready-made client (PgPool,
+   * MysqlPool, RedisPool, TcpPool, WsPool, HttpPool with one pool per origin). Each pool's
+   * `stats().name` becomes its `pool` label. Idempotent per source.
+   */
+  add(source: MetricsSource): this {
+    this.pools.add(source, (_name, pool) => {
       if (!this.histograms) return undefined;
       const t = { create: new Histogram(this.buckets), wait: new Histogram(this.buckets), use: new Histogram(this.buckets) };
       const unsubscribe = subscribeTimings(pool, {
@@ -83,15 +87,15 @@ export class PrometheusExporter {
     return this;
   }
 
-  /** Stops exporting `pool` and removes its event listeners. */
-  remove(pool: MeteredPool): this {
-    this.pools.remove(pool)?.unsubscribe();
+  /** Stops exporting `source` and removes its event listeners. */
+  remove(source: MetricsSource): this {
+    for (const timings of this.pools.remove(source)) timings?.unsubscribe();
     return this;
   }
 
   /** Removes every pool. */
   close(): void {
-    for (const [pool] of [...this.pools]) this.remove(pool);
+    for (const source of this.pools.allSources()) this.remove(source);
   }
 
   /** The exposition text for every pool, now. Serve it with `PROMETHEUS_CONTENT_TYPE`. */
@@ -106,15 +110,17 @@ export class PrometheusExporter {
     });
     const families: Family[] = [
       {
-        name: `${p}db_client_connection_count`,
+        // not `db_client_connection_count`: a gauge must not end in `_count` (promtool), that suffix is a histogram's
+        name: `${p}db_client_connections`,
         help: 'Connections in the pool by state: idle, or used (borrowed).',
         type: 'gauge',
         samples: snapshot.flatMap(([pool, s]) => [
-          sample(`${p}db_client_connection_count`, { pool, state: 'idle' }, s.idle),
-          sample(`${p}db_client_connection_count`, { pool, state: 'used' }, s.borrowed),
+          sample(`${p}db_client_connections`, { pool, state: 'idle' }, s.idle),
+          sample(`${p}db_client_connections`, { pool, state: 'used' }, s.borrowed),
         ]),
       },
       gauge('db_client_connection_max', 'The most connections the pool may hold.', (s) => s.max),
+      gauge('db_client_connection_idle_max', 'The most connections that may sit idle (max: every open connection may).', (s) => s.max),
       gauge('db_client_connection_idle_min', 'The connections the pool keeps open at least (min).', (s) => s.min),
       gauge('db_client_connection_pending_requests', 'Callers waiting for a connection.', (s) => s.pending),
       {
@@ -166,7 +172,7 @@ export class PrometheusExporter {
  * The exposition of `stats()` for the given pools, gauges and counters only (no histograms: those
  * need events recorded over time, see {@link PrometheusExporter}).
  */
-export function prometheusText(pools: Iterable<MeteredPool>, options: Omit<PrometheusExporterOptions, 'histograms'> = {}): string {
+export function prometheusText(pools: Iterable<MetricsSource>, options: Omit<PrometheusExporterOptions, 'histograms'> = {}): string {
   const exporter = new PrometheusExporter({ ...options, histograms: false });
   for (const pool of pools) exporter.add(pool);
   return exporter.collect();

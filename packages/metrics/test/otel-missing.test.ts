@@ -30,6 +30,6 @@ describe('without @opentelemetry/api installed', () => {
     const otel = await createOtelPoolMetrics({ meter });
     expect(created).toContain('db.client.connection.count');
     otel.close();
-    expect(prometheusText([])).toContain('# TYPE db_client_connection_count gauge');
+    expect(prometheusText([])).toContain('# TYPE db_client_connections gauge');
   });
 });

@@ -74,6 +74,7 @@ describe('OpenTelemetry bridge', () => {
     const kinds = Object.fromEntries([...meter.instruments].map(([name, e]) => [name, [e.kind, e.options?.unit]]));
     expect(kinds).toEqual({
       'db.client.connection.count': ['observableUpDownCounter', '{connection}'],
+      'db.client.connection.idle.max': ['observableUpDownCounter', '{connection}'],
       'db.client.connection.idle.min': ['observableUpDownCounter', '{connection}'],
       'db.client.connection.max': ['observableUpDownCounter', '{connection}'],
       'db.client.connection.pending_requests': ['observableUpDownCounter', '{request}'],
@@ -106,6 +107,7 @@ describe('OpenTelemetry bridge', () => {
       [1, { [POOL]: 'b', [STATE]: 'used' }],
     ]);
     expect(seen.get(OTEL_METRICS.max)).toEqual([[3, { [POOL]: 'a' }], [1, { [POOL]: 'b' }]]);
+    expect(seen.get(OTEL_METRICS.idleMax)).toEqual([[3, { [POOL]: 'a' }], [1, { [POOL]: 'b' }]]);
     expect(seen.get(OTEL_METRICS.idleMin)).toEqual([[0, { [POOL]: 'a' }], [0, { [POOL]: 'b' }]]);
     expect(seen.get(OTEL_METRICS.pendingRequests)).toEqual([[0, { [POOL]: 'a' }], [1, { [POOL]: 'b' }]]);
     expect(seen.get(OTEL_METRICS.timeouts)).toEqual([[0, { [POOL]: 'a' }], [1, { [POOL]: 'b' }]]);

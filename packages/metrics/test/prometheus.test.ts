@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PROMETHEUS_CONTENT_TYPE, PrometheusExporter, isPoolMetricsError, prometheusText } from '../src/index.js';
 import { parseExposition, valueOf } from './exposition-parser.js';
 import { StubPool } from './stub-pool.js';
+import { promtoolCheck, requirePromtool } from '@pool/testkit';
 
 function counterProvider() {
   let next = 0;
@@ -18,11 +19,11 @@ describe('prometheusText: stats() of several pools', () => {
     const text = prometheusText([a, b]);
     const f = parseExposition(text); // throws on a duplicated family or a malformed line
 
-    expect(f.get('db_client_connection_count')?.type).toBe('gauge');
-    expect(valueOf(f, 'db_client_connection_count', 'db_client_connection_count', { pool: 'pg', state: 'idle' })).toBe(1);
-    expect(valueOf(f, 'db_client_connection_count', 'db_client_connection_count', { pool: 'pg', state: 'used' })).toBe(1);
-    expect(valueOf(f, 'db_client_connection_count', 'db_client_connection_count', { pool: 'redis', state: 'idle' })).toBe(0);
-    expect(valueOf(f, 'db_client_connection_count', 'db_client_connection_count', { pool: 'redis', state: 'used' })).toBe(1);
+    expect(f.get('db_client_connections')?.type).toBe('gauge');
+    expect(valueOf(f, 'db_client_connections', 'db_client_connections', { pool: 'pg', state: 'idle' })).toBe(1);
+    expect(valueOf(f, 'db_client_connections', 'db_client_connections', { pool: 'pg', state: 'used' })).toBe(1);
+    expect(valueOf(f, 'db_client_connections', 'db_client_connections', { pool: 'redis', state: 'idle' })).toBe(0);
+    expect(valueOf(f, 'db_client_connections', 'db_client_connections', { pool: 'redis', state: 'used' })).toBe(1);
     expect(valueOf(f, 'db_client_connection_max', 'db_client_connection_max', { pool: 'pg' })).toBe(4);
     expect(valueOf(f, 'db_client_connection_max', 'db_client_connection_max', { pool: 'redis' })).toBe(2);
     expect(valueOf(f, 'db_client_connection_idle_min', 'db_client_connection_idle_min', { pool: 'pg' })).toBe(0);
@@ -69,13 +70,13 @@ describe('prometheusText: stats() of several pools', () => {
   it('renders the exact text of one family line by line', () => {
     const text = prometheusText([new StubPool('a', { idle: 2, borrowed: 3 }), new StubPool('b')]);
     const lines = text.split('\n');
-    const at = lines.indexOf('# TYPE db_client_connection_count gauge');
-    expect(lines[at - 1]).toBe('# HELP db_client_connection_count Connections in the pool by state: idle, or used (borrowed).');
+    const at = lines.indexOf('# TYPE db_client_connections gauge');
+    expect(lines[at - 1]).toBe('# HELP db_client_connections Connections in the pool by state: idle, or used (borrowed).');
     expect(lines.slice(at + 1, at + 5)).toEqual([
-      'db_client_connection_count{pool="a",state="idle"} 2',
-      'db_client_connection_count{pool="a",state="used"} 3',
-      'db_client_connection_count{pool="b",state="idle"} 0',
-      'db_client_connection_count{pool="b",state="used"} 0',
+      'db_client_connections{pool="a",state="idle"} 2',
+      'db_client_connections{pool="a",state="used"} 3',
+      'db_client_connections{pool="b",state="idle"} 0',
+      'db_client_connections{pool="b",state="used"} 0',
     ]);
     expect(text.endsWith('\n')).toBe(true);
     expect(PROMETHEUS_CONTENT_TYPE).toBe('text/plain; version=0.0.4; charset=utf-8');
@@ -83,14 +84,14 @@ describe('prometheusText: stats() of several pools', () => {
 
   it('applies a prefix and refuses an invalid one', () => {
     const f = parseExposition(prometheusText([new StubPool('a')], { prefix: 'app_' }));
-    expect(f.has('app_db_client_connection_count')).toBe(true);
+    expect(f.has('app_db_client_connections')).toBe(true);
     expect([...f.keys()].every((k) => k.startsWith('app_'))).toBe(true);
     expect(() => prometheusText([], { prefix: '9bad' })).toThrow(expect.objectContaining({ code: 'METRICS_INVALID_OPTION' }));
   });
 
   it('with no pools, still declares every family (no samples)', () => {
     const f = parseExposition(prometheusText([]));
-    expect(f.get('db_client_connection_count')?.samples).toEqual([]);
+    expect(f.get('db_client_connections')?.samples).toEqual([]);
   });
 });
 
@@ -144,7 +145,7 @@ describe('PrometheusExporter: histograms from pool events', () => {
     expect(isPoolMetricsError(caught, 'METRICS_DUPLICATE_POOL')).toBe(true);
     exporter.remove(a);
     expect(a.listenerCount('acquire') + a.listenerCount('release') + a.listenerCount('create')).toBe(0);
-    expect(parseExposition(exporter.collect()).get('db_client_connection_count')?.samples).toEqual([]);
+    expect(parseExposition(exporter.collect()).get('db_client_connections')?.samples).toEqual([]);
   });
 
   it('ignores negative or non-finite durations and refuses bad buckets', () => {
@@ -162,5 +163,21 @@ describe('PrometheusExporter: histograms from pool events', () => {
     const pool = new StubPool('quiet');
     new PrometheusExporter({ histograms: false }).add(pool);
     expect(pool.listenerCount('acquire')).toBe(0);
+  });
+});
+
+describe('promtool check metrics', () => {
+  it('finds nothing to flag in the exposition (histograms, counters and gauges of two pools, a prefix)', async () => {
+    if (!requirePromtool()) return;
+    const a = createPool(counterProvider(), { name: 'a', max: 2 });
+    const b = createPool(counterProvider(), { name: 'b "quoted"\nname', max: 1 });
+    for (const prefix of ['', 'myapp_']) {
+      const exporter = new PrometheusExporter({ prefix }).add(a).add(b);
+      await a.use(async () => {});
+      await b.use(async () => {});
+      expect(promtoolCheck(exporter.collect())).toEqual({ status: 0, output: '' });
+      exporter.close();
+    }
+    await Promise.all([a.close(), b.close()]);
   });
 });

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { CallWatchdog, createPool, type AcquireOptions, type CloseOptions, type Pool, type PoolStats } from '@pool/core';
+import { CallWatchdog, createPool, poolSource, type PoolSource, type AcquireOptions, type CloseOptions, type Pool, type PoolStats } from '@pool/core';
 import mysql, { type FieldPacket, type PoolConnection, type Query, type QueryOptions, type QueryResult } from 'mysql2';
 import type { CallOptions } from './call-options.js';
 import type { MysqlValues } from './pool-connection.js';
@@ -32,7 +32,7 @@ type ConnectionCallback = (error: unknown, connection?: PoolConnection) => void;
  * Plus @pool's: deadlines, COM_PING after idle, reset on release, a frozen-server watchdog,
  * `transaction(fn)` and `stats()`.
  */
-export class MysqlPool extends EventEmitter implements AsyncDisposable {
+export class MysqlPool extends EventEmitter implements AsyncDisposable, PoolSource {
   /** The underlying @pool/core pool: its events (`on('error')`...), `resize`, `pause`, `evictAll`. */
   readonly pool: Pool<Connection>;
   readonly #ctx: PoolContext;
@@ -185,6 +185,11 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable {
   /** mysql2's `promise()`: this pool already speaks promises, so it returns itself. */
   promise(): this {
     return this;
+  }
+
+  /** The @pool/core pool, for @pool/metrics and tracers. */
+  [poolSource](): ReadonlyArray<Pool<unknown>> {
+    return [this.pool as Pool<unknown>];
   }
 
   /** Sizes and totals of the pool. */

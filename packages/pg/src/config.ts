@@ -2,6 +2,7 @@ import { PoolOptionError, secretsOfUrl } from '@pool/core';
 import { checkConnectionString, checkPgOptions, clientKeySet } from './options.js';
 import type pg from 'pg';
 import type { ConnectionOptions } from 'node:tls';
+import type { PoolerMode } from './pooler-mode.js';
 
 /** What to do with a client released inside a transaction (ReadyForQuery status `T` or `E`). */
 export type DirtyReleasePolicy = 'rollback' | 'destroy';
@@ -38,6 +39,8 @@ export interface PgProviderConfig extends pg.ClientConfig {
   verify?: ((client: pg.Client, done: (error?: Error | null) => void) => void) | undefined;
   /** pg.Pool's `allowExitOnIdle`: idle clients do not keep the process alive (their sockets are unref'd). @default false */
   allowExitOnIdle?: boolean | undefined;
+  /** A pooler in between: `'transaction'` (PgBouncer transaction mode) keeps named statements and session features off the server; see pooler-mode.ts. */
+  pooler?: PoolerMode | undefined;
 }
 
 /** The provider's settings after defaults and checks. */

@@ -10,3 +10,12 @@ export { redactUrl } from '@pool/core';
 export { classifyPgCreateError } from './create-errors.js';
 export { allowedKeys as pgOptionKeys } from './options.js';
 export type { CallOptions } from './query-call.js';
+export { PgCluster, createPgCluster, type PgRoute, type PgClusterQueryConfig } from './pg-cluster.js';
+export { splitMultiHostUrl } from './multi-host-url.js';
+export type { PgClusterConfig, PgClusterInput, PgHostConfig } from './cluster-config.js';
+export type { HostHealthOptions, PgHostStatus } from './pg-host.js';
+export { roleQuery, type TargetSessionAttrs, type HostRole } from './host-role.js';
+export { transactionPoolerClient, sessionFeatureOf, type PoolerMode } from './pooler-mode.js';
+export { PgScaleError, type PgScaleErrorCode } from './scale-errors.js';
+// what users of this adapter need from @pool/core (errors, isPoolError, types), so they need not import it themselves
+export { PoolError, PoolTimeoutError, PoolOptionError, isPoolError, type PoolErrorCode, type TimeoutPhase, type Pool, type PoolOptions, type PoolStats, type PoolTotals, type AcquireOptions, type CloseOptions, type Lease, type PoolEvents, type PoolLogger } from '@pool/core';

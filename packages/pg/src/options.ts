@@ -71,7 +71,9 @@ const poolKeys: Record<string, readonly Kind[]> = {
 };
 
 /** Keys of engines beyond one server (PgBouncer pooler mode, replicas, failover): added by that work. */
-const scaleKeys: Record<string, readonly Kind[]> = {};
+const scaleKeys: Record<string, readonly Kind[]> = {
+  pooler: ['string'],
+};
 
 const kinds: Record<string, readonly Kind[]> = { ...clientKeys, ...providerKeys, ...poolKeys, ...scaleKeys };
 

@@ -1,12 +1,15 @@
 import { EventEmitter } from 'node:events';
-import { createPool, PoolError, type CallWatchdog, type AcquireOptions, type Lease, type Pool, type PoolStats } from '@pool/core';
+import { createPool, PoolError, poolSource, type PoolSource, type CallWatchdog, type AcquireOptions, type Lease, type Pool, type PoolStats } from '@pool/core';
 import pg from 'pg';
 import { stateOf } from './client-state.js';
 import { hide } from './config.js';
 import { PgPoolError } from './errors.js';
 import { pgProvider, type PgProvider } from './provider.js';
 import { splitPoolConfig, type PgPoolConfig } from './pool-config.js';
+import { isClusterConfig, type PgClusterInput } from './cluster-config.js';
+import { createPgCluster, type PgCluster } from './pg-cluster.js';
 import { pgWatchdog } from './liveness.js';
+import { attachPgLog } from './pg-log.js';
 import { acquireError, runQuery, type CallHost } from './query-call.js';
 import { runTransaction, type TransactionOptions } from './transaction.js';
 
@@ -32,7 +35,7 @@ const END_GRACE_MS = 30_000;
  * 'error' (err, client) when an **idle** client fails (server restart, pg_terminate_backend), with
  * `err.client` set. Unlike pg.Pool, an 'error' with no listener is never thrown: the client is just replaced.
  */
-export class PgPool extends EventEmitter implements pg.Pool {
+export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
   /** The @pool/core pool underneath (resize, pause, evictAll, its events and stats). */
   readonly core: Pool<pg.Client>;
   /** The provider (validate, reset and isFatal rules) the pool uses. */
@@ -64,6 +67,8 @@ export class PgPool extends EventEmitter implements pg.Pool {
         } catch {
           // a frozen error is emitted as it is
         }
+        // closed at once, as pg.Pool does (the pool destroys it when it next meets it)
+        client.end().catch(() => {});
         if (this.listenerCount('error') > 0) this.emit('error', error, client);
       },
     });
@@ -89,6 +94,7 @@ export class PgPool extends EventEmitter implements pg.Pool {
       this.deadIdle.delete(event.resource);
       if (this.listenerCount('remove') > 0) this.emit('remove', event.resource);
     });
+    if (split.calls.log !== undefined) attachPgLog(this.core, split.calls.log);
     const client = this.provider.config.client;
     this.host = {
       core: this.core,
@@ -131,6 +137,11 @@ export class PgPool extends EventEmitter implements pg.Pool {
   }
 
   /** A snapshot of @pool/core's stats (sizes and running totals). */
+  /** The @pool/core pool, for @pool/metrics and tracers. */
+  [poolSource](): ReadonlyArray<Pool<unknown>> {
+    return [this.core as Pool<unknown>];
+  }
+
   stats(): PoolStats {
     return this.core.stats();
   }
@@ -321,6 +332,10 @@ export class PgPool extends EventEmitter implements pg.Pool {
 Object.setPrototypeOf(PgPool.prototype, pg.Pool.prototype);
 
 /** Creates a {@link PgPool}: `createPgPool({ connectionString, max: 10 })` or `createPgPool(url)`. */
-export function createPgPool(config?: PgPoolConfig | string): PgPool {
+export function createPgPool(config: PgClusterInput): PgCluster;
+export function createPgPool(config?: PgPoolConfig | string): PgPool;
+export function createPgPool(config?: PgPoolConfig | PgClusterInput | string): PgPool | PgCluster {
+  // several hosts (primary + replicas, or libpq-style `hosts`): one pool per host, see pg-cluster.ts
+  if (isClusterConfig(config)) return createPgCluster(config);
   return new PgPool(config);
 }

@@ -1,4 +1,4 @@
-import { PoolOptionError, type PoolLogger, type PoolOptions } from '@pool/core';
+import { defaultPoolName, PoolOptionError, type PoolLogger, type PoolOptions } from '@pool/core';
 import type { PgProviderConfig } from './config.js';
 import { checkConnectionString, checkPgOptions, poolKeySet } from './options.js';
 
@@ -40,6 +40,8 @@ export interface PgPoolConfig extends PgProviderConfig {
 
 /** The ready-made client's own settings. */
 export interface CallSettings {
+  /** pg.Pool's `log` option, if given. */
+  log: ((...args: unknown[]) => void) | undefined;
   queryTimeoutMs: number;
   livenessCheckAfterMs: number | undefined;
 }
@@ -68,7 +70,7 @@ export function splitPoolConfig(config: PgPoolConfig | string | undefined): { pr
   const idle = number(source, 'idleTimeoutMillis') ?? 10_000;
   // failFast.untilConnected: while no connect has ever succeeded, a connect error reaches the callers
   // at once, as in pg.Pool (after that, transient errors are retried within the callers' deadlines)
-  let pool: PoolOptions = { name: 'pg', max, idleTimeoutMs: idle === 0 ? Infinity : idle, failFast: { untilConnected: true } };
+  let pool: PoolOptions = { max, idleTimeoutMs: idle === 0 ? Infinity : idle, failFast: { untilConnected: true } };
   const min = number(source, 'min');
   if (min !== undefined) pool.min = min;
   const wait = number(source, 'connectionTimeoutMillis');
@@ -82,7 +84,9 @@ export function splitPoolConfig(config: PgPoolConfig | string | undefined): { pr
     // spread, not Object.assign: an own `__proto__` key stays a key, which @pool/core then rejects
     pool = { ...pool, ...(source.pool as PoolOptions) };
   }
+  pool = { ...pool, name: defaultPoolName(pool.name, whereName(source.connectionString as string | undefined, source.host as string | undefined, source.port as number | undefined, source.database as string | undefined)) };
   const calls: CallSettings = {
+    log: source.log as CallSettings['log'],
     queryTimeoutMs: number(source, 'queryTimeoutMs') ?? 0,
     livenessCheckAfterMs: number(source, 'livenessCheckAfterMs'),
   };
@@ -93,4 +97,18 @@ export function splitPoolConfig(config: PgPoolConfig | string | undefined): { pr
     Object.defineProperty(provider, key, { ...descriptor, configurable: true });
   }
   return { provider: provider as PgProviderConfig, pool, calls };
+}
+
+/** `pg:host:port/database` from a connection string or host/port/database fields (no credentials). */
+function whereName(url: string | undefined, host: string | undefined, port: number | string | undefined, database: string | undefined): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = url === undefined ? undefined : new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  const h = host ?? (parsed?.hostname || process.env.PGHOST || 'localhost');
+  const p = port ?? (parsed?.port || process.env.PGPORT || 5432);
+  const d = database ?? (decodeURIComponent(parsed?.pathname.slice(1) ?? '') || process.env.PGDATABASE || undefined);
+  return `pg:${h}:${p}${d === undefined ? '' : `/${d}`}`;
 }

@@ -6,6 +6,7 @@ import { scrubError } from '@pool/core';
 import { listenersChanged, restoreListeners, takeBaseline, type ListenerBaseline } from './borrower-listeners.js';
 import { classifyPgCreateError, markHookError } from './create-errors.js';
 import { isFatalPgError } from './is-fatal.js';
+import { withPoolerMode } from './pooler-mode.js';
 
 /** Hooks a {@link PgPool} adds to the provider; not needed when you use the provider with `createPool`. */
 export interface PgProviderHooks {
@@ -88,7 +89,7 @@ function run(client: pg.Client, text: string): Promise<pg.QueryResult> {
  * on an idle client never becomes an unhandled 'error' that crashes the process.
  */
 export function pgProvider(config?: PgProviderConfig | string, hooks: PgProviderHooks = {}): PgProvider {
-  const resolved = resolvePgConfig(config);
+  const resolved = resolvePgConfig(typeof config === 'object' && config !== null ? withPoolerMode(config) : config);
   const ClientClass = resolved.Client ?? pg.Client;
   const { secrets, resetQuery, resetClearsStatements, onDirtyRelease, pingQuery, endTimeoutMs, allowExitOnIdle } = resolved;
   const scrub = <E>(error: E): E => scrubError(error, secrets);

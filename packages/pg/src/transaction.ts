@@ -70,43 +70,71 @@ export function runTransaction<T>(pool: TransactionHost, fn: (client: pg.PoolCli
     // the lease, not `client.release`: once fn gives the client back, the next borrower's checkout
     // replaces `client.release`, and calling it here would release that borrower's lease
     const { lease, client } = await pool.acquire(acquireOptionsOf(options));
-    const done = (error?: unknown) => {
-      if (!lease.released) host.giveBack(lease, client, error, error !== undefined);
-    };
+    const work = inTransaction(host, lease, client, begin, fn);
+    if (host.watch === undefined) return work;
+    // the liveness check covers the whole transaction: on a silent server it fails with
+    // POOL_SERVER_UNRESPONSIVE and the connection is destroyed (fn's next query then fails too)
+    let stop: ((answered: boolean) => void) | undefined;
+    const silent = new Promise<never>((_, reject) => {
+      stop = (host.watch as NonNullable<CallHost['watch']>)((error) => {
+        if (!lease.released) host.giveBack(lease, client, error, true);
+        reject(error);
+      });
+    });
+    silent.catch(() => {});
+    work.catch(() => {}); // once cut, fn's own failure on the destroyed client is nobody's to handle
+    let answered = false;
     try {
-      await client.query(begin);
+      const result = await Promise.race([work, silent]);
+      answered = true;
+      return result;
     } catch (error) {
-      done(host.provider.isFatal(error) ? error : undefined);
-      throw withStableCode(error);
-    }
-    let result: T;
-    try {
-      result = await fn(client);
-    } catch (error) {
-      if (lease.released) throw error;
-      try {
-        await client.query('ROLLBACK');
-        done();
-      } catch (rollbackError) {
-        done(rollbackError);
-      }
+      answered = typeof (error as { severity?: unknown } | null)?.severity === 'string';
       throw error;
+    } finally {
+      stop?.(answered);
     }
-    if (lease.released) {
-      throw new PoolError('POOL_LEASE_RELEASED', 'the transaction callback released its client before COMMIT; the transaction was rolled back, not committed', { pool: host.core.name });
-    }
-    let commit: pg.QueryResult;
-    try {
-      commit = await client.query('COMMIT');
-    } catch (error) {
-      // a failed COMMIT leaves no transaction open, or reset rolls it back; a dead client is destroyed
-      done(host.provider.isFatal(error) ? error : undefined);
-      throw withStableCode(error);
-    }
-    done();
-    if (commit.command === 'ROLLBACK') {
-      throw new PgPoolError('PG_TRANSACTION_ROLLED_BACK', 'COMMIT was turned into ROLLBACK by the server: a statement inside the transaction failed and its error was caught');
-    }
-    return result;
   });
+}
+
+/** BEGIN, fn, COMMIT on one lent client. */
+async function inTransaction<T>(host: CallHost, lease: Lease<pg.Client>, client: pg.PoolClient, begin: string, fn: (client: pg.PoolClient) => Promise<T> | T): Promise<T> {
+  const done = (error?: unknown) => {
+    if (!lease.released) host.giveBack(lease, client, error, error !== undefined);
+  };
+  try {
+    await client.query(begin);
+  } catch (error) {
+    done(host.provider.isFatal(error) ? error : undefined);
+    throw withStableCode(error);
+  }
+  let result: T;
+  try {
+    result = await fn(client);
+  } catch (error) {
+    if (lease.released) throw error;
+    try {
+      await client.query('ROLLBACK');
+      done();
+    } catch (rollbackError) {
+      done(rollbackError);
+    }
+    throw error;
+  }
+  if (lease.released) {
+    throw new PoolError('POOL_LEASE_RELEASED', 'the transaction callback released its client before COMMIT; the transaction was rolled back, not committed', { pool: host.core.name });
+  }
+  let commit: pg.QueryResult;
+  try {
+    commit = await client.query('COMMIT');
+  } catch (error) {
+    // a failed COMMIT leaves no transaction open, or reset rolls it back; a dead client is destroyed
+    done(host.provider.isFatal(error) ? error : undefined);
+    throw withStableCode(error);
+  }
+  done();
+  if (commit.command === 'ROLLBACK') {
+    throw new PgPoolError('PG_TRANSACTION_ROLLED_BACK', 'COMMIT was turned into ROLLBACK by the server: a statement inside the transaction failed and its error was caught');
+  }
+  return result;
 }

@@ -47,10 +47,23 @@ describe('resolvePgConfig', () => {
   });
 });
 
+describe('splitPoolConfig: the default pool name', () => {
+  it('is where the pool connects, without credentials, numbered when taken; a given name stays', () => {
+    const first = splitPoolConfig('postgres://app:s3cret@db.internal:6543/shop').pool.name!;
+    const second = splitPoolConfig({ connectionString: 'postgres://app:s3cret@db.internal:6543/shop' }).pool.name!;
+    expect(first).toMatch(/^pg:db\.internal:6543\/shop(#\d+)?$/);
+    expect(second).toMatch(/^pg:db\.internal:6543\/shop#\d+$/);
+    expect(second).not.toBe(first);
+    expect(`${first}${second}`).not.toContain('s3cret');
+    expect(splitPoolConfig({ host: '10.0.0.5', port: 5433, database: 'app' }).pool.name).toMatch(/^pg:10\.0\.0\.5:5433\/app(#\d+)?$/);
+    expect(splitPoolConfig({ host: '10.0.0.5', pool: { name: 'primary' } }).pool.name).toBe('primary');
+  });
+});
+
 describe('splitPoolConfig: pg.Pool-style sizing fields', () => {
   it('maps max, min, idleTimeoutMillis, connectionTimeoutMillis, maxUses, maxLifetimeSeconds; 0 means off', () => {
     const { pool, provider } = splitPoolConfig({ host: 'h', max: 5, min: 1, idleTimeoutMillis: 0, connectionTimeoutMillis: 2000, maxUses: 100, maxLifetimeSeconds: 60, allowExitOnIdle: true });
-    expect(pool).toMatchObject({ name: 'pg', max: 5, min: 1, idleTimeoutMs: Infinity, acquireTimeoutMs: 2000, maxUses: 100, maxLifetimeMs: 60_000 });
+    expect(pool).toMatchObject({ name: expect.stringMatching(/^pg:h:5432(#\d+)?$/), max: 5, min: 1, idleTimeoutMs: Infinity, acquireTimeoutMs: 2000, maxUses: 100, maxLifetimeMs: 60_000 });
     expect(provider).toEqual({ host: 'h', connectionTimeoutMillis: 2000, allowExitOnIdle: true });
     expect(splitPoolConfig({ connectionTimeoutMillis: 0, maxLifetimeSeconds: 0 }).pool).toMatchObject({ acquireTimeoutMs: Infinity, maxLifetimeMs: Infinity });
   });

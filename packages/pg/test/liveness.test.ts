@@ -1,5 +1,5 @@
 import { isPoolError } from '@pool/core';
-import { requirePrivateServer, requireService, startPrivatePostgres, type PrivatePostgres } from '@pool/testkit';
+import { requirePrivateServer, requireService, startPrivatePostgres, waitUntil, type PrivatePostgres } from '@pool/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgPool } from '../src/index.js';
 import { DEFAULT_LIVENESS_CHECK_AFTER_MS } from '../src/liveness.js';
@@ -39,7 +39,8 @@ describe('@pool/pg liveness check: a frozen server is caught, a slow query on a 
         }
         // threshold 1000 + check 1000, with room for a loaded machine
         expect(elapsed).toBeLessThan(3500);
-        expect(pool.stats().totals.destroyed).toBeGreaterThanOrEqual(2);
+        // both connections are destroyed, never reused (a destroy on a frozen server ends its socket after endTimeoutMs)
+        await waitUntil(() => pool.stats().totals.destroyed >= 2, 'both frozen connections destroyed', 5_000);
         server.thaw();
         expect((await pool.query('SELECT 3 AS n')).rows[0].n).toBe(3);
         // no idle client left: the call waits on a connect to the frozen server, and is caught as well
@@ -51,6 +52,25 @@ describe('@pool/pg liveness check: a frozen server is caught, a slow query on a 
         expect(performance.now() - again).toBeLessThan(3500);
         server.thaw();
         expect((await pool.query('SELECT 5 AS n')).rows[0].n).toBe(5);
+      } finally {
+        server.thaw();
+        await pool.end();
+      }
+    }, 30_000);
+
+    it('a transaction on the frozen server fails with POOL_SERVER_UNRESPONSIVE by threshold + validateTimeoutMs', async () => {
+      const pool = createPgPool({ connectionString: server.url, max: 2, livenessCheckAfterMs: 1000, pool: { validateTimeoutMs: 1000 } });
+      try {
+        await pool.query('SELECT 1');
+        const started = performance.now();
+        const error = await pool.transaction(async (client) => {
+          server.freeze();
+          return client.query('SELECT 1');
+        }).catch((e: unknown) => e);
+        expect(isPoolError(error, 'POOL_SERVER_UNRESPONSIVE')).toBe(true);
+        expect(performance.now() - started).toBeLessThan(3500);
+        server.thaw();
+        expect(await pool.transaction(async (client) => (await client.query('SELECT 6 AS n')).rows[0].n)).toBe(6);
       } finally {
         server.thaw();
         await pool.end();

@@ -1,4 +1,4 @@
-import { PoolError, isPoolError, numberOption, traceCall, type Pool, type PoolEventName, type PoolEvents, type PoolTotals } from '@pool/core';
+import { PoolError, isPoolError, numberOption, poolSource, traceCall, type Pool, type PoolSource, type PoolEventName, type PoolEvents, type PoolTotals } from '@pool/core';
 import type { ChainableCommander, Redis, RedisKey, RedisOptions } from 'ioredis';
 import { isFatalRedisError } from './classify.js';
 import { resolveClusterConfig, type RedisClusterPoolConfig, type ResolvedClusterConfig } from './cluster-config.js';
@@ -42,7 +42,7 @@ type Work<T> = (client: Redis, asking: boolean) => Promise<T>;
  * - `stats()` sums the node pools (`nodes` has each); `pools` are the node pools for @pool/metrics,
  *   and `on`/`off` forward pool events of every node pool, present and future.
  */
-export class RedisClusterPool {
+export class RedisClusterPool implements PoolSource {
   readonly name: string;
   private readonly config: ResolvedClusterConfig;
   private readonly topologyOptions: RedisOptions;
@@ -100,6 +100,11 @@ export class RedisClusterPool {
   /** The node pools, one per primary, by `host:port` (for @pool/metrics: `exporter.add(pool)` each). */
   get pools(): Pool<Redis>[] {
     return [...this.nodePools.values()].map((node) => node.pool);
+  }
+
+  /** The node pools as they are now, for @pool/metrics (`exporter.add(cluster)`; a node added later needs its own `add`). */
+  [poolSource](): ReadonlyArray<Pool<unknown>> {
+    return this.pools as Pool<unknown>[];
   }
 
   /** The `RedisPool` of the primary that owns `key`'s slot now (undefined before the map is loaded). */

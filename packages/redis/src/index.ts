@@ -14,3 +14,5 @@ export type { NodeAddress } from './node-address.js';
 export { createRedisClusterPool, RedisClusterPool, type ClusterTransactionOptions } from './cluster-pool.js';
 export type { RedisClusterPoolConfig } from './cluster-config.js';
 export type { ClusterPoolStats } from './cluster-stats.js';
+// what users of this adapter need from @pool/core (errors, isPoolError, types), so they need not import it themselves
+export { PoolError, PoolOptionError, type PoolErrorCode, type TimeoutPhase, type Pool, type PoolOptions, type PoolStats, type PoolTotals, type AcquireOptions, type CloseOptions, type Lease, type PoolEvents, type PoolLogger } from '@pool/core';

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { assertKnownKeys, createPool, describeValue, numberOption, PoolOptionError, traceCall, type CallTraceContext, type Pool, type PoolOptions, type PoolStats } from '@pool/core';
+import { assertKnownKeys, createPool, defaultPoolName, describeValue, poolSource, type PoolSource, numberOption, PoolOptionError, traceCall, type CallTraceContext, type Pool, type PoolOptions, type PoolStats } from '@pool/core';
 import type { ChainableCommander, Redis, RedisKey } from 'ioredis';
 import { runGuarded } from './call-deadline.js';
 import type { RedisProviderConfig } from './config.js';
@@ -20,7 +20,7 @@ const sentinelClientOptionKeys: ReadonlySet<string> = new Set([...clientOptionKe
  * `name` (see RedisSentinelOptions) the server is the one the sentinels name, followed across failovers.
  */
 export interface RedisPoolConfig extends RedisProviderConfig, Partial<RedisSentinelOptions> {
-  /** @pool/core options (max, acquireTimeoutMs, validateAfterIdleMs, ...). `name` defaults to 'redis'. */
+  /** @pool/core options (max, acquireTimeoutMs, validateAfterIdleMs, ...). `name` defaults to `redis:host:port/db` (with Sentinel `redis:<master name>/db`), numbered when taken. */
   pool?: PoolOptions;
   /**
    * The per-call deadline once a connection is held: past it the call rejects with POOL_TIMEOUT
@@ -91,7 +91,7 @@ interface CallPlan {
  * command name, never its arguments), has a deadline (`queryTimeoutMs`), and every error it raises
  * has a stable `code` (the driver's, a Redis error prefix such as WRONGTYPE, or a POOL_* one).
  */
-export class RedisPool {
+export class RedisPool implements PoolSource {
   /** The @pool/core pool underneath (events, resize, pause, evictAll, acquire). */
   readonly pool: Pool<Redis>;
   /** The provider the pool creates connections with. */
@@ -115,9 +115,10 @@ export class RedisPool {
     this.queryTimeoutMs = numberOption(queryTimeoutMs, 'queryTimeoutMs', DEFAULT_QUERY_TIMEOUT_MS, { minimum: 1, allowInfinity: true });
     this.sentinel = isSentinelConfig(connection) ? sentinelProvider(connection) : undefined;
     this.provider = this.sentinel ?? redisProvider(connection);
-    this.pool = createPool(this.provider, { name: 'redis', ...poolOptions });
-    this.sentinel?.attach(this.pool);
     const { host, port, db } = this.provider.config;
+    const where = this.sentinel === undefined ? `redis:${host}:${port}/${db}` : `redis:${String((connection as { name?: unknown }).name)}/${db}`;
+    this.pool = createPool(this.provider, { ...poolOptions, name: defaultPoolName(poolOptions?.name, where) });
+    this.sentinel?.attach(this.pool);
     this.fixedServer = this.sentinel === undefined ? { host, port, database: String(db) } : undefined;
   }
 
@@ -212,6 +213,11 @@ export class RedisPool {
         if (results !== null || attempt >= retries) return results;
       }
     }, options, transactionOptionKeys);
+  }
+
+  /** The @pool/core pool, for @pool/metrics and tracers. */
+  [poolSource](): ReadonlyArray<Pool<unknown>> {
+    return [this.pool as Pool<unknown>];
   }
 
   /** Pool sizes and totals (see @pool/core `stats()`). */

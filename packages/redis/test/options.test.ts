@@ -114,7 +114,7 @@ describe.skipIf(!svc.available)('secrets and traces against the real server', ()
     expect(inspect(redis, { depth: 10 })).not.toContain(canary);
     expect(inspect(redis.pool, { depth: 10 })).not.toContain(canary);
     expect(inspect(redis.provider, { depth: 10 })).not.toContain(canary);
-    expect(inspect(redis)).toMatch(/RedisPool \{ name: "redis", server: '.+:\d+'/);
+    expect(inspect(redis)).toMatch(/RedisPool \{ name: "redis:[^"]+", server: '.+:\d+'/);
   });
 
   it('every call is traced on pool:call with the command name as operation, never its arguments', async () => {
@@ -136,7 +136,7 @@ describe.skipIf(!svc.available)('secrets and traces against the real server', ()
     }
     expect(seen.map((context) => context.operation)).toEqual(['SET', 'BLPOP', 'withConnection', 'transaction', 'LPUSH']);
     for (const context of seen) {
-      expect(context).toMatchObject({ adapter: 'redis', pool: 'redis', server: { host: redisAddress().host, port: redisAddress().port, database: '0' } });
+      expect(context).toMatchObject({ adapter: 'redis', pool: redis.stats().name, server: { host: redisAddress().host, port: redisAddress().port, database: '0' } });
     }
     expect(JSON.stringify(seen)).not.toContain('secret-value-42');
     expect(JSON.stringify(seen)).not.toContain(canary);

@@ -5,3 +5,5 @@ export type { Framing } from './framing.js';
 export type { TcpProviderOptions, TcpTlsOptions, PingContext, ResolvedTcpOptions } from './options.js';
 export { TcpPoolError, isTcpPoolError, type TcpPoolErrorCode } from './errors.js';
 export { classifyTcpCreateError } from './classify-create-error.js';
+// what users of this adapter need from @pool/core (errors, isPoolError, types), so they need not import it themselves
+export { PoolError, PoolTimeoutError, PoolOptionError, isPoolError, type PoolErrorCode, type TimeoutPhase, type Pool, type PoolOptions, type PoolStats, type PoolTotals, type AcquireOptions, type CloseOptions, type Lease, type PoolEvents, type PoolLogger } from '@pool/core';

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { assertKnownKeys, describeValue, numberOption, Pool, PoolOptionError, traceCall, type CallTraceContext, type PoolOptions } from '@pool/core';
+import { assertKnownKeys, defaultPoolName, describeValue, numberOption, Pool, PoolOptionError, traceCall, type CallTraceContext, type PoolOptions } from '@pool/core';
 import { DEFAULT_MAX_FRAME_BYTES, exchangeFrame } from './exchange.js';
 import { codecFor, type FrameCodec, type Framing } from './framing.js';
 import { type TcpProviderOptions } from './options.js';
@@ -119,10 +119,11 @@ export function createTcpPool(options: TcpPoolOptions): TcpPool<string | Buffer>
   if (framing !== 'line' && framing !== 'length-prefixed') {
     throw new PoolOptionError('framing', `Expected \`framing\` to be 'line' or 'length-prefixed', got ${String(framing)}`);
   }
-  return new TcpPool(tcpProvider(providerOptions), {
+  const provider = tcpProvider(providerOptions);
+  return new TcpPool(provider, {
     framing,
     maxFrameBytes: numberOption(maxFrameBytes, 'maxFrameBytes', DEFAULT_MAX_FRAME_BYTES, { minimum: 1 }),
     requestTimeoutMs: numberOption(requestTimeoutMs, 'requestTimeoutMs', 30_000, { minimum: 1, allowInfinity: true }),
-    pool,
+    pool: { ...pool, name: defaultPoolName(pool?.name, `tcp:${provider.options.address}`) },
   });
 }

@@ -5,7 +5,7 @@ export { runConformance, conformanceTiming, type ConformanceOptions } from './co
 export { statsViolations } from './pool-invariants.js';
 export { waitUntil, within } from './wait-until.js';
 export { selfSignedCertificate, type SelfSigned } from './self-signed.js';
-export { runReadmeExample } from './readme-example.js';
+export { runReadmeExample, readmeBlock, type RunReadmeOptions } from './readme-example.js';
 export {
   startPrivatePostgres,
   startPrivateMariadb,
@@ -26,3 +26,4 @@ export {
   type RestartOptions,
   type RestartTimes,
 } from './private-server/index.js';
+export { hasPromtool, requirePromtool, promtoolCheck } from './promtool.js';

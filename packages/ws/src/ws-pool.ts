@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { assertKnownKeys, describeValue, isPoolError, numberOption, Pool, PoolOptionError, traceCall, type CallTraceContext, type PoolOptions } from '@pool/core';
+import { assertKnownKeys, defaultPoolName, describeValue, isPoolError, numberOption, Pool, PoolOptionError, traceCall, type CallTraceContext, type PoolOptions } from '@pool/core';
 import type { WebSocket } from 'ws';
 import { CorrelationRouter } from './correlation.js';
 import { WsPoolError, isWsPoolError } from './errors.js';
@@ -164,6 +164,12 @@ export function createWsPool(options: WsPoolOptions): WsPool {
     idField,
     requestTimeoutMs: numberOption(requestTimeoutMs, 'requestTimeoutMs', 30_000, { minimum: 1, allowInfinity: true }),
     destroyOnTimeout,
-    pool,
+    pool: { ...pool, name: defaultPoolName(pool?.name, wsPoolName(base.options.url)) },
   });
+}
+
+/** `ws:host:port/path`, without credentials or query. */
+function wsPoolName(url: string): string {
+  const u = new URL(url);
+  return `${u.protocol.slice(0, -1)}:${u.hostname}:${u.port || (u.protocol === 'wss:' ? 443 : 80)}${u.pathname}`;
 }

@@ -4,7 +4,7 @@ import type { Comparison } from '../comparison.js';
  * The adapter comparisons, by name. Each adapter engineer adds `compare/<name>.ts` with a default
  * export of type {@link Comparison}; until that file exists the comparison reports "not yet available".
  */
-export const comparisonNames = ['pg', 'mysql', 'redis', 'http', 'redis-cluster'] as const;
+export const comparisonNames = ['pg', 'mysql', 'redis', 'http', 'redis-cluster', 'pgbouncer'] as const;
 
 /** A registered comparison's name. */
 export type ComparisonName = (typeof comparisonNames)[number];
@@ -19,6 +19,7 @@ const files: Record<ComparisonName, string> = {
   redis: './redis.js',
   http: './http.js',
   'redis-cluster': './redis-cluster.js',
+  pgbouncer: './pgbouncer.js',
 };
 
 /** True when `error` says `file` itself is missing (not a module that file imports). */

@@ -26,6 +26,7 @@ Options:
   -h, --help               this text
 
 A URL given by flag or environment must work: if it cannot be reached the demo stops with exit code 3.
+Pass a URL with a password in the environment (POOL_PG_URL=... pnpm demo), not as a flag: pnpm echoes flags.
 Exit codes: 0 all pools served and the fault recovered, 1 the run failed, 2 bad option, 3 unreachable URL.
 `;
 }

@@ -21,6 +21,8 @@ const RIGHT = 150;
 const PANEL_HEIGHT = 200;
 const TOP_PANEL_Y = 60;
 const BOTTOM_PANEL_Y = 330;
+/** Pixels between the lines of two pools with the same value. */
+const LINE_SPREAD = 2.5;
 
 /**
  * A hand-written SVG: requests per second per pool (top) and pool size per pool (bottom) over
@@ -57,20 +59,23 @@ export function renderChart(input: ChartInput): string {
     }
     parts.push(`<line x1="${LEFT}" x2="${LEFT}" y1="${panel.y}" y2="${panel.y + PANEL_HEIGHT}" stroke="#999"/>`);
     parts.push(`<line x1="${LEFT}" x2="${LEFT + plotWidth}" y1="${panel.y + PANEL_HEIGHT}" y2="${panel.y + PANEL_HEIGHT}" stroke="#999"/>`);
-    for (const pool of input.pools) {
+    input.pools.forEach((pool, index) => {
+      // pools with equal values (ws and http often have the same size) would hide each other:
+      // each line is shifted a little, centred on the true value, so every one stays visible
+      const shift = (index - (input.pools.length - 1) / 2) * LINE_SPREAD;
       const points: string[] = [];
       let previousY: number | undefined;
       for (const s of input.samples) {
         const p = s.pools[pool];
         if (!p) continue;
         const x = xOf(s.t);
-        const y = yOf(panel.value(p));
+        const y = yOf(panel.value(p)) + shift;
         if (panel.step && previousY !== undefined) points.push(`${f(x)},${f(previousY)}`);
         points.push(`${f(x)},${f(y)}`);
         previousY = y;
       }
       if (points.length) parts.push(`<polyline fill="none" stroke="${COLORS[pool] ?? '#333'}" stroke-width="2" points="${points.join(' ')}"/>`);
-    }
+    });
   }
   const seconds = input.durationMs / 1000;
   const tickEvery = seconds <= 10 ? 1 : seconds <= 30 ? 5 : seconds <= 120 ? 10 : 60;

@@ -33,6 +33,8 @@ export function summaryLines(summary: DemoSummary, color: boolean): string[] {
   lines.push(`Unhandled errors: ${summary.unhandled.rejections + summary.unhandled.exceptions}`);
   if (summary.metrics.url) lines.push(`/metrics: scraped ${summary.metrics.scrapes} time(s), ${summary.metrics.lastScrapeSeries} series at the end`);
   lines.push(`Chart: ${summary.chart}`);
-  lines.push(summary.ok ? c.green('All pools green.') : c.red(`Run failed:\n  ${summary.failures.join('\n  ')}`));
+  if (!summary.ok) lines.push(c.red(`Run failed:\n  ${summary.failures.join('\n  ')}`));
+  else if (summary.interrupted) lines.push(c.yellow('Stopped by Ctrl-C: no failures in the part that ran, but not a full run.'));
+  else lines.push(c.green('All pools green.'));
   return lines;
 }

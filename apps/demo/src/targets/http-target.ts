@@ -24,7 +24,7 @@ export async function setupHttp(ctx: SetupContext): Promise<DemoTarget> {
     title: 'HTTP server (embedded, node:http)',
     via: '@pool/http',
     endpoint: origin,
-    metered: { stats },
+    metered: dispatcher,
     stats,
     callers: 8,
     operations: [

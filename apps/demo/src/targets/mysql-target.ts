@@ -21,7 +21,7 @@ export async function setupMysql(ctx: SetupContext, url: string): Promise<DemoTa
     title: 'MySQL / MariaDB (given or default port)',
     via: '@pool/mysql',
     endpoint: redactUrl(url),
-    metered: mysql.pool,
+    metered: mysql,
     stats: () => mysql.stats(),
     callers: 8,
     operations: [

@@ -24,7 +24,8 @@ export async function setupPg(ctx: SetupContext, url: string | undefined): Promi
     const upstream = addressOf(url, 5432);
     const address = await ctx.route('pg', upstream);
     config = {
-      ...address,
+      host: address.host,
+      port: address.port,
       user: decodeURIComponent(parsed.username || 'postgres'),
       ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
       database: decodeURIComponent(parsed.pathname.slice(1) || 'postgres'),
@@ -33,7 +34,8 @@ export async function setupPg(ctx: SetupContext, url: string | undefined): Promi
   } else {
     pglite = await startPgliteServer({ cacheDir: ctx.cacheDir, maxConnections: 6, note: ctx.note });
     const address = await ctx.route('pg', pglite);
-    config = { ...address, user: 'postgres', database: 'postgres' };
+    // host and port only: createPgPool refuses keys it does not know (the PGlite handle has several)
+    config = { host: address.host, port: address.port, user: 'postgres', database: 'postgres' };
     endpoint = `postgres://postgres@${address.host}:${address.port}/postgres`;
   }
   const pg = createPgPool({ ...config, connectionTimeoutMillis: 5_000, pool: { ...ctx.poolOptions, name: 'pg', max: 4, min: 1 } });
@@ -43,7 +45,7 @@ export async function setupPg(ctx: SetupContext, url: string | undefined): Promi
     title: pglite ? `PostgreSQL via PGlite (embedded, ${pglite.startedFrom === 'template' ? 'cached data dir' : 'fresh initdb'})` : 'PostgreSQL (given URL)',
     via: '@pool/pg',
     endpoint,
-    metered: pg.core,
+    metered: pg,
     stats: () => pg.stats(),
     callers: 8,
     pglite,

@@ -17,7 +17,7 @@ export async function setupRedis(ctx: SetupContext, url: string): Promise<DemoTa
     title: 'Redis (given or default port)',
     via: '@pool/redis',
     endpoint: redactUrl(url),
-    metered: redis.pool,
+    metered: redis,
     stats: () => redis.stats(),
     callers: 8,
     operations: [

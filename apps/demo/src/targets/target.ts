@@ -1,5 +1,5 @@
 import type { PoolOptions, PoolStats } from '@pool/core';
-import type { MeteredPool } from '@pool/metrics';
+import type { MetricsSource } from '@pool/metrics';
 
 /** The pools the demo knows, in display order. */
 export const POOL_IDS = ['pg', 'mysql', 'redis', 'tcp', 'ws', 'http'] as const;
@@ -22,8 +22,8 @@ export interface DemoTarget {
   via: string;
   /** Where it connects (a password is never shown). */
   endpoint: string;
-  /** The pool for stats and /metrics. */
-  metered: MeteredPool;
+  /** What /metrics exports: the adapter's ready-made client (any @pool adapter's is accepted as is). */
+  metered: MetricsSource;
   stats(): PoolStats;
   operations: Operation[];
   /** Concurrent callers driving it (more than `max`, so waiting shows). */

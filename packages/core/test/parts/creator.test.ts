@@ -16,11 +16,10 @@ type Create = (ctx: { signal: AbortSignal }) => Promise<number>;
 
 function setup(options: PoolOptions, create: Create, want: { waiters?: number; min?: number } = {}, classify?: () => 'permanent' | 'transient') {
   const events: string[] = [];
-  const state = { waiters: want.waiters ?? 0, owned: 0, min: want.min ?? 0, max: options.max ?? 10 };
+  const state = { waiters: want.waiters ?? 0, owned: 0 };
   const host: CreatorHost<number> = {
     uncovered: () => state.waiters - creator.creating,
-    short: () => state.owned + creator.creating < state.min,
-    hasRoom: () => state.owned + creator.creating < state.max,
+    size: () => state.owned + creator.creating,
     generation: () => 0,
     created: (resource) => {
       events.push(`created ${resource}`);
@@ -35,7 +34,7 @@ function setup(options: PoolOptions, create: Create, want: { waiters?: number; m
     availability: (unavailable) => events.push(`availability ${unavailable}`),
     late: (resource) => events.push(`late ${resource}`),
   };
-  const creator = new Creator<number>({ create, ...(classify ? { classifyCreateError: classify } : {}) }, resolveOptions(options), host);
+  const creator = new Creator<number>({ create, ...(classify ? { classifyCreateError: classify } : {}) }, resolveOptions({ ...options, min: want.min ?? 0 }), host);
   return { creator, events, state };
 }
 

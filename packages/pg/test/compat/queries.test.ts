@@ -2,6 +2,7 @@ import { isPoolError } from '@pool/core';
 import { requireService } from '@pool/testkit';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import type { PgPool } from '../../src/index.js';
 import { baseConfig, describeError, sideBySide, sleep } from './side-by-side.js';
 
 const svc = await requireService('pg');
@@ -154,5 +155,28 @@ describe.skipIf(!svc.available)('side by side with pg.Pool: queries, connect, ev
     });
     expect(theirs).toBe(0);
     expect(ours).toBe(1);
+  });
+
+  it('DIFFERENCE (documented): connects at most pool.maxConcurrentCreates (2) at once; pg.Pool opens one per waiting caller', async () => {
+    const { theirs, ours } = await sideBySide(async (make, name) => {
+      const pool = make(baseConfig({ max: 9 }));
+      const lent = Array.from({ length: 5 }, () => pool.connect());
+      const connecting = name === 'pg.Pool' ? pool.totalCount : (pool as unknown as PgPool).stats().creating;
+      for (const client of await Promise.all(lent)) client.release();
+      return connecting;
+    });
+    expect(theirs).toBe(5);
+    expect(ours).toBeLessThanOrEqual(2);
+  });
+
+  it('DIFFERENCE (documented): min clients are opened at start and kept (pg.Pool opens them on demand)', async () => {
+    const { theirs, ours } = await sideBySide(async (make, name) => {
+      const pool = make(baseConfig({ min: 2, max: 4 }));
+      if (name === '@pool/pg') await (pool as unknown as PgPool).core.ready();
+      else await sleep(100);
+      return pool.totalCount;
+    });
+    expect(theirs).toBe(0);
+    expect(ours).toBe(2);
   });
 });

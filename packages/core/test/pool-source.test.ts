@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { createPool, defaultPoolName, poolSource, poolsOf, type PoolSource } from '../src/index.js';
+
+describe('poolSource / poolsOf', () => {
+  it('reads the pools behind a ready-made client, a core pool as itself, and nothing from anything else', async () => {
+    const a = createPool({ create: async () => ({}) }, { name: 'a' });
+    const b = createPool({ create: async () => ({}) }, { name: 'b' });
+    const client: PoolSource = { [poolSource]: () => [a, b] as never[] };
+    expect(poolsOf(client)).toEqual([a, b]);
+    expect(poolsOf(a)).toEqual([a]);
+    expect(poolsOf({ stats: () => ({}) })).toBeUndefined();
+    expect(poolsOf(null)).toBeUndefined();
+    expect(poolSource).toBe(Symbol.for('@pool/core.poolSource')); // the same key in two installed copies
+    await Promise.all([a.close(), b.close()]);
+  });
+});
+
+describe('defaultPoolName', () => {
+  it('keeps a given name, and numbers a derived one the second time it is handed out', () => {
+    const base = `test:${Math.random()}:1/db`;
+    expect(defaultPoolName('mine', base)).toBe('mine');
+    expect(defaultPoolName(undefined, base)).toBe(base);
+    expect(defaultPoolName(undefined, base)).toBe(`${base}#2`);
+    expect(defaultPoolName(undefined, base)).toBe(`${base}#3`);
+  });
+});
