@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { environment } from '../report/environment.js';
+import { environment, type Environment } from '../report/environment.js';
 import { median } from './metrics.js';
 import type { Trial } from './trial.js';
 import { checksMarkdown, doneWhenChecks } from './verdict.js';
@@ -41,9 +41,9 @@ function med(row: FaultRow, pick: (trial: Trial) => number | undefined): string 
   return num(median(row.trials.map(pick)));
 }
 
-/** Every trial's value, for the raw table. */
-function raw(row: FaultRow, pick: (trial: Trial) => number | undefined): string {
-  return row.trials.map((trial) => (pick(trial) === undefined ? 'never' : String(Math.round(pick(trial) as number)))).join(' / ');
+/** Every trial's value, for the raw table; `missing` for a trial without one. */
+function raw(row: FaultRow, pick: (trial: Trial) => number | undefined, missing = 'never'): string {
+  return row.trials.map((trial) => (pick(trial) === undefined ? missing : String(Math.round(pick(trial) as number)))).join(' / ');
 }
 
 const HEAD = '| server | pool | failed calls | failed without `code` | past deadline + 100 ms | slowest call ms | lent broken | first success ms | full throughput ms | never recovered |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|';
@@ -56,12 +56,11 @@ function medianLine(row: FaultRow): string {
 }
 
 function rawLine(row: FaultRow): string {
-  return `| ${row.engine} | ${row.pool} | ${raw(row, (t) => t.calls)} | ${raw(row, (t) => t.failed)} | ${raw(row, (t) => t.failedWithoutCode)} | ${raw(row, (t) => t.pastDeadline)} | ${raw(row, (t) => t.unsettled)} | ${raw(row, (t) => t.slowestMs)} | ${raw(row, (t) => t.lentBroken)} | ${raw(row, (t) => t.firstSuccessMs)} | ${raw(row, (t) => t.fullThroughputMs)} |`;
+  return `| ${row.engine} | ${row.pool} | ${raw(row, (t) => t.calls)} | ${raw(row, (t) => t.failed)} | ${raw(row, (t) => t.failedWithoutCode)} | ${raw(row, (t) => t.pastDeadline)} | ${raw(row, (t) => t.unsettled)} | ${raw(row, (t) => t.slowestMs)} | ${raw(row, (t) => t.lentBroken, 'n/a')} | ${raw(row, (t) => t.firstSuccessMs)} | ${raw(row, (t) => t.fullThroughputMs)} |`;
 }
 
 /** The markdown of `pnpm bench --faults`. */
-export function faultMarkdown(rows: readonly FaultRow[], settings: FaultSettings & { seconds: number; quick: boolean }): string {
-  const env = environment();
+export function faultMarkdown(rows: readonly FaultRow[], settings: FaultSettings & { seconds: number; quick: boolean }, env: Environment = environment()): string {
   const lines: string[] = [];
   lines.push('# Fault benchmark: @pool against the pools users would otherwise use', '');
   lines.push(`${env.date.slice(0, 16).replace('T', ' ')} UTC · Node ${env.node} · ${env.cpu} × ${env.cores} · ${env.platform} · ${settings.seconds.toFixed(0)} s in all${settings.quick ? ' · **--quick: not comparable**' : ''}`, '');
