@@ -2,6 +2,13 @@ import { PoolError } from './errors.js';
 import { now } from './clock.js';
 import { withTimeout } from './with-timeout.js';
 
+/**
+ * The defaults the ready-made clients use: a call with no reply for 3 s makes the pool check the
+ * server, and the server has at most 2 s to answer. So with default options a call on a frozen
+ * server settles within 5 s, and a long query on a live server costs one probe every 3 s.
+ */
+export const livenessDefaults = { thresholdMs: 3_000, maxCheckTimeoutMs: 2_000 } as const;
+
 /** How a ready-made client's calls are watched for a frozen server. */
 export interface CallWatchdogOptions {
   /** A call with no reply for this long makes the watchdog check the server. */

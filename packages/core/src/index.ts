@@ -11,4 +11,4 @@ export type { PoolLogger } from './logger.js';
 export { watchAbort, unwatchAbort } from './abort-watch.js';
 export { acquireTrace, callTrace, traceCall, type AcquireTraceContext, type CallTraceContext } from './tracing.js';
 export { poolSource, poolsOf, defaultPoolName, type PoolSource } from './pool-source.js';
-export { CallWatchdog, type CallWatchdogOptions, type WatchedCall } from './call-watchdog.js';
+export { CallWatchdog, livenessDefaults, type CallWatchdogOptions, type WatchedCall } from './call-watchdog.js';

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { CallWatchdog, createPool, poolSource, type PoolSource, type AcquireOptions, type CloseOptions, type Pool, type PoolStats } from '@pool/core';
+import { CallWatchdog, livenessDefaults, createPool, poolSource, type PoolSource, type AcquireOptions, type CloseOptions, type Pool, type PoolStats } from '@pool/core';
 import mysql, { type FieldPacket, type PoolConnection, type Query, type QueryOptions, type QueryResult } from 'mysql2';
 import type { CallOptions } from './call-options.js';
 import type { MysqlValues } from './pool-connection.js';
@@ -50,9 +50,9 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, PoolSour
     const pool = createPool(built.provider, settings.core);
     this.pool = pool;
     const { driver, secrets } = built;
-    const watchdog = settings.livenessCheckAfterMs === Infinity ? undefined : new CallWatchdog({
+    const watchdog = settings.livenessCheckAfterMs === Infinity || settings.livenessCheckAfterMs === 0 ? undefined : new CallWatchdog({
       thresholdMs: settings.livenessCheckAfterMs,
-      checkTimeoutMs: pool.options?.validateTimeoutMs ?? 5_000,
+      checkTimeoutMs: Math.min(pool.options?.validateTimeoutMs ?? 5_000, livenessDefaults.maxCheckTimeoutMs),
       probe: (signal) => probeServer(built.target(), secrets, signal),
       pool: pool.name,
     });

@@ -1,4 +1,4 @@
-import { defaultPoolName, assertKnownKeys, describeValue, numberOption, PoolOptionError, resolveOptions, type PoolOptions } from '@pool/core';
+import { defaultPoolName, assertKnownKeys, livenessDefaults, describeValue, numberOption, PoolOptionError, resolveOptions, type PoolOptions } from '@pool/core';
 import type { ConnectionOptions } from 'mysql2';
 import { checkProviderConfig, checkUrl, driverKeys, type MysqlProviderConfig } from './config.js';
 
@@ -99,7 +99,7 @@ export function readPoolConfig(config: MysqlPoolConfig | string, allowed: readon
     core,
     waitForConnections: waitForConnections !== false,
     queryTimeoutMs: numberOption(queryTimeoutMs, 'queryTimeoutMs', Infinity, { minimum: 1, allowInfinity: true }),
-    livenessCheckAfterMs: numberOption(livenessCheckAfterMs, 'livenessCheckAfterMs', 5_000, { minimum: 1, allowInfinity: true }),
+    livenessCheckAfterMs: numberOption(livenessCheckAfterMs, 'livenessCheckAfterMs', livenessDefaults.thresholdMs, { minimum: 0, allowInfinity: true }),
     gracefulEnd: (connection as ConnectionOptions).gracefulEnd === true,
     trace: (connection as ConnectionOptions).trace !== false,
   };

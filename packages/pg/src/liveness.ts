@@ -1,9 +1,9 @@
-import { CallWatchdog } from '@pool/core';
+import { CallWatchdog, livenessDefaults } from '@pool/core';
 import pg from 'pg';
 import type { ResolvedPgConfig } from './config.js';
 
 /** The default of `livenessCheckAfterMs`: a call with no reply for this long makes the pool check the server. */
-export const DEFAULT_LIVENESS_CHECK_AFTER_MS = 5_000;
+export const DEFAULT_LIVENESS_CHECK_AFTER_MS: number = livenessDefaults.thresholdMs;
 
 /**
  * The liveness probe: `SELECT 1` over a connection of its own (a fresh connect, never a pooled client,
@@ -26,10 +26,11 @@ function probeServer(config: ResolvedPgConfig, signal: AbortSignal): Promise<unk
 /**
  * The pg drop-in's frozen-server check (core's CallWatchdog): calls with no deadline of their own are
  * watched; after `thresholdMs` with no reply the server is probed, and only a silent server fails them
- * (POOL_SERVER_UNRESPONSIVE, connection destroyed). Undefined when turned off (0).
+ * (POOL_SERVER_UNRESPONSIVE, connection destroyed). The probe has `validateTimeoutMs`, at most 2 s
+ * (core's `livenessDefaults`). Undefined when turned off (0).
  */
 export function pgWatchdog(config: ResolvedPgConfig, thresholdMs: number | undefined, checkTimeoutMs: number, pool: string): CallWatchdog | undefined {
   const threshold = thresholdMs ?? DEFAULT_LIVENESS_CHECK_AFTER_MS;
   if (threshold === 0 || threshold === Infinity) return undefined;
-  return new CallWatchdog({ thresholdMs: threshold, checkTimeoutMs, pool, probe: (signal) => probeServer(config, signal) });
+  return new CallWatchdog({ thresholdMs: threshold, checkTimeoutMs: Math.min(checkTimeoutMs, livenessDefaults.maxCheckTimeoutMs), pool, probe: (signal) => probeServer(config, signal) });
 }

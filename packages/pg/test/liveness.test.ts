@@ -11,7 +11,7 @@ const privatePg = requirePrivateServer('postgres');
 
 describe('@pool/pg liveness check: a frozen server is caught, a slow query on a live one is not', () => {
   it('is on by default, after a few seconds', () => {
-    expect(DEFAULT_LIVENESS_CHECK_AFTER_MS).toBe(5000);
+    expect(DEFAULT_LIVENESS_CHECK_AFTER_MS).toBe(3000);
   });
 
   describe.skipIf(!privatePg.available)('a PRIVATE server frozen with SIGSTOP', () => {

@@ -1,3 +1,4 @@
+import { livenessDefaults } from '@pool/core';
 import { createMysqlPool } from '@pool/mysql';
 import mysql from 'mysql2';
 import type { Contender } from '../types.js';
@@ -19,8 +20,8 @@ function statement(deadlineMs: number | undefined): string | { sql: string; time
   return deadlineMs === undefined ? 'SELECT 1' : { sql: 'SELECT 1', timeout: deadlineMs };
 }
 
-/** @pool/mysql's defaults on a frozen server: `livenessCheckAfterMs` (5 s) + the COM_PING probe's `validateTimeoutMs` (5 s). */
-const FROZEN_BOUND_MS = 5_000 + 5_000;
+/** @pool/mysql's defaults on a frozen server: `livenessCheckAfterMs` (3 s) + the COM_PING probe's timeout (`validateTimeoutMs`, at most 2 s). */
+const FROZEN_BOUND_MS = livenessDefaults.thresholdMs + livenessDefaults.maxCheckTimeoutMs;
 
 function ours(name: string, deadlineMs?: number): Contender {
   return {

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { livenessDefaults } from '@pool/core';
 import { createPgPool } from '@pool/pg';
 import type { Contender } from '../types.js';
 import { DEADLINE_MS, MAX, withTimeout } from './shared.js';
@@ -24,8 +25,8 @@ function broken(client: PgClientState): boolean {
 
 const deadlines = { connectionTimeoutMillis: DEADLINE_MS, query_timeout: DEADLINE_MS };
 
-/** @pool/pg's defaults on a frozen server: `livenessCheckAfterMs` (5 s) + the probe's `validateTimeoutMs` (5 s). */
-const FROZEN_BOUND_MS = 5_000 + 5_000;
+/** @pool/pg's defaults on a frozen server: `livenessCheckAfterMs` (3 s) + the probe's timeout (`validateTimeoutMs`, at most 2 s). */
+const FROZEN_BOUND_MS = livenessDefaults.thresholdMs + livenessDefaults.maxCheckTimeoutMs;
 
 function ours(name: string, extra: Record<string, unknown>, deadlineMs?: number): Contender {
   return {
