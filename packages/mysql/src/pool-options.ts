@@ -24,7 +24,7 @@ export interface MysqlPoolExtras {
   pool?: PoolOptions;
   /** A per-call deadline for every `query`/`execute` of the pool (off by default, as in mysql2). @default Infinity */
   queryTimeoutMs?: number;
-  /** A call with no reply for this long makes the pool check the server with COM_PING over another connection (the frozen-server watchdog); `Infinity` turns it off. @default 5000 */
+  /** A call with no reply for this long makes the pool check the server with COM_PING over another connection (the frozen-server watchdog); `0` or `Infinity` turns it off. @default 3000 */
   livenessCheckAfterMs?: number;
 }
 

@@ -41,13 +41,30 @@ export class StatementCall {
   ) {}
 
   start(): void {
+    // without a deadline the watch starts with the call, so a caller queued for a connection to a
+    // frozen server (its connect hangs too) is caught by the same check as one waiting for a reply
+    if (this.watched === undefined && this.deadlineMs() === Infinity && this.ctx.watchdog !== undefined) {
+      this.watched = this.ctx.watchdog.watch((error) => this.abandon(error));
+    }
     acquire(this.ctx, acquireOptionsOf(this.options)).then(
       (lease) => this.run(lease),
-      (error: unknown) => this.done(error),
+      (error: unknown) => {
+        this.disarm(false);
+        this.done(error);
+      },
     );
   }
 
+  private deadlineMs(): number {
+    return this.options?.queryTimeoutMs ?? this.ctx.queryTimeoutMs;
+  }
+
   private run(lease: Lease<Connection>): void {
+    if (this.settled) {
+      // the watchdog failed this call while it waited for a connection: the connection is not its to use
+      lease.release();
+      return;
+    }
     const session = sessionOf(lease.resource);
     if (session === undefined || session.isBroken()) {
       const cause = session?.error;
@@ -101,22 +118,24 @@ export class StatementCall {
 
   /** The deadline or the watchdog fired: fail the caller now and close the connection (its late reply is dropped). */
   private abandon(error: PoolError): void {
+    if (this.settled) return;
     const lease = this.lease;
-    if (this.settled || lease === undefined) return;
     this.disarm(false);
     this.lease = undefined;
-    this.session?.markBroken(error);
-    lease.destroy(error);
+    if (lease !== undefined) {
+      this.session?.markBroken(error);
+      lease.destroy(error);
+    }
     this.done(error);
   }
 
   private arm(): void {
-    const ms = this.options?.queryTimeoutMs ?? this.ctx.queryTimeoutMs;
+    const ms = this.deadlineMs();
     if (ms !== Infinity) {
       this.timer = setTimeout(() => {
         this.abandon(new PoolTimeoutError('query', ms, `query timed out after ${ms} ms (queryTimeoutMs); the connection was closed`, { pool: this.ctx.name }));
       }, ms);
-    } else if (this.ctx.watchdog !== undefined) {
+    } else if (this.watched === undefined && this.ctx.watchdog !== undefined) {
       this.watched = this.ctx.watchdog.watch((error) => this.abandon(error));
     }
     const signal = this.options?.signal;

@@ -1,6 +1,6 @@
 // Issue 14 item 3: a frozen server (SIGSTOP) is caught without a per-call deadline; a slow query on a live server is never cut.
 import { isPoolError } from '@pool/core';
-import { requirePrivateServer, startPrivateMariadb, type PrivateMariadb } from '@pool/testkit';
+import { requirePrivateServer, startPrivateMariadb, waitUntil, type PrivateMariadb } from '@pool/testkit';
 import type { RowDataPacket } from 'mysql2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMysqlPool, type MysqlPool } from '../src/index.js';
@@ -34,11 +34,27 @@ describe.skipIf(!check.available)('the frozen-server watchdog on a private Maria
     expect(isPoolError(error, 'POOL_SERVER_UNRESPONSIVE')).toBe(true);
     // 1000 ms threshold + 1000 ms check, generous slack for a busy 2-core machine
     expect(elapsed).toBeLessThan(5000);
-    expect(pool.stats().totals.destroyed).toBeGreaterThanOrEqual(1);
+    await waitUntil(() => pool!.stats().totals.destroyed >= 1, 'the frozen connection destroyed', 5_000);
     server.thaw();
     const [[row]] = await pool.query<RowDataPacket[]>('SELECT 2 AS n');
     expect(row!.n).toBe(2);
   }, 20_000);
+
+  it('callers queued for a connection (their connects hang on the frozen server too) fail by the same bound, and nothing stays borrowed', async () => {
+    pool = open();
+    await pool.query('SELECT 1');
+    server.freeze();
+    const started = performance.now();
+    const outcomes = await Promise.all(Array.from({ length: 6 }, (_, i) => pool!.query(`SELECT ${i}`).then(() => undefined, (e: unknown) => e)));
+    const elapsed = performance.now() - started;
+    for (const outcome of outcomes) expect(isPoolError(outcome, 'POOL_SERVER_UNRESPONSIVE')).toBe(true);
+    expect(elapsed).toBeLessThan(5000);
+    server.thaw();
+    const [[row]] = await pool.query<RowDataPacket[]>('SELECT 7 AS n');
+    expect(row!.n).toBe(7);
+    // the queued callers' acquires end as connections arrive after the thaw: each goes straight back
+    await waitUntil(() => pool!.stats().borrowed === 0, 'no connection left borrowed', 10_000);
+  }, 30_000);
 
   it('a slow query on a live server (SELECT SLEEP(4), 4x the threshold) is never cut', async () => {
     pool = open();
