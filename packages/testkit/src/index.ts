@@ -27,3 +27,4 @@ export {
   type RestartTimes,
 } from './private-server/index.js';
 export { hasPromtool, requirePromtool, promtoolCheck } from './promtool.js';
+export { restartUnderLoad, type RestartRun, type CallOutcome } from './restart-under-load.js';
