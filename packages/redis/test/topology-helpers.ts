@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { sleep, waitFor } from './helpers.js';
+import { clientsNamed, sleep, waitFor } from './helpers.js';
 
 const run = promisify(execFile);
 
@@ -135,15 +135,5 @@ export async function redisCli(...args: string[]): Promise<string> {
   return stdout;
 }
 
-/** Parsed `CLIENT LIST` rows whose name is `name`, on one node. */
-export async function clientsNamedOn(client: Redis, name: string): Promise<Record<string, string>[]> {
-  const text = (await client.client('LIST')) as string;
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => Object.fromEntries(line.trim().split(' ').map((pair) => {
-      const at = pair.indexOf('=');
-      return [pair.slice(0, at), pair.slice(at + 1)];
-    })))
-    .filter((row) => row.name === name);
-}
+/** Parsed `CLIENT LIST` rows whose name is `name`, on one node (the shared server's helper works on any node). */
+export const clientsNamedOn = clientsNamed;
