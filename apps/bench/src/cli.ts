@@ -26,7 +26,7 @@ export const usage = `Usage: pnpm bench [-- options]
 
 Runs W1-W4 against @pool/core, generic-pool 3.9, tarn 3.1, pg-pool 3 (fake Client),
 a hand-written minimal pool and a bare Promise.resolve floor, interleaved in rounds,
-then the adapter comparisons (W5 pg, mysql, redis, http) that are available.
+then the adapter comparisons (W5 pg, W6 mysql, W7 redis, W8 http, W7C redis-cluster, W9 pgbouncer) that are available.
 Writes results/latest.md, results/latest.json and results/ratios.svg.
 
 Options:
