@@ -1,11 +1,9 @@
-import { tracingChannel } from 'node:diagnostics_channel';
-import { startFaultProxy, waitUntil } from '@pool/testkit';
+import { recordCallTraces, startFaultProxy, waitUntil } from '@pool/testkit';
 import { sql as dsql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallTraceContext } from '@pool/core';
 import { createPgCluster, createPgPool, PgCluster, splitMultiHostUrl, type PgClusterInput } from '../src/index.js';
 import { requireScale, scaleUrls } from './scale-services.js';
 
@@ -227,16 +225,10 @@ describe.skipIf(skip !== undefined)('createPgPool({ primary, replicas }) on a st
 
   it('every call goes through traceCall (pool:call) with adapter pg and the server it ran on', async () => {
     const cluster = open({ primary: scaleUrls.primary, replicas: [scaleUrls.replica] });
-    const seen: CallTraceContext[] = [];
-    const channel = tracingChannel<unknown, CallTraceContext>('pool:call');
-    const handlers = { start: () => undefined, end: () => undefined, asyncStart: () => undefined, error: () => undefined, asyncEnd: (ctx: CallTraceContext) => void seen.push(ctx) };
-    channel.subscribe(handlers);
-    try {
+    const seen = await recordCallTraces(async () => {
       await cluster.replica().query('SELECT 1');
       await cluster.query('SELECT 2');
-    } finally {
-      channel.unsubscribe(handlers);
-    }
+    });
     expect(seen.map((c) => [c.adapter, c.operation, c.statement, c.server?.port])).toEqual([
       ['pg', 'query', 'SELECT 1', replicaPort],
       ['pg', 'query', 'SELECT 2', primaryPort],

@@ -1,6 +1,6 @@
-import { tracingChannel } from 'node:diagnostics_channel';
 import { inspect } from 'node:util';
-import { isPoolError, PoolTimeoutError, type CallTraceContext } from '@pool/core';
+import { isPoolError, PoolTimeoutError } from '@pool/core';
+import { recordCallTraces } from '@pool/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTcpPool, tcpProvider, type TcpPool } from '../src/index.js';
 import { startLineServer, type LineServer } from './helpers/line-server.js';
@@ -68,18 +68,10 @@ describe('per-call deadline (requestTimeoutMs)', () => {
 
 describe('traces', () => {
   it('every request goes through pool:call (adapter tcp, operation request), failures too', async () => {
-    const seen: CallTraceContext[] = [];
-    const channel = tracingChannel<unknown, CallTraceContext & object>('pool:call');
-    const handlers = { start: () => undefined, end: () => undefined, asyncStart: () => undefined, asyncEnd: (context: CallTraceContext) => seen.push(context), error: () => undefined };
-    channel.subscribe(handlers);
-    try {
-      await withPool({ requestTimeoutMs: 100 }, async (pool) => {
-        await pool.request('ECHO traced');
-        await pool.request('SLOW 1000 x').catch(() => undefined);
-      });
-    } finally {
-      channel.unsubscribe(handlers);
-    }
+    const seen = await recordCallTraces(() => withPool({ requestTimeoutMs: 100 }, async (pool) => {
+      await pool.request('ECHO traced');
+      await pool.request('SLOW 1000 x').catch(() => undefined);
+    }));
     expect(seen).toHaveLength(2);
     expect(seen[0]).toMatchObject({ adapter: 'tcp', operation: 'request', server: { host: lines.host, port: lines.port }, result: 'traced' });
     expect(isPoolError(seen[1]!.error, 'POOL_TIMEOUT')).toBe(true);

@@ -28,3 +28,4 @@ export {
 } from './private-server/index.js';
 export { hasPromtool, requirePromtool, promtoolCheck } from './promtool.js';
 export { restartUnderLoad, type RestartRun, type CallOutcome } from './restart-under-load.js';
+export { recordCallTraces } from './call-traces.js';

@@ -1,6 +1,6 @@
-import { tracingChannel } from 'node:diagnostics_channel';
 import { inspect } from 'node:util';
-import { isPoolError, PoolTimeoutError, type CallTraceContext } from '@pool/core';
+import { isPoolError, PoolTimeoutError } from '@pool/core';
+import { recordCallTraces } from '@pool/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWsPool, wsProvider, type WsPool } from '../src/index.js';
 import { startWsServer, type TestWsServer } from './helpers/ws-server.js';
@@ -68,18 +68,10 @@ describe('per-call deadline (requestTimeoutMs)', () => {
 
 describe('traces', () => {
   it('every request goes through pool:call (adapter ws, operation request), failures too; the message is not in the context', async () => {
-    const seen: CallTraceContext[] = [];
-    const channel = tracingChannel<unknown, CallTraceContext & object>('pool:call');
-    const handlers = { start: () => undefined, end: () => undefined, asyncStart: () => undefined, asyncEnd: (context: CallTraceContext) => seen.push(context), error: () => undefined };
-    channel.subscribe(handlers);
-    try {
-      await withPool({ requestTimeoutMs: 100 }, async (pool) => {
-        await pool.request({ op: 'echo', value: 'traced' });
-        await pool.request({ op: 'slow', ms: 1_000 }).catch(() => undefined);
-      });
-    } finally {
-      channel.unsubscribe(handlers);
-    }
+    const seen = await recordCallTraces(() => withPool({ requestTimeoutMs: 100 }, async (pool) => {
+      await pool.request({ op: 'echo', value: 'traced' });
+      await pool.request({ op: 'slow', ms: 1_000 }).catch(() => undefined);
+    }));
     const port = Number(new URL(server.url).port);
     expect(seen).toHaveLength(2);
     expect(seen[0]).toMatchObject({ adapter: 'ws', operation: 'request', server: { host: '127.0.0.1', port } });
