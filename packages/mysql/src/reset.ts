@@ -28,10 +28,17 @@ export async function resetSession(session: Session, full: boolean): Promise<boo
     return true;
   }
   if (session.inTransaction || session.uncertain || !session.defaultAutocommit) await connection.query('ROLLBACK');
-  if (session.namedLocks) await connection.query('DO RELEASE_ALL_LOCKS()');
   // after the ROLLBACK: UNLOCK TABLES would commit an open transaction
-  if (session.tableLocks) await connection.query('UNLOCK TABLES');
+  await releaseLocks(session);
   if (session.autocommit !== session.defaultAutocommit) await connection.query(`SET autocommit = ${session.defaultAutocommit ? 1 : 0}`);
   session.markClean();
   return true;
+}
+
+/** `DO RELEASE_ALL_LOCKS()` and `UNLOCK TABLES` for the locks a statement may have taken; clears the two flags. Outside a transaction only. */
+export async function releaseLocks(session: Session): Promise<void> {
+  if (session.namedLocks) await session.connection.query('DO RELEASE_ALL_LOCKS()');
+  session.namedLocks = false;
+  if (session.tableLocks) await session.connection.query('UNLOCK TABLES');
+  session.tableLocks = false;
 }

@@ -6,6 +6,7 @@ import { acquireOptionsOf, type Callback, type CallOptions } from './call-option
 import type { PoolContext } from './context.js';
 import { isFatalMysqlError, isReadOnlyMysqlError } from './errors.js';
 import { provesNeverSent } from './never-sent.js';
+import { releaseLocks } from './reset.js';
 import { sessionOf, type Session } from './session.js';
 import { settleAfterError } from './settle.js';
 
@@ -101,10 +102,38 @@ export class StatementCall {
         return;
       }
       settleAfterError(this.ctx.core, lease, error);
+    } else if (this.session !== undefined && holdsLocksOutsideTransaction(this.session)) {
+      this.releaseLocksThenFinish(lease, this.session, rows, fields);
+      return;
     } else {
       lease.release();
     }
     this.done(error, rows, fields);
+  }
+
+  /**
+   * A one-shot call is a whole borrow: a named or table lock it took is gone before the caller hears
+   * back, so another session can take it at once (not a moment later, when the release's reset runs).
+   * If the release fails or gets no answer within a second, the connection is destroyed (the server
+   * then drops its locks) and the caller still gets the statement's result.
+   */
+  private releaseLocksThenFinish(lease: Lease<Connection>, session: Session, rows: unknown, fields: unknown): void {
+    const timer = setTimeout(() => {
+      lease.destroy(new PoolError('POOL_TIMEOUT', 'releasing the locks of a one-shot call got no answer within 1 s; the connection was closed', { pool: this.ctx.name }));
+      this.done(undefined, rows, fields);
+    }, lockReleaseTimeoutMs);
+    releaseLocks(session).then(
+      () => {
+        clearTimeout(timer);
+        if (!lease.released) lease.release();
+        this.done(undefined, rows, fields);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        if (!lease.released) lease.destroy(error);
+        this.done(undefined, rows, fields);
+      },
+    );
   }
 
   private retryOrFail(error: unknown): void {
@@ -171,6 +200,12 @@ export class StatementCall {
       });
     }
   }
+}
+
+const lockReleaseTimeoutMs = 1000;
+
+function holdsLocksOutsideTransaction(session: Session): boolean {
+  return (session.namedLocks || session.tableLocks) && !session.inTransaction && !session.uncertain && session.defaultAutocommit && session.autocommit;
 }
 
 /** mysql2 raises some dead-connection errors without a `code`: they get POOL_CONNECTION_LOST, so every error has one. */
