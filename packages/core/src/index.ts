@@ -4,11 +4,8 @@ export { PoolError, PoolTimeoutError, PoolOptionError, isPoolError, type PoolErr
 export type { ResourceProvider, CreateContext, ValidateContext, CreateErrorKind } from './provider.js';
 export { resolveOptions, type PoolOptions, type ResolvedOptions } from './options.js';
 export { assertKnownKeys, closestKey, numberOption, describeValue, type NumberRule } from './option-checks.js';
-export { REDACTED, redactUrl, secretsOfUrl, scrubText, scrubError } from './redact.js';
 export type { PoolStats, PoolTotals } from './stats.js';
 export { channels, type PoolEvents, type PoolEventName, type DestroyReason } from './events.js';
 export type { PoolLogger } from './logger.js';
 export { watchAbort, unwatchAbort } from './abort-watch.js';
-export { acquireTrace, callTrace, traceCall, type AcquireTraceContext, type CallTraceContext } from './tracing.js';
-export { poolSource, poolsOf, defaultPoolName, type PoolSource } from './pool-source.js';
-export { CallWatchdog, livenessDefaults, type CallWatchdogOptions, type WatchedCall } from './call-watchdog.js';
+export { acquireTrace, type AcquireTraceContext } from './tracing.js';

@@ -1,11 +1,10 @@
 import { tracingChannel, type TracingChannel } from 'node:diagnostics_channel';
 
 /**
- * `node:diagnostics_channel` TracingChannels, so a tracer (OpenTelemetry instrumentations, dd-trace)
- * can make spans without any pool option. Each publishes `start`, `end`, `asyncStart`, `asyncEnd` and
- * `error` on `tracing:<name>:<event>`; the context object is the same across them, and gets `result`
- * or `error` set before the async events fire. Nothing is published, and nothing allocated, while no
- * one subscribes.
+ * The `pool:acquire` TracingChannel (`node:diagnostics_channel`): a tracer (OpenTelemetry, dd-trace)
+ * gets `start`, `end`, `asyncStart`, `asyncEnd` and `error` on `tracing:pool:acquire:<event>` with one
+ * context object, `result` or `error` set before the async events. Nothing is published, and nothing
+ * allocated, while no one subscribes. Adapters' calls: `pool:call` in adapter-kit/call-trace.ts.
  */
 
 /** The context of an acquire: `tracing:pool:acquire:*`. `result` is the Lease on success. */
@@ -18,30 +17,4 @@ export interface AcquireTraceContext {
   error?: unknown;
 }
 
-/** The context of a ready-made client's call (a query, a command, a request): `tracing:pool:call:*`. */
-export interface CallTraceContext {
-  /** The pool's name. */
-  pool: string;
-  /** Which adapter: 'pg', 'mysql', 'redis', 'tcp', 'ws', 'http'. */
-  adapter: string;
-  /** What was called: 'query', 'execute', 'transaction', a Redis command name such as 'BLPOP', 'request'. */
-  operation: string;
-  /** The statement or command text, without parameter values (never a secret). */
-  statement?: string;
-  /** Where it went: host, port and database (or db index) as the adapter knows them. */
-  server?: { host?: string; port?: number; database?: string };
-  result?: unknown;
-  error?: unknown;
-}
-
 export const acquireTrace: TracingChannel<unknown, AcquireTraceContext & object> = tracingChannel('pool:acquire');
-export const callTrace: TracingChannel<unknown, CallTraceContext & object> = tracingChannel('pool:call');
-
-/**
- * Runs `fn` inside the `pool:call` TracingChannel when anyone subscribes (else just runs it): the
- * one helper every adapter's ready-made calls go through.
- */
-export function traceCall<T>(context: CallTraceContext, fn: () => Promise<T>): Promise<T> {
-  if (!callTrace.hasSubscribers) return fn();
-  return callTrace.tracePromise(fn, context);
-}

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CallWatchdog, isPoolError, type PoolError } from '../src/index.js';
+import { CallWatchdog } from '../adapter-kit/index.js';
+import { isPoolError, type PoolError } from '../src/index.js';
 
 /** A probe the test answers (or not) by hand. */
 function manualProbe() {

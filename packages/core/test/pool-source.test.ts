@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createPool, defaultPoolName, poolSource, poolsOf, type PoolSource } from '../src/index.js';
+import { defaultPoolName, poolSource, poolsOf, type PoolSource } from '../adapter-kit/index.js';
+import { createPool } from '../src/index.js';
 
 describe('poolSource / poolsOf', () => {
   it('reads the pools behind a ready-made client, a core pool as itself, and nothing from anything else', async () => {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const dist = fileURLToPath(new URL('../dist/src/index.js', import.meta.url));
 
 describe('process exit (reliability row 30)', () => {
   it('an idle pool that was never closed does not keep the process alive', () => {

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { assertKnownKeys, closestKey, isPoolError, redactUrl, scrubError, scrubText, secretsOfUrl } from '../src/index.js';
+import { redactUrl, scrubError, scrubText, secretsOfUrl } from '../adapter-kit/index.js';
+import { assertKnownKeys, closestKey, isPoolError } from '../src/index.js';
 
 describe('redactUrl', () => {
   it('replaces the password of a parseable URL and password-like query parameters', () => {

@@ -1,4 +1,5 @@
-import { assertKnownKeys, defaultPoolName, describeValue, numberOption, poolSource, PoolOptionError, type Pool, type PoolOptions, type PoolSource } from '@pool/core';
+import { assertKnownKeys, describeValue, numberOption, PoolOptionError, type Pool, type PoolOptions } from '@pool/core';
+import { defaultPoolName, poolSource, type PoolSource } from '@pool/core/adapter-kit';
 import { Dispatcher, errors } from 'undici';
 import { HttpPoolError } from './errors.js';
 import { ControllerExchange, LegacyExchange, type ExchangeHost } from './exchange.js';

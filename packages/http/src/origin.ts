@@ -1,4 +1,5 @@
-import { PoolOptionError, redactUrl } from '@pool/core';
+import { PoolOptionError } from '@pool/core';
+import { redactUrl } from '@pool/core/adapter-kit';
 import { hide } from './hidden.js';
 
 /** An origin as the pool uses it: credentials taken out of the URL, kept apart, never printed. */

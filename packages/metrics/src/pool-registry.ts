@@ -1,4 +1,4 @@
-import { poolsOf, type PoolSource } from '@pool/core';
+import { poolsOf, type PoolSource } from '@pool/core/adapter-kit';
 import { PoolMetricsError } from './errors.js';
 import type { MeteredPool } from './metered-pool.js';
 

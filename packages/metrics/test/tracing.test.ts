@@ -1,5 +1,5 @@
 import { tracingChannel } from 'node:diagnostics_channel';
-import type { CallTraceContext } from '@pool/core';
+import type { CallTraceContext } from '@pool/core/adapter-kit';
 import { createPgPool } from '@pool/pg';
 import { requireService, serviceUrl } from '@pool/testkit';
 import { afterAll, describe, expect, it } from 'vitest';

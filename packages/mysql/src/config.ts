@@ -1,4 +1,5 @@
-import { assertKnownKeys, describeValue, numberOption, PoolOptionError, secretsOfUrl } from '@pool/core';
+import { assertKnownKeys, describeValue, numberOption, PoolOptionError } from '@pool/core';
+import { secretsOfUrl } from '@pool/core/adapter-kit';
 import type { ConnectionOptions } from 'mysql2';
 import { readHosts } from './host-list.js';
 

@@ -1,6 +1,6 @@
 import mysql from 'mysql2';
 import type { Connection } from 'mysql2/promise';
-import { scrubError } from '@pool/core';
+import { scrubError } from '@pool/core/adapter-kit';
 import { forgetSecrets } from './config.js';
 import { Session } from './session.js';
 

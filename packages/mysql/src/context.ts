@@ -1,4 +1,5 @@
-import type { CallWatchdog, Pool } from '@pool/core';
+import type { Pool } from '@pool/core';
+import type { CallWatchdog } from '@pool/core/adapter-kit';
 import type { Connection } from 'mysql2/promise';
 
 import type { AcquirePolicy } from './acquire.js';

@@ -7,6 +7,6 @@ export type { QueryPromise } from './pool-query.js';
 export type { MysqlProviderConfig } from './config.js';
 export { isFatalMysqlError, isReadOnlyMysqlError } from './errors.js';
 export { classifyMysqlCreateError } from './classify.js';
-export { redactUrl } from '@pool/core';
+export { redactUrl } from '@pool/core/adapter-kit';
 // what users of this adapter need from @pool/core (errors, isPoolError, types), so they need not import it themselves
 export { PoolError, PoolTimeoutError, PoolOptionError, isPoolError, type PoolErrorCode, type TimeoutPhase, type Pool, type PoolOptions, type PoolStats, type PoolTotals, type AcquireOptions, type CloseOptions, type Lease, type PoolEvents, type PoolLogger } from '@pool/core';

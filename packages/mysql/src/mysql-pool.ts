@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { CallWatchdog, livenessDefaults, createPool, poolSource, type PoolSource, type AcquireOptions, type CloseOptions, type Pool, type PoolStats } from '@pool/core';
+import { createPool, type AcquireOptions, type CloseOptions, type Pool, type PoolStats } from '@pool/core';
+import { CallWatchdog, livenessDefaults, poolSource, type PoolSource } from '@pool/core/adapter-kit';
 import mysql, { type FieldPacket, type PoolConnection, type Query, type QueryOptions, type QueryResult } from 'mysql2';
 import type { CallOptions } from './call-options.js';
 import type { MysqlValues } from './pool-connection.js';

@@ -1,4 +1,5 @@
-import { defaultPoolName, assertKnownKeys, livenessDefaults, describeValue, numberOption, PoolOptionError, resolveOptions, type PoolOptions } from '@pool/core';
+import { assertKnownKeys, describeValue, numberOption, PoolOptionError, resolveOptions, type PoolOptions } from '@pool/core';
+import { defaultPoolName, livenessDefaults } from '@pool/core/adapter-kit';
 import type { ConnectionOptions } from 'mysql2';
 import { checkProviderConfig, checkUrl, driverKeys, type MysqlProviderConfig } from './config.js';
 

@@ -1,4 +1,4 @@
-import { callTrace, traceCall, type CallTraceContext } from '@pool/core';
+import { callTrace, traceCall, type CallTraceContext } from '@pool/core/adapter-kit';
 import mysql from 'mysql2';
 import type { Query } from 'mysql2';
 import { acquire } from './acquire.js';

@@ -1,4 +1,5 @@
-import { PoolError, PoolTimeoutError, type Lease, type WatchedCall } from '@pool/core';
+import { PoolError, PoolTimeoutError, type Lease } from '@pool/core';
+import { type WatchedCall } from '@pool/core/adapter-kit';
 import type { Connection } from 'mysql2/promise';
 import { acquire } from './acquire.js';
 import { applyCallSite, type CallSite } from './call-site.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isFatalMysqlError, isReadOnlyMysqlError, redactUrl } from '../src/index.js';
 import { splitConfig } from '../src/config.js';
-import { scrubError } from '@pool/core';
+import { scrubError } from '@pool/core/adapter-kit';
 import { secretsOf } from '../src/config.js';
 
 function driverError(fields: Record<string, unknown>, message = 'boom'): Error {

@@ -1,4 +1,5 @@
-import { PoolOptionError, secretsOfUrl } from '@pool/core';
+import { PoolOptionError } from '@pool/core';
+import { secretsOfUrl } from '@pool/core/adapter-kit';
 import { checkConnectionString, checkPgOptions, clientKeySet } from './options.js';
 import type pg from 'pg';
 import type { ConnectionOptions } from 'node:tls';

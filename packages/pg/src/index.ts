@@ -6,7 +6,7 @@ export { isFatalPgError } from './is-fatal.js';
 export { PgPoolError, type PgPoolErrorCode } from './errors.js';
 export { beginStatement, type TransactionOptions, type IsolationLevel } from './transaction.js';
 export { transactionStatus, type TransactionStatus } from './client-state.js';
-export { redactUrl } from '@pool/core';
+export { redactUrl } from '@pool/core/adapter-kit';
 export { classifyPgCreateError } from './create-errors.js';
 export { allowedKeys as pgOptionKeys } from './options.js';
 export type { CallOptions } from './query-call.js';

@@ -1,4 +1,4 @@
-import { CallWatchdog, livenessDefaults } from '@pool/core';
+import { CallWatchdog, livenessDefaults } from '@pool/core/adapter-kit';
 import pg from 'pg';
 import type { ResolvedPgConfig } from './config.js';
 

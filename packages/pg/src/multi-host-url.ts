@@ -1,4 +1,5 @@
-import { PoolOptionError, redactUrl } from '@pool/core';
+import { PoolOptionError } from '@pool/core';
+import { redactUrl } from '@pool/core/adapter-kit';
 import type { TargetSessionAttrs } from './host-role.js';
 
 /**

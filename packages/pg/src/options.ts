@@ -1,4 +1,5 @@
-import { assertKnownKeys, describeValue, PoolOptionError, redactUrl } from '@pool/core';
+import { assertKnownKeys, describeValue, PoolOptionError } from '@pool/core';
+import { redactUrl } from '@pool/core/adapter-kit';
 
 /**
  * THE allow-list of @pool/pg's options, in one place: every key `createPgPool` / `pgProvider`

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { isPoolError, traceCall, type AcquireOptions, type CallTraceContext } from '@pool/core';
+import { isPoolError, type AcquireOptions } from '@pool/core';
+import { traceCall, type CallTraceContext } from '@pool/core/adapter-kit';
 import pg from 'pg';
 import { resolveClusterConfig, type PgClusterConfig } from './cluster-config.js';
 import { ClusterState } from './cluster-state.js';

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { createPool, PoolError, poolSource, type PoolSource, type CallWatchdog, type AcquireOptions, type Lease, type Pool, type PoolStats } from '@pool/core';
+import { createPool, PoolError, type AcquireOptions, type Lease, type Pool, type PoolStats } from '@pool/core';
+import { poolSource, type PoolSource, type CallWatchdog } from '@pool/core/adapter-kit';
 import pg from 'pg';
 import { stateOf } from './client-state.js';
 import { hide } from './config.js';

@@ -1,4 +1,5 @@
-import { defaultPoolName, PoolOptionError, type PoolLogger, type PoolOptions } from '@pool/core';
+import { PoolOptionError, type PoolLogger, type PoolOptions } from '@pool/core';
+import { defaultPoolName } from '@pool/core/adapter-kit';
 import type { PgProviderConfig } from './config.js';
 import { checkConnectionString, checkPgOptions, poolKeySet } from './options.js';
 

@@ -2,7 +2,7 @@ import type { CreateContext, ResourceProvider } from '@pool/core';
 import pg from 'pg';
 import { attachState, clearStatementCache, clientIsBroken, destroySocket, nextReadyForQuery, stateOf, transactionStatus, wireState, WireState, type ClientState } from './client-state.js';
 import { resolvePgConfig, type PgProviderConfig, type ResolvedPgConfig } from './config.js';
-import { scrubError } from '@pool/core';
+import { scrubError } from '@pool/core/adapter-kit';
 import { listenersChanged, restoreListeners, takeBaseline, type ListenerBaseline } from './borrower-listeners.js';
 import { classifyPgCreateError, markHookError } from './create-errors.js';
 import { isFatalPgError } from './is-fatal.js';

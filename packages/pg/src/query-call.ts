@@ -1,4 +1,5 @@
-import { isPoolError, PoolError, PoolTimeoutError, traceCall, type AcquireOptions, type Lease, type Pool } from '@pool/core';
+import { isPoolError, PoolError, PoolTimeoutError, type AcquireOptions, type Lease, type Pool } from '@pool/core';
+import { traceCall } from '@pool/core/adapter-kit';
 import type pg from 'pg';
 import { callerError } from './create-errors.js';
 import { withStableCode } from './error-codes.js';

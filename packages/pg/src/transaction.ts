@@ -1,4 +1,5 @@
-import { PoolError, PoolOptionError, traceCall, type AcquireOptions, type Lease } from '@pool/core';
+import { PoolError, PoolOptionError, type AcquireOptions, type Lease } from '@pool/core';
+import { traceCall } from '@pool/core/adapter-kit';
 import type pg from 'pg';
 import { withStableCode } from './error-codes.js';
 import { PgPoolError } from './errors.js';

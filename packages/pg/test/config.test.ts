@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { beginStatement, classifyPgCreateError, isFatalPgError, resolvePgConfig } from '../src/index.js';
 import { splitPoolConfig } from '../src/pool-config.js';
-import { scrubError } from '@pool/core';
+import { scrubError } from '@pool/core/adapter-kit';
 
 describe('resolvePgConfig', () => {
   it('a connection string alone, or a config object; adapter keys never reach pg.Client', () => {

@@ -1,4 +1,5 @@
-import { PoolError, isPoolError, numberOption, poolSource, traceCall, type Pool, type PoolSource, type PoolEventName, type PoolEvents, type PoolTotals } from '@pool/core';
+import { PoolError, isPoolError, numberOption, type Pool, type PoolEventName, type PoolEvents, type PoolTotals } from '@pool/core';
+import { poolSource, traceCall, type PoolSource } from '@pool/core/adapter-kit';
 import type { ChainableCommander, Redis, RedisKey, RedisOptions } from 'ioredis';
 import { isFatalRedisError } from './classify.js';
 import { resolveClusterConfig, type RedisClusterPoolConfig, type ResolvedClusterConfig } from './cluster-config.js';

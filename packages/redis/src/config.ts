@@ -1,4 +1,5 @@
-import { assertKnownKeys, describeValue, PoolOptionError, secretsOfUrl } from '@pool/core';
+import { assertKnownKeys, describeValue, PoolOptionError } from '@pool/core';
+import { secretsOfUrl } from '@pool/core/adapter-kit';
 import type { RedisOptions } from 'ioredis';
 import { ownedRedisOptionKeys, providerOptionKeys } from './option-keys.js';
 

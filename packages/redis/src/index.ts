@@ -5,7 +5,8 @@ export { RedisPoolError, isRedisPoolError, type RedisPoolErrorCode } from './err
 export { isFatalRedisError, isFailoverRedisError, classifyRedisCreateError } from './classify.js';
 export { withStableCode, provesNeverSent } from './error-codes.js';
 export { providerOptionKeys, clientOptionKeys } from './option-keys.js';
-export { redactUrl, scrubText, scrubError, PoolTimeoutError, isPoolError } from '@pool/core';
+export { redactUrl, scrubText, scrubError } from '@pool/core/adapter-kit';
+export { PoolTimeoutError, isPoolError } from '@pool/core';
 export { sentinelProvider, type SentinelRedisProvider } from './sentinel-provider.js';
 export type { RedisSentinelOptions, SentinelRole } from './sentinel-config.js';
 export { RedisTopologyError, isRedisTopologyError, type RedisTopologyErrorCode } from './topology-errors.js';

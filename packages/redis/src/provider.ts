@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { scrubError, scrubText, type ResourceProvider } from '@pool/core';
+import { type ResourceProvider } from '@pool/core';
+import { scrubError, scrubText } from '@pool/core/adapter-kit';
 import { Redis } from 'ioredis';
 import { classifyRedisCreateError, isFailoverRedisError, isFatalRedisError } from './classify.js';
 import { closeNow } from './close.js';

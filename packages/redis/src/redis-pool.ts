@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
-import { assertKnownKeys, createPool, defaultPoolName, describeValue, poolSource, type PoolSource, numberOption, PoolOptionError, traceCall, type CallTraceContext, type Pool, type PoolOptions, type PoolStats } from '@pool/core';
+import { assertKnownKeys, createPool, describeValue, numberOption, PoolOptionError, type Pool, type PoolOptions, type PoolStats } from '@pool/core';
+import { defaultPoolName, poolSource, type PoolSource, traceCall, type CallTraceContext } from '@pool/core/adapter-kit';
 import type { ChainableCommander, Redis, RedisKey } from 'ioredis';
 import { runGuarded } from './call-deadline.js';
 import type { RedisProviderConfig } from './config.js';

@@ -1,4 +1,4 @@
-import { scrubError } from '@pool/core';
+import { scrubError } from '@pool/core/adapter-kit';
 import { Redis, type RedisOptions } from 'ioredis';
 import { closeNow } from './close.js';
 import { addressKey, type NodeAddress } from './node-address.js';

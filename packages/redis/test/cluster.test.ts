@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { callTrace, isPoolError, type CallTraceContext } from '@pool/core';
+import { isPoolError } from '@pool/core';
+import { callTrace, type CallTraceContext } from '@pool/core/adapter-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClusterPool, isRedisTopologyError, keySlot, type RedisClusterPool } from '../src/index.js';
 import { redisAddress, sleep, waitFor } from './helpers.js';

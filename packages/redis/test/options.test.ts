@@ -1,6 +1,7 @@
 import { tracingChannel } from 'node:diagnostics_channel';
 import { inspect } from 'node:util';
-import { isPoolError, type CallTraceContext } from '@pool/core';
+import { isPoolError } from '@pool/core';
+import { type CallTraceContext } from '@pool/core/adapter-kit';
 import { requireService } from '@pool/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisPool, redisProvider, type RedisPool } from '../src/index.js';

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
-import { assertKnownKeys, defaultPoolName, describeValue, numberOption, Pool, PoolOptionError, traceCall, type CallTraceContext, type PoolOptions } from '@pool/core';
+import { assertKnownKeys, describeValue, numberOption, Pool, PoolOptionError, type PoolOptions } from '@pool/core';
+import { defaultPoolName, traceCall, type CallTraceContext } from '@pool/core/adapter-kit';
 import { DEFAULT_MAX_FRAME_BYTES, exchangeFrame } from './exchange.js';
 import { codecFor, type FrameCodec, type Framing } from './framing.js';
 import { type TcpProviderOptions } from './options.js';

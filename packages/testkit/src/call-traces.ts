@@ -1,4 +1,4 @@
-import { callTrace, type CallTraceContext } from '@pool/core';
+import { callTrace, type CallTraceContext } from '@pool/core/adapter-kit';
 
 /**
  * Runs `run` with a subscriber on the `pool:call` TracingChannel and returns the context of every

@@ -1,7 +1,7 @@
 import { WebSocket } from 'ws';
 import { WsPoolError, describeError } from './errors.js';
 import type { ResolvedWsOptions } from './options.js';
-import { scrubError, scrubText } from '@pool/core';
+import { scrubError, scrubText } from '@pool/core/adapter-kit';
 
 /**
  * Opens one WebSocket and resolves once it is OPEN. Rejects with a {@link WsPoolError}

@@ -1,5 +1,6 @@
 import type { ClientOptions, WebSocket } from 'ws';
-import { assertKnownKeys, numberOption, PoolOptionError, redactUrl, scrubText } from '@pool/core';
+import { assertKnownKeys, numberOption, PoolOptionError } from '@pool/core';
+import { redactUrl, scrubText } from '@pool/core/adapter-kit';
 
 /** Options of {@link wsProvider}. */
 export interface WsProviderOptions {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { assertKnownKeys, defaultPoolName, describeValue, isPoolError, numberOption, Pool, PoolOptionError, traceCall, type CallTraceContext, type PoolOptions } from '@pool/core';
+import { assertKnownKeys, describeValue, isPoolError, numberOption, Pool, PoolOptionError, type PoolOptions } from '@pool/core';
+import { defaultPoolName, traceCall, type CallTraceContext } from '@pool/core/adapter-kit';
 import type { WebSocket } from 'ws';
 import { CorrelationRouter } from './correlation.js';
 import { WsPoolError, isWsPoolError } from './errors.js';

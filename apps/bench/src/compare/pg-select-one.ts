@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { redactUrl } from '@pool/core';
+import { redactUrl } from '@pool/core/adapter-kit';
 import { createPgPool, type PgPoolConfig } from '@pool/pg';
 import type { Comparison } from '../comparison.js';
 

@@ -1,4 +1,4 @@
-import { livenessDefaults } from '@pool/core';
+import { livenessDefaults } from '@pool/core/adapter-kit';
 import { createMysqlPool } from '@pool/mysql';
 import mysql from 'mysql2';
 import type { Contender } from '../types.js';

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { livenessDefaults } from '@pool/core';
+import { livenessDefaults } from '@pool/core/adapter-kit';
 import { createPgPool } from '@pool/pg';
 import type { Contender } from '../types.js';
 import { DEADLINE_MS, MAX, withTimeout } from './shared.js';

@@ -1,4 +1,4 @@
-import { Pool } from './pool.js';
+import { Pool } from '../src/pool.js';
 
 /**
  * The well-known key of a ready-made client's core pools (`Symbol.for`, so two installed copies of

@@ -1,6 +1,6 @@
-import { PoolError } from './errors.js';
-import { now } from './clock.js';
-import { withTimeout } from './with-timeout.js';
+import { PoolError } from '../src/errors.js';
+import { now } from '../src/clock.js';
+import { withTimeout } from '../src/with-timeout.js';
 
 /**
  * The defaults the ready-made clients use: a call with no reply for 3 s makes the pool check the
