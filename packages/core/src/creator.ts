@@ -99,15 +99,14 @@ export class Creator<R> {
    * wait, or the pool was still failing with room to create) and none succeeded since, else
    * POOL_TIMEOUT, with the last create error as cause if any failed. `state` goes in the message.
    */
-  timeoutError(waiter: { createSeqAtStart: number; enqueuedAt: number; deadline: number; waitedUntil(t: number): number }, t: number, hasRoom: boolean, state: string): PoolError {
-    const mark = waiter.createSeqAtStart;
+  timeoutError(enqueuedAt: number, deadline: number, mark: number, t: number, hasRoom: boolean, state: string): PoolError {
     const failed = this.lastFailureSeq >= mark || (this.failures > 0 && hasRoom);
-    const limit = Math.round(waiter.deadline - waiter.enqueuedAt);
+    const limit = Math.round(deadline - enqueuedAt);
     const cause = this.lastErrorValue;
     if (failed && this.lastSuccessSeq < mark) {
       return new PoolError('POOL_CREATE_FAILED', `could not get a resource within ${limit} ms: creates keep failing (${this.failures} in a row), the last with: ${messageOf(cause)}`, { cause, pool: this.opts.name });
     }
-    return new PoolTimeoutError('acquire', Math.round(waiter.waitedUntil(t)), `acquire timed out after ${limit} ms (${state})`, { pool: this.opts.name, ...(failed ? { cause } : {}) });
+    return new PoolTimeoutError('acquire', Math.round(t > enqueuedAt ? t - enqueuedAt : 0), `acquire timed out after ${limit} ms (${state})`, { pool: this.opts.name, ...(failed ? { cause } : {}) });
   }
 
   /** A caller found no resource: with `grow` set, aim at more than one new resource. */

@@ -8,8 +8,8 @@ import type { Shelf } from './shelf.js';
 import { SlotState, type Slot } from './slot.js';
 import type { PoolTotals } from './stats.js';
 import { acquireTrace } from './tracing.js';
-import { WaitingRoom } from './waiting-room.js';
-import { takePromise, type Waiter } from './waiter.js';
+import type { Waiter } from './waiter.js';
+import { waited, WaitingRoom, type Expired, type Ticket } from './waiting-room.js';
 
 /** What the lender needs of the other parts. */
 export interface LenderHost<R> {
@@ -22,7 +22,7 @@ export interface LenderHost<R> {
   /** The creator's answers: refuse a caller at once?, its outcome count, the error of an expired waiter. */
   refusal(timeoutMs: number): PoolError | undefined;
   createMark(): number;
-  expired(waiter: Waiter<R>, t: number, borrowed: number, waiting: number): PoolError;
+  expired(enqueuedAt: number, deadline: number, mark: number, t: number, borrowed: number, waiting: number): PoolError;
   /** The provider's hooks: validate resolves undefined when healthy; reset ends in `offer` or a retire. */
   isBroken(slot: Slot<R>): boolean;
   validate(slot: Slot<R>): Promise<unknown>;
@@ -82,7 +82,8 @@ export class Lender<R> implements LeaseOwner<R> {
       | (hooks.isBroken ? IS_BROKEN_HOOK : 0) | (hooks.reset ? RESET_HOOK : 0) | (opts.maxUses !== Infinity ? MAX_USES : 0);
     this.keeper = host.keeper;
     this.idleDueMs = Math.min(opts.idleTimeoutMs, opts.keepaliveIntervalMs > 0 ? opts.keepaliveIntervalMs : Infinity);
-    this.room = new WaitingRoom<R>(this.name, opts.acquireTimeoutMs, totals, (waiter, t) => host.expired(waiter, t, this.shelf.borrowed, this.room.length));
+    const expired: Expired = (enqueuedAt, deadline, mark, t) => host.expired(enqueuedAt, deadline, mark, t, this.shelf.borrowed, this.room.length);
+    this.room = new WaitingRoom<R>(this.name, opts.acquireTimeoutMs, totals, expired);
   }
 
   get waiting(): number {
@@ -119,7 +120,7 @@ export class Lender<R> implements LeaseOwner<R> {
         this.shelf.put(slot); // it needs a ping first: acquire() does that
         return undefined;
       } else {
-        return this.lend(slot, undefined, this.opts.leakDetectionMs > 0 ? new Error('acquired here').stack : undefined);
+        return this.lend(slot, this.opts.leakDetectionMs > 0 ? new Error('acquired here').stack : undefined, -1);
       }
     }
     return undefined;
@@ -138,7 +139,7 @@ export class Lender<R> implements LeaseOwner<R> {
       for (let slot = this.shelf.take(); slot !== undefined; slot = this.shelf.take()) {
         if (this.host.isBroken(slot)) this.host.retire(slot, 'broken');
         else if (this.needsValidation(slot)) return this.wait(options, slot, stack);
-        else return Promise.resolve(this.lend(slot, undefined, stack));
+        else return Promise.resolve(this.lend(slot, stack, -1));
       }
     }
     return this.wait(options, undefined, stack);
@@ -162,14 +163,14 @@ export class Lender<R> implements LeaseOwner<R> {
         return Promise.reject(refusal);
       }
     }
-    const waiter = this.room.enter(timeoutMs, priority, signal, stack, this.host.createMark(), slot === undefined);
-    const promise = takePromise<R>();
     if (slot !== undefined) {
-      this.validateFor(slot, waiter);
-    } else {
-      this.host.shortage();
-      this.host.fill();
+      const held = this.room.enterHeld(timeoutMs, signal, stack, this.host.createMark());
+      this.validateFor(slot, held.waiter);
+      return held.promise;
     }
+    const promise = this.room.enter(timeoutMs, priority, signal, stack, this.host.createMark());
+    this.host.shortage();
+    this.host.fill();
     return promise;
   }
 
@@ -182,7 +183,8 @@ export class Lender<R> implements LeaseOwner<R> {
     return this.validateOnAcquire && coarseNow() - Math.max(slot.releasedAt, slot.checkedAt) >= this.opts.validateAfterIdleMs;
   }
 
-  private lend(slot: Slot<R>, waiter: Waiter<R> | undefined, stack: string | undefined): Lease<R> {
+  /** `enqueuedAt`: when the caller started waiting, -1 if it did not. */
+  private lend(slot: Slot<R>, stack: string | undefined, enqueuedAt: number): Lease<R> {
     slot.uses++;
     this.acquired++;
     const lease = new Lease<R>(slot);
@@ -195,21 +197,20 @@ export class Lender<R> implements LeaseOwner<R> {
         this.keeper.wakeBy(slot.borrowedAt + leakMs);
       }
       if (this.emitter.wants('acquire')) {
-        this.emitter.emit('acquire', { pool: this.name, resource: slot.resource, waitMs: waiter === undefined ? 0 : waiter.waitedUntil(slot.borrowedAt) });
+        this.emitter.emit('acquire', { pool: this.name, resource: slot.resource, waitMs: enqueuedAt === -1 ? 0 : waited(enqueuedAt, slot.borrowedAt) });
       }
     }
     return lease;
   }
 
-  /** Lends `slot` to `waiter`; a broken one is destroyed instead and the waiter requeued (false). */
-  private handTo(waiter: Waiter<R>, slot: Slot<R>): boolean {
+  /** Lends `slot` to a caller just out of line (or held); a broken one is destroyed instead and the caller requeued (false). */
+  private handTo(ticket: Ticket<R>, slot: Slot<R>): boolean {
     if ((this.flags & IS_BROKEN_HOOK) !== 0 && this.host.isBroken(slot)) {
       this.host.retire(slot, 'broken');
-      this.room.requeue(waiter);
+      this.room.requeue(ticket);
       return false;
     }
-    this.room.settle(waiter);
-    waiter.resolve(this.lend(slot, waiter, waiter.stack));
+    this.room.serve(ticket, this.lend(slot, this.room.stackOf(ticket), this.room.enqueuedAt(ticket)));
     return true;
   }
 
@@ -248,15 +249,15 @@ export class Lender<R> implements LeaseOwner<R> {
         this.host.retire(slot, 'broken');
         continue;
       }
-      const waiter = this.room.next() as Waiter<R>;
-      if (this.needsValidation(slot)) this.validateFor(slot, waiter);
-      else this.handTo(waiter, slot);
+      const ticket = this.room.next() as Ticket<R>;
+      if (this.needsValidation(slot)) this.validateFor(slot, this.room.hold(ticket));
+      else this.handTo(ticket, slot);
     }
     this.host.fill();
   }
 
+  /** Lends `slot` to a held caller once validated; a failed one is retired and the caller goes back in line. */
   private validateFor(slot: Slot<R>, waiter: Waiter<R>): void {
-    this.room.hold(waiter); // out of the queue while its resource is checked, still waiting
     this.host.validate(slot).then((failure) => {
       const closed = (this.flags & CLOSED) !== 0;
       if (failure !== undefined) {

@@ -78,7 +78,7 @@ export class Pool<R> implements AsyncDisposable {
       shortage: () => this.creator.shortage(),
       refusal: (timeoutMs) => this.creator.refusal(timeoutMs),
       createMark: () => this.creator.mark,
-      expired: (waiter, t, borrowed, waiting) => this.creator.timeoutError(waiter, t, size() < opts.max, `${borrowed}/${opts.max} borrowed, ${waiting} waiting`),
+      expired: (enqueuedAt, deadline, mark, t, borrowed, waiting) => this.creator.timeoutError(enqueuedAt, deadline, mark, t, size() < opts.max, `${borrowed}/${opts.max} borrowed, ${waiting} waiting`),
       validate: (slot) => checks.validate(slot),
       reset: (slot) => checks.reset(slot, (ok, error) => {
         if (ok) {

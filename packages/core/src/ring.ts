@@ -1,7 +1,6 @@
 /**
- * A growable ring-buffer deque: O(1) push and shift at both ends, unlike `Array#shift`, which is O(n)
- * and made tarn and pg-pool quadratic in the number of waiters. Capacity stays a power of two so an
- * index wraps with a mask.
+ * The idle resources: a growable ring buffer, O(1) push and pop at the back (LIFO) and shift at the
+ * front (FIFO), where `Array#shift` is O(n). Capacity stays a power of two so an index wraps with a mask.
  */
 export class Ring<T> {
   private items: (T | undefined)[];
@@ -19,13 +18,6 @@ export class Ring<T> {
   push(item: T): void {
     if (this.length > this.mask) this.grow();
     this.items[(this.head + this.length) & this.mask] = item;
-    this.length++;
-  }
-
-  unshift(item: T): void {
-    if (this.length > this.mask) this.grow();
-    this.head = (this.head - 1) & this.mask;
-    this.items[this.head] = item;
     this.length++;
   }
 
@@ -47,21 +39,6 @@ export class Ring<T> {
     return item;
   }
 
-  /** The item `offset` places from the front (0 = first). */
-  at(offset: number): T | undefined {
-    return offset < 0 || offset >= this.length ? undefined : this.items[(this.head + offset) & this.mask];
-  }
-
-  /** Keeps only the items for which `keep` returns true, in order. O(n). */
-  retain(keep: (item: T) => boolean): void {
-    let write = 0;
-    for (let read = 0; read < this.length; read++) {
-      const item = this.items[(this.head + read) & this.mask] as T;
-      if (keep(item)) this.items[(this.head + write++) & this.mask] = item;
-    }
-    for (let i = write; i < this.length; i++) this.items[(this.head + i) & this.mask] = undefined;
-    this.length = write;
-  }
 
   /** Gives back the memory of a ring that grew for a burst and is empty again. */
   shrink(): void {

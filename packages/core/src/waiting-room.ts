@@ -1,109 +1,156 @@
 import { unwatchAbort, watchAbort } from './abort-watch.js';
 import { coarseNow, now } from './clock.js';
-import { DeadlineQueue } from './deadline-queue.js';
+import { DeadlineHeap } from './deadline-heap.js';
+import type { Lease } from './lease.js';
 import { PoolError } from './errors.js';
 import type { PoolTotals } from './stats.js';
-import { WaiterQueue } from './waiter-queue.js';
-import { Waiter, type WaiterExtras } from './waiter.js';
+import { newPromise, takePromise, Waiter } from './waiter.js';
+import { WaiterLine, type Ticket } from './waiter-line.js';
+
+export type { Ticket } from './waiter-line.js';
+
+/** The error for a caller whose deadline passed at `t` (already out of line). */
+export type Expired = (enqueuedAt: number, deadline: number, mark: number, t: number) => unknown;
 
 /**
- * The callers waiting for a resource: the queue (highest priority first, FIFO within one), their
- * deadlines with ONE timer aimed at the earliest (ref'd: a waiting caller keeps the process alive
- * until its deadline), and their abort signals. Every waiter settles by its deadline: enforced here.
+ * The callers waiting for a resource: the line (waiter-line.ts), their deadlines with ONE timer aimed
+ * at the earliest (ref'd: a waiting caller keeps the process alive until its deadline), their abort
+ * signals. Every caller settles by its deadline, never before: enforced here.
+ *
+ * Plain callers' deadlines follow their order in line, so only the first needs looking at; a
+ * {@link Waiter} with a deadline sits in a heap as well. A caller taken out of line by `next` is
+ * served (`serve`), put back (`requeue`) or held for a validation (`hold`) before anything else runs.
  */
 export class WaitingRoom<R> {
-  private readonly queue = new WaiterQueue<Waiter<R>>();
-  private readonly deadlines = new DeadlineQueue<Waiter<R>>(this.queue);
+  private readonly line = new WaiterLine<R>();
+  private readonly heap = new DeadlineHeap<Waiter<R>>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Infinity;
 
   constructor(
     private readonly pool: string,
-    /** The pool's `acquireTimeoutMs`. */
-    private readonly defaultTimeoutMs: number,
+    /** The pool's `acquireTimeoutMs`: a plain caller's timeout. */
+    private readonly timeoutMs: number,
     private readonly totals: PoolTotals,
-    /** The error for a waiter whose deadline passed at `t` (already out of the queue). */
-    private readonly expired: (waiter: Waiter<R>, t: number) => unknown,
+    private readonly expired: Expired,
   ) {}
 
-  /** Callers in the queue (not those whose resource is being validated). */
+  /** Callers in line (not those held for a validation). */
   get length(): number {
-    return this.queue.length;
+    return this.line.live;
   }
 
-  /**
-   * Starts a caller's wait and returns its waiter (take its promise with `takePromise`). `queued`: it
-   * joins the queue (else its resource is being validated). `mark`: the creator's outcome count.
-   */
-  enter(timeoutMs: number, priority: number, signal: AbortSignal | undefined, stack: string | undefined, mark: number, queued: boolean): Waiter<R> {
-    // a deadline is measured from an exact reading: a stale coarse start would make it early
+  /** A caller joins the line; returns its promise. `mark`: the creator's outcome count. */
+  enter(timeoutMs: number, priority: number, signal: AbortSignal | undefined, stack: string | undefined, mark: number): Promise<Lease<R>> {
+    // a deadline is measured from an exact reading: a stale coarse one would make it early
     const t = timeoutMs === Infinity ? coarseNow() : Math.ceil(now());
-    const extras: WaiterExtras | undefined = priority === 0 && signal === undefined && stack === undefined
-      ? undefined
-      : { priority, signal, listener: undefined, stack };
-    const waiter = new Waiter<R>(t, t + timeoutMs, mark, extras);
-    if (waiter.deadline !== Infinity) {
-      // with the pool's own timeout at priority 0, its place in the queue orders its deadline
-      if (queued && priority === 0 && timeoutMs === this.defaultTimeoutMs) this.deadlines.trackImplicit(waiter);
-      else this.deadlines.push(waiter);
-      if (waiter.deadline < this.timerAt) this.arm(waiter.deadline);
+    const resolve = newPromise<R>();
+    if (priority === 0 && timeoutMs === this.timeoutMs && signal === undefined && stack === undefined) {
+      this.line.push(resolve, 0, t, mark);
+      if (t + timeoutMs < this.timerAt) this.arm(t + timeoutMs);
+    } else {
+      const waiter = this.track(new Waiter<R>(resolve, t, t + timeoutMs, mark, priority, signal, stack));
+      waiter.queued = true;
+      this.line.push(waiter, priority, t, mark);
     }
-    if (extras !== undefined && signal !== undefined) {
-      const listener = (): void => {
-        if (waiter.settled) return;
-        this.totals.aborted++;
-        this.fail(waiter, new PoolError('POOL_ABORTED', `acquire aborted after ${Math.round(waiter.waitedUntil(now()))} ms`, { cause: signal.reason, pool: this.pool }));
-      };
-      extras.listener = listener;
-      watchAbort(signal, listener);
+    return takePromise<R>();
+  }
+
+  /** A caller that waits outside the line while its resource is validated (push it back with `requeue`). */
+  enterHeld(timeoutMs: number, signal: AbortSignal | undefined, stack: string | undefined, mark: number): { waiter: Waiter<R>; promise: Promise<Lease<R>> } {
+    const t = Math.ceil(now());
+    const waiter = this.track(new Waiter<R>(newPromise<R>(), t, t + timeoutMs, mark, 0, signal, stack));
+    return { waiter, promise: takePromise<R>() };
+  }
+
+  /** The next caller to serve, out of line: serve, requeue or hold it before anything else runs. */
+  next(): Ticket<R> | undefined {
+    const ticket = this.line.shift();
+    if (this.line.live === 0 && this.heap.size === 0 && this.timer !== undefined) this.disarm();
+    return ticket;
+  }
+
+  /** When `ticket` (just taken by `next`, or a Waiter) started waiting. */
+  enqueuedAt(ticket: Ticket<R>): number {
+    return typeof ticket === 'function' ? this.line.at : ticket.enqueuedAt;
+  }
+
+  /** The caller's leak-detection stack, if kept. */
+  stackOf(ticket: Ticket<R>): string | undefined {
+    return typeof ticket === 'function' ? undefined : ticket.stack;
+  }
+
+  /** Settles a caller taken out of line with its lease. */
+  serve(ticket: Ticket<R>, lease: Lease<R>): void {
+    if (typeof ticket === 'function') ticket(lease);
+    else {
+      this.settle(ticket);
+      ticket.resolve(lease);
     }
-    if (queued) this.queue.push(waiter);
-    return waiter;
   }
 
-  /** The next caller to serve, out of the queue (still waiting: settle or requeue it). */
-  next(): Waiter<R> | undefined {
-    return this.queue.shift();
+  /** Keeps a caller just taken by `next` waiting while its resource is validated; returns it as a Waiter. */
+  hold(ticket: Ticket<R>): Waiter<R> {
+    if (typeof ticket !== 'function') return ticket;
+    const at = this.line.at;
+    return this.track(new Waiter<R>(ticket, at, at + this.timeoutMs, this.line.mark, 0, undefined, undefined));
   }
 
-  /** Keeps a caller waiting outside the queue (its resource is being validated). */
-  hold(waiter: Waiter<R>): void {
-    this.deadlines.makeExplicit(waiter);
-  }
-
-  /** Puts a waiting caller back at the front of its priority: it keeps its place and its deadline. */
-  requeue(waiter: Waiter<R>): void {
-    this.deadlines.makeExplicit(waiter);
-    this.queue.pushFront(waiter);
-  }
-
-  /** Ends a caller's wait (it is about to be resolved): out of the deadlines, abort listener off. */
-  settle(waiter: Waiter<R>): void {
-    waiter.markSettled();
-    if (waiter.heapIndex !== -1) {
-      this.deadlines.remove(waiter);
-      if (this.deadlines.size === 0 && this.timer !== undefined) {
-        clearTimeout(this.timer);
-        this.timer = undefined;
-        this.timerAt = Infinity;
-      }
+  /** Puts a caller back at the front of its priority: it keeps its place and its deadline. */
+  requeue(ticket: Ticket<R>): void {
+    if (typeof ticket === 'function') {
+      const at = this.line.at;
+      this.line.pushFront(ticket, 0, at, this.line.mark);
+      if (at + this.timeoutMs < this.timerAt) this.arm(at + this.timeoutMs); // `next` may have stopped the timer
+    } else {
+      ticket.queued = true;
+      this.line.pushFront(ticket, ticket.priority, ticket.enqueuedAt, ticket.mark);
     }
-    const extras = waiter.extras;
-    if (extras !== undefined && extras.signal !== undefined && extras.listener !== undefined) unwatchAbort(extras.signal, extras.listener);
   }
 
   fail(waiter: Waiter<R>, error: unknown): void {
     if (waiter.settled) return;
-    this.queue.remove(waiter);
+    this.line.remove(waiter);
     this.settle(waiter);
-    waiter.reject(error);
+    waiter.resolve(Promise.reject(error));
   }
 
-  /** Rejects every queued caller with `error`; returns how many. */
+  /** Rejects every caller in line with `error`; returns how many. */
   failAll(error: unknown): number {
-    const all = this.queue.drain();
-    for (const waiter of all) this.fail(waiter, error);
+    const all = this.line.drain();
+    for (const ticket of all) {
+      if (typeof ticket === 'function') ticket(Promise.reject(error));
+      else this.fail(ticket, error);
+    }
+    if (this.heap.size === 0) this.disarm();
     return all.length;
+  }
+
+  /** Deadline and signal of a Waiter: watched until it settles. */
+  private track(waiter: Waiter<R>): Waiter<R> {
+    if (waiter.deadline !== Infinity) {
+      this.heap.push(waiter);
+      if (waiter.deadline < this.timerAt) this.arm(waiter.deadline);
+    }
+    const signal = waiter.signal;
+    if (signal !== undefined) {
+      waiter.listener = () => {
+        if (waiter.settled) return;
+        this.totals.aborted++;
+        this.fail(waiter, new PoolError('POOL_ABORTED', `acquire aborted after ${Math.round(waited(waiter.enqueuedAt, now()))} ms`, { cause: signal.reason, pool: this.pool }));
+      };
+      watchAbort(signal, waiter.listener);
+    }
+    return waiter;
+  }
+
+  private settle(waiter: Waiter<R>): void {
+    waiter.settled = true;
+    if (waiter.heapIndex !== -1) {
+      this.heap.remove(waiter);
+      if (this.heap.size === 0 && this.line.live === 0) this.disarm();
+    }
+    if (waiter.listener !== undefined) unwatchAbort(waiter.signal as AbortSignal, waiter.listener);
   }
 
   private arm(at: number): void {
@@ -112,18 +159,43 @@ export class WaitingRoom<R> {
     this.timer = setTimeout(this.onTimer, Math.max(0, Math.ceil(at - now())));
   }
 
+  private disarm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+  }
+
+  /** The plain caller with the earliest deadline, if due by `t` (`line.at`/`mark` then describe it). */
+  private plainDue(t: number): ReturnType<WaiterLine<R>['firstPlain']> {
+    if (this.timeoutMs === Infinity) return undefined;
+    const place = this.line.firstPlain();
+    return place !== undefined && this.line.at + this.timeoutMs <= t ? place : undefined;
+  }
+
   private readonly onTimer = (): void => {
     this.timer = undefined;
     this.timerAt = Infinity;
     const t = now();
-    // a timer can fire a fraction of a millisecond early: a waiter not yet due stays, and the timer is
-    // re-armed for it, so no caller is failed before its full timeout
-    for (let waiter = this.deadlines.peek(); waiter !== undefined && waiter.deadline <= t; waiter = this.deadlines.peek()) {
+    // a timer can fire a fraction of a millisecond early: a caller not yet due stays, and the timer
+    // is aimed again, so no caller fails before its full timeout
+    for (let waiter = this.heap.peek(); waiter !== undefined && waiter.deadline <= t; waiter = this.heap.peek()) {
       this.totals.timeouts++;
-      this.queue.remove(waiter); // first, so the message counts the others
-      this.fail(waiter, this.expired(waiter, t));
+      this.line.remove(waiter); // first, so the message counts the others
+      this.fail(waiter, this.expired(waiter.enqueuedAt, waiter.deadline, waiter.mark, t));
     }
-    const next = this.deadlines.peek();
-    if (next !== undefined) this.arm(next.deadline);
+    for (let place = this.plainDue(t); place !== undefined; place = this.plainDue(t)) {
+      const { at, mark } = this.line;
+      const resolve = this.line.takePlain(place);
+      this.totals.timeouts++;
+      resolve(Promise.reject(this.expired(at, at + this.timeoutMs, mark, t)));
+    }
+    const plain = this.timeoutMs !== Infinity && this.line.firstPlain() !== undefined ? this.line.at + this.timeoutMs : Infinity;
+    const next = Math.min(plain, this.heap.peek()?.deadline ?? Infinity);
+    if (next !== Infinity) this.arm(next);
   };
+}
+
+/** How long a caller that started at `enqueuedAt` (rounded up) waited until `t`: never negative. */
+export function waited(enqueuedAt: number, t: number): number {
+  return t > enqueuedAt ? t - enqueuedAt : 0;
 }
