@@ -65,6 +65,7 @@ export class WaitingRoom<R> {
 
   /** The next caller to serve, out of line: serve, requeue or hold it before anything else runs. */
   next(): Ticket<R> | undefined {
+    if (this.line.live === 0) return undefined; // all a release with no one waiting pays
     const ticket = this.line.shift();
     if (this.line.live === 0 && this.heap.size === 0 && this.timer !== undefined) this.disarm();
     return ticket;
