@@ -23,6 +23,8 @@ export class ClusterState implements HostListener {
   readonly name: string;
   /** The default deadline of a call: the host pools' acquireTimeoutMs. */
   readonly timeoutMs: number;
+  /** The host pools' `queryTimeoutMs` (0: none): bounds a whole `query`, routing included. */
+  readonly queryTimeoutMs: number;
   closed = false;
   private writer: PgHost | undefined;
   private writerController = new AbortController();
@@ -37,6 +39,7 @@ export class ClusterState implements HostListener {
     this.settings = resolved.settings;
     this.hosts = resolved.hosts.map((host) => new PgHost(host, resolved.settings, this));
     this.timeoutMs = (this.hosts[0] as PgHost).pool.core.options.acquireTimeoutMs;
+    this.queryTimeoutMs = resolved.hosts[0]?.queryTimeoutMs ?? 0;
     this.changed = this.nextChange();
   }
 

@@ -171,14 +171,18 @@ export class PgCluster extends EventEmitter {
   private queryOn(route: TargetSessionAttrs, config: string | pg.QueryConfig, values: unknown[] | undefined): Promise<pg.QueryResult> {
     const text = typeof config === 'string' ? config : config?.text;
     const context: CallTraceContext = { pool: this.name, adapter: 'pg', operation: 'query', statement: typeof text === 'string' ? text : undefined };
+    // a query deadline (the config's, else the pool's) bounds the whole call, routing and acquire included
+    const own = typeof config === 'object' && config !== null ? (config as { queryTimeoutMs?: unknown }).queryTimeoutMs : undefined;
+    const queryTimeoutMs = typeof own === 'number' ? own : this.state.queryTimeoutMs;
     return traceCall(context, async () => {
-      const deadline = performance.now() + this.state.timeoutMs;
+      const deadline = performance.now() + (queryTimeoutMs > 0 ? Math.min(queryTimeoutMs, this.state.timeoutMs) : this.state.timeoutMs);
       for (;;) {
         const { client, host } = await this.lend(route, deadline, undefined);
         context.server = host.server;
         let failure: unknown;
+        const call = host.pool.queryHeld(client, config, values, queryTimeoutMs > 0 ? deadline : undefined);
         try {
-          return await client.query(config as pg.QueryConfig, values);
+          return await call;
         } catch (error) {
           failure = error;
           if (isReadOnlyError(error) && isWriteRoute(route)) {
@@ -191,7 +195,8 @@ export class PgCluster extends EventEmitter {
           throw error;
         } finally {
           host.inflight--;
-          client.release(failure !== undefined && isFatalPgError(failure) ? (failure as Error) : undefined);
+          // cut by its deadline or the liveness watch: the connection still owes a reply, so it goes
+          client.release(failure !== undefined && (call.cut === true || isFatalPgError(failure)) ? (failure as Error) : undefined);
         }
       }
     });

@@ -11,7 +11,7 @@ import { isClusterConfig, type PgClusterInput } from './cluster-config.js';
 import { createPgCluster, type PgCluster } from './pg-cluster.js';
 import { pgWatchdog } from './liveness.js';
 import { attachPgLog } from './pg-log.js';
-import { acquireError, runQuery, type CallHost } from './query-call.js';
+import { acquireError, runOnHeldClient, runQuery, type CallHost } from './query-call.js';
 import { runTransaction, type TransactionOptions } from './transaction.js';
 
 /** A client lent by {@link PgPool.connect}: a `pg.Client` with `release(err?)`. */
@@ -222,6 +222,11 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
   }
 
   // ---------------------------------------------------------------- connect
+
+  /** @internal A cluster runs a routed client's statement under this pool's deadline and liveness watch (query-call.ts). */
+  queryHeld(client: pg.PoolClient, config: unknown, values: unknown[] | undefined, deadline?: number): ReturnType<typeof runOnHeldClient> {
+    return runOnHeldClient(this.host, client, config, values, deadline);
+  }
 
   connect(): Promise<PgPoolClient>;
   connect(callback: ConnectCallback): void;

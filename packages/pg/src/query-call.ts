@@ -145,3 +145,48 @@ export function startDeadline(host: CallHost, timeoutMs: number, signal: AbortSi
     signal?.removeEventListener('abort', onAbort);
   };
 }
+
+/**
+ * Runs one statement on a client the caller already holds (a cluster's routed client) under the
+ * pool's call rules: `deadline` (a performance.now() time), else the config's `queryTimeoutMs` or the
+ * pool's, the config's signal, else the liveness watch. When one of them cuts the call, it rejects at once and `cut` is true: the caller must
+ * destroy the client (release it with the error), whose late reply is dropped.
+ */
+export function runOnHeldClient(host: CallHost, client: pg.PoolClient, config: unknown, values: unknown[] | undefined, deadline?: number): Promise<pg.QueryResult> & { cut?: boolean } {
+  const options = typeof config === 'object' && config !== null ? (config as CallOptions) : undefined;
+  const timeoutMs = deadline !== undefined ? Math.max(1, deadline - performance.now()) : options?.queryTimeoutMs ?? host.queryTimeoutMs;
+  let stop: (() => void) | undefined;
+  let stopWatch: ((answered: boolean) => void) | undefined;
+  let cut: (error: Error) => void = () => {};
+  const result = new Promise<pg.QueryResult>((resolve, reject) => {
+    let settled = false;
+    cut = (error) => {
+      if (settled) return;
+      settled = true;
+      result.cut = true;
+      stop?.();
+      stopWatch?.(false);
+      reject(error);
+    };
+    client.query(config as string, values as unknown[]).then(
+      (rows) => {
+        if (settled) return;
+        settled = true;
+        stop?.();
+        stopWatch?.(true);
+        resolve(rows);
+      },
+      (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        stop?.();
+        // a statement error with a SQLSTATE is a reply: the server is alive
+        stopWatch?.(typeof (error as { severity?: unknown } | null)?.severity === 'string');
+        reject(withStableCode(error));
+      },
+    );
+  }) as Promise<pg.QueryResult> & { cut?: boolean };
+  if (timeoutMs > 0 || options?.signal !== undefined) stop = startDeadline(host, timeoutMs, options?.signal, (error) => cut(error));
+  else stopWatch = host.watch?.((error) => cut(error));
+  return result;
+}

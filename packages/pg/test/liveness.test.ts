@@ -93,6 +93,44 @@ describe('@pool/pg liveness check: a frozen server is caught, a slow query on a 
         await pool.end();
       }
     }, 30_000);
+
+    it('a multi-host pool (PgCluster) bounds its queries too: the liveness check, or a query deadline that covers the wait for a primary', async () => {
+      const cluster = createPgPool({ hosts: [server.url], max: 2, livenessCheckAfterMs: 1000, pool: { validateTimeoutMs: 1000 }, health: { checkIntervalMs: 0 } });
+      try {
+        await cluster.query('SELECT 1');
+        server.freeze();
+        let started = performance.now();
+        const unresponsive = await cluster.query('SELECT 2').catch((e: unknown) => e);
+        expect(isPoolError(unresponsive, 'POOL_SERVER_UNRESPONSIVE')).toBe(true);
+        expect(performance.now() - started).toBeLessThan(3500);
+        // its host is now down: the call waits for it within its own deadline, not the 30 s acquire timeout
+        started = performance.now();
+        const timedOut = await cluster.query({ text: 'SELECT 1', queryTimeoutMs: 600 } as never).catch((e: unknown) => e);
+        expect(isPoolError(timedOut, 'POOL_TIMEOUT')).toBe(true);
+        expect(performance.now() - started).toBeLessThan(1600);
+        server.thaw();
+        await waitUntil(async () => (await cluster.query('SELECT 3 AS n').catch(() => undefined))?.rows[0].n === 3, 'the cluster answers after the thaw', 10_000);
+      } finally {
+        server.thaw();
+        await cluster.end();
+      }
+    }, 30_000);
+
+    it('a PgCluster query with a deadline on a frozen server it is connected to settles by it (POOL_TIMEOUT phase query)', async () => {
+      const cluster = createPgPool({ hosts: [server.url], max: 2, queryTimeoutMs: 700, health: { checkIntervalMs: 0 } });
+      try {
+        await cluster.query('SELECT 1');
+        server.freeze();
+        const started = performance.now();
+        const error = await cluster.query('SELECT 1').catch((e: unknown) => e);
+        expect(isPoolError(error, 'POOL_TIMEOUT')).toBe(true);
+        expect((error as { phase: string }).phase).toBe('query');
+        expect(performance.now() - started).toBeLessThan(1700);
+      } finally {
+        server.thaw();
+        await cluster.end();
+      }
+    }, 30_000);
   });
 
   describe.skipIf(!svc.available)('a live server (the shared one)', () => {
