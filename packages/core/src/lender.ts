@@ -106,7 +106,11 @@ export class Lender<R> implements LeaseOwner<R> {
         return Promise.resolve(new Lease<R>(slot));
       }
     }
-    if (!traceStart.hasSubscribers) return this.acquireChecked(options);
+    return traceStart.hasSubscribers ? this.acquireTraced(options) : this.acquireChecked(options);
+  }
+
+  // apart from `acquire`: a closure in `acquire` would make every call allocate the context it captures
+  private acquireTraced(options: AcquireOptions | undefined): Promise<Lease<R>> {
     const timeoutMs = typeof options?.timeoutMs === 'number' ? options.timeoutMs : this.opts.acquireTimeoutMs;
     return acquireTrace.tracePromise(() => this.acquireChecked(options), { pool: this.name, timeoutMs });
   }
