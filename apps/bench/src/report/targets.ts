@@ -18,10 +18,9 @@ function opsOf(result: WorkloadResult, pool: string): number | undefined {
 }
 
 /**
- * The performance targets: @pool/core at least 2x generic-pool and tarn on W1–W4; within 1.25x of
- * the hand-written pool on W1–W3 (ratio >= 0.8); on W4 at least 0.95x the hand-written pool
- * (design.md: W4 is bound by the holds) and a heap delta after GC under 1 MB. Only targets whose
- * pools ran are listed.
+ * The performance targets: @pool/core at least 2x generic-pool and tarn on W1–W4; at least 0.9x the
+ * hand-written pool on W1–W3 and 0.97x on W4 (issue 19; W4 is bound by the holds), and a heap delta
+ * after GC under 1 MB on W4. Only targets whose pools ran are listed.
  */
 export function checkTargets(workloads: readonly WorkloadResult[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
@@ -38,9 +37,9 @@ export function checkTargets(workloads: readonly WorkloadResult[]): TargetCheck[
     if (hand !== undefined) {
       const ratio = core / hand;
       if (result.id === 'W4') {
-        checks.push({ target: '>= 0.95x hand-written (design.md)', workload: result.id, measured: `${ratio.toFixed(2)}x`, met: ratio >= 0.95 });
+        checks.push({ target: '>= 0.97x hand-written', workload: result.id, measured: `${ratio.toFixed(2)}x`, met: ratio >= 0.97 });
       } else {
-        checks.push({ target: 'within 1.25x of hand-written (>= 0.80x)', workload: result.id, measured: `${ratio.toFixed(2)}x`, met: ratio >= 0.8 });
+        checks.push({ target: '>= 0.90x hand-written', workload: result.id, measured: `${ratio.toFixed(2)}x`, met: ratio >= 0.9 });
       }
     }
     const heap = result.rows.find((r) => r.pool === CORE)?.heapDeltaBytes;
