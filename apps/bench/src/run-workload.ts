@@ -51,10 +51,6 @@ async function runOnce(workload: Workload, contender: PoolContender, size: Workl
   }
 }
 
-function warmupSize(size: WorkloadSize): WorkloadSize {
-  const operations = Math.max(1, Math.min(size.operations, Math.floor(size.operations / 20)));
-  return { max: size.max, operations, callers: Math.max(1, Math.min(size.callers, operations)) };
-}
 
 /** Reduces one pool's samples to the row of medians. */
 function summarize(contender: PoolContender, samples: RunSample[], operations: number, error: string | undefined): WorkloadRow {
@@ -85,8 +81,10 @@ function summarize(contender: PoolContender, samples: RunSample[], operations: n
 }
 
 /**
- * Runs one workload for every pool: an untimed warm-up each, then `rounds` rounds with the pools
- * interleaved (A B C A B C ...), a fresh pool per run and a full GC before each.
+ * Runs one workload for every pool: an untimed warm-up round each (a whole round, as the adapter
+ * comparisons do: a twentieth of W4 left @pool/core's larger code half-compiled, 0.78–0.89x in the
+ * timed rounds against 0.95–1.0x once warm), then `rounds` rounds with the pools interleaved
+ * (A B C A B C ...), a fresh pool per run and a full GC before each.
  */
 export async function runWorkload(workload: Workload, contenders: readonly PoolContender[], options: WorkloadRunOptions): Promise<WorkloadResult> {
   const size = options.quick ? workload.quick : workload.full;
@@ -94,7 +92,7 @@ export async function runWorkload(workload: Workload, contenders: readonly PoolC
   const errors: (string | undefined)[] = contenders.map(() => undefined);
   for (const [index, contender] of contenders.entries()) {
     try {
-      await runOnce(workload, contender, warmupSize(size));
+      await runOnce(workload, contender, size);
     } catch (error) {
       errors[index] = `warm-up failed: ${error instanceof Error ? error.message : String(error)}`;
     }
