@@ -1,5 +1,5 @@
 import { PoolError } from '../src/errors.js';
-import { now } from '../src/clock.js';
+import { coarseNow, now } from '../src/clock.js';
 import { withTimeout } from '../src/with-timeout.js';
 
 /**
@@ -29,9 +29,17 @@ export interface WatchedCall {
   done(answered?: boolean): void;
 }
 
-interface Entry extends WatchedCall {
-  readonly startedAt: number;
-  readonly fail: (error: PoolError) => void;
+/** One watched call: one object, its `done` a method (a closure per call would be a second object). */
+class Entry implements WatchedCall {
+  constructor(
+    private readonly watchdog: CallWatchdog,
+    readonly startedAt: number,
+    readonly fail: (error: PoolError) => void,
+  ) {}
+
+  done(answered = true): void {
+    this.watchdog.settled(this, answered);
+  }
 }
 
 /**
@@ -58,22 +66,19 @@ export class CallWatchdog {
 
   /** Watches one call; `fail` is called at most once, only if the server is found unresponsive. */
   watch(fail: (error: PoolError) => void): WatchedCall {
-    const calls = this.calls;
-    const entry: Entry = {
-      startedAt: now(),
-      fail,
-      done: (answered = true) => {
-        if (!calls.delete(entry)) return;
-        if (answered) this.aliveAt = now();
-      },
-    };
+    // the coarse clock (one reading per event-loop turn): a start read early only makes the check come sooner
+    const entry = new Entry(this, coarseNow(), fail);
     if (this.closed) return entry;
-    calls.add(entry);
+    this.calls.add(entry);
     if (!this.probing && this.timer === undefined) this.arm();
     return entry;
   }
 
-  /** Calls in flight. */
+  /** @internal A watched call settled; `answered`: with a reply from the server, which proves it alive. */
+  settled(entry: Entry, answered: boolean): void {
+    if (this.calls.delete(entry) && answered) this.aliveAt = coarseNow();
+  }
+
   get size(): number {
     return this.calls.size;
   }

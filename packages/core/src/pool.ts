@@ -73,6 +73,15 @@ export class Pool<R> implements AsyncDisposable {
       offer: (slot) => this.lender.offer(slot),
       dispatch: () => this.lender.dispatch(),
     });
+    const afterReset = (slot: Slot<R>, ok: boolean, error?: unknown): void => {
+      if (ok) {
+        this.lender.offer(slot);
+        return;
+      }
+      if (error !== undefined) reporter.report(ResourceChecks.failure(error, 'POOL_RESET_FAILED', this.name));
+      this.lifecycle.retire(slot, 'reset-failed', error);
+      this.fill();
+    };
     this.lender = new Lender<R>(opts, { validate: provider.validate !== undefined, isBroken: provider.isBroken !== undefined, reset: provider.reset !== undefined }, this.totals, this.emitter, shelf, {
       size, isBroken, retire, fill, keeper: this.keeper,
       shortage: () => this.creator.shortage(),
@@ -80,15 +89,7 @@ export class Pool<R> implements AsyncDisposable {
       createMark: () => this.creator.mark,
       expired: (enqueuedAt, deadline, mark, t, borrowed, waiting) => this.creator.timeoutError(enqueuedAt, deadline, mark, t, size() < opts.max, `${borrowed}/${opts.max} borrowed, ${waiting} waiting`),
       validate: (slot) => checks.validate(slot),
-      reset: (slot) => checks.reset(slot, (ok, error) => {
-        if (ok) {
-          this.lender.offer(slot);
-          return;
-        }
-        if (error !== undefined) reporter.report(ResourceChecks.failure(error, 'POOL_RESET_FAILED', this.name));
-        this.lifecycle.retire(slot, 'reset-failed', error);
-        this.fill();
-      }),
+      reset: (slot) => checks.reset(slot, afterReset),
       closedError: (action) => this.closedError(action),
     });
     this.lifecycle = new Lifecycle<R>(provider, opts, this.totals, reporter, {

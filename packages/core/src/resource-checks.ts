@@ -69,21 +69,22 @@ export class ResourceChecks<R> {
   }
 
   /**
-   * Runs the provider's reset (synchronously when it answers synchronously), then `done(true)` when
-   * the resource is reusable, else `done(false, error)`: false (no error), a throw or the timeout.
+   * Runs the provider's reset (synchronously when it answers synchronously), then `done(slot, true)`
+   * when the resource is reusable, else `done(slot, false, error)`: false (no error), a throw or the
+   * timeout. `done` is one function for every slot: a release allocates no closure.
    */
-  reset(slot: Slot<R>, done: (ok: boolean, error?: unknown) => void): void {
+  reset(slot: Slot<R>, done: (slot: Slot<R>, ok: boolean, error?: unknown) => void): void {
     const reset = this.provider.reset as NonNullable<ResourceProvider<R>['reset']>;
     let result: Promise<boolean> | boolean;
     try {
       result = reset.call(this.provider, slot.resource);
     } catch (error) {
-      done(false, error);
+      done(slot, false, error);
       return;
     }
-    if (typeof result === 'boolean') done(result);
+    if (typeof result === 'boolean') done(slot, result);
     else {
-      withTimeout(() => result, this.opts.resetTimeoutMs, 'reset', this.opts.name).then((ok) => done(ok !== false), (error: unknown) => done(false, error));
+      withTimeout(() => result, this.opts.resetTimeoutMs, 'reset', this.opts.name).then((ok) => done(slot, ok !== false), (error: unknown) => done(slot, false, error));
     }
   }
 

@@ -46,17 +46,27 @@ export interface AcquirePolicy {
  * ('enqueue'), or refused at once with `waitForConnections: false`.
  */
 export function acquire(policy: AcquirePolicy, options: AcquireOptions | undefined): Promise<Lease<Connection>> {
-  const { core } = policy;
+  const refused = admission(policy);
+  if (refused !== undefined) return Promise.reject(refused);
+  return policy.core.acquire(options).catch((error: unknown) => {
+    throw callerError(error, policy.queueText);
+  });
+}
+
+/**
+ * mysql2's queue rules for a caller about to acquire: the refusal when it would have to queue with
+ * `waitForConnections: false`, else undefined (and 'enqueue' announced when it will queue). Map a
+ * failed `core.acquire` after it with {@link callerError}.
+ */
+export function admission(policy: AcquirePolicy): PoolError | undefined {
   if (!policy.waitForConnections || policy.onEnqueue !== undefined) {
-    const stats = core.stats();
+    const stats = policy.core.stats();
     if (!stats.closed && stats.idle === 0 && stats.borrowed + stats.pending >= stats.max) {
       if (!policy.waitForConnections) {
-        return Promise.reject(new PoolError('POOL_QUEUE_FULL', `${policy.queueText} (all ${stats.max} connections are in use and waitForConnections is false)`, { pool: core.name }));
+        return new PoolError('POOL_QUEUE_FULL', `${policy.queueText} (all ${stats.max} connections are in use and waitForConnections is false)`, { pool: policy.core.name });
       }
       policy.onEnqueue?.();
     }
   }
-  return core.acquire(options).catch((error: unknown) => {
-    throw callerError(error, policy.queueText);
-  });
+  return undefined;
 }

@@ -26,10 +26,11 @@ export interface CallArguments {
  * Reads `(sql)`, `(sql, cb)`, `(sql, values)`, `(sql, values, cb)`, `(sql, values, options)` and
  * `(sql, values, options, cb)`; a callback is always the last argument, as in mysql2.
  */
-export function readCallArguments(args: readonly unknown[]): CallArguments {
-  const list = [...args];
-  const callback = typeof list[list.length - 1] === 'function' && list.length > 1 ? list.pop() as Callback : undefined;
-  const [sql, values, options] = list;
+export function readCallArguments(sql: unknown, rest: readonly unknown[]): CallArguments {
+  let n = rest.length;
+  const callback = n > 0 && typeof rest[n - 1] === 'function' ? rest[--n] as Callback : undefined;
+  const values = n > 0 ? rest[0] : undefined;
+  const options = n > 1 ? rest[1] : undefined;
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new PoolOptionError('options', `Expected the third argument to be call options ({ signal, timeoutMs, queryTimeoutMs }) or a callback, got ${describeValue(options)}`);
   }

@@ -97,7 +97,7 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, PoolSour
   query<T extends QueryResult = QueryResult>(sql: string | QueryOptions, values?: MysqlValues, options?: CallOptions): QueryPromise<[T, FieldPacket[]]>;
   query(sql: unknown, ...rest: unknown[]): unknown {
     if (this.#replicas !== undefined && isRead(rest)) return routeRead(this.#replicas, this, 'query', [sql, ...rest]);
-    return poolQuery(this.#ctx, [sql, ...rest], MysqlPool.prototype.query);
+    return poolQuery(this.#ctx, sql, rest, MysqlPool.prototype.query);
   }
 
   /** A prepared statement (binary protocol), in the same callback and promise forms as `query`. */
@@ -107,7 +107,7 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, PoolSour
   execute<T extends QueryResult = QueryResult>(sql: string | QueryOptions, values?: MysqlValues, options?: CallOptions): Promise<[T, FieldPacket[]]>;
   execute(sql: unknown, ...rest: unknown[]): unknown {
     if (this.#replicas !== undefined && isRead(rest)) return routeRead(this.#replicas, this, 'execute', [sql, ...rest]);
-    return poolExecute(this.#ctx, [sql, ...rest], MysqlPool.prototype.execute);
+    return poolExecute(this.#ctx, sql, rest, MysqlPool.prototype.execute);
   }
 
   /**

@@ -29,8 +29,8 @@ const createQuery = (mysql.Connection as unknown as { createQuery(sql: unknown, 
  * The pool's `query`, in every form of mysql2's pools: with a callback (returns mysql2's `Query`
  * command, as the callback pool does), or without (returns a {@link QueryPromise}).
  */
-export function poolQuery(ctx: PoolContext, list: readonly unknown[], above: Function): unknown {
-  const args = readCallArguments(list);
+export function poolQuery(ctx: PoolContext, sqlArgument: unknown, rest: readonly unknown[], above: Function): unknown {
+  const args = readCallArguments(sqlArgument, rest);
   const site = ctx.trace ? captureCallSite(above) : undefined;
   const cmd = createQuery(args.sql, args.values, undefined, ctx.queryConfig);
   if (cmd.namedPlaceholders === undefined) cmd.namedPlaceholders = ctx.queryConfig.namedPlaceholders;
@@ -101,8 +101,8 @@ function onceEvent<T>(this: T & { [STATE]: QueryState }, event: string, listener
 }
 
 /** The pool's `execute`: callback form (returns undefined, as mysql2's pool) or promise of `[rows, fields]`. */
-export function poolExecute(ctx: PoolContext, list: readonly unknown[], above: Function): unknown {
-  const args = readCallArguments(list);
+export function poolExecute(ctx: PoolContext, sqlArgument: unknown, rest: readonly unknown[], above: Function): unknown {
+  const args = readCallArguments(sqlArgument, rest);
   const site = ctx.trace ? captureCallSite(above) : undefined;
   const { sql, values } = args;
   const send: Send = (session, reply) => {

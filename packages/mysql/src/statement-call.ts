@@ -1,7 +1,7 @@
 import { PoolError, PoolTimeoutError, type Lease } from '@pool/core';
 import { type WatchedCall } from '@pool/core/adapter-kit';
 import type { Connection } from 'mysql2/promise';
-import { acquire } from './acquire.js';
+import { admission, callerError } from './acquire.js';
 import { applyCallSite, type CallSite } from './call-site.js';
 import { acquireOptionsOf, type Callback, type CallOptions } from './call-options.js';
 import type { PoolContext } from './context.js';
@@ -48,11 +48,13 @@ export class StatementCall {
     if (this.watched === undefined && this.deadlineMs() === Infinity && this.ctx.watchdog !== undefined) {
       this.watched = this.ctx.watchdog.watch((error) => this.abandon(error));
     }
-    acquire(this.ctx, acquireOptionsOf(this.options)).then(
+    // as acquire() does, with one promise less per call: refusals as they are, the core's errors mapped
+    const refused = admission(this.ctx);
+    (refused === undefined ? this.ctx.core.acquire(acquireOptionsOf(this.options)) : Promise.reject(refused)).then(
       (lease) => this.run(lease),
       (error: unknown) => {
         this.disarm(false);
-        this.done(error);
+        this.done(error === refused ? error : callerError(error, this.ctx.queueText));
       },
     );
   }
