@@ -210,8 +210,8 @@ export class Lender<R> implements LeaseOwner<R> {
   /** Lends `slot` to a caller just out of line (or held); a broken one is destroyed instead and the caller requeued (false). */
   private handTo(ticket: Ticket<R>, slot: Slot<R>): boolean {
     if ((this.flags & IS_BROKEN_HOOK) !== 0 && this.host.isBroken(slot)) {
+      this.room.requeue(ticket); // first: retire emits 'destroy', whose listeners may acquire or release
       this.host.retire(slot, 'broken');
-      this.room.requeue(ticket);
       return false;
     }
     this.room.serve(ticket, this.lend(slot, this.room.stackOf(ticket), this.room.enqueuedAt(ticket)));
