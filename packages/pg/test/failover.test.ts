@@ -1,5 +1,6 @@
 import { isPoolError } from '@pool/core';
 import pg from 'pg';
+import { waitUntil } from '@pool/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgPool, type PgCluster } from '../src/index.js';
 import { privatePairProblem, startPrivatePair, type PrivatePair } from './private-pair.js';
@@ -58,6 +59,10 @@ describe.skipIf(skip !== undefined)('failover: the primary stops and its replica
       // the primary refuses writes from now on (25006), as a demoted or fenced primary does
       await admin.query('ALTER SYSTEM SET default_transaction_read_only = on');
       await admin.query('SELECT pg_reload_conf()');
+      // pg_reload_conf() only signals: each backend, the pool's idle ones included, rereads the
+      // config on its own a moment later (CI once saw a write go through 7 ms after the reload)
+      await waitUntil(async () => (await admin.query('SHOW default_transaction_read_only')).rows[0].default_transaction_read_only === 'on', 'the reload reached a backend', 5_000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
       const turnedAt = performance.now();
       const writes = Array.from({ length: 20 }, (_, i) =>
         readOnlyCluster.query(`INSERT INTO ${table} VALUES (-2, $1) RETURNING inet_server_port() AS port`, [i + 1]).then((r) => ({ at: performance.now(), port: r.rows[0].port as number })),
@@ -76,6 +81,8 @@ describe.skipIf(skip !== undefined)('failover: the primary stops and its replica
     } finally {
       await admin.query('ALTER SYSTEM RESET default_transaction_read_only').catch(() => undefined);
       await admin.query('SELECT pg_reload_conf()').catch(() => undefined);
+      // writable again before the next test's first write (the reload reaches backends a moment later)
+      await waitUntil(async () => (await admin.query('SHOW default_transaction_read_only').catch(() => undefined))?.rows[0].default_transaction_read_only === 'off', 'the primary writable again', 5_000).catch(() => undefined);
       await admin.end();
       await readOnlyCluster.end();
     }
