@@ -1,5 +1,5 @@
 import { PoolError } from '../src/errors.js';
-import { coarseNow, now } from '../src/clock.js';
+import { now } from '../src/clock.js';
 import { withTimeout } from '../src/with-timeout.js';
 
 /**
@@ -66,8 +66,7 @@ export class CallWatchdog {
 
   /** Watches one call; `fail` is called at most once, only if the server is found unresponsive. */
   watch(fail: (error: PoolError) => void): WatchedCall {
-    // the coarse clock (one reading per event-loop turn): a start read early only makes the check come sooner
-    const entry = new Entry(this, coarseNow(), fail);
+    const entry = new Entry(this, now(), fail);
     if (this.closed) return entry;
     this.calls.add(entry);
     if (!this.probing && this.timer === undefined) this.arm();
@@ -76,7 +75,7 @@ export class CallWatchdog {
 
   /** @internal A watched call settled; `answered`: with a reply from the server, which proves it alive. */
   settled(entry: Entry, answered: boolean): void {
-    if (this.calls.delete(entry) && answered) this.aliveAt = coarseNow();
+    if (this.calls.delete(entry) && answered) this.aliveAt = now();
   }
 
   get size(): number {
@@ -116,13 +115,17 @@ export class CallWatchdog {
     this.dueAt = Infinity;
     if (this.closed || this.probing) return;
     const startedAt = now();
-    if (this.nextDue() > startedAt) {
+    const due = this.nextDue();
+    if (due > startedAt) {
       this.arm();
       return;
     }
     this.probing = true;
     const { probe, checkTimeoutMs, pool } = this.options;
-    withTimeout((signal) => probe(signal), checkTimeoutMs, 'validate', pool ?? 'pool').then(
+    // a timer that fired late (a busy event loop) shortens the probe's time, so the oldest call still
+    // settles by its due time + checkTimeoutMs; never below a quarter of it, so a live server has time to answer
+    const budget = Math.max(checkTimeoutMs / 4, Math.min(checkTimeoutMs, due + checkTimeoutMs - startedAt));
+    withTimeout((signal) => probe(signal), budget, 'validate', pool ?? 'pool').then(
       () => {
         this.aliveAt = Math.max(this.aliveAt, startedAt);
         this.settleProbe();
