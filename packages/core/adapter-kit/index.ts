@@ -1,4 +1,4 @@
 export { REDACTED, redactUrl, secretsOfUrl, scrubText, scrubError } from './redact.js';
 export { callTrace, traceCall, type CallTraceContext } from './call-trace.js';
-export { poolSource, poolsOf, defaultPoolName, type PoolSource } from './pool-source.js';
+export { poolSource, poolsOf, defaultPoolName, targetName, type PoolSource, type TargetFields } from './pool-source.js';
 export { CallWatchdog, livenessDefaults, type CallWatchdogOptions, type WatchedCall } from './call-watchdog.js';

@@ -29,3 +29,27 @@ export function defaultPoolName(given: string | undefined, base: string): string
   handedOut.set(base, n);
   return n === 1 ? base : `${base}#${n}`;
 }
+
+/** Where a pool connects, for naming it. */
+export interface TargetFields {
+  host?: string | undefined;
+  port?: number | string | undefined;
+  database?: string | undefined;
+}
+
+/**
+ * `scheme:host:port/database` from the fields, else a connection URL, else `fallback`: the base name
+ * of {@link defaultPoolName}. Never carries credentials.
+ */
+export function targetName(scheme: string, url: string | undefined, fields: TargetFields, fallback: TargetFields): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = url === undefined ? undefined : new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  const host = fields.host ?? (parsed?.hostname || fallback.host);
+  const port = fields.port ?? (parsed?.port || fallback.port);
+  const database = fields.database ?? (decodeURIComponent(parsed?.pathname.slice(1) ?? '') || fallback.database);
+  return `${scheme}:${host}:${port}${database === undefined ? '' : `/${database}`}`;
+}

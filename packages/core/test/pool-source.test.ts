@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPoolName, poolSource, poolsOf, type PoolSource } from '../adapter-kit/index.js';
+import { defaultPoolName, poolSource, poolsOf, targetName, type PoolSource } from '../adapter-kit/index.js';
 import { createPool } from '../src/index.js';
 
 describe('poolSource / poolsOf', () => {
@@ -23,5 +23,14 @@ describe('defaultPoolName', () => {
     expect(defaultPoolName(undefined, base)).toBe(base);
     expect(defaultPoolName(undefined, base)).toBe(`${base}#2`);
     expect(defaultPoolName(undefined, base)).toBe(`${base}#3`);
+  });
+});
+
+describe('targetName', () => {
+  it('names a pool after the fields, else the URL, else the fallback, never with credentials', () => {
+    expect(targetName('pg', 'postgres://app:s3cret@db.example:6543/shop', {}, { host: 'localhost', port: 5432 })).toBe('pg:db.example:6543/shop');
+    expect(targetName('pg', 'postgres://app:s3cret@db.example/shop', { port: 5433, database: 'other' }, { host: 'localhost', port: 5432 })).toBe('pg:db.example:5433/other');
+    expect(targetName('mysql', undefined, {}, { host: 'localhost', port: 3306 })).toBe('mysql:localhost:3306');
+    expect(targetName('mysql', 'not a url', { host: 'h' }, { host: 'localhost', port: 3306 })).toBe('mysql:h:3306');
   });
 });

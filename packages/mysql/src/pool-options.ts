@@ -1,5 +1,5 @@
 import { assertKnownKeys, describeValue, numberOption, PoolOptionError, resolveOptions, type PoolOptions } from '@pool/core';
-import { defaultPoolName, livenessDefaults } from '@pool/core/adapter-kit';
+import { defaultPoolName, livenessDefaults, targetName } from '@pool/core/adapter-kit';
 import type { ConnectionOptions } from 'mysql2';
 import { checkProviderConfig, checkUrl, driverKeys, type MysqlProviderConfig } from './config.js';
 
@@ -91,7 +91,7 @@ export function readPoolConfig(config: MysqlPoolConfig | string, allowed: readon
   };
   // without a `name`: where it connects (`mysql:host:3306/db`), numbered when taken, so pools never collide in metrics
   const where = connection as { uri?: string; host?: string; port?: number; database?: string };
-  core.name = defaultPoolName(pool?.name, whereName(where.uri, where.host, where.port, where.database));
+  core.name = defaultPoolName(pool?.name, targetName('mysql', where.uri, where, { host: 'localhost', port: 3306 }));
   resolveOptions(core);
   if (resetOnRelease === true) (connection as MysqlProviderConfig).resetSession = true;
   assertKnownKeys(connection, new Set([...driverKeys, 'resetSession', 'quitTimeoutMs', 'hosts', ...allowed]), '@pool/mysql');
@@ -104,18 +104,4 @@ export function readPoolConfig(config: MysqlPoolConfig | string, allowed: readon
     gracefulEnd: (connection as ConnectionOptions).gracefulEnd === true,
     trace: (connection as ConnectionOptions).trace !== false,
   };
-}
-
-/** `mysql:host:port/database` from a connection URL or host/port/database fields (no credentials). */
-function whereName(url: string | undefined, host: string | undefined, port: number | string | undefined, database: string | undefined): string {
-  let parsed: URL | undefined;
-  try {
-    parsed = url === undefined ? undefined : new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  const h = host ?? (parsed?.hostname || 'localhost');
-  const p = port ?? (parsed?.port || 3306);
-  const d = database ?? (decodeURIComponent(parsed?.pathname.slice(1) ?? '') || undefined);
-  return `mysql:${h}:${p}${d === undefined ? '' : `/${d}`}`;
 }

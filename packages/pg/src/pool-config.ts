@@ -1,5 +1,5 @@
 import { PoolOptionError, type PoolLogger, type PoolOptions } from '@pool/core';
-import { defaultPoolName } from '@pool/core/adapter-kit';
+import { defaultPoolName, targetName, type TargetFields } from '@pool/core/adapter-kit';
 import type { PgProviderConfig } from './config.js';
 import { checkConnectionString, checkPgOptions, poolKeySet } from './options.js';
 
@@ -85,7 +85,7 @@ export function splitPoolConfig(config: PgPoolConfig | string | undefined): { pr
     // spread, not Object.assign: an own `__proto__` key stays a key, which @pool/core then rejects
     pool = { ...pool, ...(source.pool as PoolOptions) };
   }
-  pool = { ...pool, name: defaultPoolName(pool.name, whereName(source.connectionString as string | undefined, source.host as string | undefined, source.port as number | undefined, source.database as string | undefined)) };
+  pool = { ...pool, name: defaultPoolName(pool.name, targetName('pg', source.connectionString as string | undefined, source as TargetFields, { host: process.env.PGHOST || 'localhost', port: process.env.PGPORT || 5432, database: process.env.PGDATABASE || undefined })) };
   const calls: CallSettings = {
     log: source.log as CallSettings['log'],
     queryTimeoutMs: number(source, 'queryTimeoutMs') ?? 0,
@@ -98,18 +98,4 @@ export function splitPoolConfig(config: PgPoolConfig | string | undefined): { pr
     Object.defineProperty(provider, key, { ...descriptor, configurable: true });
   }
   return { provider: provider as PgProviderConfig, pool, calls };
-}
-
-/** `pg:host:port/database` from a connection string or host/port/database fields (no credentials). */
-function whereName(url: string | undefined, host: string | undefined, port: number | string | undefined, database: string | undefined): string {
-  let parsed: URL | undefined;
-  try {
-    parsed = url === undefined ? undefined : new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  const h = host ?? (parsed?.hostname || process.env.PGHOST || 'localhost');
-  const p = port ?? (parsed?.port || process.env.PGPORT || 5432);
-  const d = database ?? (decodeURIComponent(parsed?.pathname.slice(1) ?? '') || process.env.PGDATABASE || undefined);
-  return `pg:${h}:${p}${d === undefined ? '' : `/${d}`}`;
 }

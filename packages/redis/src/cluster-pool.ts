@@ -9,7 +9,8 @@ import { addTotals, emptyTotals, sumStats, type ClusterPoolStats } from './clust
 import { resolveConfig } from './config.js';
 import { isRedisPoolError } from './errors.js';
 import { addressKey, type NodeAddress } from './node-address.js';
-import { RedisPool, type CallOptions, type ExecResult, type XReadResult } from './redis-pool.js';
+import { RedisPool, type CallOptions, type XReadResult } from './redis-pool.js';
+import { readTransactionOptions, watchedTransaction, type ExecResult, type TransactionBody } from './transaction.js';
 import { blockingPlan, holdLimit, type Plan } from './cluster-call.js';
 import { slotOfKeys } from './cluster-keys.js';
 import { keySlot, SLOT_COUNT } from './slot.js';
@@ -174,20 +175,19 @@ export class RedisClusterPool implements PoolSource {
    * `keys` (every key the transaction touches). EXEC's results, or null after a WATCH conflict
    * with `retries` used up. A MOVED before EXEC (nothing ran) is followed once.
    */
-  transaction(keys: RedisKey | RedisKey[], fn: (multi: ChainableCommander, client: Redis) => void | Promise<void>, options: ClusterTransactionOptions = {}): Promise<ExecResult | null> {
-    const { watch = [], retries = 0, ...call } = options;
-    if (!Number.isInteger(retries) || retries < 0) return Promise.reject(new RangeError(`[@pool/redis] transaction retries must be an integer >= 0, got ${String(retries)}`));
-    const all = [...(Array.isArray(keys) ? keys : [keys]), ...watch];
+  transaction(keys: RedisKey | RedisKey[], fn: TransactionBody, options: ClusterTransactionOptions = {}): Promise<ExecResult | null> {
+    let read: { watch: RedisKey[]; retries: number };
+    try {
+      read = readTransactionOptions(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { watch: _, retries: __, ...call } = options;
+    const all = [...(Array.isArray(keys) ? keys : [keys]), ...read.watch];
     return this.run('MULTI', all, async (client, asking) => {
       // ASKING would have to precede each queued command inside MULTI: wait for the migration instead
       if (asking) throw Object.assign(new Error('TRYAGAIN slot is being migrated'), { name: 'ReplyError' });
-      for (let attempt = 0; ; attempt++) {
-        if (watch.length > 0) await client.watch(...watch);
-        const multi = client.multi();
-        await fn(multi, client);
-        const results = (await multi.exec()) as ExecResult | null;
-        if (results !== null || attempt >= retries) return results;
-      }
+      return watchedTransaction(client, read.watch, read.retries, fn);
     }, call, () => ({ retryable: true }));
   }
 

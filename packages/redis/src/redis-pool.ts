@@ -9,6 +9,7 @@ import { clientOptionKeys } from './option-keys.js';
 import { redisProvider, type RedisProvider } from './provider.js';
 import { isSentinelConfig, sentinelKeys, type RedisSentinelOptions } from './sentinel-config.js';
 import { sentinelProvider, type SentinelRedisProvider } from './sentinel-provider.js';
+import { readTransactionOptions, watchedTransaction, type ExecResult, type TransactionBody } from './transaction.js';
 
 /** Default of `queryTimeoutMs`: how long a call may hold its connection without a reply. */
 export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
@@ -55,8 +56,7 @@ export interface TransactionOptions extends CallOptions {
   retries?: number;
 }
 
-/** What EXEC returned: one `[error, reply]` per queued command. */
-export type ExecResult = [error: Error | null, result: unknown][];
+export type { ExecResult } from './transaction.js';
 
 /** `XREAD` reply: per stream, its entries as `[id, [field, value, ...]]`. */
 export type XReadResult = [key: string, entries: [id: string, fields: string[]][]][];
@@ -195,25 +195,14 @@ export class RedisPool implements PoolSource {
    * watched key changed and `retries` are used up. If `fn` throws, nothing is executed (the queued
    * commands were never sent) and the connection is unwatched on release.
    */
-  transaction(fn: (multi: ChainableCommander, client: Redis) => void | Promise<void>, options: TransactionOptions = {}): Promise<ExecResult | null> {
-    let retries: number;
+  transaction(fn: TransactionBody, options: TransactionOptions = {}): Promise<ExecResult | null> {
+    let read: { watch: RedisKey[]; retries: number };
     try {
-      if (typeof options !== 'object' || options === null) throw new PoolOptionError('options', `[@pool/redis] expected transaction options to be an object, got ${describeValue(options)}`);
-      retries = numberOption(options.retries, 'retries', 0, { minimum: 0, integer: true });
-      if (options.watch !== undefined && !Array.isArray(options.watch)) throw new PoolOptionError('watch', `[@pool/redis] expected \`watch\` to be an array of keys, got ${describeValue(options.watch)}`);
+      read = readTransactionOptions(options);
     } catch (error) {
       return Promise.reject(error);
     }
-    const watch = options.watch ?? [];
-    return this.run({ operation: 'transaction', retryIfNeverSent: false }, async (client) => {
-      for (let attempt = 0; ; attempt++) {
-        if (watch.length > 0) await client.watch(...watch);
-        const multi = client.multi();
-        await fn(multi, client);
-        const results = (await multi.exec()) as ExecResult | null;
-        if (results !== null || attempt >= retries) return results;
-      }
-    }, options, transactionOptionKeys);
+    return this.run({ operation: 'transaction', retryIfNeverSent: false }, (client) => watchedTransaction(client, read.watch, read.retries, fn), options, transactionOptionKeys);
   }
 
   /** The @pool/core pool, for @pool/metrics and tracers. */

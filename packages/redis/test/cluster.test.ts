@@ -88,6 +88,9 @@ describe.skipIf(!service.available)('createRedisClusterPool against a real clust
     expect(results).toEqual([[null, 1], [null, 1]]);
     await expect(pool.blmove(tagged[0] as string, tagged[1] as string, 'LEFT', 'RIGHT', 1)).resolves.toBe('1');
     await pool.withConnection(tagged, (client) => client.del(...tagged));
+    // bad transaction options are refused as RedisPool refuses them, before anything is sent
+    await expect(pool.transaction(tagged, () => undefined, { retries: -1 })).rejects.toMatchObject({ code: 'POOL_INVALID_OPTION', option: 'retries' });
+    await expect(pool.transaction(tagged, () => undefined, { watch: 'k' as never })).rejects.toMatchObject({ code: 'POOL_INVALID_OPTION', option: 'watch' });
   });
 
   it('200 BLPOP waiters spread over the three primaries are served as pushes arrive; aborting them leaves no connection blocked', async () => {
