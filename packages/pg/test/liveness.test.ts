@@ -26,7 +26,11 @@ describe('@pool/pg liveness check: a frozen server is caught, a slow query on a 
     it('calls with no deadline fail with POOL_SERVER_UNRESPONSIVE by threshold + validateTimeoutMs; their connections are destroyed; the pool works after the thaw', async () => {
       const pool = createPgPool({ connectionString: server.url, max: 3, livenessCheckAfterMs: 1000, pool: { validateTimeoutMs: 1000 } });
       try {
-        await Promise.all([pool.query('SELECT 1'), pool.query('SELECT 2')]);
+        // two idle clients for the two calls (two concurrent queries may share one, the second then
+        // waiting on a connect to the frozen server, which is cut without a client to destroy)
+        const held = await Promise.all([pool.connect(), pool.connect()]);
+        for (const client of held) client.release();
+        expect(pool.idleCount).toBe(2);
         server.freeze();
         const started = performance.now();
         const outcomes = await Promise.all([
