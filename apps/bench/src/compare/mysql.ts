@@ -1,6 +1,7 @@
 import { createMysqlPool } from '@pool/mysql';
 import mysql from 'mysql2/promise';
 import type { Comparison } from '../comparison.js';
+import { unreachable } from './unreachable.js';
 
 /**
  * `SELECT 1` at 100 callers over 10 connections: @pool/mysql's `query` against mysql2's own
@@ -14,17 +15,13 @@ function mysqlUrl(): string {
   return fromEnv !== undefined && fromEnv.trim() !== '' ? fromEnv.trim() : 'mysql://root@127.0.0.1:3306/test';
 }
 
-function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
-}
-
 async function reachable(url: string): Promise<string | undefined> {
   try {
     const probe = await mysql.createConnection({ uri: url, connectTimeout: 2_000 });
     await probe.end();
     return undefined;
   } catch (error) {
-    return `mysql at ${redact(url)} is unreachable (${error instanceof Error ? error.message : String(error)})`;
+    return unreachable('mysql', url, error);
   }
 }
 

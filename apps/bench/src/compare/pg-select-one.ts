@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
-import { redactUrl } from '@pool/core/adapter-kit';
 import { createPgPool, type PgPoolConfig } from '@pool/pg';
 import type { Comparison } from '../comparison.js';
+import { unreachable } from './unreachable.js';
 
 /** The slice of node-postgres this file uses (the bench has no @types/pg). */
 interface PgClientLike {
@@ -55,7 +55,7 @@ async function reachable(url: string, target: SelectOneTarget): Promise<string |
     await client.query('SELECT 1');
     return undefined;
   } catch (error) {
-    return `${target.server} at ${redactUrl(url)} is unreachable (${error instanceof Error ? error.message : String(error)})${target.hint ? `; ${target.hint}` : ''}`;
+    return unreachable(target.server, url, error, target.hint);
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createRedisPool } from '@pool/redis';
 import { Redis } from 'ioredis';
 import type { Comparison } from '../comparison.js';
+import { unreachable } from './unreachable.js';
 
 /**
  * Plain GET/SET at 100 callers: @pool/redis (`withConnection`, max 10) against one ioredis client,
@@ -27,7 +28,7 @@ async function reachable(url: string): Promise<string | undefined> {
     await probe.ping();
     return undefined;
   } catch (error) {
-    return `redis at ${url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')} is unreachable (${error instanceof Error ? error.message : String(error)})`;
+    return unreachable('redis', url, error);
   } finally {
     probe.disconnect();
   }
