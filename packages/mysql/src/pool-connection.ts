@@ -1,6 +1,6 @@
 import { PoolError, type Lease, type Pool } from '@pool/core';
 import type { FieldPacket, PoolConnection, QueryOptions, QueryResult } from 'mysql2';
-import type { Connection } from 'mysql2/promise';
+import type { Connection, ConnectionOptions, PreparedStatementInfo } from 'mysql2/promise';
 import { lendCallbackConnection } from './callback-connection.js';
 import { sessionOf } from './session.js';
 import { settleAfterError } from './settle.js';
@@ -92,6 +92,37 @@ export class MysqlPoolConnection implements AsyncDisposable, Disposable {
 
   rollback(): Promise<void> {
     return this.live().rollback();
+  }
+
+  /**
+   * COM_CHANGE_USER (mysql2's `changeUser`): another user, database or charset for this session. No
+   * reset undoes it, so the connection is closed at `release()` instead of going to the next borrower.
+   */
+  changeUser(options: ConnectionOptions): Promise<void> {
+    return this.live().changeUser(options);
+  }
+
+  /**
+   * A server-side prepared statement (mysql2's `prepare`). Its `execute` and `close` throw
+   * POOL_LEASE_RELEASED after `release()`, like this connection's own methods.
+   */
+  async prepare(options: string | QueryOptions): Promise<PreparedStatementInfo> {
+    const statement = await this.live().prepare(options);
+    return {
+      execute: (values) => {
+        this.live();
+        return statement.execute(values);
+      },
+      close: () => {
+        this.live();
+        return statement.close();
+      },
+    };
+  }
+
+  /** Drops a statement from mysql2's per-connection cache and closes it on the server (mysql2's `unprepare`). */
+  unprepare(sql: string | QueryOptions): void {
+    this.live().unprepare(sql);
   }
 
   /** COM_PING. */

@@ -72,6 +72,11 @@ export class Session {
   /** A statement that may have taken table locks (LOCK TABLES) ran: UNLOCK TABLES on return. */
   tableLocks = false;
   broken = false;
+  /**
+   * A borrower ran COM_CHANGE_USER (another user, database or charset): no reset brings the session
+   * back, so the connection counts as broken and is closed at release, never lent again.
+   */
+  userChanged = false;
   /** The error that broke it, if one did. */
   error: unknown = undefined;
   private readonly multipleStatements: boolean;
@@ -88,6 +93,7 @@ export class Session {
     core.on('end', () => this.markBroken(undefined));
     this.wrap('query');
     this.wrap('execute');
+    this.watchChangeUser();
     this.connection = core.promise();
     sessions.set(this.connection, this);
   }
@@ -116,7 +122,7 @@ export class Session {
 
   /** Cheap, no round trip: an 'error'/'end' was seen, mysql2 recorded a fatal error, or the socket is gone. */
   isBroken(): boolean {
-    if (this.broken) return true;
+    if (this.broken || this.userChanged) return true;
     const internals = this.core as unknown as CoreInternals;
     return internals._fatalError != null || internals._protocolError != null || internals._closing === true || internals.stream?.destroyed === true;
   }
@@ -156,6 +162,18 @@ export class Session {
     if (typeof status !== 'number') return;
     this.inTransaction = (status & IN_TRANS) !== 0;
     this.autocommit = (status & AUTOCOMMIT) !== 0;
+  }
+
+  /** Notes a `changeUser` on the core connection (the promise API and the callback API both call it). */
+  private watchChangeUser(): void {
+    const core = this.core as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const original = core.changeUser;
+    if (typeof original !== 'function') return;
+    const session = this;
+    core.changeUser = function changeUser(this: unknown, ...args: unknown[]): unknown {
+      session.userChanged = true;
+      return original.apply(this, args);
+    };
   }
 
   /** Wraps the core connection's `query` or `execute` so every result passes through `note`. */

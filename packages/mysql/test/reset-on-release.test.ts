@@ -179,4 +179,26 @@ describe.skipIf(!service.available)('reset on release', () => {
       expect(row!.kept).toBe('yes');
     });
   });
+  it('a connection whose borrower ran changeUser is closed at release: the next borrower gets the configured database on a new session', async () => {
+    pool = createMysqlPool({ ...connectionOptions(), connectionLimit: 1 });
+    const conn = await pool.getConnection();
+    const changedThread = conn.threadId;
+    await conn.changeUser({ database: 'mysql' });
+    conn.release();
+    const [[row]] = await pool.query<RowDataPacket[]>('SELECT DATABASE() AS db, CONNECTION_ID() AS id');
+    expect(row!.db).toBe(connectionOptions().database);
+    expect(row!.id).not.toBe(changedThread);
+    expect(pool.stats().totals.destroyed).toBe(1);
+  });
+
+  it('the same through the callback API (conn.connection.changeUser)', async () => {
+    pool = createMysqlPool({ ...connectionOptions(), connectionLimit: 1 });
+    const conn = await pool.getConnection();
+    const changedThread = conn.threadId;
+    await new Promise<void>((resolve, reject) => conn.connection.changeUser({ database: 'mysql' }, (error) => (error ? reject(error) : resolve())));
+    conn.release();
+    const [[row]] = await pool.query<RowDataPacket[]>('SELECT DATABASE() AS db, CONNECTION_ID() AS id');
+    expect(row!.db).toBe(connectionOptions().database);
+    expect(row!.id).not.toBe(changedThread);
+  });
 });

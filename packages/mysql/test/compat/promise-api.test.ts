@@ -92,4 +92,48 @@ describe.skipIf(!service.available)('promise API: the same outcome as mysql2/pro
     expect(mysql2).toEqual({ message: true, pool: false });
     expect(ours).toEqual({ message: true, pool: true });
   });
+  it('conn.prepare(): a server-side statement executes and closes, as with mysql2\'s pool connection; conn.unprepare() drops it', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.promisePool({ connectionLimit: 1 });
+      const conn = await pool.getConnection();
+      const statement = await conn.prepare('SELECT ? + 1 AS n');
+      const [first] = await statement.execute([1]);
+      const [second] = await statement.execute([41]);
+      await statement.close();
+      conn.unprepare('SELECT ? + 1 AS n');
+      conn.release();
+      await pool.end();
+      return { first, second };
+    });
+    expect(ours).toEqual(mysql2);
+    expect(ours).toEqual({ first: [{ n: 2 }], second: [{ n: 42 }] });
+  });
+
+  it('conn.changeUser(): the session moves to another database, as with mysql2', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.promisePool({ connectionLimit: 1 });
+      const conn = await pool.getConnection();
+      await conn.changeUser({ database: 'mysql' });
+      const [[row]] = await conn.query<RowDataPacket[]>('SELECT DATABASE() AS db');
+      conn.release();
+      await pool.end();
+      return row!.db;
+    });
+    expect(ours).toEqual(mysql2);
+    expect(ours).toBe('mysql');
+  });
+
+  it('difference: a prepared statement kept past release() refuses to run (POOL_LEASE_RELEASED); mysql2 runs it on a connection it lent to someone else', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.promisePool({ connectionLimit: 1 });
+      const conn = await pool.getConnection();
+      const statement = await conn.prepare('SELECT ? AS n');
+      conn.release();
+      const outcome = await Promise.resolve().then(() => statement.execute([1])).then(([rows]) => rows, (e: unknown) => e);
+      await pool.end();
+      return outcome;
+    });
+    expect(mysql2).toEqual([{ n: 1 }]);
+    expect(isPoolError(ours, 'POOL_LEASE_RELEASED')).toBe(true);
+  });
 });
