@@ -125,6 +125,31 @@ export class MysqlPoolConnection implements AsyncDisposable, Disposable {
     this.live().unprepare(sql);
   }
 
+  /**
+   * Listens to the connection's events (`'error'`, `'end'`, ...), as mysql2's promise connection
+   * forwards them. The listener is removed at release: it never hears a later borrower's events.
+   */
+  on(event: string, listener: (...args: any[]) => void): this {
+    this.live();
+    sessionOf(this.#lease.resource)?.core.on(event, listener);
+    return this;
+  }
+
+  once(event: string, listener: (...args: any[]) => void): this {
+    this.live();
+    sessionOf(this.#lease.resource)?.core.once(event, listener);
+    return this;
+  }
+
+  off(event: string, listener: (...args: any[]) => void): this {
+    sessionOf(this.#lease.resource)?.core.off(event, listener);
+    return this;
+  }
+
+  removeListener(event: string, listener: (...args: any[]) => void): this {
+    return this.off(event, listener);
+  }
+
   /** COM_PING. */
   ping(): Promise<void> {
     return this.live().ping();

@@ -68,6 +68,7 @@ export function buildMysqlProvider(config: MysqlProviderConfig | string): BuiltP
 function resetOnRelease(connection: Connection, settings: AdapterSettings): Promise<boolean> | boolean {
   const session = sessionOf(connection);
   if (session === undefined || session.isBroken()) return false;
+  session.dropBorrowerListeners();
   if (!settings.resetSession && !session.dirty) return true;
   return resetSession(session, settings.resetSession);
 }

@@ -1,5 +1,6 @@
 import type { Connection as CoreConnection } from 'mysql2';
 import type { Connection } from 'mysql2/promise';
+import { listenersChanged, restoreListeners, takeListenerBaseline, type ListenerBaseline } from '@pool/core/adapter-kit';
 import { isFatalMysqlError } from './errors.js';
 
 /** SERVER_STATUS_IN_TRANS: the OK packet says a transaction is open. */
@@ -23,6 +24,9 @@ interface CoreInternals {
 type Callback = (error: unknown, rows?: unknown, fields?: unknown) => void;
 
 const sessions = new WeakMap<Connection, Session>();
+
+/** The connection events a borrower may listen to (mysql2's promise connection forwards these); listeners added while lent are removed on release. */
+const borrowerEvents = ['error', 'end', 'drain', 'enqueue', 'connect'] as const;
 
 /** Statements that take a named lock, which outlives them. */
 const takesNamedLock = /\bGET_LOCK\b/i;
@@ -106,8 +110,12 @@ export class Session {
     return new Session(core);
   }
 
+  /** The connection's own listeners, taken once connected: a borrower's are removed on release. */
+  private listeners: ListenerBaseline | undefined;
+
   /** Reads the server's autocommit default from the handshake, once connected. */
   connected(): void {
+    this.listeners = takeListenerBaseline(this.core as never, borrowerEvents);
     const flags = (this.core as unknown as CoreInternals)._handshakePacket?.statusFlags;
     if (typeof flags === 'number') {
       (this as { defaultAutocommit: boolean }).defaultAutocommit = (flags & AUTOCOMMIT) !== 0;
@@ -132,6 +140,11 @@ export class Session {
       this.broken = true;
       this.error = error;
     }
+  }
+
+  /** Removes the listeners a borrower added to the connection, so none hears the next borrower's events. */
+  dropBorrowerListeners(): void {
+    if (this.listeners !== undefined && listenersChanged(this.core as never, this.listeners)) restoreListeners(this.core as never, this.listeners);
   }
 
   /** After a ROLLBACK or a session reset: nothing is open any more. */

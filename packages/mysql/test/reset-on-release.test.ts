@@ -201,4 +201,19 @@ describe.skipIf(!service.available)('reset on release', () => {
     expect(row!.db).toBe(connectionOptions().database);
     expect(row!.id).not.toBe(changedThread);
   });
+  it('listeners a borrower added (conn.on, conn.connection.on) are gone at release: the next borrower of the connection does not feed them', async () => {
+    pool = createMysqlPool({ ...connectionOptions(), connectionLimit: 1 });
+    const first = await pool.getConnection();
+    const heard: string[] = [];
+    const before = first.connection.listenerCount('error');
+    first.on('error', () => heard.push('promise view'));
+    first.connection.on('end', () => heard.push('callback view'));
+    first.release();
+    const second = await pool.getConnection();
+    expect(second.connection.listenerCount('error')).toBe(before);
+    expect(second.connection.listenerCount('end')).toBe(1); // the pool's own
+    second.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(heard).toEqual([]);
+  });
 });

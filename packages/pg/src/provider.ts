@@ -2,8 +2,7 @@ import type { CreateContext, ResourceProvider } from '@pool/core';
 import pg from 'pg';
 import { attachState, clearStatementCache, clientIsBroken, destroySocket, nextReadyForQuery, stateOf, transactionStatus, wireState, WireState, type ClientState } from './client-state.js';
 import { resolvePgConfig, type PgProviderConfig, type ResolvedPgConfig } from './config.js';
-import { scrubError } from '@pool/core/adapter-kit';
-import { listenersChanged, restoreListeners, takeBaseline, type ListenerBaseline } from './borrower-listeners.js';
+import { listenersChanged, restoreListeners, scrubError, takeListenerBaseline, type ListenerBaseline } from '@pool/core/adapter-kit';
 import { classifyPgCreateError, markHookError } from './create-errors.js';
 import { isFatalPgError } from './is-fatal.js';
 import { withPoolerMode } from './pooler-mode.js';
@@ -29,6 +28,9 @@ export interface PgProvider extends ResourceProvider<pg.Client> {
 
 /** pg.Client's ref/unref of its socket (pg >= 8.9; absent from @types/pg). */
 type RefClient = pg.Client & { ref?(): void; unref?(): void };
+
+/** The client events a borrower may listen to; listeners added to them while lent are removed on release. */
+const borrowerEvents = ['notice', 'notification', 'error', 'end', 'drain'] as const;
 
 const baselineKey = Symbol('@pool/pg.listener-baseline');
 
@@ -130,7 +132,7 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
       destroySocket(client);
       throw signal.reason;
     }
-    Object.defineProperty(client, baselineKey, { value: takeBaseline(client) });
+    Object.defineProperty(client, baselineKey, { value: takeListenerBaseline(client, borrowerEvents) });
     if (allowExitOnIdle) (client as RefClient).unref?.();
     return client;
   }

@@ -3,6 +3,7 @@ import { isPoolError } from '@pool/core';
 import { requireService } from '@pool/testkit';
 import type { PoolConnection as CallbackConnection, RowDataPacket } from 'mysql2';
 import { describe, expect, it } from 'vitest';
+import { adminConnection } from '../helpers.js';
 import { shape, sideBySide } from './harness.js';
 
 const service = await requireService('mysql');
@@ -135,5 +136,24 @@ describe.skipIf(!service.available)('promise API: the same outcome as mysql2/pro
     });
     expect(mysql2).toEqual([{ n: 1 }]);
     expect(isPoolError(ours, 'POOL_LEASE_RELEASED')).toBe(true);
+  });
+  it('conn.on(\'error\'): a borrower hears its connection die (killed from the server), as with mysql2\'s promise connection', async () => {
+    const admin = await adminConnection();
+    try {
+      const { mysql2, ours } = await sideBySide(async (c) => {
+        const pool = c.promisePool({ connectionLimit: 1 });
+        const conn = await pool.getConnection();
+        const heard = new Promise<unknown>((resolve) => conn.on('error', (error: { code?: unknown; fatal?: unknown }) => resolve({ code: error.code, fatal: error.fatal })));
+        await admin.query('KILL ?', [conn.threadId]);
+        const outcome = await Promise.race([heard, new Promise((resolve) => setTimeout(() => resolve('no error event within 3 s'), 3000))]);
+        conn.destroy();
+        await pool.end();
+        return outcome;
+      });
+      expect(ours).toEqual(mysql2);
+      expect(ours).toMatchObject({ fatal: true });
+    } finally {
+      await admin.end();
+    }
   });
 });
