@@ -14,6 +14,7 @@ import { readPoolConfig, type MysqlPoolConfig, type ReadConfig } from './pool-op
 import { poolExecute, poolQuery } from './pool-query.js';
 import { probeServer } from './probe.js';
 import { buildMysqlProvider } from './provider.js';
+import { sessionOf } from './session.js';
 import { runTransaction } from './transaction.js';
 import { splitRouting, type RoutingOptions } from './replica-config.js';
 import { ReplicaSet, shouldFallBack } from './replica-set.js';
@@ -79,7 +80,15 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, PoolSour
     this.on('newListener', (event: string | symbol) => {
       if (wired.has(event)) return;
       wired.add(event);
-      if (event === 'connection') pool.on('create', ({ resource }) => this.emit('connection', view(resource)));
+      if (event === 'connection') {
+        // the SET statements its listeners send are replayed after a full session reset (resetSession)
+        pool.on('create', ({ resource }) => {
+          const announce = () => this.emit('connection', view(resource));
+          const session = sessionOf(resource);
+          if (session === undefined) announce();
+          else session.recordSetup(announce);
+        });
+      }
       else if (event === 'acquire') pool.on('acquire', ({ resource }) => this.emit('acquire', view(resource)));
       else if (event === 'release') pool.on('release', ({ resource }) => this.emit('release', view(resource)));
       else if (event === 'enqueue') (this.#ctx as { onEnqueue: (() => void) | undefined }).onEnqueue = () => this.emit('enqueue');

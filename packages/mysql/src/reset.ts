@@ -12,7 +12,8 @@ const restoreIgnoreSpace = "SET SESSION sql_mode = IF(@@global.sql_mode = '', 'I
  * - `full` true: COM_RESET_CONNECTION (rolls back, drops temporary tables, clears user and session
  *   variables and prepared statements; mysql2 clears its statement cache), then `USE <database>`:
  *   the reset keeps whatever database a borrower switched to, so the configured one is restored.
- *   When the connection was opened with the IGNORE_SPACE client flag, `sql_mode` gets it back too.
+ *   When the connection was opened with the IGNORE_SPACE client flag, `sql_mode` gets it back too, and
+ *   the SET statements the pool's 'connection' listeners sent on the new connection are sent again.
  *
  * Resolves true when the connection is reusable. A failure rejects, and the pool destroys the connection.
  */
@@ -25,6 +26,8 @@ export async function resetSession(session: Session, full: boolean): Promise<boo
     // flag (on in mysql2's defaults) added at connect: put it back, so the session matches a fresh one
     if (session.ignoreSpace) await connection.query(restoreIgnoreSpace);
     if (session.database !== undefined) await connection.query(`USE ${connection.escapeId(session.database)}`);
+    // what the pool's 'connection' listeners set up on the new connection (SET time_zone, sql_mode, @vars...)
+    for (const { sql, values } of session.setup) await connection.query(sql, values as never);
     return true;
   }
   if (session.inTransaction || session.uncertain || !session.defaultAutocommit) await connection.query('ROLLBACK');

@@ -28,6 +28,15 @@ const sessions = new WeakMap<Connection, Session>();
 /** The connection events a borrower may listen to (mysql2's promise connection forwards these); listeners added while lent are removed on release. */
 const borrowerEvents = ['error', 'end', 'drain', 'enqueue', 'connect'] as const;
 
+/** A session setting (SET ..., SET NAMES, SET SESSION ...): what a 'connection' listener sends to set a session up. */
+const setsSession = /^\s*SET\s/i;
+
+/** A statement replayed after a full session reset. */
+interface SetupStatement {
+  sql: string;
+  values: unknown;
+}
+
 /** Statements that take a named lock, which outlives them. */
 const takesNamedLock = /\bGET_LOCK\b/i;
 /** Statements that take table locks (LOCK TABLES, FLUSH TABLES ... WITH READ LOCK, BACKUP LOCK). */
@@ -81,6 +90,12 @@ export class Session {
    * back, so the connection counts as broken and is closed at release, never lent again.
    */
   userChanged = false;
+  /**
+   * The SET statements the pool's 'connection' listeners sent when the connection was new: a full
+   * session reset (COM_RESET_CONNECTION) clears them, so they are sent again after it.
+   */
+  setup: readonly SetupStatement[] = [];
+  private recording: SetupStatement[] | undefined;
   /** The error that broke it, if one did. */
   error: unknown = undefined;
   private readonly multipleStatements: boolean;
@@ -139,6 +154,17 @@ export class Session {
     if (!this.broken) {
       this.broken = true;
       this.error = error;
+    }
+  }
+
+  /** Runs `announce` (the 'connection' event) and keeps the SET statements its listeners send synchronously, to replay after a full reset. */
+  recordSetup(announce: () => void): void {
+    const recording: SetupStatement[] = (this.recording = []);
+    try {
+      announce();
+    } finally {
+      this.recording = undefined;
+      if (recording.length > 0) this.setup = [...this.setup, ...recording];
     }
   }
 
@@ -206,6 +232,9 @@ export class Session {
     core[method] = function tracked(this: unknown, ...args: unknown[]): unknown {
       const sql = sqlOf(args[0]);
       if (sql !== undefined) {
+        if (session.recording !== undefined && setsSession.test(sql)) {
+          session.recording.push({ sql, values: args.length > 1 && typeof args[1] !== 'function' ? args[1] : undefined });
+        }
         if (!session.namedLocks && takesNamedLock.test(sql)) session.namedLocks = true;
         if (!session.tableLocks && takesTableLock.test(sql)) session.tableLocks = true;
       }

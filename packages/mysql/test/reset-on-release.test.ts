@@ -216,4 +216,23 @@ describe.skipIf(!service.available)('reset on release', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(heard).toEqual([]);
   });
+  it('resetSession: the SET statements of a \'connection\' listener are sent again after each reset; its other statements are not, and a borrower\'s own settings are cleared', async () => {
+    pool = createMysqlPool({ ...connectionOptions(), connectionLimit: 1, resetSession: true });
+    let inserted = 0;
+    pool.on('connection', (conn) => {
+      conn.query("SET SESSION time_zone = '+03:00'");
+      conn.query('SET @tenant = ?', ['acme']);
+      conn.query(`INSERT INTO ${table} (id) VALUES (${++inserted})`);
+    });
+    const seen: unknown[] = [];
+    for (let i = 0; i < 3; i++) {
+      const conn = await pool.getConnection();
+      const [[row]] = await conn.query<RowDataPacket[]>('SELECT @@SESSION.time_zone AS tz, @tenant AS tenant, @mine AS mine');
+      seen.push(row);
+      await conn.query("SET @mine = 'left behind'");
+      conn.release();
+    }
+    expect(seen).toEqual(Array.from({ length: 3 }, () => ({ tz: '+03:00', tenant: 'acme', mine: null })));
+    expect(await rowsInTable()).toBe(1);
+  });
 });
