@@ -6,6 +6,7 @@ import { stateOf } from './client-state.js';
 import { hide } from './config.js';
 import { PgPoolError } from './errors.js';
 import { pgProvider, type PgProvider } from './provider.js';
+import { recordSetup } from './session-setup.js';
 import { splitPoolConfig, type PgPoolConfig } from './pool-config.js';
 import { isClusterConfig, type PgClusterInput } from './cluster-config.js';
 import { createPgCluster, type PgCluster } from './pg-cluster.js';
@@ -89,7 +90,8 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
     hide(options, 'connectionString');
     this.options = options as unknown as pg.PoolOptions;
     this.core.on('create', (event) => {
-      if (this.listenerCount('connect') > 0) this.emit('connect', event.resource);
+      // the SET statements its listeners send are sent again after a resetQuery (session-setup.ts)
+      if (this.listenerCount('connect') > 0) recordSetup(event.resource, () => this.emit('connect', event.resource));
     });
     this.core.on('destroy', (event) => {
       this.deadIdle.delete(event.resource);

@@ -6,6 +6,7 @@ import { listenersChanged, restoreListeners, scrubError, takeListenerBaseline, t
 import { classifyPgCreateError, markHookError } from './create-errors.js';
 import { isFatalPgError } from './is-fatal.js';
 import { withPoolerMode } from './pooler-mode.js';
+import { recordSetup, setupOf } from './session-setup.js';
 
 /** Hooks a {@link PgPool} adds to the provider; not needed when you use the provider with `createPool`. */
 export interface PgProviderHooks {
@@ -69,10 +70,24 @@ async function runHooks(client: pg.Client, resolved: ResolvedPgConfig): Promise<
 }
 
 /** Runs one statement with pg's callback API (no promise, no stack capture on the hot path). */
-function run(client: pg.Client, text: string): Promise<pg.QueryResult> {
+function run(client: pg.Client, text: string, values?: unknown[]): Promise<pg.QueryResult> {
   return new Promise((resolve, reject) => {
-    client.query(text, (error: Error | undefined, result: pg.QueryResult) => (error ? reject(error) : resolve(result)));
+    const done = (error: Error | undefined, result: pg.QueryResult) => (error ? reject(error) : resolve(result));
+    if (values === undefined) client.query(text, done);
+    else client.query(text, values, done);
   });
+}
+
+/**
+ * Sends again the SET statements of the client's setup (onConnect, verify, 'connect' listeners), which
+ * a resetQuery such as DISCARD ALL cleared: those without parameters as one simple query (one round trip).
+ */
+async function replaySetup(client: pg.Client): Promise<void> {
+  const setup = setupOf(client);
+  if (setup.length === 0) return;
+  const plain = setup.filter((statement) => statement.values === undefined).map((statement) => statement.text.trim().replace(/;+$/, ''));
+  if (plain.length > 0) await run(client, plain.join('; '));
+  for (const { text, values } of setup) if (values !== undefined) await run(client, text, values);
 }
 
 /**
@@ -119,7 +134,7 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       await connectClient(client);
-      await runHooks(client, resolved);
+      await recordSetup(client, () => runHooks(client, resolved));
     } catch (error) {
       state.broken = true;
       destroySocket(client);
@@ -202,6 +217,7 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
     if (resetQuery !== undefined) {
       await run(client, resetQuery);
       if (resetClearsStatements) clearStatementCache(client);
+      await replaySetup(client);
       if (transactionStatus(client, state) !== 'I') return false;
     }
     return !isBroken(client) && idle(client);

@@ -2,7 +2,7 @@ import { createPool, type Pool } from '@pool/core';
 import { requireService } from '@pool/testkit';
 import type pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pgProvider, transactionStatus, type PgProviderConfig } from '../src/index.js';
+import { createPgPool, pgProvider, transactionStatus, type PgProviderConfig } from '../src/index.js';
 import { stateOf } from '../src/client-state.js';
 import { pgUrl, pidOf, withAdmin } from './helpers.js';
 
@@ -204,5 +204,40 @@ describe.skipIf(!svc.available)('@pool/pg reset on release (reliability rows 21,
     const creating = provider.create({ signal: controller.signal });
     controller.abort(reason);
     await expect(creating).rejects.toBe(reason);
+  });
+  it("with resetQuery 'DISCARD ALL', the session settings onConnect made (SET, set_config with a parameter) are back after every release; a borrower's own are gone", async () => {
+    const p = open({
+      resetQuery: 'DISCARD ALL',
+      onConnect: async (client) => {
+        await client.query("SET search_path TO pg_catalog, public");
+        await client.query("SELECT set_config('app.tenant', $1, false)", ['acme']);
+        await client.query('CREATE TEMP TABLE setup_once (n int)'); // not a setting: runs once, never replayed
+      },
+    });
+    const seen: unknown[] = [];
+    for (let i = 0; i < 3; i++) {
+      const lease = await p.acquire();
+      const { rows } = await lease.resource.query("SELECT current_setting('search_path') AS path, current_setting('app.tenant', true) AS tenant, current_setting('app.mine', true) AS mine");
+      seen.push(rows[0]);
+      await lease.resource.query("SELECT set_config('app.mine', 'left behind', false)");
+      lease.release();
+    }
+    // app.mine: never set before the first borrow (null), then emptied by each DISCARD ALL ('')
+    expect(seen).toEqual([null, '', ''].map((mine) => ({ path: 'pg_catalog, public', tenant: 'acme', mine })));
+    expect(p.stats().totals.created).toBe(1);
+  });
+  it("the same for pg.Pool's 'connect' listeners: what they SET on a new client survives each DISCARD ALL", async () => {
+    const drop = createPgPool({ connectionString: pgUrl, application_name: 'pool-pg-reset', max: 1, resetQuery: 'DISCARD ALL' });
+    try {
+      drop.on('connect', (client) => {
+        client.query("SET TIME ZONE 'Asia/Tokyo'");
+      });
+      const zones: string[] = [];
+      for (let i = 0; i < 3; i++) zones.push((await drop.query("SELECT current_setting('TimeZone') AS tz")).rows[0].tz);
+      expect(zones).toEqual(['Asia/Tokyo', 'Asia/Tokyo', 'Asia/Tokyo']);
+      expect(drop.totalCount).toBe(1);
+    } finally {
+      await drop.end();
+    }
   });
 });
