@@ -89,6 +89,9 @@ export function readPoolConfig(config: MysqlPoolConfig | string, allowed: readon
     failFast: { afterFailures: 5, untilConnected: true },
     ...pool,
   };
+  // mysql2's pool opens a connection for each caller it cannot serve, up to the limit, and so does this
+  // pool while the server answers (after a failed connect, @pool/core probes one at a time, paced)
+  if (pool?.maxConcurrentCreates === undefined) core.maxConcurrentCreates = core.max;
   // without a `name`: where it connects (`mysql:host:3306/db`), numbered when taken, so pools never collide in metrics
   const where = connection as { uri?: string; host?: string; port?: number; database?: string };
   core.name = defaultPoolName(pool?.name, targetName('mysql', where.uri, where, { host: 'localhost', port: 3306 }));

@@ -38,6 +38,18 @@ describe.skipIf(!service.available)('createMysqlPool against the real server', (
     expect(found).toEqual([{ name: 'ada' }]);
   });
 
+  it('opens a connection for each caller that would wait, at once, up to connectionLimit (as mysql2); pool.maxConcurrentCreates caps it', async () => {
+    pool = createMysqlPool({ ...connectionOptions(), connectionLimit: 9 });
+    const lent = Array.from({ length: 5 }, () => pool!.getConnection());
+    expect(pool.stats().creating).toBe(5);
+    for (const conn of await Promise.all(lent)) conn.release();
+    await pool.end();
+    pool = createMysqlPool({ ...connectionOptions(), connectionLimit: 9, pool: { maxConcurrentCreates: 2 } });
+    const capped = Array.from({ length: 5 }, () => pool!.getConnection());
+    expect(pool.stats().creating).toBe(2);
+    for (const conn of await Promise.all(capped)) conn.release();
+  });
+
   it('accepts a mysql:// URL', async () => {
     pool = createMysqlPool(url);
     const [rows] = await pool.query<RowDataPacket[]>('SELECT DATABASE() AS db');

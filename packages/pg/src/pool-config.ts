@@ -85,6 +85,9 @@ export function splitPoolConfig(config: PgPoolConfig | string | undefined): { pr
     // spread, not Object.assign: an own `__proto__` key stays a key, which @pool/core then rejects
     pool = { ...pool, ...(source.pool as PoolOptions) };
   }
+  // pg.Pool opens a connection for each waiting caller, up to max, and so does this pool while the
+  // server answers (after a failed connect, @pool/core probes one at a time, paced)
+  if ((source.pool as PoolOptions | undefined)?.maxConcurrentCreates === undefined) pool.maxConcurrentCreates = pool.max;
   pool = { ...pool, name: defaultPoolName(pool.name, targetName('pg', source.connectionString as string | undefined, source as TargetFields, { host: process.env.PGHOST || 'localhost', port: process.env.PGPORT || 5432, database: process.env.PGDATABASE || undefined })) };
   const calls: CallSettings = {
     log: source.log as CallSettings['log'],
