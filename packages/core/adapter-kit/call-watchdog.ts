@@ -133,18 +133,23 @@ export class CallWatchdog {
       (cause: unknown) => {
         this.probing = false;
         if (this.closed) return;
-        this.failOverdue(startedAt, cause);
+        this.failOverdue(now(), cause);
         this.arm();
       },
     );
   }
 
-  /** Fails every call that was overdue when the failed probe started. */
-  private failOverdue(probeStartedAt: number, cause: unknown): void {
+  /**
+   * Fails every call overdue at `t`, when the probe failed: each had no reply for `thresholdMs`, and
+   * the server stayed silent through the whole check, which ran while it waited. One that fell due
+   * during the check goes with the first (a check of its own would end up to `checkTimeoutMs` later,
+   * past its bound); a reply during the check is proof of life and spares them all.
+   */
+  private failOverdue(t: number, cause: unknown): void {
     const { checkTimeoutMs, thresholdMs, pool } = this.options;
     const overdue: Entry[] = [];
     for (const entry of this.calls) {
-      if (Math.max(entry.startedAt, this.aliveAt) + thresholdMs > probeStartedAt) break;
+      if (Math.max(entry.startedAt, this.aliveAt) + thresholdMs > t) break;
       overdue.push(entry);
     }
     for (const entry of overdue) {

@@ -62,17 +62,35 @@ describe('CallWatchdog', () => {
     expect(failures).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(1); // the probe ran out of time
     expect(calls[0]!.signal.aborted).toBe(true);
-    expect(failures).toHaveLength(1);
+    // the second fell due during the check (at 1200): it goes with the first, 1300 ms after it started,
+    // not after a check of its own that would end past its 1500 ms bound
+    expect(failures.map((e) => e.message)).toEqual([
+      expect.stringMatching(/^\[pg\] no reply for 1500 ms/),
+      expect.stringMatching(/^\[pg\] no reply for 1300 ms/),
+    ]);
     expect(isPoolError(failures[0], 'POOL_SERVER_UNRESPONSIVE')).toBe(true);
-    expect(failures[0]!.message).toMatch(/^\[pg\] no reply for 1500 ms/);
-    // the second call was not overdue when the probe started: it gets its own check at once
-    await vi.advanceTimersByTimeAsync(1);
+    expect(dog.size).toBe(0);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(probe).toHaveBeenCalledTimes(1);
+  });
+
+  it('a call not yet due when the check failed gets a check of its own, by its own bound', async () => {
+    const { probe, calls } = manualProbe();
+    const failures: { at: number; error: PoolError }[] = [];
+    const dog = new CallWatchdog({ thresholdMs: 1000, checkTimeoutMs: 500, probe });
+    dog.watch((error) => failures.push({ at: Date.now(), error }));
+    await vi.advanceTimersByTimeAsync(700);
+    const started = Date.now();
+    dog.watch((error) => failures.push({ at: Date.now(), error }));
+    await vi.advanceTimersByTimeAsync(800); // the first probe fails at 1500; the second call is due at 1700
+    expect(failures).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(200);
     expect(probe).toHaveBeenCalledTimes(2);
     calls[1]!.reject(new Error('ECONNREFUSED'));
     await vi.advanceTimersByTimeAsync(0);
     expect(failures).toHaveLength(2);
-    expect((failures[1]!.cause as Error).message).toBe('ECONNREFUSED');
-    expect(dog.size).toBe(0);
+    expect(failures[1]!.at - started).toBeLessThanOrEqual(1500);
+    expect((failures[1]!.error.cause as Error).message).toBe('ECONNREFUSED');
   });
 
   it('takes another call\'s reply as proof of life', async () => {
