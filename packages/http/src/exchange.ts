@@ -16,7 +16,8 @@ export interface ExchangeHost {
   readonly retryIdempotent: boolean;
 }
 
-type Handler = Dispatcher.DispatchHandler;
+/** The caller's handler (undici's legacy or controller API). */
+export type Handler = Dispatcher.DispatchHandler;
 
 /** Sends of a request that never left (its pooled socket closed first) before giving up. */
 const MAX_RESENDS = 3;
@@ -39,7 +40,7 @@ function pathOnly(path: string): string {
  *   retried once on a fresh connection; anything else fails (HTTP_STALE_CONNECTION on a reused
  *   keep-alive connection, otherwise undici's own error).
  */
-abstract class Exchange {
+export abstract class Exchange {
   protected lease: Lease<HttpConnection> | null = null;
   protected origin: OriginState | null = null;
   /** Response headers arrived (or an upgrade): from then on nothing is retried. */
@@ -223,175 +224,4 @@ class HttpAbortError extends Error {
 
 function toError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
-}
-
-/**
- * For undici 7's legacy handler (`onConnect`, `onHeaders`, `onData`, `onComplete`, `onError`): what
- * `request()`, `stream()`, `pipeline()` and `fetch()` of undici 7 pass.
- */
-export class LegacyExchange extends Exchange {
-  private abortFn: ((reason?: Error) => void) | null = null;
-  private connected = false;
-  private readonly callerAbort = (reason?: Error) => this.userAbort(reason);
-
-  constructor(host: ExchangeHost, opts: Dispatcher.DispatchOptions, private readonly handler: Handler) {
-    super(host, opts);
-  }
-
-  onConnect(abort: (reason?: Error) => void, context?: unknown): void {
-    this.abortFn = abort;
-    if (this.abortReason !== null) {
-      abort(this.abortReason);
-      return;
-    }
-    if (!this.connected) {
-      this.connected = true;
-      (this.handler.onConnect as ((abort: (reason?: Error) => void, context?: unknown) => void) | undefined)?.(this.callerAbort, context);
-    }
-  }
-
-  onResponseStarted(): void {
-    this.handler.onResponseStarted?.();
-  }
-
-  onHeaders(statusCode: number, headers: Buffer[], resume: () => void, statusText: string): boolean {
-    if (statusCode >= 200) this.started = true;
-    return this.handler.onHeaders?.(statusCode, headers, resume, statusText) ?? true;
-  }
-
-  onData(chunk: Buffer): boolean {
-    return this.handler.onData?.(chunk) ?? true;
-  }
-
-  onBodySent(chunkSize: number, totalBytesSent: number): void {
-    this.handler.onBodySent?.(chunkSize, totalBytesSent);
-  }
-
-  onUpgrade(statusCode: number, headers: Buffer[] | string[] | null, socket: import('node:stream').Duplex): void {
-    this.detach();
-    this.handler.onUpgrade?.(statusCode, headers, socket);
-  }
-
-  onComplete(trailers: string[] | null): void {
-    this.complete();
-    this.handler.onComplete?.(trailers);
-  }
-
-  onError(error: Error): void {
-    this.failed(error);
-  }
-
-  protected abortCurrent(reason: Error): void {
-    this.abortFn?.(reason);
-  }
-
-  protected deliverError(error: Error): void {
-    this.done = true;
-    if (typeof this.handler.onError !== 'function') throw error;
-    this.handler.onError(error);
-  }
-}
-
-/** The caller's view of a controller that survives a retry: it always acts on the current attempt. */
-class StableController implements Dispatcher.DispatchController {
-  current: Dispatcher.DispatchController | null = null;
-  private pausedNow = false;
-  private abortedWith: Error | null = null;
-  rawHeaders?: Dispatcher.DispatchController['rawHeaders'];
-  rawTrailers?: Dispatcher.DispatchController['rawTrailers'];
-
-  constructor(private readonly onAbort: (reason: Error) => void) {}
-
-  get aborted(): boolean {
-    return this.abortedWith !== null || (this.current?.aborted ?? false);
-  }
-
-  get paused(): boolean {
-    return this.current?.paused ?? this.pausedNow;
-  }
-
-  get reason(): Error | null {
-    return this.abortedWith ?? this.current?.reason ?? null;
-  }
-
-  abort(reason: Error): void {
-    if (this.abortedWith !== null) return;
-    this.abortedWith = reason;
-    this.onAbort(reason);
-  }
-
-  pause(): void {
-    this.pausedNow = true;
-    this.current?.pause();
-  }
-
-  resume(): void {
-    this.pausedNow = false;
-    this.current?.resume();
-  }
-}
-
-/**
- * For the newer handler (`onRequestStart`, `onResponseStart`, `onResponseData`, `onResponseEnd`,
- * `onResponseError`): interceptors and undici 8 use it.
- */
-export class ControllerExchange extends Exchange {
-  private readonly controller = new StableController((reason) => this.userAbort(reason));
-  private connected = false;
-
-  constructor(host: ExchangeHost, opts: Dispatcher.DispatchOptions, private readonly handler: Handler) {
-    super(host, opts);
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
-    this.controller.current = controller;
-    if (this.abortReason !== null) {
-      controller.abort(this.abortReason);
-      return;
-    }
-    if (!this.connected) {
-      this.connected = true;
-      this.handler.onRequestStart?.(this.controller, context);
-    }
-  }
-
-  onRequestUpgrade(controller: Dispatcher.DispatchController, statusCode: number, headers: import('node:http').IncomingHttpHeaders, socket: import('node:stream').Duplex): void {
-    this.detach();
-    this.handler.onRequestUpgrade?.(this.sync(controller), statusCode, headers, socket);
-  }
-
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: import('node:http').IncomingHttpHeaders, statusMessage?: string): void {
-    if (statusCode >= 200) this.started = true;
-    this.handler.onResponseStart?.(this.sync(controller), statusCode, headers, statusMessage);
-  }
-
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.handler.onResponseData?.(this.sync(controller), chunk);
-  }
-
-  onResponseEnd(controller: Dispatcher.DispatchController, trailers: import('node:http').IncomingHttpHeaders): void {
-    this.complete();
-    this.handler.onResponseEnd?.(this.sync(controller), trailers);
-  }
-
-  onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
-    if (controller) this.sync(controller);
-    this.failed(error);
-  }
-
-  private sync(controller: Dispatcher.DispatchController): Dispatcher.DispatchController {
-    this.controller.current = controller;
-    this.controller.rawHeaders = controller.rawHeaders;
-    this.controller.rawTrailers = controller.rawTrailers;
-    return this.controller;
-  }
-
-  protected abortCurrent(reason: Error): void {
-    this.controller.current?.abort(reason);
-  }
-
-  protected deliverError(error: Error): void {
-    this.done = true;
-    this.handler.onResponseError?.(this.controller, error);
-  }
 }

@@ -2,7 +2,9 @@ import { assertKnownKeys, describeValue, numberOption, PoolOptionError, type Poo
 import { defaultPoolName, poolSource, type PoolSource } from '@pool/core/adapter-kit';
 import { Dispatcher, errors } from 'undici';
 import { HttpPoolError } from './errors.js';
-import { ControllerExchange, LegacyExchange, type ExchangeHost } from './exchange.js';
+import { ControllerExchange } from './controller-exchange.js';
+import type { ExchangeHost } from './exchange.js';
+import { LegacyExchange } from './legacy-exchange.js';
 import { OriginState, type FailoverOptions, type OriginListener, type OriginStatus, type ResolvedFailover } from './origin-state.js';
 import { httpProvider, providerKeys, type HttpProviderOptions } from './provider.js';
 

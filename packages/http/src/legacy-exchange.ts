@@ -1,0 +1,69 @@
+import type { Dispatcher } from 'undici';
+import { Exchange, type ExchangeHost, type Handler } from './exchange.js';
+
+/**
+ * For undici 7's legacy handler (`onConnect`, `onHeaders`, `onData`, `onComplete`, `onError`): what
+ * `request()`, `stream()`, `pipeline()` and `fetch()` of undici 7 pass.
+ */
+export class LegacyExchange extends Exchange {
+  private abortFn: ((reason?: Error) => void) | null = null;
+  private connected = false;
+  private readonly callerAbort = (reason?: Error) => this.userAbort(reason);
+
+  constructor(host: ExchangeHost, opts: Dispatcher.DispatchOptions, private readonly handler: Handler) {
+    super(host, opts);
+  }
+
+  onConnect(abort: (reason?: Error) => void, context?: unknown): void {
+    this.abortFn = abort;
+    if (this.abortReason !== null) {
+      abort(this.abortReason);
+      return;
+    }
+    if (!this.connected) {
+      this.connected = true;
+      (this.handler.onConnect as ((abort: (reason?: Error) => void, context?: unknown) => void) | undefined)?.(this.callerAbort, context);
+    }
+  }
+
+  onResponseStarted(): void {
+    this.handler.onResponseStarted?.();
+  }
+
+  onHeaders(statusCode: number, headers: Buffer[], resume: () => void, statusText: string): boolean {
+    if (statusCode >= 200) this.started = true;
+    return this.handler.onHeaders?.(statusCode, headers, resume, statusText) ?? true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.handler.onData?.(chunk) ?? true;
+  }
+
+  onBodySent(chunkSize: number, totalBytesSent: number): void {
+    this.handler.onBodySent?.(chunkSize, totalBytesSent);
+  }
+
+  onUpgrade(statusCode: number, headers: Buffer[] | string[] | null, socket: import('node:stream').Duplex): void {
+    this.detach();
+    this.handler.onUpgrade?.(statusCode, headers, socket);
+  }
+
+  onComplete(trailers: string[] | null): void {
+    this.complete();
+    this.handler.onComplete?.(trailers);
+  }
+
+  onError(error: Error): void {
+    this.failed(error);
+  }
+
+  protected abortCurrent(reason: Error): void {
+    this.abortFn?.(reason);
+  }
+
+  protected deliverError(error: Error): void {
+    this.done = true;
+    if (typeof this.handler.onError !== 'function') throw error;
+    this.handler.onError(error);
+  }
+}
