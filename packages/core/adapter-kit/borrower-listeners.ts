@@ -7,19 +7,22 @@ export interface ListenerHost {
 }
 
 /** The listeners a connection has of its own (the pool's and the driver's) on the events a borrower may listen to. */
-export type ListenerBaseline = ReadonlyMap<string, readonly Function[]>;
+export interface ListenerBaseline {
+  readonly events: readonly string[];
+  /** `listeners[i]`: the connection's own listeners of `events[i]`. */
+  readonly listeners: readonly (readonly Function[])[];
+}
 
 /** Records the connection's listeners on `events` before any borrower touches it (once, after connect). */
 export function takeListenerBaseline(host: ListenerHost, events: readonly string[]): ListenerBaseline {
-  const baseline = new Map<string, Function[]>();
-  for (const event of events) baseline.set(event, host.rawListeners(event));
-  return baseline;
+  return { events, listeners: events.map((event) => host.rawListeners(event)) };
 }
 
-/** True when a borrower added (or removed) a listener: the cheap check run on every release. */
+/** True when a borrower added (or removed) a listener: the cheap check run on every release, with no allocation. */
 export function listenersChanged(host: ListenerHost, baseline: ListenerBaseline): boolean {
-  for (const [event, own] of baseline) {
-    if (host.listenerCount(event) !== own.length) return true;
+  const { events, listeners } = baseline;
+  for (let i = 0; i < events.length; i++) {
+    if (host.listenerCount(events[i] as string) !== (listeners[i] as readonly Function[]).length) return true;
   }
   return false;
 }
@@ -30,9 +33,12 @@ export function listenersChanged(host: ListenerHost, baseline: ListenerBaseline)
  * listeners are put back if a borrower removed one.
  */
 export function restoreListeners(host: ListenerHost, baseline: ListenerBaseline): void {
-  for (const [event, own] of baseline) {
+  const { events, listeners } = baseline;
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i] as string;
+    const own = listeners[i] as readonly Function[];
     const now = host.rawListeners(event);
-    if (now.length === own.length && now.every((listener, i) => listener === own[i])) continue;
+    if (now.length === own.length && now.every((listener, j) => listener === own[j])) continue;
     host.removeAllListeners(event);
     for (const listener of own) host.on(event, listener as (...args: unknown[]) => void);
   }

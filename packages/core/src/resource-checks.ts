@@ -36,9 +36,15 @@ export class ResourceChecks<R> {
     }
   }
 
+  /** Runs on every lend and release of an adapter's pool: no closure (a throwing hook counts as broken). */
   isBroken(slot: Slot<R>): boolean {
     const isBroken = this.provider.isBroken;
-    return isBroken !== undefined && yes(() => isBroken.call(this.provider, slot.resource));
+    if (isBroken === undefined) return false;
+    try {
+      return isBroken.call(this.provider, slot.resource) === true;
+    } catch {
+      return true;
+    }
   }
 
   /** What a failed `use` callback means for its resource: 'failover' (evict all), 'destroy', or 'release'. */
