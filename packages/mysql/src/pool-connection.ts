@@ -131,18 +131,18 @@ export class MysqlPoolConnection implements AsyncDisposable, Disposable {
    */
   on(event: string, listener: (...args: any[]) => void): this {
     this.live();
-    sessionOf(this.#lease.resource)?.core.on(event, listener);
+    this.#view.on(event, listener);
     return this;
   }
 
   once(event: string, listener: (...args: any[]) => void): this {
     this.live();
-    sessionOf(this.#lease.resource)?.core.once(event, listener);
+    this.#view.once(event, listener);
     return this;
   }
 
   off(event: string, listener: (...args: any[]) => void): this {
-    sessionOf(this.#lease.resource)?.core.off(event, listener);
+    this.#view.off(event, listener);
     return this;
   }
 

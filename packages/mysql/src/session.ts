@@ -96,6 +96,8 @@ export class Session {
    */
   setup: readonly SetupStatement[] = [];
   private recording: SetupStatement[] | undefined;
+  /** The connection's own listeners, taken once connected: a borrower's are removed on release. */
+  private listeners: ListenerBaseline | undefined;
   /** The error that broke it, if one did. */
   error: unknown = undefined;
   private readonly multipleStatements: boolean;
@@ -124,9 +126,6 @@ export class Session {
   static attach(core: CoreConnection): Session {
     return new Session(core);
   }
-
-  /** The connection's own listeners, taken once connected: a borrower's are removed on release. */
-  private listeners: ListenerBaseline | undefined;
 
   /** Reads the server's autocommit default from the handshake, once connected. */
   connected(): void {

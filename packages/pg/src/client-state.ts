@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { SetupStatement } from './session-setup.js';
 
 /** The transaction status of the last ReadyForQuery: `I` idle, `T` in a transaction, `E` in a failed transaction. */
 export type TransactionStatus = 'I' | 'T' | 'E' | null;
@@ -13,6 +14,8 @@ export interface ClientState {
   trackedStatus: TransactionStatus;
   /** True when pg offers `getTransactionStatus()` (pg >= 8.16), false when the adapter tracks it. */
   nativeStatus: boolean;
+  /** The SET statements its setup sent (session-setup.ts): sent again after a resetQuery. */
+  setup: SetupStatement[];
 }
 
 const stateKey = Symbol.for('@pool/pg.client-state');
@@ -49,7 +52,7 @@ function internals(client: pg.Client): ClientInternals {
 /** Attaches the adapter's state to a new client. ReadyForQuery status: pg's `getTransactionStatus()` when present, else tracked from the connection's ReadyForQuery messages. */
 export function attachState(client: pg.Client): ClientState {
   const inner = internals(client);
-  const state: ClientState = { broken: false, borrowed: false, trackedStatus: null, nativeStatus: typeof inner.getTransactionStatus === 'function' };
+  const state: ClientState = { broken: false, borrowed: false, trackedStatus: null, nativeStatus: typeof inner.getTransactionStatus === 'function', setup: [] };
   Object.defineProperty(client, stateKey, { value: state, enumerable: false });
   if (!state.nativeStatus && inner.connection !== undefined) {
     inner.connection.on('readyForQuery', (message) => {

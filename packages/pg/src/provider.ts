@@ -6,7 +6,7 @@ import { listenersChanged, restoreListeners, scrubError, takeListenerBaseline, t
 import { classifyPgCreateError, markHookError } from './create-errors.js';
 import { isFatalPgError } from './is-fatal.js';
 import { withPoolerMode } from './pooler-mode.js';
-import { recordSetup, setupOf } from './session-setup.js';
+import { recordSetup, type SetupStatement } from './session-setup.js';
 
 /** Hooks a {@link PgPool} adds to the provider; not needed when you use the provider with `createPool`. */
 export interface PgProviderHooks {
@@ -82,8 +82,7 @@ function run(client: pg.Client, text: string, values?: unknown[]): Promise<pg.Qu
  * Sends again the SET statements of the client's setup (onConnect, verify, 'connect' listeners), which
  * a resetQuery such as DISCARD ALL cleared: those without parameters as one simple query (one round trip).
  */
-async function replaySetup(client: pg.Client): Promise<void> {
-  const setup = setupOf(client);
+async function replaySetup(client: pg.Client, setup: readonly SetupStatement[]): Promise<void> {
   if (setup.length === 0) return;
   const plain = setup.filter((statement) => statement.values === undefined).map((statement) => statement.text.trim().replace(/;+$/, ''));
   if (plain.length > 0) await run(client, plain.join('; '));
@@ -217,7 +216,7 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
     if (resetQuery !== undefined) {
       await run(client, resetQuery);
       if (resetClearsStatements) clearStatementCache(client);
-      await replaySetup(client);
+      await replaySetup(client, state.setup);
       if (transactionStatus(client, state) !== 'I') return false;
     }
     return !isBroken(client) && idle(client);

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { stateOf, type ClientState } from './client-state.js';
 
 /** A SET statement sent while a new client was set up. */
 export interface SetupStatement {
@@ -8,21 +9,14 @@ export interface SetupStatement {
 
 type QueryFn = (...args: unknown[]) => unknown;
 
-const setupKey = Symbol('@pool/pg.session-setup');
 /** A session setting: SET (search_path, TIME ZONE, ROLE, statement_timeout ...) or SELECT set_config(...), the form that takes parameters. */
 const setsSession = /^\s*(SET\s|SELECT\s+(pg_catalog\.)?set_config\s*\()/i;
 
-/** The SET statements recorded while `client` was set up. */
-export function setupOf(client: pg.Client): readonly SetupStatement[] {
-  return (client as unknown as Record<symbol, SetupStatement[] | undefined>)[setupKey] ?? [];
-}
-
-function note(client: pg.Client, config: unknown, values: unknown): void {
+function note(state: ClientState, config: unknown, values: unknown): void {
   const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text;
   if (typeof text !== 'string' || !setsSession.test(text)) return;
   const bound = Array.isArray(values) ? values : (config as { values?: unknown } | null)?.values;
-  const holder = client as unknown as Record<symbol, SetupStatement[] | undefined>;
-  (holder[setupKey] ??= []).push({ text, values: Array.isArray(bound) ? bound : undefined });
+  state.setup.push({ text, values: Array.isArray(bound) ? bound : undefined });
 }
 
 /**
@@ -31,11 +25,13 @@ function note(client: pg.Client, config: unknown, values: unknown): void {
  * they are sent again after it, and the session a borrower gets is the one the setup made.
  */
 export function recordSetup<T>(client: pg.Client, work: () => T): T {
+  const state = stateOf(client);
+  if (state === undefined) return work(); // a client this adapter did not create: nothing to replay it on
   const target = client as unknown as { query: QueryFn };
   const own = Object.hasOwn(target, 'query') ? target.query : undefined;
   const original = target.query;
   target.query = function recording(this: unknown, ...args: unknown[]): unknown {
-    note(client, args[0], args[1]);
+    note(state, args[0], args[1]);
     return original.apply(this, args);
   };
   const restore = (): void => {
