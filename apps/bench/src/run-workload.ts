@@ -42,15 +42,33 @@ export interface WorkloadRunOptions {
   log?: (line: string) => void;
 }
 
-async function runOnce(workload: Workload, contender: PoolContender, size: WorkloadSize): Promise<RunSample> {
+/**
+ * One timed sample: a full GC, two untimed warm-up runs, each on a throwaway pool, then the timed
+ * run on a fresh pool. The GC frees the rounds before (so no pool pays for another's garbage), but
+ * V8 frees with them the hidden classes of their objects, which deoptimizes every function compiled
+ * against those. The first warm-up compiles them again and its `close()` turns the fields that only
+ * closing writes from constant to mutable, which deoptimizes them once more (`--trace-deopt`,
+ * `--trace-generalization`); the second compiles them for good. Without this, W2's first 200,000
+ * operations after each GC ran 2-5x slower for @pool/core, whose code is the most to recompile, and
+ * the ratio measured V8 recompiling more than the pool. W4's heap is measured on the first warm-up
+ * run: a fresh pool right after the GC, as before.
+ */
+async function sampleOnce(workload: Workload, contender: PoolContender, size: WorkloadSize): Promise<RunSample> {
+  collectGarbage();
+  const first = await runOnce(workload, contender, size, true);
+  await runOnce(workload, contender, size, false);
+  const timed = await runOnce(workload, contender, size, false);
+  return first.heapDeltaBytes === undefined ? timed : { ...timed, heapDeltaBytes: first.heapDeltaBytes };
+}
+
+async function runOnce(workload: Workload, contender: PoolContender, size: WorkloadSize, measureHeap: boolean): Promise<RunSample> {
   const pool = contender.create(size.max);
   try {
-    return await workload.run(pool, size);
+    return await workload.run(pool, size, { measureHeap });
   } finally {
     await pool.close();
   }
 }
-
 
 /** Reduces one pool's samples to the row of medians. */
 function summarize(contender: PoolContender, samples: RunSample[], operations: number, error: string | undefined): WorkloadRow {
@@ -81,28 +99,19 @@ function summarize(contender: PoolContender, samples: RunSample[], operations: n
 }
 
 /**
- * Runs one workload for every pool: an untimed warm-up round each (a whole round, as the adapter
- * comparisons do: a twentieth of W4 left @pool/core's larger code half-compiled, 0.78–0.89x in the
- * timed rounds against 0.95–1.0x once warm), then `rounds` rounds with the pools interleaved
- * (A B C A B C ...), a fresh pool per run and a full GC before each.
+ * Runs one workload for every pool: `rounds` rounds with the pools interleaved (A B C A B C ...),
+ * each sample a full GC, two whole untimed warm-up runs and the timed run on a fresh pool (see
+ * `sampleOnce`; a twentieth of W4 as warm-up left @pool/core's larger code half-compiled).
  */
 export async function runWorkload(workload: Workload, contenders: readonly PoolContender[], options: WorkloadRunOptions): Promise<WorkloadResult> {
   const size = options.quick ? workload.quick : workload.full;
   const samples = contenders.map(() => [] as RunSample[]);
   const errors: (string | undefined)[] = contenders.map(() => undefined);
-  for (const [index, contender] of contenders.entries()) {
-    try {
-      await runOnce(workload, contender, size);
-    } catch (error) {
-      errors[index] = `warm-up failed: ${error instanceof Error ? error.message : String(error)}`;
-    }
-  }
   for (let round = 0; round < options.rounds; round++) {
     for (const [index, contender] of contenders.entries()) {
       if (errors[index] !== undefined) continue;
-      collectGarbage();
       try {
-        const sample = await runOnce(workload, contender, size);
+        const sample = await sampleOnce(workload, contender, size);
         samples[index]?.push(sample);
         options.log?.(`  ${workload.id} round ${round + 1}/${options.rounds} ${contender.name.padEnd(18)} ${Math.round(sample.operations / sample.seconds).toLocaleString('en-US').padStart(12)} ops/s  ${(sample.seconds * 1000).toFixed(1)} ms`);
       } catch (error) {

@@ -132,7 +132,7 @@ describe('pnpm bench --quick, in process', () => {
 
   it('writes latest.json with the same results', async () => {
     const json = JSON.parse(await readFile(files.json, 'utf8')) as BenchResults;
-    expect(json.workloads.map((w) => w.rows.length)).toEqual([6, 6, 6, 6]);
+    expect(json.workloads.map((w) => w.rows.length)).toEqual([7, 7, 7, 7]);
     expect(json.workloads[0]?.rows[0]?.completed).toBe(results.workloads[0]?.rows[0]?.completed);
     expect(json.quick).toBe(true);
   });
@@ -161,6 +161,7 @@ describe('runBench selection', () => {
       expect(results.workloads.map((w) => w.id)).toEqual(['W2']);
       expect(results.workloads[0]?.rows.map((r) => [r.pool, r.completed])).toEqual([
         ['hand-written', 20_000],
+        ['hand-written + lease', 20_000],
         ['@pool/core', 20_000],
       ]);
       expect(results.comparisons).toEqual([]);

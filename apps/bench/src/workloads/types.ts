@@ -12,8 +12,17 @@ export interface RunSample {
   completed: number;
   /** Acquire waits in ms, one per operation (W3, W4). */
   waits?: Float64Array;
-  /** heapUsed after GC minus before, with the pool still alive (W4). */
+  /** heapUsed after GC minus before, with the pool still alive (W4, on a run asked to measure it). */
   heapDeltaBytes?: number;
+}
+
+/** What a run is for. */
+export interface RunOptions {
+  /**
+   * Measure the heap the pool keeps (W4): a full GC before and after the burst. Only the untimed
+   * warm-up run does: a full GC right before a timed run frees the JIT's maps and deoptimizes it.
+   */
+  measureHeap: boolean;
 }
 
 /** The sizes a workload runs at (full, or `--quick` for a smoke test). */
@@ -33,5 +42,5 @@ export interface Workload {
   full: WorkloadSize;
   quick: WorkloadSize;
   metrics: readonly Metric[];
-  run(pool: BenchPool, size: WorkloadSize): Promise<RunSample>;
+  run(pool: BenchPool, size: WorkloadSize, options?: RunOptions): Promise<RunSample>;
 }

@@ -3,14 +3,15 @@ import { collectGarbage } from '../gc.js';
 import type { BenchPool } from '../pools/types.js';
 import { seededRandom } from '../random.js';
 import { secondsSince } from '../clock.js';
-import type { Workload, WorkloadSize } from './types.js';
+import type { RunOptions, Workload, WorkloadSize } from './types.js';
 
 const SEED = 0x5eed;
 
 /**
  * W4, burst: every caller arrives at once and holds its resource 0–2 ms (the same seeded sequence
- * for every pool; node runs a timer of under 1 ms after 1 ms). Also measures the heap the pool keeps
- * after the burst: heapUsed after a full GC, minus before, with the pool still alive.
+ * for every pool; node runs a timer of under 1 ms after 1 ms). Asked to (`measureHeap`), it also
+ * measures the heap the pool keeps after the burst: heapUsed after a full GC, minus before, with the
+ * pool still alive.
  */
 export const w4Burst: Workload = {
   id: 'W4',
@@ -19,7 +20,8 @@ export const w4Burst: Workload = {
   full: { max: 100, operations: 10_000, callers: 10_000 },
   quick: { max: 100, operations: 500, callers: 500 },
   metrics: ['totalTime', 'p99Wait', 'heapDelta'],
-  async run(pool: BenchPool, size: WorkloadSize) {
+  async run(pool: BenchPool, size: WorkloadSize, options?: RunOptions) {
+    const measureHeap = options?.measureHeap ?? true;
     const random = seededRandom(SEED);
     const holds = Array.from({ length: size.callers }, () => random() * 2);
     const waits = new Float64Array(size.callers);
@@ -32,13 +34,14 @@ export const w4Burst: Workload = {
       pool.release(handle);
       completed++;
     };
-    collectGarbage();
-    const heapBefore = process.memoryUsage().heapUsed;
+    if (measureHeap) collectGarbage();
+    const heapBefore = measureHeap ? process.memoryUsage().heapUsed : 0;
     const callers: Promise<void>[] = new Array(size.callers);
     const started = process.hrtime.bigint();
     for (let i = 0; i < size.callers; i++) callers[i] = caller(i);
     await Promise.all(callers);
     const seconds = secondsSince(started);
+    if (!measureHeap) return { seconds, operations: size.callers, completed, waits };
     callers.length = 0;
     collectGarbage();
     const heapDeltaBytes = process.memoryUsage().heapUsed - heapBefore;
