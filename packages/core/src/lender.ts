@@ -42,7 +42,7 @@ const VALIDATE_ON_ACQUIRE = 16;
 const IS_BROKEN_HOOK = 32;
 const RESET_HOOK = 64;
 const MAX_USES = 128;
-const SLOW_ACQUIRE = CLOSED | PAUSED | LEAK_DETECTION | LEASE_LISTENERS | VALIDATE_ON_ACQUIRE | IS_BROKEN_HOOK;
+const SLOW_ACQUIRE = CLOSED | PAUSED | LEAK_DETECTION | LEASE_LISTENERS | VALIDATE_ON_ACQUIRE | IS_BROKEN_HOOK | MAX_USES;
 const SLOW_RELEASE = CLOSED | LEAK_DETECTION | LEASE_LISTENERS | IS_BROKEN_HOOK | RESET_HOOK | MAX_USES | OVER_MAX;
 
 // read on every acquire and release: module constants, so each check is a load and a getter
@@ -101,7 +101,6 @@ export class Lender<R> implements LeaseOwner<R> {
       && !acquireChannel.hasSubscribers && !releaseChannel.hasSubscribers && !traceStart.hasSubscribers) {
       const slot = this.shelf.take();
       if (slot !== undefined) {
-        slot.uses++;
         this.acquired++;
         return Promise.resolve(new Lease<R>(slot));
       }
@@ -189,7 +188,7 @@ export class Lender<R> implements LeaseOwner<R> {
 
   /** `enqueuedAt`: when the caller started waiting, -1 if it did not. */
   private lend(slot: Slot<R>, stack: string | undefined, enqueuedAt: number): Lease<R> {
-    slot.uses++;
+    if ((this.flags & MAX_USES) !== 0) slot.uses++;
     this.acquired++;
     const lease = new Lease<R>(slot);
     const leakMs = this.opts.leakDetectionMs;
@@ -292,7 +291,13 @@ export class Lender<R> implements LeaseOwner<R> {
       if (t < slot.expiresAt && slot.generation === this.generation) {
         this.released++;
         slot.releasedAt = t;
-        this.handOff(slot);
+        if (this.room.length !== 0) {
+          this.handOff(slot);
+          return;
+        }
+        this.shelf.put(slot);
+        const wakeAt = this.keeper.wakeAt;
+        if (t + this.idleDueMs < wakeAt || slot.expiresAt < wakeAt) this.keeper.wakeBy(Math.min(t + this.idleDueMs, slot.expiresAt));
         return;
       }
     }

@@ -13,6 +13,7 @@ export enum SlotState {
 /** The pool's record of one resource. */
 export class Slot<R> {
   state = SlotState.Busy;
+  /** Times lent, counted only when `maxUses` is set. */
   uses = 0;
   /** When it last went idle (coarse clock). */
   releasedAt: number;
