@@ -51,7 +51,7 @@ export class Creator<R> {
   private lastFailureAt = 0;
   /** When the next background (unasked) attempt is due. */
   private pacedAt = 0;
-  private lastErrorValue: unknown = undefined;
+  private lastError: unknown = undefined;
   private permanent = false;
   private connected = false;
   private open = false;
@@ -85,10 +85,6 @@ export class Creator<R> {
     return this.failures;
   }
 
-  get lastError(): unknown {
-    return this.lastErrorValue;
-  }
-
   /** The outcome count now: a waiter remembers it, for `timeoutError`. */
   get mark(): number {
     return this.seq;
@@ -102,7 +98,7 @@ export class Creator<R> {
   timeoutError(enqueuedAt: number, deadline: number, mark: number, t: number, hasRoom: boolean, state: string): PoolError {
     const failed = this.lastFailureSeq >= mark || (this.failures > 0 && hasRoom);
     const limit = Math.round(deadline - enqueuedAt);
-    const cause = this.lastErrorValue;
+    const cause = this.lastError;
     if (failed && this.lastSuccessSeq < mark) {
       return new PoolError('POOL_CREATE_FAILED', `could not get a resource within ${limit} ms: creates keep failing (${this.failures} in a row), the last with: ${messageOf(cause)}`, { cause, pool: this.opts.name });
     }
@@ -153,13 +149,13 @@ export class Creator<R> {
     if (this.failures === 0) return undefined;
     const t = now();
     if (this.permanent) {
-      return t < this.lastFailureAt + this.permanentWindow() ? this.createError(this.lastErrorValue, true) : undefined;
+      return t < this.lastFailureAt + this.permanentWindow() ? this.createError(this.lastError, true) : undefined;
     }
     this.maybeOpen(t);
     if (!this.open || t - this.outageStart < timeoutMs) return undefined;
     this.asked = true;
     this.fill();
-    return new PoolError('POOL_UNAVAILABLE', `backend unavailable for ${Math.round(t - this.outageStart)} ms (${this.failures} failed create rounds), the last with: ${messageOf(this.lastErrorValue)}`, { cause: this.lastErrorValue, pool: this.opts.name });
+    return new PoolError('POOL_UNAVAILABLE', `backend unavailable for ${Math.round(t - this.outageStart)} ms (${this.failures} failed create rounds), the last with: ${messageOf(this.lastError)}`, { cause: this.lastError, pool: this.opts.name });
   }
 
   /** Gives up every create in flight (their signals abort) and starts no more. */
@@ -238,7 +234,7 @@ export class Creator<R> {
   private failed(error: unknown, round: number): void {
     const t = now();
     this.lastFailureSeq = this.seq++;
-    this.lastErrorValue = error;
+    this.lastError = error;
     this.lastFailureAt = t;
     this.growTarget = 0;
     if (this.failures === 0) this.outageStart = t;
@@ -274,7 +270,7 @@ export class Creator<R> {
   private maybeOpen(t: number): void {
     if (this.open || this.failures < this.opts.failFastAfter || t - this.outageStart < this.opts.acquireTimeoutMs) return;
     this.open = true;
-    this.host.availability(true, this.lastErrorValue);
+    this.host.availability(true, this.lastError);
   }
 
   private permanentWindow(): number {

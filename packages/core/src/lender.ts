@@ -117,16 +117,20 @@ export class Lender<R> implements LeaseOwner<R> {
   /** A lease on an idle resource now, or undefined: see Pool.tryAcquire. */
   tryAcquire(): Lease<R> | undefined {
     if ((this.flags & (CLOSED | PAUSED)) !== 0 || this.room.length !== 0) return undefined;
-    for (let slot = this.shelf.take(); slot !== undefined; slot = this.shelf.take()) {
-      if (this.host.isBroken(slot)) this.host.retire(slot, 'broken');
-      else if (this.needsValidation(slot)) {
-        this.shelf.put(slot); // it needs a ping first: acquire() does that
-        return undefined;
-      } else {
-        return this.lend(slot, this.opts.leakDetectionMs > 0 ? new Error('acquired here').stack : undefined, -1);
-      }
+    const slot = this.takeUnbroken();
+    if (slot === undefined) return undefined;
+    if (this.needsValidation(slot)) {
+      this.shelf.put(slot); // it needs a ping first: acquire() does that
+      return undefined;
     }
-    return undefined;
+    return this.lend(slot, this.opts.leakDetectionMs > 0 ? new Error('acquired here').stack : undefined, -1);
+  }
+
+  /** The next idle slot that is not broken (broken ones on the way are retired). */
+  private takeUnbroken(): Slot<R> | undefined {
+    let slot = this.shelf.take();
+    for (; slot !== undefined && this.host.isBroken(slot); slot = this.shelf.take()) this.host.retire(slot, 'broken');
+    return slot;
   }
 
   /** Every acquire the fast path does not take. */
@@ -138,13 +142,8 @@ export class Lender<R> implements LeaseOwner<R> {
     if ((this.flags & CLOSED) !== 0) return Promise.reject(this.host.closedError('acquire'));
     // the borrower's stack, for leak reports; captured here, where the caller is still on the stack
     const stack = this.opts.leakDetectionMs > 0 ? new Error('acquired here').stack : undefined;
-    if ((this.flags & PAUSED) === 0 && this.room.length === 0 && options?.signal?.aborted !== true) {
-      for (let slot = this.shelf.take(); slot !== undefined; slot = this.shelf.take()) {
-        if (this.host.isBroken(slot)) this.host.retire(slot, 'broken');
-        else if (this.needsValidation(slot)) return this.wait(options, slot, stack);
-        else return Promise.resolve(this.lend(slot, stack, -1));
-      }
-    }
+    const slot = (this.flags & PAUSED) === 0 && this.room.length === 0 && options?.signal?.aborted !== true ? this.takeUnbroken() : undefined;
+    if (slot !== undefined) return this.needsValidation(slot) ? this.wait(options, slot, stack) : Promise.resolve(this.lend(slot, stack, -1));
     return this.wait(options, undefined, stack);
   }
 

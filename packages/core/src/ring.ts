@@ -39,16 +39,6 @@ export class Ring<T> {
     return item;
   }
 
-
-  /** Gives back the memory of a ring that grew for a burst and is empty again. */
-  shrink(): void {
-    if (this.length === 0 && this.items.length > 64) {
-      this.items = new Array<T | undefined>(16);
-      this.head = 0;
-      this.mask = 15;
-    }
-  }
-
   /** Removes and returns every item, front first. */
   drain(): T[] {
     const out: T[] = [];

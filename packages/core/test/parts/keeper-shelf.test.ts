@@ -68,6 +68,23 @@ describe('Shelf', () => {
     expect(b.state).toBe(SlotState.Dead);
     expect([shelf.idleCount, shelf.borrowed]).toEqual([1, 0]);
   });
+
+  it('busy is members minus idle through take, takeAll and put; FIFO lends the longest idle first', () => {
+    const shelf = new Shelf<string>(false);
+    const slots = ['a', 'b', 'c'].map((name) => new Slot<string>(owner, name, 0, Infinity, 0));
+    for (const slot of slots) shelf.admit(slot);
+    expect([shelf.idleCount, shelf.borrowed]).toEqual([0, 3]);
+    for (const slot of slots) shelf.put(slot);
+    expect(shelf.take()).toBe(slots[0]);
+    expect([shelf.idleCount, shelf.borrowed]).toEqual([2, 1]);
+    const rest = shelf.takeAll();
+    expect(rest).toEqual([slots[1], slots[2]]);
+    expect(rest.every((slot) => slot.state === SlotState.Busy)).toBe(true);
+    expect([shelf.idleCount, shelf.borrowed]).toEqual([0, 3]);
+    shelf.discharge(slots[1] as Slot<string>);
+    shelf.put(slots[2] as Slot<string>);
+    expect([shelf.idleCount, shelf.borrowed]).toEqual([1, 1]);
+  });
 });
 
 describe('Keeper', () => {
