@@ -225,10 +225,15 @@ export class Lender<R> implements LeaseOwner<R> {
         return;
       }
     }
+    this.putIdle(slot);
+  }
+
+  /** Into the idle ring; the keeper must wake by the slot's idle or lifetime expiry (usually it is aimed earlier already). */
+  private putIdle(slot: Slot<R>): void {
     this.shelf.put(slot);
-    // the keeper must wake by this slot's idle or lifetime expiry; usually it is already aimed earlier
-    const due = Math.min(slot.releasedAt + this.idleDueMs, slot.expiresAt);
-    if (due < this.keeper.wakeAt) this.keeper.wakeBy(due);
+    const idleAt = slot.releasedAt + this.idleDueMs;
+    const wakeAt = this.keeper.wakeAt;
+    if (idleAt < wakeAt || slot.expiresAt < wakeAt) this.keeper.wakeBy(Math.min(idleAt, slot.expiresAt));
   }
 
   /** Like handOff, for a slot coming from a create, a ping or a reset: applies the pool-wide rules first. */
@@ -290,13 +295,8 @@ export class Lender<R> implements LeaseOwner<R> {
       if (t < slot.expiresAt && slot.generation === this.generation) {
         this.released++;
         slot.releasedAt = t;
-        if (this.room.length !== 0) {
-          this.handOff(slot);
-          return;
-        }
-        this.shelf.put(slot);
-        const wakeAt = this.keeper.wakeAt;
-        if (t + this.idleDueMs < wakeAt || slot.expiresAt < wakeAt) this.keeper.wakeBy(Math.min(t + this.idleDueMs, slot.expiresAt));
+        if (this.room.length === 0) this.putIdle(slot); // no one waiting: handOff's question answered here
+        else this.handOff(slot);
         return;
       }
     }
