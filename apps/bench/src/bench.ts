@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError, type BenchOptions } from './cli.js';
+import { measureAllocations } from './allocations.js';
 import { runComparison, type ComparisonResult } from './comparison.js';
 import { comparisonNames, loadComparisons, type LoadedComparison } from './compare/index.js';
 import { contenders } from './pools/index.js';
 import type { PoolContender } from './pools/types.js';
 import { environment } from './report/environment.js';
-import { comparisonMarkdown, workloadMarkdown } from './report/markdown.js';
+import { allocationsMarkdown, comparisonMarkdown, workloadMarkdown } from './report/markdown.js';
 import { checkTargets, targetsMarkdown } from './report/targets.js';
 import type { BenchResults } from './report/results.js';
 import { writeResults, type WrittenFiles } from './report/write.js';
@@ -84,7 +85,12 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
     log(workloadMarkdown(result));
   }
 
-  results.targets = checkTargets(results.workloads);
+  if (results.workloads.some((w) => w.id === 'W2') && pools.some((pool) => pool.name === '@pool/core')) {
+    results.allocations = await measureAllocations(options.quick ? 20_000 : 200_000);
+    log(`\n${allocationsMarkdown(results.allocations)}`);
+  }
+
+  results.targets = checkTargets(results.workloads, results.allocations);
   const targets = targetsMarkdown(results.targets);
   if (targets !== '') log(`\n${targets}`);
 

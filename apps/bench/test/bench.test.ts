@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allocationLoops } from '../src/allocations.js';
 import { runBench } from '../src/bench.js';
 import { parseOptions } from '../src/cli.js';
 import type { Comparison } from '../src/comparison.js';
@@ -88,6 +89,17 @@ describe('pnpm bench --quick, in process', () => {
       expect(row.totalMs).toBeGreaterThan(0);
       expect(typeof row.heapDeltaBytes).toBe('number');
     }
+  });
+
+  it("measures the bytes W2's loop allocates: @pool/core's acquire allocates what a bare promise and a lease do, tryAcquire only the lease", async () => {
+    const bytes = (loop: string) => results.allocations?.find((row) => row.loop === loop)?.bytesPerOp ?? Number.NaN;
+    expect(results.allocations?.map((row) => row.loop)).toEqual(Object.values(allocationLoops));
+    // a Lease is 40 bytes (map, properties, elements, slot, resource); sampling every 16 bytes is exact to a byte or two here
+    expect(Math.abs(bytes(allocationLoops.acquire) - bytes(allocationLoops.floor))).toBeLessThanOrEqual(4);
+    expect(bytes(allocationLoops.tryAcquire)).toBeGreaterThanOrEqual(36);
+    expect(bytes(allocationLoops.tryAcquire)).toBeLessThanOrEqual(48);
+    expect(results.targets).toContainEqual(expect.objectContaining({ target: 'allocates only its promise and its lease', met: true }));
+    expect(await readFile(files.markdown, 'utf8')).toContain("### Allocation per operation (W2's loop)");
   });
 
   it('runs a comparison interleaved and reports a missing adapter file as skipped', () => {

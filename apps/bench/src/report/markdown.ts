@@ -1,3 +1,4 @@
+import type { AllocationRow } from '../allocations.js';
 import type { ComparisonResult } from '../comparison.js';
 import type { WorkloadResult, WorkloadRow } from '../run-workload.js';
 import type { Metric } from '../workloads/types.js';
@@ -32,6 +33,12 @@ export function workloadMarkdown(result: WorkloadResult): string {
   return `### ${result.id} ${result.title}: ${result.description}\n\n${table(['pool', 'ops/s (median)', 'vs hand-written', ...extra.map((c) => c.heading)], rows)}${warning}`;
 }
 
+/** The allocation table: bytes per operation of W2's loop, for @pool/core and its floor. */
+export function allocationsMarkdown(rows: readonly AllocationRow[]): string {
+  const legend = 'Sampled by V8\'s heap profiler every 16 bytes, garbage included, after a warm-up of the same size. The floor is the loop with nothing but the promise and a two-field object (a lease) per operation.';
+  return `### Allocation per operation (W2's loop)\n\n${table(['loop', 'bytes per operation'], rows.map((row) => [row.loop, row.bytesPerOp.toFixed(1)]))}\n\n${legend}`;
+}
+
 /** The markdown section of one adapter comparison. */
 export function comparisonMarkdown(result: ComparisonResult): string {
   if ('skipped' in result) return `### ${result.id} ${result.title}\n\nSkipped: ${result.skipped}`;
@@ -57,6 +64,7 @@ export function resultsMarkdown(results: BenchResults): string {
     'Ratio: ops/s divided by the hand-written pool\'s ops/s (higher is faster). Waits are acquire waits, measured with process.hrtime.bigint.',
   ];
   for (const workload of results.workloads) parts.push('', workloadMarkdown(workload));
+  if (results.allocations !== undefined) parts.push('', allocationsMarkdown(results.allocations));
   const targets = targetsMarkdown(results.targets);
   if (targets !== '') parts.push('', targets);
   for (const comparison of results.comparisons) parts.push('', comparisonMarkdown(comparison));

@@ -1,3 +1,4 @@
+import type { AllocationRow } from '../allocations.js';
 import type { ComparisonResult } from '../comparison.js';
 import type { WorkloadResult } from '../run-workload.js';
 import type { Environment } from './environment.js';
@@ -11,6 +12,8 @@ export interface BenchResults {
   /** Pools and what differs from their defaults. */
   notes: { pool: string; note: string }[];
   workloads: WorkloadResult[];
+  /** Bytes allocated per operation in W2's loop (with W2), from V8's sampling heap profiler. */
+  allocations?: AllocationRow[];
   comparisons: ComparisonResult[];
   /** The targets for @pool/core, checked against the medians. */
   targets: TargetCheck[];

@@ -1,3 +1,4 @@
+import { allocationLoops, type AllocationRow } from '../allocations.js';
 import type { WorkloadResult } from '../run-workload.js';
 
 /** One target of issue 3 (or design.md), checked against a run's medians. */
@@ -22,8 +23,15 @@ function opsOf(result: WorkloadResult, pool: string): number | undefined {
  * hand-written pool on W1–W3 and 0.97x on W4 (issue 19; W4 is bound by the holds), and a heap delta
  * after GC under 1 MB on W4. Only targets whose pools ran are listed.
  */
-export function checkTargets(workloads: readonly WorkloadResult[]): TargetCheck[] {
+export function checkTargets(workloads: readonly WorkloadResult[], allocations: readonly AllocationRow[] = []): TargetCheck[] {
   const checks: TargetCheck[] = [];
+  const bytes = (loop: string) => allocations.find((row) => row.loop === loop)?.bytesPerOp;
+  const floor = bytes(allocationLoops.floor);
+  const acquire = bytes(allocationLoops.acquire);
+  if (floor !== undefined && acquire !== undefined) {
+    // issue 19: acquire + release allocate nothing beyond the promise and the lease (the sampling is exact to a few bytes)
+    checks.push({ target: 'allocates only its promise and its lease', workload: 'W2', measured: `${(acquire - floor).toFixed(1)} B/op over the floor`, met: acquire - floor <= 4 });
+  }
   for (const result of workloads) {
     const core = opsOf(result, CORE);
     if (core === undefined) continue;
