@@ -75,7 +75,7 @@ interface SampledNode {
   children: SampledNode[];
 }
 
-/** The bytes the profile attributes to the loops' code (the profiler's own messages are a few bytes in all). */
+/** Every byte in the profile: the loop's, plus the inspector's own messages (a few hundred bytes in all). */
 function sampledBytes(node: SampledNode): number {
   let total = node.selfSize;
   for (const child of node.children) total += sampledBytes(child);

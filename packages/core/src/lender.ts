@@ -250,6 +250,7 @@ export class Lender<R> implements LeaseOwner<R> {
 
   /** Serves queued waiters from idle resources (after resume, resize, a failed validation or a broken hand-off). */
   dispatch(): void {
+    // not takeUnbroken: a retire's 'destroy' listeners may close, pause or empty the line, so each slot re-checks
     while ((this.flags & (PAUSED | CLOSED)) === 0 && this.room.length > 0 && this.shelf.idleCount > 0) {
       const slot = this.shelf.take() as Slot<R>;
       if (this.host.isBroken(slot)) {

@@ -1,3 +1,4 @@
+import type { ListenerBaseline } from '@pool/core/adapter-kit';
 import type pg from 'pg';
 import type { SetupStatement } from './session-setup.js';
 
@@ -16,6 +17,8 @@ export interface ClientState {
   nativeStatus: boolean;
   /** The SET statements its setup sent (session-setup.ts): sent again after a resetQuery. */
   setup: SetupStatement[];
+  /** Its own listeners once set up: a borrower's are removed when it comes back. */
+  listeners: ListenerBaseline | undefined;
 }
 
 const stateKey = Symbol.for('@pool/pg.client-state');
@@ -52,7 +55,7 @@ function internals(client: pg.Client): ClientInternals {
 /** Attaches the adapter's state to a new client. ReadyForQuery status: pg's `getTransactionStatus()` when present, else tracked from the connection's ReadyForQuery messages. */
 export function attachState(client: pg.Client): ClientState {
   const inner = internals(client);
-  const state: ClientState = { broken: false, borrowed: false, trackedStatus: null, nativeStatus: typeof inner.getTransactionStatus === 'function', setup: [] };
+  const state: ClientState = { broken: false, borrowed: false, trackedStatus: null, nativeStatus: typeof inner.getTransactionStatus === 'function', setup: [], listeners: undefined };
   Object.defineProperty(client, stateKey, { value: state, enumerable: false });
   if (!state.nativeStatus && inner.connection !== undefined) {
     inner.connection.on('readyForQuery', (message) => {

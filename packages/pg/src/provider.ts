@@ -2,7 +2,7 @@ import type { CreateContext, ResourceProvider } from '@pool/core';
 import pg from 'pg';
 import { attachState, clearStatementCache, clientIsBroken, destroySocket, nextReadyForQuery, stateOf, transactionStatus, wireState, WireState, type ClientState } from './client-state.js';
 import { resolvePgConfig, type PgProviderConfig, type ResolvedPgConfig } from './config.js';
-import { listenersChanged, restoreListeners, scrubError, takeListenerBaseline, type ListenerBaseline } from '@pool/core/adapter-kit';
+import { listenersChanged, restoreListeners, scrubError, takeListenerBaseline } from '@pool/core/adapter-kit';
 import { classifyPgCreateError, markHookError } from './create-errors.js';
 import { isFatalPgError } from './is-fatal.js';
 import { withPoolerMode } from './pooler-mode.js';
@@ -32,12 +32,6 @@ type RefClient = pg.Client & { ref?(): void; unref?(): void };
 
 /** The client events a borrower may listen to; listeners added to them while lent are removed on release. */
 const borrowerEvents = ['notice', 'notification', 'error', 'end', 'drain'] as const;
-
-const baselineKey = Symbol('@pool/pg.listener-baseline');
-
-function baselineOf(client: pg.Client): ListenerBaseline | undefined {
-  return (client as unknown as Record<symbol, ListenerBaseline | undefined>)[baselineKey];
-}
 
 /** `client.connect()` of pg.Client or of a custom Client whose `connect` takes a callback or returns a promise. */
 function connectClient(client: pg.Client): Promise<void> {
@@ -146,7 +140,7 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
       destroySocket(client);
       throw signal.reason;
     }
-    Object.defineProperty(client, baselineKey, { value: takeListenerBaseline(client, borrowerEvents) });
+    state.listeners = takeListenerBaseline(client, borrowerEvents);
     if (allowExitOnIdle) (client as RefClient).unref?.();
     return client;
   }
@@ -157,7 +151,7 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
 
   /** Back to idle: drop the borrower's listeners, unref (allowExitOnIdle). */
   function idle(client: pg.Client): true {
-    const baseline = baselineOf(client);
+    const baseline = stateOf(client)?.listeners;
     if (baseline !== undefined && listenersChanged(client, baseline)) restoreListeners(client, baseline);
     if (allowExitOnIdle) (client as RefClient).unref?.();
     return true;
