@@ -1,4 +1,6 @@
-export { createPool, Pool, type AcquireOptions, type CloseOptions } from './pool.js';
+export { createPool, Pool, type AcquireOptions } from './pool.js';
+export type { CloseOptions } from './lifecycle.js';
+export type { WaitPlace } from './waiting-room.js';
 export { Lease } from './lease.js';
 export { PoolError, PoolTimeoutError, PoolOptionError, isPoolError, type PoolErrorCode, type TimeoutPhase } from './errors.js';
 export type { ResourceProvider, CreateContext, ValidateContext, CreateErrorKind } from './provider.js';

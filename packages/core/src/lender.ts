@@ -3,13 +3,14 @@ import { coarseNow, now } from './clock.js';
 import { PoolError } from './errors.js';
 import { channels, type DestroyReason, type PoolEmitter } from './events.js';
 import { Lease, type LeaseOwner } from './lease.js';
+import { CLOSED, IS_BROKEN_HOOK, LEAK_DETECTION, LEASE_LISTENERS, MAX_USES, OVER_MAX, PAUSED, RESET_HOOK, SLOW_ACQUIRE, SLOW_RELEASE, VALIDATE_ON_ACQUIRE } from './lender-flags.js';
 import type { ResolvedOptions } from './options.js';
 import type { Shelf } from './shelf.js';
 import { SlotState, type Slot } from './slot.js';
 import type { PoolTotals } from './stats.js';
 import { acquireTrace } from './tracing.js';
 import type { Waiter } from './waiter.js';
-import { waited, WaitingRoom, type Expired, type Ticket } from './waiting-room.js';
+import { waited, WaitingRoom, type Expired, type Ticket, type WaitPlace } from './waiting-room.js';
 
 /** What the lender needs of the other parts. */
 export interface LenderHost<R> {
@@ -30,20 +31,6 @@ export interface LenderHost<R> {
   readonly keeper: { readonly wakeAt: number; wakeBy(at: number): void };
   closedError(action: string): PoolError;
 }
-
-// Conditions that take acquire or release off the fast path, as bits of one field tested at once.
-export const CLOSED = 1;
-export const PAUSED = 2;
-export const LEAK_DETECTION = 4;
-export const LEASE_LISTENERS = 8;
-/** The pool may be above `max` (after resize): releases check the size. */
-export const OVER_MAX = 256;
-const VALIDATE_ON_ACQUIRE = 16;
-const IS_BROKEN_HOOK = 32;
-const RESET_HOOK = 64;
-const MAX_USES = 128;
-const SLOW_ACQUIRE = CLOSED | PAUSED | LEAK_DETECTION | LEASE_LISTENERS | VALIDATE_ON_ACQUIRE | IS_BROKEN_HOOK | MAX_USES;
-const SLOW_RELEASE = CLOSED | LEAK_DETECTION | LEASE_LISTENERS | IS_BROKEN_HOOK | RESET_HOOK | MAX_USES | OVER_MAX;
 
 // read on every acquire and release: module constants, so each check is a load and a getter
 const acquireChannel = channels.acquire;
@@ -108,10 +95,21 @@ export class Lender<R> implements LeaseOwner<R> {
     return traceStart.hasSubscribers ? this.acquireTraced(options) : this.acquireChecked(options);
   }
 
+  /** An acquire whose wait, if it has to wait, `place` records for {@link withdraw}. */
+  acquireWithdrawable(place: WaitPlace): Promise<Lease<R>> {
+    place.ticket = undefined;
+    return traceStart.hasSubscribers ? this.acquireTraced(undefined, place) : this.acquireChecked(undefined, place);
+  }
+
+  /** Takes a caller still waiting out of line, rejecting it with `error`; false when it no longer waits. */
+  withdraw(place: WaitPlace, error: unknown): boolean {
+    return this.room.withdraw(place, error);
+  }
+
   // apart from `acquire`: a closure in `acquire` would make every call allocate the context it captures
-  private acquireTraced(options: AcquireOptions | undefined): Promise<Lease<R>> {
+  private acquireTraced(options: AcquireOptions | undefined, place?: WaitPlace): Promise<Lease<R>> {
     const timeoutMs = typeof options?.timeoutMs === 'number' ? options.timeoutMs : this.opts.acquireTimeoutMs;
-    return acquireTrace.tracePromise(() => this.acquireChecked(options), { pool: this.name, timeoutMs });
+    return acquireTrace.tracePromise(() => this.acquireChecked(options, place), { pool: this.name, timeoutMs });
   }
 
   /** A lease on an idle resource now, or undefined: see Pool.tryAcquire. */
@@ -134,7 +132,7 @@ export class Lender<R> implements LeaseOwner<R> {
   }
 
   /** Every acquire the fast path does not take. */
-  private acquireChecked(options: AcquireOptions | undefined): Promise<Lease<R>> {
+  private acquireChecked(options: AcquireOptions | undefined, place?: WaitPlace): Promise<Lease<R>> {
     if (options !== undefined) {
       const invalid = invalidAcquireOptions(options);
       if (invalid !== undefined) return Promise.reject(invalid);
@@ -144,10 +142,10 @@ export class Lender<R> implements LeaseOwner<R> {
     const stack = this.opts.leakDetectionMs > 0 ? new Error('acquired here').stack : undefined;
     const slot = (this.flags & PAUSED) === 0 && this.room.length === 0 && options?.signal?.aborted !== true ? this.takeUnbroken() : undefined;
     if (slot !== undefined) return this.needsValidation(slot) ? this.wait(options, slot, stack) : Promise.resolve(this.lend(slot, stack, -1));
-    return this.wait(options, undefined, stack);
+    return this.wait(options, undefined, stack, place);
   }
 
-  private wait(options: AcquireOptions | undefined, slot: Slot<R> | undefined, stack: string | undefined): Promise<Lease<R>> {
+  private wait(options: AcquireOptions | undefined, slot: Slot<R> | undefined, stack: string | undefined, place?: WaitPlace): Promise<Lease<R>> {
     const timeoutMs = options?.timeoutMs ?? this.opts.acquireTimeoutMs;
     const priority = options?.priority ?? 0;
     const signal = options?.signal;
@@ -170,7 +168,7 @@ export class Lender<R> implements LeaseOwner<R> {
       this.validateFor(slot, held.waiter);
       return held.promise;
     }
-    const promise = this.room.enter(timeoutMs, priority, signal, stack, this.host.createMark());
+    const promise = this.room.enter(timeoutMs, priority, signal, stack, this.host.createMark(), place);
     this.host.shortage();
     this.host.fill();
     return promise;

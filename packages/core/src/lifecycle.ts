@@ -8,6 +8,12 @@ import { SlotState, type Slot } from './slot.js';
 import type { PoolTotals } from './stats.js';
 import { withTimeout } from './with-timeout.js';
 
+/** Options of {@link Pool.close}. */
+export interface CloseOptions {
+  /** How long to wait for borrowed leases before destroying them anyway. @default 30000 */
+  timeoutMs?: number;
+}
+
 /** What the lifecycle needs of the other parts. */
 export interface LifecycleHost<R> {
   /** Busy slots (lent or held for a ping or reset). */

@@ -5,8 +5,9 @@ import { PoolEmitter, type PoolEventName, type PoolEvents } from './events.js';
 import { Keeper } from './keeper.js';
 import type { Lease } from './lease.js';
 import type { AcquireOptions } from './acquire-options.js';
-import { CLOSED, LEASE_LISTENERS, Lender, OVER_MAX, PAUSED } from './lender.js';
-import { Lifecycle } from './lifecycle.js';
+import { Lender } from './lender.js';
+import { CLOSED, LEASE_LISTENERS, OVER_MAX, PAUSED } from './lender-flags.js';
+import { Lifecycle, type CloseOptions } from './lifecycle.js';
 import { resolveOptions, type PoolOptions, type ResolvedOptions } from './options.js';
 import { Reporter } from './reporter.js';
 import type { ResourceProvider } from './provider.js';
@@ -15,14 +16,9 @@ import { Shelf } from './shelf.js';
 import { Slot } from './slot.js';
 import type { PoolStats, PoolTotals } from './stats.js';
 import { runOnLease } from './use.js';
+import type { WaitPlace } from './waiting-room.js';
 
 export type { AcquireOptions } from './acquire-options.js';
-
-/** Options of {@link Pool.close}. */
-export interface CloseOptions {
-  /** How long to wait for borrowed leases before destroying them anyway. @default 30000 */
-  timeoutMs?: number;
-}
 
 type Listener<R, K extends PoolEventName> = (payload: PoolEvents<R>[K]) => void;
 
@@ -151,12 +147,24 @@ export class Pool<R> implements AsyncDisposable {
   }
 
   /**
-   * Synchronously lends an idle resource: a Lease, or undefined when none can be lent without
-   * waiting (none idle, callers queued, paused or closed, or the resource is due for validation),
-   * then call `acquire()`. No promise, no timer: for callers that can do without one.
+   * Synchronously lends an idle resource, with no promise and no timer: a Lease, or undefined when
+   * none can be lent without waiting (none idle, callers queued, paused, closed, or due for validation).
    */
   tryAcquire(): Lease<R> | undefined {
     return this.lender.tryAcquire();
+  }
+
+  /**
+   * `acquire()` for a caller that may give up without an AbortSignal (an adapter's liveness watchdog):
+   * if it has to wait, `place` records where, and `withdraw(place, error)` takes it out of line.
+   */
+  acquireWithdrawable(place: WaitPlace): Promise<Lease<R>> {
+    return this.lender.acquireWithdrawable(place);
+  }
+
+  /** Rejects the caller `place` recorded with `error` if it still waits (true; counted as aborted). */
+  withdraw(place: WaitPlace, error: unknown): boolean {
+    return this.lender.withdraw(place, error);
   }
 
   /**

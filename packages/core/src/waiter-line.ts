@@ -153,6 +153,22 @@ export class WaiterLine<R> {
     return resolve;
   }
 
+  /** Takes a plain caller out by its resolve function (withdrawn while waiting); false when it is not in line. */
+  withdraw(resolve: Resolve<R>): boolean {
+    const level = this.zero();
+    let found = false;
+    if (level !== undefined) {
+      this.each(level, (items, k) => {
+        if (items[k] !== resolve) return true;
+        items[k] = undefined;
+        found = true;
+        return false;
+      });
+    }
+    if (found) this.died();
+    return found;
+  }
+
   /** Removes and returns every live caller, in serving order. */
   drain(): Ticket<R>[] {
     const out: Ticket<R>[] = [];

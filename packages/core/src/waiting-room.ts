@@ -9,6 +9,11 @@ import { WaiterLine, type Ticket } from './waiter-line.js';
 
 export type { Ticket } from './waiter-line.js';
 
+/** Where an acquire that had to wait records its place in line, so it can be withdrawn (`Pool.withdraw`). */
+export interface WaitPlace {
+  ticket: unknown;
+}
+
 /** The error for a caller whose deadline passed at `t` (already out of line). */
 export type Expired = (enqueuedAt: number, deadline: number, mark: number, t: number) => unknown;
 
@@ -40,18 +45,20 @@ export class WaitingRoom<R> {
     return this.line.live;
   }
 
-  /** A caller joins the line; returns its promise. `mark`: the creator's outcome count. */
-  enter(timeoutMs: number, priority: number, signal: AbortSignal | undefined, stack: string | undefined, mark: number): Promise<Lease<R>> {
+  /** A caller joins the line; returns its promise. `mark`: the creator's outcome count; `place` learns its ticket. */
+  enter(timeoutMs: number, priority: number, signal: AbortSignal | undefined, stack: string | undefined, mark: number, place: WaitPlace | undefined): Promise<Lease<R>> {
     // a deadline is measured from an exact reading: a stale coarse one would make it early
     const t = timeoutMs === Infinity ? coarseNow() : Math.ceil(now());
     const resolve = newPromise<R>();
     if (priority === 0 && timeoutMs === this.timeoutMs && signal === undefined && stack === undefined) {
       this.line.push(resolve, 0, t, mark);
       if (t + timeoutMs < this.timerAt) this.arm(t + timeoutMs);
+      if (place !== undefined) place.ticket = resolve;
     } else {
       const waiter = this.track(new Waiter<R>(resolve, t, t + timeoutMs, mark, priority, signal, stack));
       waiter.queued = true;
       this.line.push(waiter, priority, t, mark);
+      if (place !== undefined) place.ticket = waiter;
     }
     return takePromise<R>();
   }
@@ -107,6 +114,22 @@ export class WaitingRoom<R> {
       ticket.queued = true;
       this.line.pushFront(ticket, ticket.priority, ticket.enqueuedAt, ticket.mark);
     }
+  }
+
+  /** Takes the caller `place` recorded out of line and rejects it with `error`; false when it is not waiting there. */
+  withdraw(place: WaitPlace, error: unknown): boolean {
+    const ticket = place.ticket as Ticket<R> | undefined;
+    place.ticket = undefined;
+    if (typeof ticket === 'function') {
+      if (!this.line.withdraw(ticket)) return false;
+      if (this.line.live === 0 && this.heap.size === 0) this.disarm();
+      ticket(Promise.reject(error));
+    } else {
+      if (ticket === undefined || !ticket.queued) return false; // served, or held for a validation
+      this.fail(ticket, error);
+    }
+    this.totals.aborted++;
+    return true;
   }
 
   fail(waiter: Waiter<R>, error: unknown): void {

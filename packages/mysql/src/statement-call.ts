@@ -1,4 +1,4 @@
-import { PoolError, PoolTimeoutError, type Lease } from '@pool/core';
+import { PoolError, PoolTimeoutError, type Lease, type WaitPlace } from '@pool/core';
 import { type WatchedCall } from '@pool/core/adapter-kit';
 import type { Connection } from 'mysql2/promise';
 import { admission, callerError } from './acquire.js';
@@ -25,7 +25,9 @@ export type Send = (session: Session, reply: Callback) => void;
  * - without a deadline, the pool's watchdog checks the server when the call has no reply for a few
  *   seconds and fails it with POOL_SERVER_UNRESPONSIVE only if the server does not answer.
  */
-export class StatementCall {
+export class StatementCall implements WaitPlace {
+  /** Its place in the pool's line while it waits for a connection (a watched call leaves it when cut). */
+  ticket: unknown = undefined;
   private lease: Lease<Connection> | undefined;
   private session: Session | undefined;
   private settled = false;
@@ -50,7 +52,9 @@ export class StatementCall {
     }
     // as acquire() does, with one promise less per call: refusals as they are, the core's errors mapped
     const refused = admission(this.ctx);
-    (refused === undefined ? this.ctx.core.acquire(acquireOptionsOf(this.options)) : Promise.reject(refused)).then(
+    const options = acquireOptionsOf(this.options);
+    const core = this.ctx.core;
+    (refused !== undefined ? Promise.reject(refused) : options === undefined && this.watched !== undefined ? core.acquireWithdrawable(this) : core.acquire(options)).then(
       (lease) => this.run(lease),
       (error: unknown) => {
         this.disarm(false);
@@ -157,6 +161,8 @@ export class StatementCall {
     if (lease !== undefined) {
       this.session?.markBroken(error);
       lease.destroy(error);
+    } else {
+      this.ctx.core.withdraw(this, error); // cut while it waited for a connection
     }
     this.done(error);
   }

@@ -1,4 +1,4 @@
-import { isPoolError, PoolError, PoolTimeoutError, type AcquireOptions, type Lease, type Pool } from '@pool/core';
+import { isPoolError, PoolError, PoolTimeoutError, type AcquireOptions, type Lease, type Pool, type WaitPlace } from '@pool/core';
 import { traceCall } from '@pool/core/adapter-kit';
 import type pg from 'pg';
 import { callerError } from './create-errors.js';
@@ -69,6 +69,9 @@ export function runQuery(host: CallHost, config: unknown, values: unknown[] | un
     let stopDeadline: (() => void) | undefined;
     let stopWatch: ((answered: boolean) => void) | undefined;
     let current: { lease: Lease<pg.Client>; client: pg.Client } | undefined;
+    // a watched call cut while it waits for a connection leaves the line at once (else it would count
+    // as waiting, and be served ahead of later callers, until a connection came back)
+    const place: WaitPlace | undefined = timeoutMs <= 0 && signal === undefined && host.watch !== undefined ? { ticket: undefined } : undefined;
     const finish = (error: unknown, result?: pg.QueryResult, answered = false) => {
       if (settled) return;
       settled = true;
@@ -80,6 +83,7 @@ export function runQuery(host: CallHost, config: unknown, values: unknown[] | un
     const cut = (error: Error) => {
       if (settled) return;
       if (current !== undefined && !current.lease.released) host.giveBack(current.lease, current.client, error, true);
+      else if (place !== undefined) host.core.withdraw(place, error);
       finish(error);
     };
     if (timeoutMs > 0 || signal !== undefined) stopDeadline = startDeadline(host, timeoutMs, signal, cut);
@@ -90,7 +94,7 @@ export function runQuery(host: CallHost, config: unknown, values: unknown[] | un
     const acquireOptions: AcquireOptions | undefined = signal !== undefined || timeoutMs > 0
       ? { signal, timeoutMs: timeoutMs > 0 ? timeoutMs : undefined } : undefined;
     const attempt = (retried: boolean) => {
-      host.core.acquire(acquireOptions).then((lease) => {
+      (place !== undefined ? host.core.acquireWithdrawable(place) : host.core.acquire(acquireOptions)).then((lease) => {
         if (settled) {
           lease.release();
           return;

@@ -62,6 +62,25 @@ describe('@pool/pg liveness check: a frozen server is caught, a slow query on a 
       }
     }, 30_000);
 
+    it('calls cut while they wait for a client leave the line: none counts as waiting once they failed, and the next caller is served first', async () => {
+      const pool = createPgPool({ connectionString: server.url, max: 1, livenessCheckAfterMs: 1000, pool: { validateTimeoutMs: 1000 } });
+      try {
+        await pool.query('SELECT 1');
+        server.freeze();
+        // one call holds the only client, three wait for it
+        const outcomes = await Promise.all([1, 2, 3, 4].map((n) => pool.query(`SELECT ${n}`).catch((e: unknown) => e)));
+        for (const outcome of outcomes) expect(isPoolError(outcome, 'POOL_SERVER_UNRESPONSIVE')).toBe(true);
+        expect(pool.waitingCount).toBe(0);
+        expect(pool.stats().totals.aborted).toBe(3);
+        server.thaw();
+        expect((await pool.query('SELECT 8 AS n')).rows[0].n).toBe(8);
+        expect(pool.waitingCount).toBe(0);
+      } finally {
+        server.thaw();
+        await pool.end();
+      }
+    }, 30_000);
+
     it('a transaction on the frozen server fails with POOL_SERVER_UNRESPONSIVE by threshold + validateTimeoutMs', async () => {
       const pool = createPgPool({ connectionString: server.url, max: 2, livenessCheckAfterMs: 1000, pool: { validateTimeoutMs: 1000 } });
       try {
