@@ -46,7 +46,7 @@ export class WaitingRoom<R> {
   }
 
   /** A caller joins the line; returns its promise. `mark`: the creator's outcome count; `place` learns its ticket. */
-  enter(timeoutMs: number, priority: number, signal: AbortSignal | undefined, stack: string | undefined, mark: number, place: WaitPlace | undefined): Promise<Lease<R>> {
+  enter(timeoutMs: number, priority: number, signal: AbortSignal | undefined, stack: string | undefined, mark: number, place?: WaitPlace): Promise<Lease<R>> {
     // a deadline is measured from an exact reading: a stale coarse one would make it early
     const t = timeoutMs === Infinity ? coarseNow() : Math.ceil(now());
     const resolve = newPromise<R>();

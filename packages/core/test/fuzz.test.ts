@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Core } from './fuzz/fuzz-model.js';
 import { fuzzSeed, type SeedResult } from './fuzz/run-fuzz.js';
 
-// Row 15 of reliability.md: random sequences of acquire / use / release / destroy / abort / timeout /
+// Row 15 of reliability.md: random sequences of acquire / use / release / destroy / abort / withdraw / timeout /
 // resize / close / pause / evictAll against a provider that randomly fails, hangs and answers late,
 // on a virtual clock. Invariants are checked after every step, and at the end of every run.
 //   POOL_FUZZ_OPS    total operations across all seeds (default 1,000,000)

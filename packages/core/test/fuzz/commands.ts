@@ -98,6 +98,41 @@ class Abort extends BaseStep {
   }
 }
 
+class AcquireWithdrawable extends BaseStep {
+  readonly op = 'acquire';
+  act(m: FuzzModel): void {
+    m.acquireWithdrawable();
+  }
+  toString(): string {
+    return 'acquireWithdrawable()';
+  }
+}
+
+class Withdraw extends BaseStep {
+  readonly op = 'withdraw';
+  private result: ReturnType<FuzzModel['withdraw']>;
+  constructor(readonly index: number) {
+    super();
+  }
+  act(m: FuzzModel): void {
+    this.result = m.withdraw(this.index);
+    if (this.result?.taken && m.pool.stats().pending !== this.result.pendingBefore - 1) {
+      m.violations.push(`withdraw of acquire #${this.result.t.id} said it was in line but pending went ${this.result.pendingBefore} -> ${m.pool.stats().pending}`);
+    }
+  }
+  override after(m: FuzzModel): void {
+    const result = this.result;
+    this.result = undefined;
+    if (result === undefined || !result.taken) return; // served already, or held for a validation
+    const t = result.t;
+    if (!t.settled) m.violations.push(`acquire #${t.id} was withdrawn but is still pending`);
+    else if (t.outcome !== 'POOL_ABORTED') m.violations.push(`acquire #${t.id} was withdrawn from the line but settled with ${t.outcome}`);
+  }
+  toString(): string {
+    return `withdraw(pending withdrawable #${this.index})`;
+  }
+}
+
 class Advance extends BaseStep {
   readonly op = 'timeout';
   constructor(readonly ms: number) {
@@ -162,6 +197,8 @@ export const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   { weight: 180, arbitrary: fc.tuple(fc.nat(20), fc.boolean()).map(([i, d]) => new Release(i, d && i % 4 === 0)) },
   { weight: 20, arbitrary: fc.nat(20).map((i) => new Misuse(i)) },
   { weight: 50, arbitrary: fc.nat(20).map((i) => new Abort(i)) },
+  { weight: 40, arbitrary: fc.constant(null).map(() => new AcquireWithdrawable()) },
+  { weight: 30, arbitrary: fc.nat(20).map((i) => new Withdraw(i)) },
   { weight: 220, arbitrary: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 20, max: 400 })).map((ms) => new Advance(ms)) },
   { weight: 30, arbitrary: fc.tuple(fc.nat(3), fc.integer({ min: 1, max: 6 })).map(([min, max]) => new Resize(Math.min(min, max), max)) },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 300 }).map((t) => new Close(t)) },

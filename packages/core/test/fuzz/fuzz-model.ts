@@ -1,5 +1,5 @@
 import type * as CoreModule from '../../src/index.js';
-import type { Lease, Pool, PoolOptions, PoolStats } from '../../src/index.js';
+import type { Lease, Pool, PoolOptions, PoolStats, WaitPlace } from '../../src/index.js';
 import { ChaosProvider, FatalError, type Chaos, type Faults } from './chaos-provider.js';
 import type { VirtualClock } from './virtual-clock.js';
 
@@ -14,6 +14,8 @@ export interface Tracked {
   /** When an acquire must have settled by (Infinity for close/ready). */
   readonly deadline: number;
   readonly controller: AbortController | undefined;
+  /** Set for an acquireWithdrawable: where its wait is recorded. */
+  readonly place?: WaitPlace;
   readonly startedClosed: boolean;
   settled: boolean;
   aborted: boolean;
@@ -78,9 +80,9 @@ export class FuzzModel {
     return holding !== undefined && !holding.lease.released;
   }
 
-  private track(kind: Tracked['kind'], timeoutMs: number, controller?: AbortController): Tracked {
+  private track(kind: Tracked['kind'], timeoutMs: number, controller?: AbortController, place?: WaitPlace): Tracked {
     const t: Tracked = {
-      id: this.nextId++, kind, startedAt: this.clock.now, deadline: this.clock.now + timeoutMs, controller,
+      id: this.nextId++, kind, startedAt: this.clock.now, deadline: this.clock.now + timeoutMs, controller, place,
       startedClosed: this.closed, settled: false, aborted: false, inFn: false,
     };
     this.tracked.push(t);
@@ -123,7 +125,20 @@ export class FuzzModel {
     const controller = abortable ? new AbortController() : undefined;
     const t = this.track('acquire', timeoutMs ?? this.options.acquireTimeoutMs, controller);
     const options = { ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(priority !== 0 ? { priority } : {}), ...(controller ? { signal: controller.signal } : {}) };
-    this.pool.acquire(options).then(
+    this.settleAcquire(t, this.pool.acquire(options));
+    return t;
+  }
+
+  /** An acquire through acquireWithdrawable, as the pg and mysql drop-ins make for a watched call. */
+  acquireWithdrawable(): Tracked {
+    const place: WaitPlace = { ticket: undefined };
+    const t = this.track('acquire', this.options.acquireTimeoutMs, undefined, place);
+    this.settleAcquire(t, this.pool.acquireWithdrawable(place));
+    return t;
+  }
+
+  private settleAcquire(t: Tracked, acquiring: Promise<Lease<Chaos>>): void {
+    acquiring.then(
       (lease) => {
         t.settled = true;
         t.outcome = `lease #${lease.resource.id}`;
@@ -136,7 +151,6 @@ export class FuzzModel {
         this.checkRejection(t, error, () => false);
       },
     );
-    return t;
   }
 
   use(holdMs: number, ending: 'ok' | 'throw' | 'fatal' | 'break', timeoutMs: number | undefined, abortable: boolean): Tracked {
@@ -217,6 +231,17 @@ export class FuzzModel {
     t.aborted = true;
     t.controller!.abort(new Error('fuzz: aborted'));
     return t;
+  }
+
+  /** Withdraws a pending withdrawable acquire; `taken`: the pool said it was still in line. */
+  withdraw(index: number): { t: Tracked; taken: boolean; pendingBefore: number } | undefined {
+    const open = this.tracked.filter((t) => !t.settled && t.place !== undefined && !t.aborted);
+    if (open.length === 0) return undefined;
+    const t = open[index % open.length]!;
+    t.aborted = true;
+    const pendingBefore = this.pool.stats().pending;
+    const taken = this.pool.withdraw(t.place!, new this.core.PoolError('POOL_ABORTED', 'fuzz: withdrawn'));
+    return { t, taken, pendingBefore };
   }
 
   resize(min: number, max: number): void {
