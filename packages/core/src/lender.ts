@@ -96,9 +96,9 @@ export class Lender<R> implements LeaseOwner<R> {
   }
 
   /** An acquire whose wait, if it has to wait, `place` records for {@link withdraw}. */
-  acquireWithdrawable(place: WaitPlace): Promise<Lease<R>> {
+  acquireWithdrawable(place: WaitPlace, options: AcquireOptions | undefined): Promise<Lease<R>> {
     place.ticket = undefined;
-    return traceStart.hasSubscribers ? this.acquireTraced(undefined, place) : this.acquireChecked(undefined, place);
+    return traceStart.hasSubscribers ? this.acquireTraced(options, place) : this.acquireChecked(options, place);
   }
 
   /** Takes a caller still waiting out of line, rejecting it with `error`; false when it no longer waits. */

@@ -155,11 +155,11 @@ export class Pool<R> implements AsyncDisposable {
   }
 
   /**
-   * `acquire()` for a caller that may give up without an AbortSignal (an adapter's liveness watchdog):
-   * if it has to wait, `place` records where, and `withdraw(place, error)` takes it out of line.
+   * `acquire(options)` for a caller that may also give up without its signal (an adapter's liveness
+   * watchdog): if it has to wait, `place` records where, and `withdraw(place, error)` takes it out of line.
    */
-  acquireWithdrawable(place: WaitPlace): Promise<Lease<R>> {
-    return this.lender.acquireWithdrawable(place);
+  acquireWithdrawable(place: WaitPlace, options?: AcquireOptions): Promise<Lease<R>> {
+    return this.lender.acquireWithdrawable(place, options);
   }
 
   /** Rejects the caller `place` recorded with `error` if it still waits (true; counted as aborted). */

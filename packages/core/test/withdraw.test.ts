@@ -51,6 +51,24 @@ describe('acquireWithdrawable / withdraw: a caller that gives up without an Abor
     }
   });
 
+  it('takes acquire options too: a caller with its own priority and timeout is withdrawn and counted once', async () => {
+    const pool = createPool(fakeProvider(), { max: 1 });
+    const held = await pool.acquire();
+    const plain = pool.acquire();
+    const cut = place();
+    const withdrawn = pool.acquireWithdrawable(cut, { priority: 2, timeoutMs: 10_000 }).catch((error: unknown) => error);
+    expect(pool.stats().pending).toBe(2);
+    const reason = new Error('cut');
+    expect(pool.withdraw(cut, reason)).toBe(true);
+    expect(pool.withdraw(cut, reason)).toBe(false);
+    expect(await withdrawn).toBe(reason);
+    expect(pool.stats()).toMatchObject({ pending: 1, totals: { aborted: 1 } });
+    held.release();
+    (await plain).release();
+    expectConsistent(pool);
+    await pool.close();
+  });
+
   it('returns false, and changes nothing, for a caller already served or never queued', async () => {
     const pool = createPool(fakeProvider(), { max: 1 });
     // served at once from an idle resource: never in line

@@ -54,7 +54,7 @@ export class StatementCall implements WaitPlace {
     const refused = admission(this.ctx);
     const options = acquireOptionsOf(this.options);
     const core = this.ctx.core;
-    (refused !== undefined ? Promise.reject(refused) : options === undefined && this.watched !== undefined ? core.acquireWithdrawable(this) : core.acquire(options)).then(
+    (refused !== undefined ? Promise.reject(refused) : this.watched !== undefined ? core.acquireWithdrawable(this, options) : core.acquire(options)).then(
       (lease) => this.run(lease),
       (error: unknown) => {
         this.disarm(false);
