@@ -162,7 +162,7 @@ export class Pool<R> implements AsyncDisposable {
     return this.lender.acquireWithdrawable(place, options);
   }
 
-  /** Rejects the caller `place` recorded with `error` if it still waits (true; counted as aborted). */
+  /** Rejects the caller `place` recorded (this pool's) with `error` if it still waits: true, counted as aborted. */
   withdraw(place: WaitPlace, error: unknown): boolean {
     return this.lender.withdraw(place, error);
   }
