@@ -82,7 +82,8 @@ export class Lender<R> implements LeaseOwner<R> {
     this.flags = on ? this.flags | flag : this.flags & ~flag;
   }
 
-  acquire(options: AcquireOptions | undefined): Promise<Lease<R>> {
+  /** `place`, when given, learns the caller's ticket if it has to wait (see {@link withdraw}). */
+  acquire(options: AcquireOptions | undefined, place?: WaitPlace): Promise<Lease<R>> {
     // fast path: nothing to check, no one waiting, an idle resource to hand over
     if ((this.flags & SLOW_ACQUIRE) === 0 && options === undefined && this.room.length === 0
       && !acquireChannel.hasSubscribers && !releaseChannel.hasSubscribers && !traceStart.hasSubscribers) {
@@ -92,12 +93,6 @@ export class Lender<R> implements LeaseOwner<R> {
         return Promise.resolve(new Lease<R>(slot));
       }
     }
-    return traceStart.hasSubscribers ? this.acquireTraced(options) : this.acquireChecked(options);
-  }
-
-  /** An acquire whose wait, if it has to wait, `place` records for {@link withdraw}. */
-  acquireWithdrawable(place: WaitPlace, options: AcquireOptions | undefined): Promise<Lease<R>> {
-    place.ticket = undefined;
     return traceStart.hasSubscribers ? this.acquireTraced(options, place) : this.acquireChecked(options, place);
   }
 

@@ -159,11 +159,14 @@ export class Pool<R> implements AsyncDisposable {
    * watchdog): if it has to wait, `place` records where, and `withdraw(place, error)` takes it out of line.
    */
   acquireWithdrawable(place: WaitPlace, options?: AcquireOptions): Promise<Lease<R>> {
-    return this.lender.acquireWithdrawable(place, options);
+    if (typeof place !== 'object' || place === null) return Promise.reject(new PoolOptionError('place', 'Expected acquireWithdrawable(place) to get an object to record the wait in, e.g. { ticket: undefined }'));
+    place.ticket = undefined;
+    return this.lender.acquire(options, place);
   }
 
   /** Rejects the caller `place` recorded (this pool's) with `error` if it still waits: true, counted as aborted. */
   withdraw(place: WaitPlace, error: unknown): boolean {
+    if (typeof place !== 'object' || place === null) throw new PoolOptionError('place', 'Expected withdraw(place, error) to get the object given to acquireWithdrawable');
     return this.lender.withdraw(place, error);
   }
 

@@ -69,6 +69,14 @@ describe('acquireWithdrawable / withdraw: a caller that gives up without an Abor
     await pool.close();
   });
 
+  it('a place that is not an object is POOL_INVALID_OPTION, and the pool is untouched', async () => {
+    const pool = createPool(fakeProvider(), { max: 1 });
+    await expect(pool.acquireWithdrawable(undefined as unknown as WaitPlace)).rejects.toMatchObject({ code: 'POOL_INVALID_OPTION', option: 'place' });
+    expect(() => pool.withdraw(null as unknown as WaitPlace, new Error('cut'))).toThrow(expect.objectContaining({ code: 'POOL_INVALID_OPTION' }));
+    expect(pool.stats()).toMatchObject({ pending: 0, borrowed: 0, totals: { acquired: 0, aborted: 0 } });
+    await pool.close();
+  });
+
   it('returns false, and changes nothing, for a caller already served or never queued', async () => {
     const pool = createPool(fakeProvider(), { max: 1 });
     // served at once from an idle resource: never in line
