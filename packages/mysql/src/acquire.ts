@@ -35,6 +35,11 @@ export interface AcquirePolicy {
   readonly core: Pool<Connection>;
   /** mysql2's `waitForConnections`: false refuses a caller at once when every connection is busy. */
   readonly waitForConnections: boolean;
+  /**
+   * mysql2's `queueLimit` (0 = none): most callers waiting beyond those a connection is lent or being
+   * opened for. The core pool's `maxWaiting` counts the latter too, so the adapter applies this one.
+   */
+  readonly queueLimit: number;
   readonly queueText: string;
   /** Announces mysql2's 'enqueue' event; `undefined` while nobody listens (no stats() per acquire then). */
   readonly onEnqueue: (() => void) | undefined;
@@ -59,11 +64,16 @@ export function acquire(policy: AcquirePolicy, options: AcquireOptions | undefin
  * failed `core.acquire` after it with {@link callerError}.
  */
 export function admission(policy: AcquirePolicy): PoolError | undefined {
-  if (!policy.waitForConnections || policy.onEnqueue !== undefined) {
+  if (!policy.waitForConnections || policy.queueLimit > 0 || policy.onEnqueue !== undefined) {
     const stats = policy.core.stats();
     if (!stats.closed && stats.idle === 0 && stats.borrowed + stats.pending >= stats.max) {
       if (!policy.waitForConnections) {
         return new PoolError('POOL_QUEUE_FULL', `${policy.queueText} (all ${stats.max} connections are in use and waitForConnections is false)`, { pool: policy.core.name });
+      }
+      // as mysql2: the callers a connection is being opened for are not in its queue
+      const queued = stats.borrowed + stats.pending - stats.max;
+      if (policy.queueLimit > 0 && queued >= policy.queueLimit) {
+        return new PoolError('POOL_QUEUE_FULL', `Queue limit reached. (${queued} callers already wait for one of ${stats.max} connections; queueLimit ${policy.queueLimit})`, { pool: policy.core.name });
       }
       policy.onEnqueue?.();
     }

@@ -19,6 +19,8 @@ import { runTransaction } from './transaction.js';
 import { splitRouting, type RoutingOptions } from './replica-config.js';
 import { ReplicaSet, shouldFallBack } from './replica-set.js';
 import { acquireOptionsOf } from './call-options.js';
+import { trimIdleEverySecond } from './idle-trim.js';
+import { mysql2PoolConfig, type Mysql2PoolConfig } from './pool-config.js';
 
 export type { MysqlPoolConfig } from './pool-options.js';
 type ResultCallback<T> = (error: any, rows: T, fields: FieldPacket[]) => void;
@@ -34,13 +36,16 @@ type ConnectionCallback = (error: unknown, connection?: PoolConnection) => void;
  * Plus @pool's: deadlines, COM_PING after idle, reset on release, a frozen-server watchdog,
  * `transaction(fn)` and `stats()`.
  */
-export class MysqlPool extends EventEmitter implements AsyncDisposable, PoolSource {
+export class MysqlPool extends EventEmitter implements AsyncDisposable, Disposable, PoolSource {
   /** The underlying @pool/core pool: its events (`on('error')`...), `resize`, `pause`, `evictAll`. */
   readonly pool: Pool<Connection>;
   readonly #ctx: PoolContext;
   readonly #settings: ReadConfig;
   readonly #format: { stringifyObjects?: boolean; timezone?: string };
   readonly #replicas: ReplicaSet<MysqlPool> | undefined;
+  readonly #driver: mysql.ConnectionOptions;
+  readonly #trim: { stop(): void } | undefined;
+  #config: Mysql2PoolConfig | undefined;
 
   constructor(config: (MysqlPoolConfig & RoutingOptions) | string, allowed: readonly string[] = []) {
     super();
@@ -59,6 +64,8 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, PoolSour
       pool: pool.name,
     });
     this.#format = { stringifyObjects: driver.stringifyObjects, timezone: driver.timezone };
+    this.#driver = driver;
+    this.#trim = settings.maxIdle === Infinity ? undefined : trimIdleEverySecond(pool, settings.maxIdle);
     this.#ctx = {
       core: pool,
       name: pool.name,
@@ -69,6 +76,7 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, PoolSour
       retryOnReadOnly: settings.connection.hosts !== undefined,
       server: serverOf(driver),
       waitForConnections: settings.waitForConnections,
+      queueLimit: settings.mysql2.queueLimit,
       queueText: settings.waitForConnections ? 'Queue limit reached.' : 'No connections available.',
       onEnqueue: undefined,
     };
@@ -167,6 +175,16 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, PoolSour
     return this.#replicas?.replicas ?? [];
   }
 
+  /**
+   * mysql2's `pool.config`: `connectionLimit`, `waitForConnections`, `queueLimit`, `maxIdle`,
+   * `idleTimeout`, `resetOnRelease` (with mysql2's defaults) and `connectionConfig` (mysql2's
+   * ConnectionConfig, password fields removed). Read-only: changing it changes nothing.
+   */
+  get config(): Mysql2PoolConfig {
+    this.#config ??= mysql2PoolConfig(this.#driver, this.#settings.mysql2);
+    return this.#config;
+  }
+
   /** mysql2's `pool.releaseConnection(conn)`: the same as `conn.release()`. */
   releaseConnection(connection: { release(): void }): void {
     connection.release();
@@ -217,6 +235,7 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, PoolSour
     const callback = typeof first === 'function' ? first : second;
     const options = typeof first === 'function' ? undefined : first;
     this.#ctx.watchdog?.close();
+    this.#trim?.stop();
     const closed = Promise.all([this.pool.close(options), ...this.replicas.map((replica) => replica.end(options))]).then(() => undefined);
     if (callback === undefined) return closed;
     closed.then(() => process.nextTick(callback, null), (error: unknown) => process.nextTick(callback, error));
@@ -225,6 +244,11 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, PoolSour
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.end();
+  }
+
+  /** mysql2's callback pool's `[Symbol.dispose]` (`using pool = ...`): starts `end()` without waiting for it. */
+  [Symbol.dispose](): void {
+    this.end().catch(() => undefined);
   }
 }
 

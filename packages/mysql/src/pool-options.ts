@@ -51,6 +51,20 @@ export interface ReadConfig {
   livenessCheckAfterMs: number;
   gracefulEnd: boolean;
   trace: boolean;
+  /** mysql2's pool options with mysql2's defaults, as `pool.config` shows them. */
+  mysql2: Mysql2PoolValues;
+  /** Idle connections kept beyond this many are closed (mysql2's `maxIdle`); Infinity when `maxIdle >= connectionLimit`. */
+  maxIdle: number;
+}
+
+/** mysql2's pool options after its defaults (mysql2's `PoolConfig` without `connectionConfig`). */
+export interface Mysql2PoolValues {
+  connectionLimit: number;
+  waitForConnections: boolean;
+  queueLimit: number;
+  maxIdle: number;
+  idleTimeout: number;
+  resetOnRelease: boolean;
 }
 
 /** Checks every option (POOL_INVALID_OPTION naming the key) and maps mysql2's pool options onto @pool/core's. */
@@ -82,7 +96,9 @@ export function readPoolConfig(config: MysqlPoolConfig | string, allowed: readon
   const core: PoolOptions = {
     name: 'mysql',
     max,
-    maxWaiting: queue === 0 ? Infinity : queue,
+    // mysql2's queueLimit counts only callers beyond those a connection is lent or being opened for: the
+    // adapter applies it (acquire.ts); the core's line also holds callers waiting for their connect
+    maxWaiting: queue === 0 ? Infinity : queue + max,
     // mysql2 keeps idle connections for ever unless maxIdle < connectionLimit
     idleTimeoutMs: idleMax < max ? idleMs : Infinity,
     // as mysql2: until a connect has worked, a connect error fails the callers at once
@@ -106,5 +122,7 @@ export function readPoolConfig(config: MysqlPoolConfig | string, allowed: readon
     livenessCheckAfterMs: numberOption(livenessCheckAfterMs, 'livenessCheckAfterMs', livenessDefaults.thresholdMs, { minimum: 0, allowInfinity: true }),
     gracefulEnd: (connection as ConnectionOptions).gracefulEnd === true,
     trace: (connection as ConnectionOptions).trace !== false,
+    mysql2: { connectionLimit: limit, waitForConnections: waitForConnections !== false, queueLimit: queue, maxIdle: maxIdle === undefined ? limit : idleMax, idleTimeout: idleMs, resetOnRelease: resetOnRelease === true },
+    maxIdle: idleMax < max ? idleMax : Infinity,
   };
 }

@@ -46,7 +46,13 @@ export function poolQuery(ctx: PoolContext, sqlArgument: unknown, rest: readonly
   }
   const state: QueryState = { cmd, used: false, emitting: false, settle: undefined! };
   const promise = new Promise<unknown>((resolve, reject) => {
-    state.settle = (error, rows, fields) => (error ? reject(error) : resolve([rows, fields]));
+    state.settle = (error, rows, fields) => {
+      if (!error) return resolve([rows, fields]);
+      // fire and forget (`pool.query(sql)` as a statement, mysql2's callback pool): a failure no one
+      // awaits is silent, as there, never an unhandled rejection; a later await still gets it
+      if (!state.used) promiseThen.call(promise, undefined, ignore);
+      reject(error);
+    };
   }) as QueryPromise<unknown> & { [STATE]: QueryState };
   promise[STATE] = state;
   promise.then = trackedThen as never;
@@ -76,6 +82,7 @@ interface QueryState {
 }
 
 const promiseThen = Promise.prototype.then;
+const ignore = (): void => undefined;
 
 function trackedThen(this: Promise<unknown> & { [STATE]: QueryState }, ...handlers: Parameters<typeof promiseThen>): Promise<unknown> {
   this[STATE].used = true;

@@ -63,11 +63,13 @@ describe('options are checked at creation', () => {
     }
   });
 
-  it('canary: util.inspect of a pool configured with a password never shows it', async () => {
+  it('canary: util.inspect of a pool (and of mysql2\'s pool.config) configured with a password never shows it', async () => {
     const canary = 'Canary-pw-9Xy';
     const pools = [createMysqlPool({ host: '127.0.0.1', user: 'u', password: canary }), createMysqlPool(`mysql://u:${canary}@127.0.0.1:3306/test`)];
     for (const pool of pools) {
       expect(inspect(pool, { depth: 12, showHidden: true })).not.toContain(canary);
+      expect(inspect(pool.config, { depth: 12, showHidden: true }) + JSON.stringify(pool.config)).not.toContain(canary);
+      expect(pool.config.connectionConfig).toMatchObject({ host: '127.0.0.1', user: 'u', port: 3306 });
       await pool.end();
     }
   });
