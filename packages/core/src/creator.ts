@@ -1,5 +1,6 @@
 import { backoffDelay } from './backoff.js';
 import { now } from './clock.js';
+import { CreateAbort } from './create-signal.js';
 import { messageOf, PoolError, PoolTimeoutError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { ResourceProvider } from './provider.js';
@@ -173,7 +174,7 @@ export class Creator<R> {
     const round = this.round;
     const generation = this.host.generation();
     const started = now();
-    const controller = new AbortController();
+    const creation = new CreateAbort();
     const timeoutMs = this.opts.createTimeoutMs;
     let settled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -186,7 +187,7 @@ export class Creator<R> {
       return true;
     };
     const cancel = (reason: unknown): void => {
-      if (finish()) controller.abort(reason);
+      if (finish()) creation.abort(reason);
     };
     const onError = (error: unknown): void => {
       if (finish()) this.failed(error, round);
@@ -195,14 +196,14 @@ export class Creator<R> {
     if (timeoutMs !== Infinity) {
       timer = setTimeout(() => {
         const error = new PoolTimeoutError('create', timeoutMs, `create timed out after ${timeoutMs} ms`, { pool: this.opts.name });
-        controller.abort(error);
+        creation.abort(error);
         onError(error);
       }, timeoutMs);
       timer.unref?.();
     }
     let promise: Promise<R>;
     try {
-      promise = Promise.resolve(this.provider.create({ signal: controller.signal }));
+      promise = Promise.resolve(this.provider.create(creation.context));
     } catch (error) {
       promise = Promise.reject(error);
     }
