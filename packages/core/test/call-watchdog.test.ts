@@ -125,4 +125,27 @@ describe('CallWatchdog', () => {
     expect(probe).not.toHaveBeenCalled();
     expect(dog.size).toBe(0);
   });
+
+  it('calls settling out of order: only those still in flight when the silent server is found are failed, oldest first; a second done() is harmless', async () => {
+    const { probe, calls } = manualProbe();
+    const failed: number[] = [];
+    const dog = new CallWatchdog({ thresholdMs: 1000, checkTimeoutMs: 500, probe });
+    const watched = Array.from({ length: 6 }, (_, i) => dog.watch(() => failed.push(i)));
+    // the middle, the first and the last settle (with no reply: no proof of life), twice for one
+    for (const i of [2, 0, 5, 2]) watched[i]!.done(false);
+    expect(dog.size).toBe(3);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(probe).toHaveBeenCalledTimes(1);
+    calls[0]!.reject(new Error('no answer'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(failed).toEqual([1, 3, 4]);
+    expect(dog.size).toBe(0);
+    // the list is empty and usable again: a new call is watched and settles normally
+    const next = dog.watch(() => failed.push(99));
+    next.done();
+    next.done();
+    expect(dog.size).toBe(0);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(failed).toEqual([1, 3, 4]);
+  });
 });
