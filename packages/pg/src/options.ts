@@ -7,7 +7,7 @@ import { redactUrl } from '@pool/core/adapter-kit';
  * gets "did you mean"), never ignored. A new feature adds its keys here, one line each.
  */
 
-type Kind = 'string' | 'number' | 'boolean' | 'function' | 'object';
+type Kind = 'string' | 'number' | 'boolean' | 'function' | 'object' | 'null';
 
 /** The keys pg.Client accepts, passed through to it untouched. */
 const clientKeys: Record<string, readonly Kind[]> = {
@@ -61,7 +61,8 @@ const poolKeys: Record<string, readonly Kind[]> = {
   max: ['number'],
   poolSize: ['number'],
   min: ['number'],
-  idleTimeoutMillis: ['number'],
+  // null: never, as in pg.Pool (its types allow it)
+  idleTimeoutMillis: ['number', 'null'],
   maxUses: ['number'],
   maxLifetimeSeconds: ['number'],
   log: ['function'],
@@ -93,7 +94,8 @@ export const clientKeySet: ReadonlySet<string> = new Set(Object.keys(clientKeys)
 function kindOf(value: unknown): Kind | 'other' {
   const type = typeof value;
   if (type === 'string' || type === 'number' || type === 'boolean' || type === 'function') return type;
-  if (type === 'object' && value !== null && !Array.isArray(value)) return 'object';
+  if (value === null) return 'null';
+  if (type === 'object' && !Array.isArray(value)) return 'object';
   return 'other';
 }
 
@@ -133,7 +135,7 @@ export function checkPgOptions(config: object, where: 'createPgPool' | 'pgProvid
     const expected = kinds[key] as readonly Kind[];
     const kind = kindOf(value);
     if (kind === 'other' || !expected.includes(kind)) {
-      throw new PoolOptionError(key, `Expected \`${key}\` to be ${expected.map((k) => (k === 'object' ? 'an object' : `a ${k}`)).join(' or ')}, got ${describeValue(key === 'password' ? '***' : value)}`);
+      throw new PoolOptionError(key, `Expected \`${key}\` to be ${expected.map((k) => (k === 'object' ? 'an object' : k === 'null' ? 'null' : `a ${k}`)).join(' or ')}, got ${describeValue(key === 'password' ? '***' : value)}`);
     }
     if (kind === 'number' && (Number.isNaN(value) || (value as number) < 0)) {
       throw new PoolOptionError(key, `Expected \`${key}\` to be a number >= 0, got ${describeValue(value)}`);

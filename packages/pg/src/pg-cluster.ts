@@ -142,7 +142,7 @@ export class PgCluster extends EventEmitter {
   }
 
   get expiredCount(): number {
-    return 0;
+    return this.hosts.reduce((sum, host) => sum + host.pool.expiredCount, 0);
   }
 
   /** Each host's role, health, load and pool stats. */

@@ -11,6 +11,8 @@ import { splitPoolConfig, type PgPoolConfig } from './pool-config.js';
 import { isClusterConfig, type PgClusterInput } from './cluster-config.js';
 import { createPgCluster, type PgCluster } from './pg-cluster.js';
 import { pgWatchdog } from './liveness.js';
+import { PgPoolCounters } from './pool-counters.js';
+import { IssuedCalls } from './issued-calls.js';
 import { attachPgLog } from './pg-log.js';
 import { acquireError, runOnHeldClient, runQuery, type CallHost } from './query-call.js';
 import { runTransaction, type TransactionOptions } from './transaction.js';
@@ -22,9 +24,6 @@ type QueryCallback = (error: Error | undefined, result?: pg.QueryResult) => void
 type ConnectCallback = (error: Error | undefined, client: PgPoolClient | undefined, done: (release?: unknown) => void) => void;
 
 function noop(): void {}
-
-/** How long `end()` lets calls issued before it wait for a client before they are rejected. */
-const END_GRACE_MS = 30_000;
 
 /**
  * A pg.Pool-compatible pool on @pool/core: `query`, `connect()` + `release(err?)`, `end()`, the
@@ -50,11 +49,9 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
   ended = false;
 
   private endPromise: Promise<void> | undefined;
-  /** Idle clients that failed and await their destroy: no longer counted (pg.Pool drops them at once). */
-  private readonly deadIdle = new Set<pg.Client>();
+  private readonly counters: PgPoolCounters;
   /** Calls issued and still waiting for a client: `end()` lets them finish. */
-  private waitingCalls = 0;
-  private onCallsSettled: (() => void) | undefined;
+  private readonly issued = new IssuedCalls();
   private readonly host: CallHost;
   private watchdog: CallWatchdog | undefined;
 
@@ -63,7 +60,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
     const split = splitPoolConfig(config);
     this.provider = pgProvider(split.provider, {
       onIdleError: (error, client) => {
-        this.deadIdle.add(client);
+        this.counters.idleFailed(client);
         try {
           Object.defineProperty(error, 'client', { value: client, writable: true, configurable: true, enumerable: false });
         } catch {
@@ -73,8 +70,16 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
         client.end().catch(() => {});
         if (this.listenerCount('error') > 0) this.emit('error', error, client);
       },
+      // pg.Pool verifies a client it has announced and lent: 'connect', 'acquire', 'release' (err), 'remove'
+      onVerifyFailed: (error, client) => {
+        this.emit('connect', client);
+        this.emit('acquire', client);
+        this.emit('release', error, client);
+        if (this.listenerCount('remove') > 0) client.once('end', () => this.emit('remove', client));
+      },
     });
     this.core = createPool(this.provider, split.pool);
+    this.counters = new PgPoolCounters(this.core);
     const resolved = this.core.options;
     const options: Record<string, unknown> = {
       ...split.provider,
@@ -83,10 +88,14 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
       maxUses: resolved.maxUses,
       allowExitOnIdle: this.provider.config.allowExitOnIdle,
       maxLifetimeSeconds: resolved.maxLifetimeMs === Infinity ? 0 : resolved.maxLifetimeMs / 1000,
-      idleTimeoutMillis: resolved.idleTimeoutMs === Infinity ? 0 : resolved.idleTimeoutMs,
+      // null (pg.Pool's "never", as its types allow) is reported as given
+      idleTimeoutMillis: split.idleTimeoutNull ? null : resolved.idleTimeoutMs === Infinity ? 0 : resolved.idleTimeoutMs,
     };
     if (typeof config === 'object' && config !== null && 'password' in config) options.password = config.password;
     hide(options, 'password');
+    // pg.Pool hides ssl.key too (a copy here: the caller's object is left as it is)
+    const ssl = options.ssl;
+    if (typeof ssl === 'object' && ssl !== null && 'key' in ssl) hide((options.ssl = Object.defineProperties({}, Object.getOwnPropertyDescriptors(ssl))), 'key');
     hide(options, 'connectionString');
     this.options = options as unknown as pg.PoolOptions;
     this.core.on('create', (event) => {
@@ -94,7 +103,6 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
       if (this.listenerCount('connect') > 0) recordSetup(event.resource, () => this.emit('connect', event.resource));
     });
     this.core.on('destroy', (event) => {
-      this.deadIdle.delete(event.resource);
       if (this.listenerCount('remove') > 0) this.emit('remove', event.resource);
     });
     if (split.calls.log !== undefined) attachPgLog(this.core, split.calls.log);
@@ -121,30 +129,30 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
 
   /** Clients open or opening (pg.Pool's totalCount); an idle client that failed is dropped at once. */
   get totalCount(): number {
-    return this.core.stats().size - this.deadIdle.size;
+    return this.counters.total;
   }
 
   /** Clients idle in the pool. */
   get idleCount(): number {
-    return Math.max(0, this.core.stats().idle - this.deadIdle.size);
+    return this.counters.idle;
   }
 
-  /** Callers waiting for a client. */
+  /** Callers queued for a client (not those a connection is being opened for, as in pg.Pool). */
   get waitingCount(): number {
-    return this.core.stats().pending;
+    return this.counters.waiting;
   }
 
-  /** Always 0: a client past its lifetime is closed on release or while idle, never counted as held-and-expired. */
+  /** Clients lent past their lifetime (`maxLifetimeSeconds`): closed when they come back. */
   get expiredCount(): number {
-    return 0;
+    return this.counters.expired;
   }
 
-  /** A snapshot of @pool/core's stats (sizes and running totals). */
   /** The @pool/core pool, for @pool/metrics and tracers. */
   [poolSource](): ReadonlyArray<Pool<unknown>> {
     return [this.core as Pool<unknown>];
   }
 
+  /** A snapshot of @pool/core's stats (sizes and running totals). */
   stats(): PoolStats {
     return this.core.stats();
   }
@@ -183,7 +191,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
     } else if (this.ending) {
       promise = Promise.reject(this.endedError());
     } else {
-      promise = this.track(runQuery(this.host, config, values as unknown[] | undefined));
+      promise = this.issued.track(runQuery(this.host, config, values as unknown[] | undefined));
     }
     if (typeof callback === 'function') {
       const cb = callback as QueryCallback;
@@ -191,16 +199,6 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
       promise.then((result) => process.nextTick(cb, undefined, result), (error: Error) => process.nextTick(cb, error));
       return undefined;
     }
-    return promise;
-  }
-
-  /** Counts a call issued before `end()` until it has its client (or failed), so `end()` lets it finish. */
-  private track<T>(promise: Promise<T>): Promise<T> {
-    this.waitingCalls++;
-    const settled = () => {
-      if (--this.waitingCalls === 0) this.onCallsSettled?.();
-    };
-    promise.then(settled, settled);
     return promise;
   }
 
@@ -212,9 +210,14 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
     if (this.listenerCount('acquire') > 0) this.emit('acquire', client);
   }
 
-  /** Releases a lease after use, destroying the client on a connection-level error (or any truthy `release(err)`). */
+  /**
+   * Releases a lease after use, destroying the client on a connection-level error (or any truthy
+   * `release(err)`). 'release' gets what `release()` was given (`true` included), and after a
+   * `pool.query` the query's error argument (pg's `null` when it succeeded), as in pg.Pool.
+   */
   private giveBack(lease: Lease<pg.Client>, client: pg.Client, error: unknown, destroy = false): void {
-    if (this.listenerCount('release') > 0) this.emit('release', error || undefined, client);
+    if (this.listenerCount('release') > 0) this.emit('release', error, client);
+    if (error === true) error = undefined;
     if (destroy || (error && (this.provider.isFatal(error) || this.provider.isBroken(client)))) {
       if (error) this.provider.scrub(error);
       lease.destroy(error);
@@ -249,7 +252,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
   private checkoutWith(options: AcquireOptions | undefined, callback: ConnectCallback | undefined): Promise<PgPoolClient> | void {
     const promise = this.ending
       ? Promise.reject(this.endedError())
-      : this.track(this.core.acquire(options).then((lease) => this.checkout(lease), (error: unknown) => Promise.reject(acquireError(error))));
+      : this.issued.track(this.core.acquire(options).then((lease) => this.checkout(lease), (error: unknown) => Promise.reject(acquireError(error))));
     if (callback === undefined) return promise;
     promise.then(
       (client) => process.nextTick(callback, undefined, client, (release?: unknown) => client.release(release as Error | boolean | undefined)),
@@ -259,7 +262,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
 
   private checkout(lease: Lease<pg.Client>): PgPoolClient {
     const client = lease.resource as PgPoolClient;
-    client.release = (error?: Error | boolean) => this.giveBack(lease, client, error === true ? undefined : error, Boolean(error));
+    client.release = (error?: Error | boolean) => this.giveBack(lease, client, error, Boolean(error));
     this.lend(client);
     return client;
   }
@@ -277,7 +280,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
     return runTransaction(
       {
         host: this.host,
-        acquire: (acquireOptions) => this.track(this.core.acquire(acquireOptions)).then((lease) => ({ lease, client: this.checkout(lease) }), (error: unknown) => Promise.reject(acquireError(error))),
+        acquire: (acquireOptions) => this.issued.track(this.core.acquire(acquireOptions)).then((lease) => ({ lease, client: this.checkout(lease) }), (error: unknown) => Promise.reject(acquireError(error))),
       },
       fn,
       options,
@@ -300,7 +303,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
       promise = Promise.reject(new PoolError('POOL_CLOSED', 'Called end on pool more than once'));
     } else {
       this.ending = true;
-      promise = this.endPromise = this.callsSettled().then(() => {
+      promise = this.endPromise = this.issued.settled().then(() => {
         this.watchdog?.close();
         return this.core.close();
       }).then(() => {
@@ -309,19 +312,6 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
     }
     if (callback === undefined) return promise;
     promise.then(() => process.nextTick(callback), (error: Error) => process.nextTick(callback, error));
-  }
-
-  /** Resolves once every call issued before `end()` has its client or failed (at most END_GRACE_MS). */
-  private callsSettled(): Promise<void> {
-    if (this.waitingCalls === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, END_GRACE_MS);
-      timer.unref();
-      this.onCallsSettled = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 
   private endedError(): PoolError {

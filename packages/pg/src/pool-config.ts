@@ -15,7 +15,7 @@ export interface PgPoolConfig extends PgProviderConfig {
   poolSize?: number;
   /** pg.Pool's `min`: clients kept open (and, unlike pg.Pool, opened at start). @default 0 */
   min?: number;
-  /** pg.Pool's `idleTimeoutMillis`: idle clients above `min` close after this; 0 = never. @default 10000 */
+  /** pg.Pool's `idleTimeoutMillis`: idle clients above `min` close after this; 0 or null = never. @default 10000 */
   idleTimeoutMillis?: number | null;
   /**
    * pg.Pool's `connectionTimeoutMillis`: how long `connect()`/`query()` wait for a client, queue and
@@ -59,7 +59,7 @@ function loggerOf(log: (...args: unknown[]) => void): PoolLogger {
 }
 
 /** Splits a {@link PgPoolConfig} into the provider config, the @pool/core options and the call settings. */
-export function splitPoolConfig(config: PgPoolConfig | string | undefined): { provider: PgProviderConfig; pool: PoolOptions; calls: CallSettings } {
+export function splitPoolConfig(config: PgPoolConfig | string | undefined): { provider: PgProviderConfig; pool: PoolOptions; calls: CallSettings; idleTimeoutNull: boolean } {
   if (typeof config === 'string') checkConnectionString(config, 'config');
   const source = (typeof config === 'string' ? { connectionString: config } : (config ?? {})) as Record<string, unknown>;
   if (typeof source !== 'object' || source === null || Array.isArray(source)) {
@@ -68,7 +68,9 @@ export function splitPoolConfig(config: PgPoolConfig | string | undefined): { pr
   checkPgOptions(source, 'createPgPool');
   // pg.Pool's defaults, under pg.Pool's names
   const max = number(source, 'max') || number(source, 'poolSize') || 10;
-  const idle = number(source, 'idleTimeoutMillis') ?? 10_000;
+  // null is pg.Pool's "never" (its types allow it), as 0 is
+  const idleTimeoutNull = source.idleTimeoutMillis === null;
+  const idle = idleTimeoutNull ? 0 : (number(source, 'idleTimeoutMillis') ?? 10_000);
   // failFast.untilConnected: while no connect has ever succeeded, a connect error reaches the callers
   // at once, as in pg.Pool (after that, transient errors are retried within the callers' deadlines)
   let pool: PoolOptions = { max, idleTimeoutMs: idle === 0 ? Infinity : idle, failFast: { untilConnected: true } };
@@ -79,7 +81,8 @@ export function splitPoolConfig(config: PgPoolConfig | string | undefined): { pr
   const uses = number(source, 'maxUses');
   if (uses !== undefined) pool.maxUses = uses === 0 ? Infinity : uses;
   const lifetime = number(source, 'maxLifetimeSeconds');
-  if (lifetime !== undefined) pool.maxLifetimeMs = lifetime === 0 ? Infinity : lifetime * 1000;
+  // unset or 0: never, as in pg.Pool (not @pool/core's 30 min default)
+  pool.maxLifetimeMs = lifetime === undefined || lifetime === 0 ? Infinity : lifetime * 1000;
   if (typeof source.log === 'function') pool.logger = loggerOf(source.log as (...args: unknown[]) => void);
   if (source.pool !== undefined) {
     // spread, not Object.assign: an own `__proto__` key stays a key, which @pool/core then rejects
@@ -100,5 +103,5 @@ export function splitPoolConfig(config: PgPoolConfig | string | undefined): { pr
     const descriptor = Object.getOwnPropertyDescriptor(source, key) as PropertyDescriptor;
     Object.defineProperty(provider, key, { ...descriptor, configurable: true });
   }
-  return { provider: provider as PgProviderConfig, pool, calls };
+  return { provider: provider as PgProviderConfig, pool, calls, idleTimeoutNull };
 }

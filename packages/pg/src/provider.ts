@@ -12,6 +12,8 @@ import { recordSetup, type SetupStatement } from './session-setup.js';
 export interface PgProviderHooks {
   /** An idle (not borrowed) client emitted 'error': it is already marked broken. */
   onIdleError?: (error: Error, client: pg.Client) => void;
+  /** `verify` failed on a new client, still open (it is destroyed next): pg.Pool lends and releases it first. */
+  onVerifyFailed?: (error: unknown, client: pg.Client) => void;
 }
 
 /** The provider, with the resolved settings for callers that need them. */
@@ -51,14 +53,18 @@ function connectClient(client: pg.Client): Promise<void> {
 }
 
 /** Runs the user's onConnect and pg.Pool's `verify(client, done)`; their errors are marked as the user's. */
-async function runHooks(client: pg.Client, resolved: ResolvedPgConfig): Promise<void> {
+async function runHooks(client: pg.Client, resolved: ResolvedPgConfig, hooks: PgProviderHooks): Promise<void> {
   try {
     if (resolved.onConnect !== undefined) await resolved.onConnect(client);
-    const verify = resolved.verify;
-    if (verify !== undefined) {
-      await new Promise<void>((resolve, reject) => verify(client, (error) => (error ? reject(error) : resolve())));
-    }
   } catch (error) {
+    throw markHookError(error);
+  }
+  const verify = resolved.verify;
+  if (verify === undefined) return;
+  try {
+    await new Promise<void>((resolve, reject) => verify(client, (error) => (error ? reject(error) : resolve())));
+  } catch (error) {
+    hooks.onVerifyFailed?.(error, client);
     throw markHookError(error);
   }
 }
@@ -127,7 +133,7 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       await connectClient(client);
-      await recordSetup(client, () => runHooks(client, resolved));
+      await recordSetup(client, () => runHooks(client, resolved, hooks));
     } catch (error) {
       state.broken = true;
       destroySocket(client);

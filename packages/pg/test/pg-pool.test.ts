@@ -90,7 +90,7 @@ describe.skipIf(!svc.available)('@pool/pg createPgPool: the pg.Pool-compatible s
     const seen: string[] = [];
     p.on('connect', (client) => seen.push(`connect:${client instanceof pg.Client}`));
     p.on('acquire', () => seen.push('acquire'));
-    p.on('release', (error: unknown) => seen.push(`release:${error === undefined ? 'ok' : 'err'}`));
+    p.on('release', (error: unknown) => seen.push(`release:${error == null ? 'ok' : 'err'}`));
     p.on('remove', () => seen.push('remove'));
     await p.query('SELECT 1');
     const client = await p.connect();
