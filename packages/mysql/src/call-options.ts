@@ -42,7 +42,19 @@ export function readCallArguments(sql: unknown, rest: readonly unknown[]): CallA
   if (readOnly !== undefined && typeof readOnly !== 'boolean') {
     throw new PoolOptionError('readOnly', `Expected \`readOnly\` to be a boolean, got ${describeValue(readOnly)}`);
   }
-  return { sql, values, options: options as CallOptions | undefined, callback };
+  return new ReadArguments(sql, values, options as CallOptions | undefined, callback);
+}
+
+// a class, not an object literal: V8 pretenures a literal's allocation site once most of its objects
+// outlive a scavenge (a burst of callers waiting for connections), and old-space call arguments then
+// kept every later call's objects alive until the next full GC
+class ReadArguments implements CallArguments {
+  constructor(
+    readonly sql: unknown,
+    readonly values: unknown,
+    readonly options: CallOptions | undefined,
+    readonly callback: Callback | undefined,
+  ) {}
 }
 
 /** The acquire part of call options (without `queryTimeoutMs`). */

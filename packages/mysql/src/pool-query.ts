@@ -44,7 +44,7 @@ export function poolQuery(ctx: PoolContext, sqlArgument: unknown, rest: readonly
     runTraced(ctx, 'query', sql, args, send, args.callback, site);
     return cmd;
   }
-  const state: QueryState = { cmd, used: false, emitting: false, settle: undefined! };
+  const state = new QueryState(cmd);
   const promise = new Promise<unknown>((resolve, reject) => {
     state.settle = (error, rows, fields) => {
       if (!error) return resolve([rows, fields]);
@@ -70,19 +70,23 @@ export function poolQuery(ctx: PoolContext, sqlArgument: unknown, rest: readonly
 }
 
 const STATE = Symbol('query state');
+const ignore = (): void => undefined;
 
-/** What a {@link QueryPromise} shares with its methods (one object per call, the methods are shared). */
-interface QueryState {
-  cmd: QueryCommand;
+/**
+ * What a {@link QueryPromise} shares with its methods (one object per call, the methods are shared).
+ * A class, not an object literal: see ReadArguments in call-options.ts.
+ */
+class QueryState {
   /** Someone awaits the promise. */
-  used: boolean;
+  used = false;
   /** Rows flow as events or a stream instead of being collected. */
-  emitting: boolean;
-  settle: Callback;
+  emitting = false;
+  settle: Callback = ignore;
+
+  constructor(readonly cmd: QueryCommand) {}
 }
 
 const promiseThen = Promise.prototype.then;
-const ignore = (): void => undefined;
 
 function trackedThen(this: Promise<unknown> & { [STATE]: QueryState }, ...handlers: Parameters<typeof promiseThen>): Promise<unknown> {
   this[STATE].used = true;
