@@ -28,7 +28,8 @@ export interface KeeperHost<R> {
 
 /**
  * The background cleaner: ONE timer, aimed at the next due time (idle expiry, lifetime, keepalive,
- * leak), unref'd so an idle pool never keeps the process alive. It wakes, does what is due, and aims
+ * leak; with `maxIdle`, a second after each release), unref'd so an idle pool never keeps the
+ * process alive. It wakes, does what is due, and aims
  * itself at the next; an early wake-up is harmless.
  */
 export class Keeper<R> {
@@ -84,6 +85,9 @@ export class Keeper<R> {
         if (host.size() > min) next = Math.min(next, slot.releasedAt + idleTimeoutMs);
       }
     }
+    // mysql2's maxIdle: the least recently used beyond it go (`keep` is oldest released first)
+    let surplus = keep.length - this.opts.maxIdle;
+    while (surplus-- > 0 && host.size() > min) host.retire(keep.shift() as Slot<R>, 'idle');
     host.restoreIdle(keep);
     if (leakDetectionMs > 0) {
       for (const slot of host.slots()) {

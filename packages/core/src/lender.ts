@@ -68,7 +68,8 @@ export class Lender<R> implements LeaseOwner<R> {
     this.flags = (opts.leakDetectionMs > 0 ? LEAK_DETECTION : 0) | (this.validateOnAcquire ? VALIDATE_ON_ACQUIRE : 0)
       | (hooks.isBroken ? IS_BROKEN_HOOK : 0) | (hooks.reset ? RESET_HOOK : 0) | (opts.maxUses !== Infinity ? MAX_USES : 0);
     this.keeper = host.keeper;
-    this.idleDueMs = Math.min(opts.idleTimeoutMs, opts.keepaliveIntervalMs > 0 ? opts.keepaliveIntervalMs : Infinity);
+    // when the keeper must look at a resource gone idle: its idle expiry, keepalive, or (maxIdle) a second on
+    this.idleDueMs = Math.min(opts.idleTimeoutMs, opts.keepaliveIntervalMs > 0 ? opts.keepaliveIntervalMs : Infinity, opts.maxIdle !== Infinity ? 1_000 : Infinity);
     const expired: Expired = (enqueuedAt, deadline, mark, t) => host.expired(enqueuedAt, deadline, mark, t, this.shelf.borrowed, this.room.length);
     this.room = new WaitingRoom<R>(this.name, opts.acquireTimeoutMs, totals, expired);
   }

@@ -22,6 +22,8 @@ export interface PoolOptions {
   resetTimeoutMs?: number;
   /** Idle resources above `min` are destroyed after this long unused. @default 300000 */
   idleTimeoutMs?: number;
+  /** Idle resources beyond this many (and above `min`) are destroyed within about a second, least recently used first (mysql2's `maxIdle`). @default Infinity */
+  maxIdle?: number;
   /** Resources are rotated when released or idle past this age. @default 1800000 */
   maxLifetimeMs?: number;
   /** Fraction of `maxLifetimeMs` taken off at random per resource, so they do not all expire at once. @default 0.1 */
@@ -73,6 +75,7 @@ export interface ResolvedOptions {
   validateTimeoutMs: number;
   resetTimeoutMs: number;
   idleTimeoutMs: number;
+  maxIdle: number;
   maxLifetimeMs: number;
   maxLifetimeJitter: number;
   maxUses: number;
@@ -94,7 +97,7 @@ export interface ResolvedOptions {
 const defaults = {
   min: 0, max: 10, grow: 1,
   acquireTimeoutMs: 30_000, createTimeoutMs: 10_000, destroyTimeoutMs: 5_000, validateTimeoutMs: 5_000, resetTimeoutMs: 5_000,
-  idleTimeoutMs: 300_000, maxLifetimeMs: 1_800_000, maxLifetimeJitter: 0.1, maxUses: Infinity,
+  idleTimeoutMs: 300_000, maxIdle: Infinity, maxLifetimeMs: 1_800_000, maxLifetimeJitter: 0.1, maxUses: Infinity,
   validateAfterIdleMs: 1_000, keepaliveIntervalMs: 0, maxWaiting: Infinity, order: 'lifo',
   leakDetectionMs: 0, maxConcurrentCreates: 2, name: 'pool',
 } as const;
@@ -181,6 +184,7 @@ export function resolveOptions(options: PoolOptions | undefined): ResolvedOption
     validateTimeoutMs: readNumber(source, 'validateTimeoutMs', defaults.validateTimeoutMs, positiveDuration),
     resetTimeoutMs: readNumber(source, 'resetTimeoutMs', defaults.resetTimeoutMs, positiveDuration),
     idleTimeoutMs: readNumber(source, 'idleTimeoutMs', defaults.idleTimeoutMs, positiveDuration),
+    maxIdle: readNumber(source, 'maxIdle', defaults.maxIdle, { minimum: 0, integer: true, allowInfinity: true }),
     maxLifetimeMs: readNumber(source, 'maxLifetimeMs', defaults.maxLifetimeMs, positiveDuration),
     maxLifetimeJitter: readNumber(source, 'maxLifetimeJitter', defaults.maxLifetimeJitter, { minimum: 0, maximum: 1 }),
     maxUses: readNumber(source, 'maxUses', defaults.maxUses, { minimum: 1, integer: true, allowInfinity: true }),

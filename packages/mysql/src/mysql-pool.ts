@@ -19,7 +19,6 @@ import { runTransaction } from './transaction.js';
 import { splitRouting, type RoutingOptions } from './replica-config.js';
 import { ReplicaSet, shouldFallBack } from './replica-set.js';
 import { acquireOptionsOf } from './call-options.js';
-import { trimIdleEverySecond } from './idle-trim.js';
 import { mysql2PoolConfig, type Mysql2PoolConfig } from './pool-config.js';
 
 export type { MysqlPoolConfig } from './pool-options.js';
@@ -44,7 +43,6 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, Disposab
   readonly #format: { stringifyObjects?: boolean; timezone?: string };
   readonly #replicas: ReplicaSet<MysqlPool> | undefined;
   readonly #driver: mysql.ConnectionOptions;
-  readonly #trim: { stop(): void } | undefined;
   #config: Mysql2PoolConfig | undefined;
 
   constructor(config: (MysqlPoolConfig & RoutingOptions) | string, allowed: readonly string[] = []) {
@@ -65,7 +63,6 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, Disposab
     });
     this.#format = { stringifyObjects: driver.stringifyObjects, timezone: driver.timezone };
     this.#driver = driver;
-    this.#trim = settings.maxIdle === Infinity ? undefined : trimIdleEverySecond(pool, settings.maxIdle);
     this.#ctx = {
       core: pool,
       name: pool.name,
@@ -235,7 +232,6 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, Disposab
     const callback = typeof first === 'function' ? first : second;
     const options = typeof first === 'function' ? undefined : first;
     this.#ctx.watchdog?.close();
-    this.#trim?.stop();
     const closed = Promise.all([this.pool.close(options), ...this.replicas.map((replica) => replica.end(options))]).then(() => undefined);
     if (callback === undefined) return closed;
     closed.then(() => process.nextTick(callback, null), (error: unknown) => process.nextTick(callback, error));

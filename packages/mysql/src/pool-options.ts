@@ -53,8 +53,6 @@ export interface ReadConfig {
   trace: boolean;
   /** mysql2's pool options with mysql2's defaults, as `pool.config` shows them. */
   mysql2: Mysql2PoolValues;
-  /** Idle connections kept beyond this many are closed (mysql2's `maxIdle`); Infinity when `maxIdle >= connectionLimit`. */
-  maxIdle: number;
 }
 
 /** mysql2's pool options after its defaults (mysql2's `PoolConfig` without `connectionConfig`). */
@@ -99,8 +97,10 @@ export function readPoolConfig(config: MysqlPoolConfig | string, allowed: readon
     // mysql2's queueLimit counts only callers beyond those a connection is lent or being opened for: the
     // adapter applies it (acquire.ts); the core's line also holds callers waiting for their connect
     maxWaiting: queue === 0 ? Infinity : queue + max,
-    // mysql2 keeps idle connections for ever unless maxIdle < connectionLimit
+    // mysql2 keeps idle connections for ever unless maxIdle < connectionLimit; then, once a second, it
+    // closes the least recently used beyond maxIdle, and any idle past idleTimeout
     idleTimeoutMs: idleMax < max ? idleMs : Infinity,
+    maxIdle: idleMax < max ? idleMax : Infinity,
     // as mysql2: until a connect has worked, a connect error fails the callers at once
     failFast: { afterFailures: 5, untilConnected: true },
     ...pool,
@@ -123,6 +123,5 @@ export function readPoolConfig(config: MysqlPoolConfig | string, allowed: readon
     gracefulEnd: (connection as ConnectionOptions).gracefulEnd === true,
     trace: (connection as ConnectionOptions).trace !== false,
     mysql2: { connectionLimit: limit, waitForConnections: waitForConnections !== false, queueLimit: queue, maxIdle: maxIdle === undefined ? limit : idleMax, idleTimeout: idleMs, resetOnRelease: resetOnRelease === true },
-    maxIdle: idleMax < max ? idleMax : Infinity,
   };
 }
