@@ -25,6 +25,7 @@ export const optionsArbitrary: fc.Arbitrary<FuzzOptions> = fc
     resetTimeoutMs: fc.integer({ min: 5, max: 100 }),
     destroyTimeoutMs: fc.integer({ min: 5, max: 100 }),
     idleTimeoutMs: fc.oneof(fc.constant(Infinity), fc.integer({ min: 10, max: 500 })),
+    maxIdle: fc.oneof(fc.constant(Infinity), fc.constant(Infinity), fc.nat(3)),
     maxLifetimeMs: fc.oneof(fc.constant(Infinity), fc.integer({ min: 20, max: 1000 })),
     maxLifetimeJitter: percent(50),
     maxUses: fc.oneof(fc.constant(Infinity), fc.integer({ min: 1, max: 5 })),
