@@ -40,6 +40,18 @@ describe('@pool/pg options, checked at creation', () => {
     }
   });
 
+  it('DIFFERENCE (documented): maxLifetimeSeconds takes up to 10% off each client at random (pool.maxLifetimeJitter 0 gives pg.Pool\'s exact lifetime); unset is never', async () => {
+    const jittered = createPgPool({ maxLifetimeSeconds: 10 });
+    expect(jittered.core.options).toMatchObject({ maxLifetimeMs: 10_000, maxLifetimeJitter: 0.1 });
+    expect(jittered.options.maxLifetimeSeconds).toBe(10);
+    const exact = createPgPool({ maxLifetimeSeconds: 10, pool: { maxLifetimeJitter: 0 } });
+    expect(exact.core.options.maxLifetimeJitter).toBe(0);
+    const unset = createPgPool({});
+    expect(unset.core.options.maxLifetimeMs).toBe(Infinity);
+    expect(unset.options.maxLifetimeSeconds).toBe(0);
+    await Promise.all([jittered.end(), exact.end(), unset.end()]);
+  });
+
   it('every key pg.Client and pg.Pool accept is listed (and passes)', () => {
     for (const key of ['host', 'port', 'user', 'password', 'database', 'connectionString', 'ssl', 'application_name', 'statement_timeout', 'query_timeout',
       'lock_timeout', 'idle_in_transaction_session_timeout', 'keepAlive', 'keepAliveInitialDelayMillis', 'types', 'options', 'binary', 'stream',
