@@ -273,4 +273,20 @@ describe.skipIf(!svc.available)('side by side with pg.Pool: idle timeout, maxUse
     expect(theirs).toBe(true);
     expect(ours).toBe(false);
   });
+
+  it("DIFFERENCE (documented): verify runs before 'connect' is emitted; pg.Pool emits 'connect' and 'acquire' first", async () => {
+    const { theirs, ours } = await sideBySide(async (make) => {
+      const order: string[] = [];
+      const pool = make(baseConfig({ max: 1, verify: (_client: unknown, done: (error?: Error) => void) => {
+        order.push('verify');
+        done();
+      } } as never));
+      pool.on('connect', () => order.push('connect'));
+      pool.on('acquire', () => order.push('acquire'));
+      (await pool.connect()).release();
+      return order;
+    });
+    expect(theirs).toEqual(['connect', 'acquire', 'verify']);
+    expect(ours).toEqual(['verify', 'connect', 'acquire']);
+  });
 });
