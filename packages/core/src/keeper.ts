@@ -29,8 +29,7 @@ export interface KeeperHost<R> {
 /**
  * The background cleaner: ONE timer, aimed at the next due time (idle expiry, lifetime, keepalive,
  * leak; with `maxIdle`, a second after each release), unref'd so an idle pool never keeps the
- * process alive. It wakes, does what is due, and aims
- * itself at the next; an early wake-up is harmless.
+ * process alive. It wakes, does what is due, and aims itself at the next; an early wake-up is harmless.
  */
 export class Keeper<R> {
   private timer: ReturnType<typeof setTimeout> | undefined;

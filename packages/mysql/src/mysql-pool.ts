@@ -244,6 +244,8 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, Disposab
 
   /** mysql2's callback pool's `[Symbol.dispose]` (`using pool = ...`): starts `end()` without waiting for it. */
   [Symbol.dispose](): void {
+    // end() without options does not reject (a failed destroy is the core pool's 'error' event), and a
+    // synchronous dispose has no caller left to hand an error to; mysql2's dispose ignores it too
     this.end().catch(() => undefined);
   }
 }
