@@ -55,12 +55,12 @@ export class HttpConnection {
     return this.socketClosed || this.client.destroyed || this.client.closed;
   }
 
-  /** Destroys the client and its socket at once. */
-  async destroy(): Promise<void> {
+  /** Destroys the client and its socket at once; requests on it fail with `reason` (undici's ClientDestroyedError without one). */
+  async destroy(reason?: Error): Promise<void> {
     const socket = this.socket;
     this.socket = null;
     socket?.destroy();
-    await this.client.destroy();
+    await this.client.destroy(reason ?? null);
   }
 }
 

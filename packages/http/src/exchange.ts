@@ -14,6 +14,10 @@ export interface ExchangeHost {
   /** The error for "no origin can take the request" (`tried` origins failed, the others are down). */
   noOriginError(tried: ReadonlySet<OriginState> | undefined, lastError: Error | undefined): Error;
   readonly retryIdempotent: boolean;
+  /** Set once the dispatcher was destroyed: requests not yet answered fail with it, never retried. */
+  readonly destroyError: Error | undefined;
+  /** One exchange started by `dispatch` has finished (answered, failed or upgraded): `close()` waits for all of them. */
+  settled(): void;
 }
 
 /** The caller's handler (undici's legacy or controller API). */
@@ -52,6 +56,8 @@ export abstract class Exchange {
   private resends = 0;
   private reused = false;
   private tried: Set<OriginState> | undefined;
+  /** Reported to the host as finished (or never counted: refused by a closed dispatcher). */
+  private isSettled = false;
   private readonly signal: AbortSignal | undefined;
   protected sendOpts: Dispatcher.DispatchOptions;
 
@@ -92,6 +98,11 @@ export abstract class Exchange {
       this.fail(this.abortReason ?? toError(this.signal?.reason));
       return;
     }
+    // destroy(err) fails requests still waiting for a connection with err, as undici's Pool does
+    if (this.host.destroyError !== undefined) {
+      this.fail(this.host.destroyError);
+      return;
+    }
     // closed, or saturated (an acquire timeout with no failing create): another origin would only add a second wait
     if (isPoolError(error, 'POOL_CLOSED') || isPoolError(error, 'POOL_QUEUE_FULL') || (isPoolError(error, 'POOL_TIMEOUT') && error.cause === undefined)) {
       this.fail(error);
@@ -99,7 +110,7 @@ export abstract class Exchange {
     }
     // POOL_ABORTED from the origin's own signal (it went down), POOL_UNAVAILABLE (breaker open),
     // POOL_CREATE_FAILED, a timeout caused by failing creates: elsewhere
-    this.lastRouteError = toError(error);
+    this.lastRouteError = routeCause(error);
     (this.tried ??= new Set()).add(origin);
     this.start();
   }
@@ -133,6 +144,7 @@ export abstract class Exchange {
     }
     this.origin?.noteSuccess();
     this.finishOrigin();
+    this.settle();
   }
 
   /** Upgrade or CONNECT: the socket now belongs to the caller, so the connection leaves the pool. */
@@ -142,6 +154,7 @@ export abstract class Exchange {
     this.lease = null;
     if (lease !== null && !lease.released) lease.destroy('upgraded');
     this.finishOrigin();
+    this.settle();
   }
 
   /** undici reported an error: retry, or hand the caller the error. Returns true when retried. */
@@ -161,7 +174,8 @@ export abstract class Exchange {
       origin.inflight--;
       this.origin = null;
     }
-    if (this.abortReason !== null) {
+    if (this.abortReason !== null || this.host.destroyError !== undefined) {
+      this.settle();
       this.deliverError(error);
       return false;
     }
@@ -179,10 +193,12 @@ export abstract class Exchange {
       }
       if (this.reused) {
         const why = this.retried ? 'it was already retried once' : !isIdempotent(this.opts) ? `${this.opts.method} is not idempotent` : 'its body is a stream that cannot be replayed';
+        this.settle();
         this.deliverError(new HttpPoolError('HTTP_STALE_CONNECTION', `the server closed the keep-alive connection to ${origin?.display ?? 'the origin'} as ${this.opts.method} ${pathOnly(this.opts.path)} was sent on it; not retried because ${why}. The server may or may not have processed it`, { cause: error, ...(origin ? { origin: origin.display } : {}) }));
         return false;
       }
     }
+    this.settle();
     this.deliverError(error);
     return false;
   }
@@ -194,14 +210,23 @@ export abstract class Exchange {
     }
   }
 
-  /** Fails the request before it was sent (the dispatcher is closed). */
+  /** Fails the request before it was sent (the dispatcher is closed): it was never counted by the host. */
   reject(error: Error): void {
+    this.isSettled = true;
     this.deliverError(error);
   }
 
   /** Fails before any connection was used. */
   protected fail(error: Error): void {
+    this.settle();
     this.deliverError(error);
+  }
+
+  /** Tells the host, once, that this exchange is over (before the caller's handler hears it). */
+  private settle(): void {
+    if (this.isSettled) return;
+    this.isSettled = true;
+    this.host.settled();
   }
 
   protected userAbort(reason: Error | undefined): void {
@@ -220,6 +245,15 @@ class HttpAbortError extends Error {
     super('Request aborted');
     this.name = 'AbortError';
   }
+}
+
+/**
+ * The error worth reporting for an origin that gave no connection: when its acquire was aborted
+ * because the origin went down, the reason it went down (`connect ECONNREFUSED ...`), not the abort.
+ */
+function routeCause(error: unknown): Error {
+  if (isPoolError(error, 'POOL_ABORTED') && isHttpPoolError(error.cause, 'HTTP_NO_ORIGIN') && error.cause.cause instanceof Error) return error.cause.cause;
+  return toError(error);
 }
 
 function toError(value: unknown): Error {

@@ -7,6 +7,7 @@ import type { ExchangeHost } from './exchange.js';
 import { LegacyExchange } from './legacy-exchange.js';
 import { OriginState, type FailoverOptions, type OriginListener, type OriginStatus, type ResolvedFailover } from './origin-state.js';
 import { httpProvider, providerKeys, type HttpProviderOptions } from './provider.js';
+import { undiciStats, type HttpPoolStats } from './undici-stats.js';
 
 /** Options of {@link createHttpPool}. */
 export interface HttpPoolOptions extends Omit<HttpProviderOptions, 'origin'> {
@@ -71,8 +72,16 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
   readonly retryIdempotent: boolean;
   private readonly origins: OriginState[];
   private next = 0;
-  private closedState: 'open' | 'closing' | 'destroyed' = 'open';
+  /** `closed`: close() finished; undici's Pool then refuses requests as destroyed. */
+  private closedState: 'open' | 'closing' | 'closed' | 'destroyed' = 'open';
+  private closeCalled = false;
   private closing: Promise<void> | undefined;
+  private destroying: Promise<void> | undefined;
+  /** @internal The error requests not yet answered fail with once destroyed. */
+  destroyError: Error | undefined;
+  /** Requests dispatched and not yet finished (waiting for a connection included): close() waits for them. */
+  private active = 0;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(options: HttpPoolOptions) {
     super();
@@ -91,6 +100,13 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
     const listener: OriginListener = {
       onDown: (state, cause) => this.notify({ origin: state.display, up: false, cause }),
       onUp: (state) => this.notify({ origin: state.display, up: true }),
+      // undici's Pool events, with `[pool, client]` targets
+      onConnection: (_state, connection) => {
+        connection.client.on('connect', (url, targets) => this.emit('connect', url, [this, ...targets]));
+        connection.client.on('disconnect', (url, targets, error) => this.emit('disconnect', url, [this, ...targets], error));
+      },
+      // no Client exists yet when the socket could not be opened: targets are `[pool]`
+      onConnectError: (state, error) => this.emit('connectionError', new URL(state.href), [this], toError(error) as errors.UndiciError),
     };
     const seen = new Set<string>();
     this.origins = list.map((entry, index) => {
@@ -122,11 +138,41 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
       ? new ControllerExchange(this, opts, handler)
       : new LegacyExchange(this, opts, handler);
     if (this.closedState !== 'open') {
-      exchange.reject(this.closedState === 'destroyed' ? new errors.ClientDestroyedError() : new errors.ClientClosedError());
+      exchange.reject(this.closedState === 'closing' ? new errors.ClientClosedError() : new errors.ClientDestroyedError());
       return false;
     }
+    this.active++;
     exchange.start();
     return true;
+  }
+
+  /** @internal An exchange started by dispatch() finished. */
+  settled(): void {
+    if (--this.active > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Resolves once every dispatched request has finished. */
+  private whenIdle(): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** True once `close()` was called (as undici's `Pool#closed`). */
+  get closed(): boolean {
+    return this.closeCalled;
+  }
+
+  /** True once `destroy()` was called or `close()` finished (as undici's `Pool#destroyed`). */
+  get destroyed(): boolean {
+    return this.closedState === 'closed' || this.closedState === 'destroyed';
+  }
+
+  /** undici `Pool#stats`-style counters, summed over origins: `connected`, `free`, `pending`, `queued`, `running`, `size`. */
+  get stats(): HttpPoolStats {
+    return undiciStats(this.origins.map((origin) => origin.pool.stats()));
   }
 
   private readonly originListeners = new Set<(change: OriginChange) => void>();
@@ -179,48 +225,65 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
     return new HttpPoolError('HTTP_NO_ORIGIN', `no origin available: ${parts.join('; ')}`, { cause });
   }
 
-  /** Each origin's state: up or down, requests in flight, failures, and its pool's stats. */
   /** The @pool/core pool of each origin, for @pool/metrics and tracers. */
   [poolSource](): ReadonlyArray<Pool<unknown>> {
     return this.origins.map((origin) => origin.pool as Pool<unknown>);
   }
 
+  /** Each origin's state: up or down, requests in flight, failures, and its pool's stats. */
   status(): OriginStatus[] {
     return this.origins.map((origin) => origin.status());
   }
 
-  /** Waits for requests in flight, then closes every connection. New requests fail with undici's ClientClosedError. */
+  /**
+   * Waits for every request dispatched so far (in flight or still waiting for a connection), then
+   * closes every connection. Meanwhile new requests fail with undici's ClientClosedError, and once
+   * closed with ClientDestroyedError, as with undici's Pool. `callback` is called as `(null, null)`.
+   */
   override close(): Promise<void>;
   override close(callback: () => void): void;
   override close(callback?: () => void): Promise<void> | void {
-    const done = this.shutdown('closing', 2 ** 31 - 1);
+    this.closeCalled = true;
+    if (this.closedState === 'open') this.closedState = 'closing';
+    this.closing ??= this.whenIdle()
+      .then(() => Promise.all(this.origins.map((origin) => origin.close(2 ** 31 - 1))))
+      .then(() => {
+        if (this.closedState === 'closing') this.closedState = 'closed';
+      });
+    const done = this.closing;
     if (callback === undefined) return done;
-    done.then(() => callback(), () => callback());
+    done.then(() => (callback as (error: null, data: null) => void)(null, null), () => (callback as (error: null, data: null) => void)(null, null));
   }
 
-  /** Closes every connection now: requests in flight fail. */
+  /**
+   * Closes every connection now: requests in flight or waiting for a connection fail with `err`
+   * (undici's ClientDestroyedError without one), as with undici's Pool. `callback` is called as `(null, null)`.
+   */
   override destroy(): Promise<void>;
   override destroy(err: Error | null): Promise<void>;
   override destroy(callback: () => void): void;
   override destroy(err: Error | null, callback: () => void): void;
   override destroy(errOrCallback?: Error | null | (() => void), callback?: () => void): Promise<void> | void {
-    const cb = typeof errOrCallback === 'function' ? errOrCallback : callback;
-    this.closedState = 'destroyed';
-    const done = Promise.all(this.origins.map((origin) => origin.destroy())).then(() => undefined);
+    const cb = (typeof errOrCallback === 'function' ? errOrCallback : callback) as ((error: null, data: null) => void) | undefined;
+    const reason = typeof errOrCallback === 'function' || errOrCallback == null ? undefined : errOrCallback;
+    if (this.destroying === undefined) {
+      this.closedState = 'destroyed';
+      this.destroyError = reason ?? new errors.ClientDestroyedError();
+      this.destroying = Promise.all(this.origins.map((origin) => origin.destroy(this.destroyError))).then(() => undefined);
+    }
+    const done = this.destroying;
     if (cb === undefined) return done;
-    done.then(() => cb(), () => cb());
-  }
-
-  private shutdown(state: 'closing', timeoutMs: number): Promise<void> {
-    if (this.closedState === 'open') this.closedState = state;
-    this.closing ??= Promise.all(this.origins.map((origin) => origin.close(timeoutMs))).then(() => undefined);
-    return this.closing;
+    done.then(() => cb(null, null), () => cb(null, null));
   }
 
   /** `await using pool = createHttpPool(...)` closes it at scope end. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
 }
 
 /** Creates an {@link HttpPool}: `fetch(url, { dispatcher: createHttpPool({ origins }) })`. */

@@ -48,12 +48,18 @@ export interface OriginStatus {
 export interface OriginListener {
   onDown(origin: OriginState, cause: unknown): void;
   onUp(origin: OriginState): void;
+  /** A pooled connection was opened (before any request on it). */
+  onConnection?(origin: OriginState, connection: HttpConnection): void;
+  /** Opening a pooled connection failed (refused, timed out, TLS error, ...). */
+  onConnectError?(origin: OriginState, error: unknown): void;
 }
 
 /** One origin: its connection pool, its health, and its share of the load. */
 export class OriginState {
   readonly pool: Pool<HttpConnection>;
   readonly display: string;
+  /** `protocol://host:port`, without credentials. */
+  readonly href: string;
   readonly authorization: string | undefined;
   up = true;
   inflight = 0;
@@ -80,6 +86,7 @@ export class OriginState {
   constructor(provider: HttpProvider, poolOptions: PoolOptions, private readonly failover: ResolvedFailover, private readonly listener: OriginListener) {
     this.provider = provider;
     this.display = provider.origin.display;
+    this.href = provider.origin.origin;
     this.authorization = provider.origin.authorization;
     hide(this, 'authorization');
     this.acquireOptions = { signal: this.controller.signal };
@@ -90,9 +97,11 @@ export class OriginState {
         try {
           const connection = await provider.create(ctx);
           this.connections.add(connection);
+          this.listener.onConnection?.(this, connection);
           return connection;
         } catch (error) {
           this.noteFailure(error);
+          if (!this.closed) this.listener.onConnectError?.(this, error);
           throw error;
         }
       },
@@ -185,11 +194,11 @@ export class OriginState {
     return this.pool.close({ timeoutMs });
   }
 
-  /** Like close, but first destroys every connection, so requests in flight fail now (also after a close() that is still waiting). */
-  destroy(): Promise<void> {
-    const closing = this.close(0);
-    for (const connection of this.connections) void connection.destroy();
-    return closing;
+  /** Like close, but first destroys every connection, so requests in flight fail now with `reason` (also after a close() that is still waiting). */
+  destroy(reason?: Error): Promise<void> {
+    // first, so the requests on them hear `reason` rather than the pool's own close
+    for (const connection of this.connections) void connection.destroy(reason);
+    return this.close(0);
   }
 
   private markDown(cause: unknown): void {

@@ -140,7 +140,7 @@ describe('HttpPool as an undici Dispatcher', () => {
     const slow = await startServer((_req, res) => setTimeout(() => res.end('done'), 100));
     pool = createHttpPool({ origins: [slow.origin] });
     const inflight = request(`${slow.origin}/`, { dispatcher: pool }).then((res) => res.body.text());
-    // in flight means at the server: a close() while it still waits for its connection would refuse it
+    // in flight means at the server (close() also waits for a request still waiting for its connection: see pool-parity)
     await until(() => slow.requests.get('/') === 1, 5_000, 'the request to reach the server');
     const closing = pool.close();
     await expect(request(`${slow.origin}/`, { dispatcher: pool })).rejects.toBeInstanceOf(errors.ClientClosedError);
