@@ -1,44 +1,10 @@
 import { createServer as createNetServer, connect as netConnect, type AddressInfo, type Socket } from 'node:net';
-import { errors, fetch, interceptors, Pool, type Dispatcher } from 'undici';
+import { errors, fetch, interceptors, type Dispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpPool } from '../src/index.js';
-import { defaultHandler, startServer, type Handler, type TestServer } from './helpers/server.js';
+import { both, caught, freePort, shape, withServer } from './helpers/parity.js';
+import { defaultHandler } from './helpers/server.js';
 
-/** More side-by-side checks against undici's `Pool` (see pool-parity.test.ts for the pattern). */
-type Make = (origin: string) => Dispatcher;
-const makers: Record<'undici' | 'ours', Make> = {
-  undici: (origin) => new Pool(origin, { connections: 4 }),
-  ours: (origin) => createHttpPool({ origin, healthCheck: false, pool: { max: 4 } }),
-};
-
-async function both<T>(body: (make: Make) => Promise<T>): Promise<{ undici: T; ours: T }> {
-  return { undici: await body(makers.undici), ours: await body(makers.ours) };
-}
-
-function shape(error: unknown): { name: string; code: unknown; message: string } | 'no error' {
-  if (!(error instanceof Error)) return 'no error';
-  return { name: error.name, code: (error as { code?: unknown }).code, message: error.message };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createNetServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-const caught = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => undefined, (error: unknown) => error);
-
-async function withServer<T>(handler: Handler, body: (s: TestServer) => Promise<T>): Promise<T> {
-  const s = await startServer(handler);
-  try {
-    return await body(s);
-  } finally {
-    await s.close();
-  }
-}
+// More side-by-side checks against undici's `Pool` (helpers/parity.ts): CONNECT, fetch errors, trailers, redirects.
 
 /** A TCP echo server: the CONNECT tunnel's target. */
 let echo: ReturnType<typeof createNetServer>;

@@ -1,44 +1,12 @@
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { Readable, Writable } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
-import { errors, Pool, stream, type Dispatcher } from 'undici';
+import { errors, stream, type Dispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpPool } from '../src/index.js';
-import { defaultHandler, startServer, until, type Handler, type TestServer } from './helpers/server.js';
+import { both, caught, freePort, shape, withServer } from './helpers/parity.js';
+import { defaultHandler, startServer, until, type TestServer } from './helpers/server.js';
 
-/**
- * Code written for undici's `Pool` should see the same behaviour after swapping `new Pool(origin)`
- * for `createHttpPool({ origin })`: every scenario below runs the same body against both and
- * compares what the caller observes.
- */
-type Make = (origin: string, client?: Record<string, unknown>) => Dispatcher & { closed?: boolean; destroyed?: boolean };
-const makers: Record<'undici' | 'ours', Make> = {
-  undici: (origin, client = {}) => new Pool(origin, { connections: 4, ...client }),
-  ours: (origin, client = {}) => createHttpPool({ origin, healthCheck: false, pool: { max: 4 }, client }),
-};
-
-/** Runs `body` against undici's Pool and ours; returns both observations. */
-async function both<T>(body: (make: Make) => Promise<T>): Promise<{ undici: T; ours: T }> {
-  return { undici: await body(makers.undici), ours: await body(makers.ours) };
-}
-
-/** What a caller can see of an error. */
-function shape(error: unknown): { name: string; code: unknown; message: string } | 'no error' {
-  if (!(error instanceof Error)) return 'no error';
-  return { name: error.name, code: (error as { code?: unknown }).code, message: error.message };
-}
-
-/** A port nothing listens on (connections to it are refused). */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createNetServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-const caught = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => undefined, (error: unknown) => error);
+// Code written for undici's `Pool` should see the same behaviour after swapping `new Pool(origin)`
+// for `createHttpPool({ origin })`: every scenario below runs the same body against both (helpers/parity.ts).
 
 let server: TestServer;
 let hang: TestServer;
@@ -50,15 +18,6 @@ afterAll(async () => {
   await server.close();
   await hang.close();
 });
-
-async function withServer<T>(handler: Handler, body: (s: TestServer) => Promise<T>): Promise<T> {
-  const s = await startServer(handler);
-  try {
-    return await body(s);
-  } finally {
-    await s.close();
-  }
-}
 
 describe('parity with undici Pool: results', () => {
   it('pool.request() gives the same status, headers and body', async () => {
