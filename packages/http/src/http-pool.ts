@@ -1,7 +1,7 @@
 import { assertKnownKeys, describeValue, numberOption, PoolOptionError, type Pool, type PoolOptions } from '@pool/core';
 import { defaultPoolName, poolSource, type PoolSource } from '@pool/core/adapter-kit';
 import { Dispatcher, errors } from 'undici';
-import { HttpPoolError } from './errors.js';
+import { HttpPoolError, isHttpPoolError } from './errors.js';
 import { ControllerExchange } from './controller-exchange.js';
 import type { ExchangeHost } from './exchange.js';
 import { LegacyExchange } from './legacy-exchange.js';
@@ -104,6 +104,10 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
       onConnection: (_state, connection) => {
         connection.client.on('connect', (url, targets) => this.emit('connect', url, [this, ...targets]));
         connection.client.on('disconnect', (url, targets, error) => this.emit('disconnect', url, [this, ...targets], error));
+        // an HTTP/2 GOAWAY, say; not the refusal of our connector to reopen a closed socket (nothing was sent)
+        connection.client.on('connectionError', (url, targets, error) => {
+          if (!isHttpPoolError(error, 'HTTP_CONNECTION_CLOSED')) this.emit('connectionError', url, [this, ...targets], error);
+        });
       },
       // no Client exists yet when the socket could not be opened: targets are `[pool]`
       onConnectError: (state, error) => this.emit('connectionError', new URL(state.href), [this], toError(error) as errors.UndiciError),
