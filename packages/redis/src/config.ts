@@ -54,6 +54,12 @@ export interface ResolvedRedisConfig {
   tls: boolean;
   /** What goes to `new Redis(options)`. */
   options: RedisOptions;
+  /**
+   * The same server, credentials, db and name with ioredis's own defaults for everything the pool
+   * overrides (reconnects, offline queue, retries): what `client.duplicate()` of a pooled connection
+   * builds, a client its caller owns (see duplicate.ts). Holds the password: never log it.
+   */
+  standalone: RedisOptions;
   /** Strings that must never appear in an error, event or log. */
   secrets: string[];
 }
@@ -125,7 +131,7 @@ export function resolveConfig(config: RedisProviderConfig | string = {}): Resolv
   if (typeof connectTimeout !== 'number' || !(connectTimeout > 0) || connectTimeout === Infinity) fail('connectTimeoutMs', `expected a finite number > 0, got ${describeValue(connectTimeout)}`);
   const redisOptions = checkRedisOptions(input.redisOptions) as RedisOptions;
   const tls = parsed.tls || redisOptions.tls !== undefined;
-  const options: RedisOptions = {
+  const standalone: RedisOptions = {
     ...redisOptions,
     ...(parsed.tls && redisOptions.tls === undefined ? { tls: {} } : {}),
     host,
@@ -135,6 +141,9 @@ export function resolveConfig(config: RedisProviderConfig | string = {}): Resolv
     ...(password !== undefined ? { password } : {}),
     ...(clientName !== '' ? { connectionName: clientName } : {}),
     connectTimeout,
+  };
+  const options: RedisOptions = {
+    ...standalone,
     lazyConnect: true,
     retryStrategy: () => null,
     reconnectOnError: null,
@@ -145,5 +154,5 @@ export function resolveConfig(config: RedisProviderConfig | string = {}): Resolv
     maxRetriesPerRequest: 0,
   };
   const secrets = [...new Set([...(password ? [password] : []), ...(url !== undefined ? secretsOfUrl(url) : [])])];
-  return { host, port, username, password, db, clientName, reset, tls, options, secrets };
+  return { host, port, username, password, db, clientName, reset, tls, options, standalone, secrets };
 }

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { classifyRedisCreateError, isFailoverRedisError, isFatalRedisError } from './classify.js';
 import { closeNow } from './close.js';
 import { resolveConfig, type RedisProviderConfig, type ResolvedRedisConfig } from './config.js';
+import { giveDuplicate } from './duplicate.js';
 import { withStableCode } from './error-codes.js';
 import { RedisPoolError } from './errors.js';
 import { inSubscriberMode, markClean, repliesInFlight, sessionOf, trackSession, type SessionState } from './session.js';
@@ -12,7 +13,7 @@ import { inSubscriberMode, markClean, repliesInFlight, sessionOf, trackSession, 
 /** A provider of ioredis connections, plus the settings it resolved. */
 export interface RedisProvider extends ResourceProvider<Redis> {
   /** The resolved settings (the password stays inside; never log this object). */
-  readonly config: Readonly<Omit<ResolvedRedisConfig, 'options' | 'secrets' | 'password'>>;
+  readonly config: Readonly<Omit<ResolvedRedisConfig, 'options' | 'standalone' | 'secrets' | 'password'>>;
   /** `host:port`, for messages. */
   readonly address: string;
   /** Redacts the password out of a string. */
@@ -98,6 +99,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
     // the handshake (AUTH, SELECT, CLIENT SETNAME/SETINFO) is the configured session, not a borrower's change
     markClean(state);
     hidePassword(client);
+    giveDuplicate(client, resolved.standalone);
     return client;
   }
 
