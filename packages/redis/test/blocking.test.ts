@@ -235,4 +235,42 @@ describe.skipIf(!svc.available)('blocking helpers', () => {
       await pool.end();
     }
   });
+  // Aborting a blocked pop closes its connection; if the server popped an element for it in that
+  // instant, the reply dies with the socket. BLPOP then loses the element (as a plain ioredis client
+  // disconnected mid-BLPOP does); BLMOVE into a processing list keeps it there (README: Abort).
+  it('aborts racing pushes: BLMOVE into a processing list never loses a job (each is delivered, still queued, or in processing)', async () => {
+    const pool = createRedisPool({ url: redisUrl(), clientName: uniqueName('abortmove'), pool: { max: 2 } });
+    const queue = `${prefix}race:queue`;
+    const processing = `${prefix}race:processing`;
+    try {
+      const delivered: string[] = [];
+      let aborted = 0;
+      for (let i = 0; i < 150; i++) {
+        const controller = new AbortController();
+        const moving = pool.blmove(queue, processing, 'LEFT', 'RIGHT', 0, { signal: controller.signal }).then(
+          (job) => void delivered.push(job as string),
+          (error: unknown) => {
+            expect(isPoolError(error, 'POOL_ABORTED')).toBe(true);
+            aborted++;
+          },
+        );
+        // the push and the abort race the server: some jobs reach the caller, some are popped for
+        // an aborted caller, some stay queued
+        await sleep(i % 3);
+        const pushed = admin.rpush(queue, `job-${i}`);
+        controller.abort();
+        await Promise.all([moving, pushed]);
+      }
+      await waitFor(() => pool.stats().borrowed === 0, 3_000, 'every call settled');
+      const queued = await admin.lrange(queue, 0, -1);
+      const inProcessing = await admin.lrange(processing, 0, -1);
+      const all = Array.from({ length: 150 }, (_, i) => `job-${i}`);
+      // every delivered job is in processing (to be acknowledged by its consumer), and no job is lost
+      for (const job of delivered) expect(inProcessing).toContain(job);
+      expect([...queued, ...inProcessing].sort()).toEqual(all.sort());
+      expect(delivered.length + aborted).toBe(150);
+    } finally {
+      await pool.end();
+    }
+  });
 });
