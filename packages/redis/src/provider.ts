@@ -7,6 +7,7 @@ import { closeNow } from './close.js';
 import { resolveConfig, type RedisProviderConfig, type ResolvedRedisConfig } from './config.js';
 import { giveDuplicate } from './duplicate.js';
 import { withStableCode } from './error-codes.js';
+import { isOpen } from './open.js';
 import { RedisPoolError } from './errors.js';
 import { inSubscriberMode, markClean, repliesInFlight, sessionOf, trackSession, type SessionState } from './session.js';
 
@@ -54,7 +55,7 @@ function abortError(signal: AbortSignal): unknown {
  *   then `connect()`; ioredis never reconnects on its own: a dead connection is broken and the pool
  *   replaces it. The connect honours the create signal (create timeout, pool close).
  * - validate: `PING <nonce>` and the echo must match (under the pool's `validateTimeoutMs`).
- * - isBroken: `status !== 'ready'`.
+ * - isBroken: not `ready`, or its socket no longer writable (a borrower's `disconnect()`).
  * - reset: see {@link RedisProviderConfig.reset}; a connection in subscriber mode, inside MULTI,
  *   with a reply in flight, or after RESET/HELLO/CLIENT REPLY... is destroyed instead.
  * - isFatal: socket errors, "Connection is closed.", command timeouts. isFailover: READONLY.
@@ -104,7 +105,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
   }
 
   async function validate(client: Redis, { signal }: { signal: AbortSignal }): Promise<boolean> {
-    if (client.status !== 'ready' || inSubscriberMode(client)) return false;
+    if (!isOpen(client) || inSubscriberMode(client)) return false;
     if (signal.aborted) throw abortError(signal);
     const nonce = randomBytes(6).toString('hex');
     let onAbort: (() => void) | undefined;
@@ -127,7 +128,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
   function unusable(client: Redis, state: SessionState | undefined): boolean {
     return (
       state === undefined ||
-      client.status !== 'ready' ||
+      !isOpen(client) ||
       state.inMulti ||
       state.tainted !== undefined ||
       inSubscriberMode(client) ||
@@ -190,7 +191,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
 
   async function destroy(client: Redis): Promise<void> {
     if (client.status === 'end') return;
-    if (client.status !== 'ready' || repliesInFlight(client) > 0) {
+    if (!isOpen(client) || repliesInFlight(client) > 0) {
       closeNow(client);
       return;
     }
@@ -216,7 +217,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
     validate,
     reset,
     destroy,
-    isBroken: (client) => client.status !== 'ready',
+    isBroken: (client) => !isOpen(client),
     isFatal: isFatalRedisError,
     isFailover: isFailoverRedisError,
     classifyCreateError: classifyRedisCreateError,

@@ -104,6 +104,18 @@ describe.skipIf(!svc.available)('reset on release (reliability row 24)', () => {
     expect(await nextBorrowerSees()).toMatchObject({ db: '0', name });
   });
 
+  it("a borrower's disconnect() or quit() before release never reaches the next borrower, who is not retried (withConnection)", async () => {
+    // disconnect() only ends the socket: ioredis still says `ready` until the server's FIN is read
+    for (const close of [(client: Redis) => void client.disconnect(), (client: Redis) => client.quit(), (client: Redis) => void client.quit().catch(() => undefined)]) {
+      const before = pool.stats().totals.destroyed;
+      await pool.withConnection(close);
+      // the very next borrower, lent synchronously after the release: a working connection
+      expect(await pool.withConnection((client) => client.ping())).toBe('PONG');
+      expect(pool.stats().totals.destroyed).toBe(before + 1);
+      expect(await nextBorrowerSees()).toMatchObject({ db: '0', name });
+    }
+  });
+
   it('a connection released with a reply still in flight is destroyed, never reused', async () => {
     const before = pool.stats().totals.destroyed;
     const lease = await pool.pool.acquire();
