@@ -3,6 +3,7 @@ import { type ResourceProvider } from '@pool/core';
 import { scrubError, scrubText } from '@pool/core/adapter-kit';
 import { Redis } from 'ioredis';
 import { classifyRedisCreateError, isFailoverRedisError, isFatalRedisError } from './classify.js';
+import { dropBorrowerListeners, recordOwnListeners } from './borrower-listeners.js';
 import { closeNow } from './close.js';
 import { resolveConfig, type RedisProviderConfig, type ResolvedRedisConfig } from './config.js';
 import { giveDuplicate } from './duplicate.js';
@@ -101,6 +102,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
     markClean(state);
     hidePassword(client);
     giveDuplicate(client, resolved.standalone);
+    recordOwnListeners(client);
     return client;
   }
 
@@ -140,8 +142,8 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
     const state = sessionOf(client);
     if (unusable(client, state)) return false;
     const session = state as SessionState;
-    // a borrower may have left pub/sub listeners behind after unsubscribing
-    for (const event of ['message', 'messageBuffer', 'pmessage', 'pmessageBuffer', 'smessage', 'smessageBuffer']) client.removeAllListeners(event);
+    // a borrower's listeners (pub/sub messages after unsubscribing, 'error', 'end', ...) never reach the next one
+    dropBorrowerListeners(client, session);
     if (resolved.reset === 'tracked' && !session.watched && !session.selected && !session.renamed) return true;
     const pipeline = client.pipeline();
     const expected: string[] = [];

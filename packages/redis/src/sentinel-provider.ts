@@ -1,5 +1,6 @@
 import type { CreateContext, Pool } from '@pool/core';
 import type { Redis } from 'ioredis';
+import { recordOwnListeners } from './borrower-listeners.js';
 import { closeNow } from './close.js';
 import type { RedisProviderConfig } from './config.js';
 import { addressKey, type NodeAddress } from './node-address.js';
@@ -84,6 +85,8 @@ export function sentinelProvider(config: RedisProviderConfig & RedisSentinelOpti
     const key = addressKey(address);
     live.set(client, key);
     client.once('end', () => live.delete(client));
+    // that listener is the pool's own: release keeps it (and removes a borrower's)
+    recordOwnListeners(client);
     return client;
   }
 

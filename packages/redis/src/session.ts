@@ -1,3 +1,4 @@
+import type { ListenerBaseline } from '@pool/core/adapter-kit';
 import type { Redis } from 'ioredis';
 
 /**
@@ -23,6 +24,8 @@ export interface SessionState {
   tainted: string | undefined;
   /** The last connection-level error ioredis emitted (redacted), if any. */
   lastError: Error | undefined;
+  /** The connection's own listeners, recorded after connect: release removes any a borrower added. */
+  listeners: ListenerBaseline | undefined;
 }
 
 interface SentCommand {
@@ -101,7 +104,7 @@ export function markClean(state: SessionState): void {
  * instance changes) and returns the state object.
  */
 export function trackSession(client: Redis): SessionState {
-  const state: SessionState = { watched: false, inMulti: false, selected: false, renamed: false, tainted: undefined, lastError: undefined };
+  const state: SessionState = { watched: false, inMulti: false, selected: false, renamed: false, tainted: undefined, lastError: undefined, listeners: undefined };
   const target = client as unknown as { sendCommand: (command: SentCommand, ...rest: unknown[]) => unknown };
   const send = target.sendCommand;
   target.sendCommand = function sendTracked(this: unknown, command: SentCommand, ...rest: unknown[]) {

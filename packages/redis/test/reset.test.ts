@@ -116,6 +116,39 @@ describe.skipIf(!svc.available)('reset on release (reliability row 24)', () => {
     }
   });
 
+  it("a borrower's listeners ('error', 'end', 'message', ...) are removed on release; the pool's own stay, even when a borrower removed them", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const own = await pool.withConnection((client) => ({ error: client.listenerCount('error'), end: client.listenerCount('end') }));
+      expect(own.error).toBeGreaterThanOrEqual(1); // the provider's: an idle connection's socket error never crashes the process
+      const heard: number[] = [];
+      // fifteen borrowers of the one connection, each leaving listeners behind (a plain generic-pool keeps them all)
+      for (let i = 0; i < 15; i++) {
+        await pool.withConnection(async (client) => {
+          client.on('error', () => heard.push(i));
+          client.on('end', () => heard.push(i));
+          client.on('message', () => heard.push(i));
+          client.once('ready', () => heard.push(i));
+          await client.ping();
+        });
+      }
+      const now = await pool.withConnection((client) => ({ error: client.listenerCount('error'), end: client.listenerCount('end'), message: client.listenerCount('message'), ready: client.listenerCount('ready') }));
+      expect(now).toEqual({ ...own, message: 0, ready: 0 });
+      // one that removes the pool's own 'error' listener: it is put back on release
+      await pool.withConnection((client) => {
+        client.removeAllListeners('error');
+      });
+      expect(await pool.withConnection((client) => client.listenerCount('error'))).toBe(own.error);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([]);
+      expect(heard).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('a connection released with a reply still in flight is destroyed, never reused', async () => {
     const before = pool.stats().totals.destroyed;
     const lease = await pool.pool.acquire();

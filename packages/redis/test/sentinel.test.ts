@@ -59,6 +59,29 @@ describe.skipIf(!service.available)('Sentinel: createRedisPool({ sentinels, name
     }
   });
 
+  it("a borrower's listeners are removed on release while the pool's own 'end' listener stays; duplicate() reaches the same primary", async () => {
+    const pool = createRedisPool({ sentinels: SHARED_SENTINELS, name: SHARED_MASTER_NAME, pool: { max: 1 } });
+    try {
+      const own = await pool.withConnection((client) => client.listenerCount('end'));
+      expect(own).toBeGreaterThanOrEqual(1); // the Sentinel provider's: forgets the connection when it ends
+      await pool.withConnection((client) => {
+        client.on('end', () => undefined);
+        client.removeAllListeners('error');
+      });
+      const after = await pool.withConnection(async (client) => {
+        const dup = client.duplicate();
+        try {
+          return { end: client.listenerCount('end'), error: client.listenerCount('error'), dupRole: ((await dup.call('ROLE')) as string[])[0], dupPort: dup.options.port };
+        } finally {
+          dup.disconnect();
+        }
+      });
+      expect(after).toEqual({ end: own, error: 1, dupRole: 'master', dupPort: primaryPort });
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('an unknown master name fails the callers by their deadline with REDIS_NO_SERVER as the cause', async () => {
     const pool = createRedisPool({ sentinels: SHARED_SENTINELS, name: 'no-such-master', pool: { max: 2, acquireTimeoutMs: 1_500 } });
     try {
