@@ -120,10 +120,15 @@ export function sessionOf(client: Redis): SessionState | undefined {
   return states.get(client);
 }
 
-/** Replies still owed to this client (commands written, reply not yet read). */
+/**
+ * Replies still owed to this client: commands written whose reply is not read yet, plus commands
+ * `enableAutoPipelining` holds for its next flush (a `process.nextTick` later: released unawaited,
+ * they would otherwise be written in the next borrower's session, after its SELECT or inside its MULTI).
+ */
 export function repliesInFlight(client: Redis): number {
-  const queue = (client as unknown as { commandQueue?: { length?: unknown } }).commandQueue;
-  return typeof queue?.length === 'number' ? queue.length : 0;
+  const { commandQueue, autoPipelineQueueSize } = client as unknown as { commandQueue?: { length?: unknown }; autoPipelineQueueSize?: unknown };
+  const written = typeof commandQueue?.length === 'number' ? commandQueue.length : 0;
+  return written + (typeof autoPipelineQueueSize === 'number' ? autoPipelineQueueSize : 0);
 }
 
 /** True while the client is in (P|S)SUBSCRIBE mode. */

@@ -162,6 +162,50 @@ describe.skipIf(!svc.available)('reset on release (reliability row 24)', () => {
   });
 });
 
+describe.skipIf(!svc.available)('enableAutoPipelining: a command released unawaited', () => {
+  const prefix = uniquePrefix('autopipe');
+  let admin: Redis;
+  beforeAll(() => {
+    admin = adminClient();
+  });
+  afterAll(async () => {
+    await admin.select(9);
+    await deletePrefix(admin, prefix);
+    await admin.select(0);
+    await deletePrefix(admin, prefix);
+    admin.disconnect();
+  });
+
+  it("never runs in the next borrower's session (after its SELECT): the connection is destroyed, as without auto-pipelining", async () => {
+    const pool = createRedisPool({ url: redisUrl(), redisOptions: { enableAutoPipelining: true }, pool: { max: 1 } });
+    try {
+      await pool.call('PING');
+      let leftover: Promise<unknown> = Promise.resolve();
+      // ioredis holds an auto-pipelined command until process.nextTick: released before that
+      const first = pool.withConnection((client) => {
+        leftover = client.set(`${prefix}leak`, 'first').catch((error: unknown) => error);
+      });
+      const second = pool.withConnection(async (client) => {
+        await client.select(9);
+        return client.exists(`${prefix}leak`);
+      });
+      await first;
+      expect(await second).toBe(0);
+      expect(await leftover).toBeInstanceOf(Error);
+      expect(pool.stats().totals.destroyed).toBe(1);
+      const db9 = adminClient();
+      try {
+        await db9.select(9);
+        expect(await db9.exists(`${prefix}leak`)).toBe(0);
+      } finally {
+        db9.disconnect();
+      }
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
 describe.skipIf(!svc.available)('reset policies against the shared server', () => {
   const name = uniqueName('always');
   let admin: Redis;
