@@ -70,7 +70,26 @@ function fail(key: string, message: string): never {
   throw new PoolOptionError(key, `[@pool/redis] invalid option \`${key}\`: ${message}`);
 }
 
-function fromUrl(raw: string): { host?: string; port?: number; username?: string; password?: string; db?: number; tls: boolean } {
+interface UrlParts {
+  host?: string;
+  port?: number;
+  username?: string;
+  password?: string;
+  db?: number;
+  /** `?family=4|6`: the address family ioredis resolves the host with. */
+  family?: number;
+  tls: boolean;
+}
+
+/**
+ * The query parameters of a URL that ioredis gives a meaning to and the pool reads the same way (as
+ * defaults: the path's db and the userinfo's credentials win, as in ioredis). Any other parameter is
+ * refused: ioredis would take it as an option, and silently dropping it (a `?db=3` writing to db 0)
+ * is worse than saying so.
+ */
+const urlQueryKeys = new Set(['db', 'family', 'username', 'password']);
+
+function fromUrl(raw: string): UrlParts {
   let url: URL;
   try {
     url = new URL(raw);
@@ -78,15 +97,26 @@ function fromUrl(raw: string): { host?: string; port?: number; username?: string
     fail('url', 'not a valid URL (expected redis://host:port/db)');
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') fail('url', `expected redis:// or rediss://, got ${url.protocol}//`);
+  for (const key of url.searchParams.keys()) {
+    if (!urlQueryKeys.has(key)) fail('url', `the query parameter \`${key}\` is not read (only db, family, username, password are): pass it in \`redisOptions\``);
+  }
+  const query = (key: string): string | undefined => url.searchParams.get(key) ?? undefined;
   const path = url.pathname.replace(/^\//, '');
-  const db = path === '' ? undefined : Number(path);
-  if (db !== undefined && (!Number.isInteger(db) || db < 0)) fail('url', 'the path must be a database number');
+  const dbText = path !== '' ? path : query('db');
+  const db = dbText === undefined || dbText === '' ? undefined : Number(dbText);
+  if (db !== undefined && (!Number.isInteger(db) || db < 0)) fail('url', path !== '' ? 'the path must be a database number' : '`?db=` must be a database number');
+  const familyText = query('family');
+  const family = familyText === undefined ? undefined : Number(familyText);
+  if (family !== undefined && family !== 0 && family !== 4 && family !== 6) fail('url', '`?family=` must be 4, 6 or 0');
+  const username = url.username !== '' ? decodeURIComponent(url.username) : query('username');
+  const password = url.password !== '' ? decodeURIComponent(url.password) : query('password');
   return {
     ...(url.hostname !== '' ? { host: url.hostname.replace(/^\[(.*)\]$/, '$1') } : {}),
     ...(url.port !== '' ? { port: Number(url.port) } : {}),
-    ...(url.username !== '' ? { username: decodeURIComponent(url.username) } : {}),
-    ...(url.password !== '' ? { password: decodeURIComponent(url.password) } : {}),
+    ...(username !== undefined && username !== '' ? { username } : {}),
+    ...(password !== undefined && password !== '' ? { password } : {}),
     ...(db !== undefined ? { db } : {}),
+    ...(family !== undefined ? { family } : {}),
     tls: url.protocol === 'rediss:',
   };
 }
@@ -114,7 +144,7 @@ export function resolveConfig(config: RedisProviderConfig | string = {}): Resolv
   const input: RedisProviderConfig = typeof config === 'string' ? { url: config } : config;
   assertKnownKeys(input, providerOptionKeys, '@pool/redis');
   const url = optionalString(input.url, 'url');
-  const parsed = url !== undefined ? fromUrl(url) : { tls: false };
+  const parsed: UrlParts = url !== undefined ? fromUrl(url) : { tls: false };
   const host = input.host ?? parsed.host ?? '127.0.0.1';
   const port = input.port ?? parsed.port ?? 6379;
   const db = input.db ?? parsed.db ?? 0;
@@ -134,6 +164,7 @@ export function resolveConfig(config: RedisProviderConfig | string = {}): Resolv
   const standalone: RedisOptions = {
     ...redisOptions,
     ...(parsed.tls && redisOptions.tls === undefined ? { tls: {} } : {}),
+    ...(parsed.family !== undefined && redisOptions.family === undefined ? { family: parsed.family } : {}),
     host,
     port,
     db,
