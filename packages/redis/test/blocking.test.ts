@@ -273,4 +273,40 @@ describe.skipIf(!svc.available)('blocking helpers', () => {
       await pool.end();
     }
   });
+  it('aborts racing XADDs: an XREADGROUP entry delivered to an aborted call stays pending in the group, for XAUTOCLAIM', async () => {
+    const pool = createRedisPool({ url: redisUrl(), clientName: uniqueName('abortgroup'), pool: { max: 2 } });
+    const stream = `${prefix}race:stream`;
+    await admin.xgroup('CREATE', stream, 'workers', '$', 'MKSTREAM');
+    type Reply = [string, [string, string[]][]][] | null;
+    try {
+      const received: string[] = [];
+      for (let i = 0; i < 60; i++) {
+        const controller = new AbortController();
+        const reading = pool.call<Reply>('XREADGROUP', ['GROUP', 'workers', 'w1', 'COUNT', 1, 'BLOCK', 0, 'STREAMS', stream, '>'], { signal: controller.signal }).then(
+          async (reply) => {
+            for (const [, entries] of reply ?? []) {
+              for (const [id, fields] of entries) {
+                received.push(fields[1] as string);
+                await admin.xack(stream, 'workers', id);
+              }
+            }
+          },
+          (error: unknown) => expect(isPoolError(error, 'POOL_ABORTED')).toBe(true),
+        );
+        await sleep(i % 3);
+        const added = admin.xadd(stream, '*', 'job', `job-${i}`);
+        controller.abort();
+        await Promise.all([reading, added]);
+      }
+      // delivered to an aborted call: pending (never acknowledged), claimable by a live consumer
+      const [, claimed] = (await admin.xautoclaim(stream, 'workers', 'w2', 0, '0', 'COUNT', 1000)) as [string, [string, string[]][]];
+      const pending = claimed.map(([, fields]) => fields[1] as string);
+      // never delivered to the group yet: what the next '>' read gets
+      const rest = ((await admin.xreadgroup('GROUP', 'workers', 'w2', 'COUNT', 1000, 'STREAMS', stream, '>')) ?? []) as [string, [string, string[]][]][];
+      const undelivered = rest.flatMap(([, entries]) => entries.map(([, fields]) => fields[1] as string));
+      expect([...received, ...pending, ...undelivered].sort()).toEqual(Array.from({ length: 60 }, (_, i) => `job-${i}`).sort());
+    } finally {
+      await pool.end();
+    }
+  });
 });
