@@ -156,7 +156,9 @@ export function resolveConfig(config: RedisProviderConfig | string = {}): Resolv
   if (typeof host !== 'string' || host === '') fail('host', `expected a non-empty string, got ${describeValue(host)}`);
   if (!Number.isInteger(port) || port < 1 || port > 65_535) fail('port', `expected an integer 1-65535, got ${describeValue(port)}`);
   if (!Number.isInteger(db) || db < 0) fail('db', `expected an integer >= 0, got ${describeValue(db)}`);
-  if (typeof clientName !== 'string' || /\s/.test(clientName)) fail('clientName', 'expected a string without spaces');
+  // what CLIENT SETNAME accepts: printable ASCII without spaces. ioredis ignores a refused name at
+  // connect, but the reset that restores it would fail on every release and destroy the connection
+  if (typeof clientName !== 'string' || !/^[!-~]*$/.test(clientName)) fail('clientName', 'expected a string of printable ASCII without spaces (what CLIENT SETNAME accepts)');
   if (!resetPolicies.has(reset)) fail('reset', `expected 'tracked', 'always' or 'command', got ${describeValue(reset)}`);
   if (typeof connectTimeout !== 'number' || !(connectTimeout > 0) || connectTimeout === Infinity) fail('connectTimeoutMs', `expected a finite number > 0, got ${describeValue(connectTimeout)}`);
   const redisOptions = checkRedisOptions(input.redisOptions) as RedisOptions;

@@ -55,6 +55,8 @@ describe('resolveConfig', () => {
     [{ url: 'http://x' }, 'url'],
     [{ url: 'redis://h/abc' }, 'url'],
     [{ clientName: 'has space' }, 'clientName'],
+    [{ clientName: 'wörker' }, 'clientName'],
+    [{ clientName: 'tab\there' }, 'clientName'],
     [{ connectTimeoutMs: -5 }, 'connectTimeoutMs'],
     [{ passwrd: 'typo' }, 'passwrd'],
   ])('rejects %o with POOL_INVALID_OPTION naming %s', (config, key) => {
