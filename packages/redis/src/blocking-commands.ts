@@ -22,9 +22,9 @@ function millis(value: unknown): number | undefined {
   return Number.isFinite(parsed) && parsed >= 0 ? parsed : undefined;
 }
 
-/** `XREAD`/`XREADGROUP ... BLOCK ms ... STREAMS`: the BLOCK option before STREAMS, if any. */
-function blockOption(args: Args): number | undefined {
-  for (let i = 0; i < args.length; i++) {
+/** `XREAD`/`XREADGROUP ... BLOCK ms ... STREAMS`: the BLOCK option before STREAMS, if any (from `start`: past `GROUP group consumer`, names that may read BLOCK). */
+function blockOption(args: Args, start = 0): number | undefined {
+  for (let i = start; i < args.length; i++) {
     const word = text(args[i]).toUpperCase();
     if (word === 'STREAMS') return undefined;
     if (word === 'BLOCK') return millis(args[i + 1]);
@@ -49,8 +49,9 @@ export function serverWaitMs(command: string, args: Args): number | undefined {
     case 'BZMPOP':
       return seconds(args[0]);
     case 'XREAD':
-    case 'XREADGROUP':
       return blockOption(args);
+    case 'XREADGROUP':
+      return blockOption(args, text(args[0]).toUpperCase() === 'GROUP' ? 3 : 0);
     case 'WAIT':
       return millis(args[1]);
     case 'WAITAOF':

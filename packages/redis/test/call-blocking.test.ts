@@ -19,6 +19,7 @@ describe('serverWaitMs: the server-side wait a blocking command asks for', () =>
     ['BZMPOP', ['0', 1, 'z', 'MIN'], 0],
     ['XREAD', ['COUNT', 10, 'BLOCK', 2500, 'STREAMS', 's', '$'], 2_500],
     ['XREADGROUP', ['GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', 's', '>'], 0],
+    ['XREADGROUP', ['GROUP', 'BLOCK', '5', 'BLOCK', 900, 'STREAMS', 's', '>'], 900], // a group named BLOCK
     ['WAIT', [1, 700], 700],
     ['WAITAOF', [1, 0, 900], 900],
   ] as const)('%s %j: %d ms', (command, args, expected) => {
