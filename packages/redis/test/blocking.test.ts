@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { isPoolError } from '@pool/core';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { requireService } from '@pool/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisPool, type RedisPool } from '../src/index.js';
@@ -306,6 +306,25 @@ describe.skipIf(!svc.available)('blocking helpers', () => {
       const undelivered = rest.flatMap(([, entries]) => entries.map(([, fields]) => fields[1] as string));
       expect([...received, ...pending, ...undelivered].sort()).toEqual(Array.from({ length: 60 }, (_, i) => `job-${i}`).sort());
     } finally {
+      await pool.end();
+    }
+  });
+  it('with redisOptions.keyPrefix every helper prefixes its keys, and replies name the prefixed key, as the same ioredis client does', async () => {
+    const keyPrefix = `${prefix}kp:`;
+    const pool = createRedisPool({ url: redisUrl(), redisOptions: { keyPrefix }, pool: { max: 2 } });
+    const plain = new Redis(redisUrl(), { keyPrefix });
+    try {
+      await admin.rpush(`${keyPrefix}q`, 'a', 'b', 'c');
+      expect(await plain.blpop('q', 1)).toEqual([`${keyPrefix}q`, 'a']);
+      expect(await pool.blpop('q', 1)).toEqual([`${keyPrefix}q`, 'b']);
+      expect(await pool.call('BRPOPLPUSH', ['q', 'done', 1])).toBe('c');
+      expect(await admin.lrange(`${keyPrefix}done`, 0, -1)).toEqual(['c']);
+      const id = await admin.xadd(`${keyPrefix}s`, '*', 'f', 'v');
+      expect(await pool.xread({ s: '0' }, { blockMs: 100 })).toEqual([[`${keyPrefix}s`, [[id, ['f', 'v']]]]]);
+      expect(await pool.transaction((multi) => void multi.set('t', '1'), { watch: ['t'] })).toEqual([[null, 'OK']]);
+      expect(await admin.get(`${keyPrefix}t`)).toBe('1');
+    } finally {
+      plain.disconnect();
       await pool.end();
     }
   });
