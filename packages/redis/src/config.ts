@@ -131,8 +131,8 @@ function checkRedisOptions(value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('redisOptions', `expected an object of ioredis options, got ${describeValue(value)}`);
   for (const key of Object.keys(value)) {
     if (ownedRedisOptionKeys.has(key)) {
-      const top = key === 'connectionName' ? 'clientName' : key;
-      throw new PoolOptionError(`redisOptions.${key}`, `[@pool/redis] invalid option \`redisOptions.${key}\`: pass it as the top-level option \`${top}\``);
+      const top = key === 'connectionName' ? '`clientName`' : key === 'sentinels' ? '`sentinels` (with `name`) of createRedisPool' : `\`${key}\``;
+      throw new PoolOptionError(`redisOptions.${key}`, `[@pool/redis] invalid option \`redisOptions.${key}\`: pass it as the top-level option ${top}`);
     }
   }
   return value as Record<string, unknown>;

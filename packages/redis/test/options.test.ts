@@ -47,6 +47,8 @@ describe('every option is checked at creation (POOL_INVALID_OPTION naming the ke
     [{ redisOptions: 'tls' }, 'redisOptions'],
     [{ redisOptions: { password: 'x' } }, 'redisOptions.password'],
     [{ redisOptions: { connectionName: 'x' } }, 'redisOptions.connectionName'],
+    // ioredis would connect through its own Sentinel connector while the pool traced host:port and followed no failover
+    [{ redisOptions: { sentinels: [{ host: '127.0.0.1', port: 26379 }], name: 'mymaster' } }, 'redisOptions.sentinels'],
     [{ pool: 5 }, 'pool'],
     [{ pool: { maxx: 5 } }, 'maxx'],
     [{ url: 5 }, 'url'],
