@@ -1,6 +1,7 @@
 import { PoolTimeoutError, unwatchAbort, watchAbort, type Lease } from '@pool/core';
 import type { Redis } from 'ioredis';
 import { closeNow } from './close.js';
+import { isOpen } from './open.js';
 
 /** What one guarded call needs to know. */
 export interface GuardedCall<T> {
@@ -31,7 +32,7 @@ export function neverSentError(status: string): Error {
  */
 export function runGuarded<T>(client: Redis, lease: Lease<Redis>, call: GuardedCall<T>): Promise<T> {
   const { signal, deadlineMs } = call;
-  if (call.checkWritable && client.status !== 'ready') return Promise.reject(neverSentError(client.status));
+  if (call.checkWritable && !isOpen(client)) return Promise.reject(neverSentError(client.status));
   const onAbort = () => closeNow(client);
   if (signal !== undefined) {
     if (signal.aborted) onAbort();

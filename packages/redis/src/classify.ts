@@ -41,6 +41,15 @@ export function isFailoverRedisError(error: unknown): boolean {
   return message.startsWith('READONLY') || (message.startsWith('UNBLOCKED') && /state changed/i.test(message));
 }
 
+/**
+ * `isFailover` of a pool of replicas (Sentinel `role: 'replica'`): READONLY is a replica's normal
+ * answer to a write (a caller's mistake, not a failover), so it must not evict every connection;
+ * the sentinels' `+switch-master` does that when the topology really changes.
+ */
+export function isReplicaFailoverRedisError(error: unknown): boolean {
+  return isFailoverRedisError(error) && !messageOf(error).startsWith('READONLY');
+}
+
 /** Server replies at connect that no retry can fix: credentials, ACL, a command the config needs. */
 const permanentReply = /^(WRONGPASS|NOAUTH|NOPERM)\b|^ERR (unknown command .?(HELLO|AUTH|SELECT|CLIENT)|.*AUTH.*(without any password|no password is set)|invalid DB index|DB index is out of range|invalid password|Client sent AUTH|wrong number of arguments for .?(auth|hello))/i;
 /** Server replies at connect that pass: a server loading its dataset, a replica without its primary, max clients. */

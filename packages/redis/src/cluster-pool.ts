@@ -12,7 +12,7 @@ import { addressKey, type NodeAddress } from './node-address.js';
 import { RedisPool, type CallOptions, type XReadResult } from './redis-pool.js';
 import { readTransactionOptions, watchedTransaction, type ExecResult, type TransactionBody } from './transaction.js';
 import { blockingPlan, holdLimit, type Plan } from './cluster-call.js';
-import { slotOfKeys } from './cluster-keys.js';
+import { slotOfKey, slotOfKeys } from './cluster-keys.js';
 import { keySlot, SLOT_COUNT } from './slot.js';
 import { RedisTopologyError } from './topology-errors.js';
 
@@ -49,6 +49,8 @@ export class RedisClusterPool implements PoolSource {
   private readonly config: ResolvedClusterConfig;
   private readonly topologyOptions: RedisOptions;
   private readonly secrets: readonly string[];
+  /** ioredis's `keyPrefix`: every key goes out with it, so routing hashes it too. */
+  private readonly keyPrefix: string;
   private owners: (string | undefined)[] = new Array<string | undefined>(SLOT_COUNT).fill(undefined);
   private readonly nodePools = new Map<string, RedisPool>();
   private readonly addresses = new Map<string, NodeAddress>();
@@ -69,6 +71,7 @@ export class RedisClusterPool implements PoolSource {
     const resolved = resolveConfig({ ...this.config.connection, host: seed.host, port: seed.port });
     this.topologyOptions = resolved.options;
     this.secrets = resolved.secrets;
+    this.keyPrefix = typeof resolved.options.keyPrefix === 'string' ? resolved.options.keyPrefix : '';
   }
 
   /** Resolves once the slot map is loaded (calls load it on demand; this surfaces a bad seed list early). */
@@ -94,9 +97,9 @@ export class RedisClusterPool implements PoolSource {
     return this.refreshing;
   }
 
-  /** The slot of a key (CRC16 of its hash tag or whole name, mod 16384). */
+  /** The slot of a key (CRC16 of its hash tag or whole name, mod 16384), `redisOptions.keyPrefix` included as ioredis sends it. */
   slotOf(key: RedisKey): number {
-    return keySlot(typeof key === 'string' || Buffer.isBuffer(key) ? key : String(key));
+    return slotOfKey(key, this.keyPrefix);
   }
 
   /** The node pools, one per primary, by `host:port` (for @pool/metrics: `exporter.add(pool)` each). */
@@ -224,7 +227,7 @@ export class RedisClusterPool implements PoolSource {
     try {
       if (this.closed) throw new PoolError('POOL_CLOSED', 'the cluster pool is closed', { pool: this.name });
       plan = planOf();
-      slot = slotOfKeys(keys);
+      slot = slotOfKeys(keys, this.keyPrefix);
     } catch (error) {
       return Promise.reject(error);
     }

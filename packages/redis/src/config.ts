@@ -54,6 +54,12 @@ export interface ResolvedRedisConfig {
   tls: boolean;
   /** What goes to `new Redis(options)`. */
   options: RedisOptions;
+  /**
+   * The same server, credentials, db and name with ioredis's own defaults for everything the pool
+   * overrides (reconnects, offline queue, retries): what `client.duplicate()` of a pooled connection
+   * builds, a client its caller owns (see duplicate.ts). Holds the password: never log it.
+   */
+  standalone: RedisOptions;
   /** Strings that must never appear in an error, event or log. */
   secrets: string[];
 }
@@ -64,7 +70,26 @@ function fail(key: string, message: string): never {
   throw new PoolOptionError(key, `[@pool/redis] invalid option \`${key}\`: ${message}`);
 }
 
-function fromUrl(raw: string): { host?: string; port?: number; username?: string; password?: string; db?: number; tls: boolean } {
+interface UrlParts {
+  host?: string;
+  port?: number;
+  username?: string;
+  password?: string;
+  db?: number;
+  /** `?family=4|6`: the address family ioredis resolves the host with. */
+  family?: number;
+  tls: boolean;
+}
+
+/**
+ * The query parameters of a URL that ioredis gives a meaning to and the pool reads the same way (as
+ * defaults: the path's db and the userinfo's credentials win, as in ioredis). Any other parameter is
+ * refused: ioredis would take it as an option, and silently dropping it (a `?db=3` writing to db 0)
+ * is worse than saying so.
+ */
+const urlQueryKeys = new Set(['db', 'family', 'username', 'password']);
+
+function fromUrl(raw: string): UrlParts {
   let url: URL;
   try {
     url = new URL(raw);
@@ -72,15 +97,26 @@ function fromUrl(raw: string): { host?: string; port?: number; username?: string
     fail('url', 'not a valid URL (expected redis://host:port/db)');
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') fail('url', `expected redis:// or rediss://, got ${url.protocol}//`);
+  for (const key of url.searchParams.keys()) {
+    if (!urlQueryKeys.has(key)) fail('url', `the query parameter \`${key}\` is not read (only db, family, username, password are): pass it in \`redisOptions\``);
+  }
+  const query = (key: string): string | undefined => url.searchParams.get(key) ?? undefined;
   const path = url.pathname.replace(/^\//, '');
-  const db = path === '' ? undefined : Number(path);
-  if (db !== undefined && (!Number.isInteger(db) || db < 0)) fail('url', 'the path must be a database number');
+  const dbText = path !== '' ? path : query('db');
+  const db = dbText === undefined || dbText === '' ? undefined : Number(dbText);
+  if (db !== undefined && (!Number.isInteger(db) || db < 0)) fail('url', path !== '' ? 'the path must be a database number' : '`?db=` must be a database number');
+  const familyText = query('family');
+  const family = familyText === undefined ? undefined : Number(familyText);
+  if (family !== undefined && family !== 0 && family !== 4 && family !== 6) fail('url', '`?family=` must be 4, 6 or 0');
+  const username = url.username !== '' ? decodeURIComponent(url.username) : query('username');
+  const password = url.password !== '' ? decodeURIComponent(url.password) : query('password');
   return {
     ...(url.hostname !== '' ? { host: url.hostname.replace(/^\[(.*)\]$/, '$1') } : {}),
     ...(url.port !== '' ? { port: Number(url.port) } : {}),
-    ...(url.username !== '' ? { username: decodeURIComponent(url.username) } : {}),
-    ...(url.password !== '' ? { password: decodeURIComponent(url.password) } : {}),
+    ...(username !== undefined && username !== '' ? { username } : {}),
+    ...(password !== undefined && password !== '' ? { password } : {}),
     ...(db !== undefined ? { db } : {}),
+    ...(family !== undefined ? { family } : {}),
     tls: url.protocol === 'rediss:',
   };
 }
@@ -95,8 +131,8 @@ function checkRedisOptions(value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('redisOptions', `expected an object of ioredis options, got ${describeValue(value)}`);
   for (const key of Object.keys(value)) {
     if (ownedRedisOptionKeys.has(key)) {
-      const top = key === 'connectionName' ? 'clientName' : key;
-      throw new PoolOptionError(`redisOptions.${key}`, `[@pool/redis] invalid option \`redisOptions.${key}\`: pass it as the top-level option \`${top}\``);
+      const top = key === 'connectionName' ? '`clientName`' : key === 'sentinels' ? '`sentinels` (with `name`) of createRedisPool' : `\`${key}\``;
+      throw new PoolOptionError(`redisOptions.${key}`, `[@pool/redis] invalid option \`redisOptions.${key}\`: pass it as the top-level option ${top}`);
     }
   }
   return value as Record<string, unknown>;
@@ -108,7 +144,7 @@ export function resolveConfig(config: RedisProviderConfig | string = {}): Resolv
   const input: RedisProviderConfig = typeof config === 'string' ? { url: config } : config;
   assertKnownKeys(input, providerOptionKeys, '@pool/redis');
   const url = optionalString(input.url, 'url');
-  const parsed = url !== undefined ? fromUrl(url) : { tls: false };
+  const parsed: UrlParts = url !== undefined ? fromUrl(url) : { tls: false };
   const host = input.host ?? parsed.host ?? '127.0.0.1';
   const port = input.port ?? parsed.port ?? 6379;
   const db = input.db ?? parsed.db ?? 0;
@@ -120,14 +156,17 @@ export function resolveConfig(config: RedisProviderConfig | string = {}): Resolv
   if (typeof host !== 'string' || host === '') fail('host', `expected a non-empty string, got ${describeValue(host)}`);
   if (!Number.isInteger(port) || port < 1 || port > 65_535) fail('port', `expected an integer 1-65535, got ${describeValue(port)}`);
   if (!Number.isInteger(db) || db < 0) fail('db', `expected an integer >= 0, got ${describeValue(db)}`);
-  if (typeof clientName !== 'string' || /\s/.test(clientName)) fail('clientName', 'expected a string without spaces');
+  // what CLIENT SETNAME accepts: printable ASCII without spaces. ioredis ignores a refused name at
+  // connect, but the reset that restores it would fail on every release and destroy the connection
+  if (typeof clientName !== 'string' || !/^[!-~]*$/.test(clientName)) fail('clientName', 'expected a string of printable ASCII without spaces (what CLIENT SETNAME accepts)');
   if (!resetPolicies.has(reset)) fail('reset', `expected 'tracked', 'always' or 'command', got ${describeValue(reset)}`);
   if (typeof connectTimeout !== 'number' || !(connectTimeout > 0) || connectTimeout === Infinity) fail('connectTimeoutMs', `expected a finite number > 0, got ${describeValue(connectTimeout)}`);
   const redisOptions = checkRedisOptions(input.redisOptions) as RedisOptions;
   const tls = parsed.tls || redisOptions.tls !== undefined;
-  const options: RedisOptions = {
+  const standalone: RedisOptions = {
     ...redisOptions,
     ...(parsed.tls && redisOptions.tls === undefined ? { tls: {} } : {}),
+    ...(parsed.family !== undefined && redisOptions.family === undefined ? { family: parsed.family } : {}),
     host,
     port,
     db,
@@ -135,6 +174,9 @@ export function resolveConfig(config: RedisProviderConfig | string = {}): Resolv
     ...(password !== undefined ? { password } : {}),
     ...(clientName !== '' ? { connectionName: clientName } : {}),
     connectTimeout,
+  };
+  const options: RedisOptions = {
+    ...standalone,
     lazyConnect: true,
     retryStrategy: () => null,
     reconnectOnError: null,
@@ -145,5 +187,5 @@ export function resolveConfig(config: RedisProviderConfig | string = {}): Resolv
     maxRetriesPerRequest: 0,
   };
   const secrets = [...new Set([...(password ? [password] : []), ...(url !== undefined ? secretsOfUrl(url) : [])])];
-  return { host, port, username, password, db, clientName, reset, tls, options, secrets };
+  return { host, port, username, password, db, clientName, reset, tls, options, standalone, secrets };
 }

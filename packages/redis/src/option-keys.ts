@@ -15,5 +15,10 @@ export const clientOnlyOptionKeys: ReadonlySet<string> = new Set(['pool', 'query
 /** Every key {@link createRedisPool} accepts. */
 export const clientOptionKeys: ReadonlySet<string> = new Set([...providerOptionKeys, ...clientOnlyOptionKeys]);
 
-/** ioredis options the top-level keys own: in `redisOptions` they would be silently overridden, so they are refused there. */
-export const ownedRedisOptionKeys: ReadonlySet<string> = new Set(['host', 'port', 'username', 'password', 'db', 'connectionName']);
+/**
+ * ioredis options the top-level keys own: in `redisOptions` they would be silently overridden, so
+ * they are refused there. `sentinels` too: ioredis would quietly connect through its own Sentinel
+ * connector while the pool believed (and traced, and named) `host:port`, and nothing would follow a
+ * failover; the top-level `sentinels` (createRedisPool) does.
+ */
+export const ownedRedisOptionKeys: ReadonlySet<string> = new Set(['host', 'port', 'username', 'password', 'db', 'connectionName', 'sentinels']);

@@ -3,16 +3,19 @@ import { type ResourceProvider } from '@pool/core';
 import { scrubError, scrubText } from '@pool/core/adapter-kit';
 import { Redis } from 'ioredis';
 import { classifyRedisCreateError, isFailoverRedisError, isFatalRedisError } from './classify.js';
+import { dropBorrowerListeners, recordOwnListeners } from './borrower-listeners.js';
 import { closeNow } from './close.js';
 import { resolveConfig, type RedisProviderConfig, type ResolvedRedisConfig } from './config.js';
+import { giveDuplicate } from './duplicate.js';
 import { withStableCode } from './error-codes.js';
+import { isOpen } from './open.js';
 import { RedisPoolError } from './errors.js';
 import { inSubscriberMode, markClean, repliesInFlight, sessionOf, trackSession, type SessionState } from './session.js';
 
 /** A provider of ioredis connections, plus the settings it resolved. */
 export interface RedisProvider extends ResourceProvider<Redis> {
   /** The resolved settings (the password stays inside; never log this object). */
-  readonly config: Readonly<Omit<ResolvedRedisConfig, 'options' | 'secrets' | 'password'>>;
+  readonly config: Readonly<Omit<ResolvedRedisConfig, 'options' | 'standalone' | 'secrets' | 'password'>>;
   /** `host:port`, for messages. */
   readonly address: string;
   /** Redacts the password out of a string. */
@@ -53,7 +56,7 @@ function abortError(signal: AbortSignal): unknown {
  *   then `connect()`; ioredis never reconnects on its own: a dead connection is broken and the pool
  *   replaces it. The connect honours the create signal (create timeout, pool close).
  * - validate: `PING <nonce>` and the echo must match (under the pool's `validateTimeoutMs`).
- * - isBroken: `status !== 'ready'`.
+ * - isBroken: not `ready`, or its socket no longer writable (a borrower's `disconnect()`).
  * - reset: see {@link RedisProviderConfig.reset}; a connection in subscriber mode, inside MULTI,
  *   with a reply in flight, or after RESET/HELLO/CLIENT REPLY... is destroyed instead.
  * - isFatal: socket errors, "Connection is closed.", command timeouts. isFailover: READONLY.
@@ -98,11 +101,13 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
     // the handshake (AUTH, SELECT, CLIENT SETNAME/SETINFO) is the configured session, not a borrower's change
     markClean(state);
     hidePassword(client);
+    giveDuplicate(client, resolved.standalone);
+    recordOwnListeners(client);
     return client;
   }
 
   async function validate(client: Redis, { signal }: { signal: AbortSignal }): Promise<boolean> {
-    if (client.status !== 'ready' || inSubscriberMode(client)) return false;
+    if (!isOpen(client) || inSubscriberMode(client)) return false;
     if (signal.aborted) throw abortError(signal);
     const nonce = randomBytes(6).toString('hex');
     let onAbort: (() => void) | undefined;
@@ -125,7 +130,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
   function unusable(client: Redis, state: SessionState | undefined): boolean {
     return (
       state === undefined ||
-      client.status !== 'ready' ||
+      !isOpen(client) ||
       state.inMulti ||
       state.tainted !== undefined ||
       inSubscriberMode(client) ||
@@ -137,8 +142,8 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
     const state = sessionOf(client);
     if (unusable(client, state)) return false;
     const session = state as SessionState;
-    // a borrower may have left pub/sub listeners behind after unsubscribing
-    for (const event of ['message', 'messageBuffer', 'pmessage', 'pmessageBuffer', 'smessage', 'smessageBuffer']) client.removeAllListeners(event);
+    // a borrower's listeners (pub/sub messages after unsubscribing, 'error', 'end', ...) never reach the next one
+    dropBorrowerListeners(client, session);
     if (resolved.reset === 'tracked' && !session.watched && !session.selected && !session.renamed) return true;
     const pipeline = client.pipeline();
     const expected: string[] = [];
@@ -188,7 +193,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
 
   async function destroy(client: Redis): Promise<void> {
     if (client.status === 'end') return;
-    if (client.status !== 'ready' || repliesInFlight(client) > 0) {
+    if (!isOpen(client) || repliesInFlight(client) > 0) {
       closeNow(client);
       return;
     }
@@ -214,7 +219,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
     validate,
     reset,
     destroy,
-    isBroken: (client) => client.status !== 'ready',
+    isBroken: (client) => !isOpen(client),
     isFatal: isFatalRedisError,
     isFailover: isFailoverRedisError,
     classifyCreateError: classifyRedisCreateError,

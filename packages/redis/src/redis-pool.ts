@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { assertKnownKeys, createPool, describeValue, numberOption, PoolOptionError, type Pool, type PoolOptions, type PoolStats } from '@pool/core';
 import { defaultPoolName, poolSource, type PoolSource, traceCall, type CallTraceContext } from '@pool/core/adapter-kit';
 import type { ChainableCommander, Redis, RedisKey } from 'ioredis';
+import { serverWaitMs } from './blocking-commands.js';
 import { runGuarded } from './call-deadline.js';
 import type { RedisProviderConfig } from './config.js';
 import { provesNeverSent, withStableCode } from './error-codes.js';
@@ -142,12 +143,14 @@ export class RedisPool implements PoolSource {
   /**
    * One command on a pooled connection: `call('GET', ['key'])`. Retried once on another connection
    * when the failure proves it was never sent (its connection was already closed); never when it
-   * may have run.
+   * may have run. A blocking command (BLPOP, BRPOPLPUSH, BZPOPMIN, XREADGROUP ... BLOCK, WAIT, ...)
+   * gets its own server timeout plus `queryTimeoutMs` as its deadline, as the helpers do.
    */
   call<T = unknown>(command: string, args: (string | Buffer | number)[] = [], options?: CallOptions): Promise<T> {
     if (typeof command !== 'string' || command === '') return Promise.reject(new PoolOptionError('command', `[@pool/redis] expected a command name, got ${describeValue(command)}`));
     if (!Array.isArray(args)) return Promise.reject(new PoolOptionError('args', `[@pool/redis] expected an array of arguments, got ${describeValue(args)}`));
-    return this.run({ operation: command.toUpperCase(), retryIfNeverSent: true }, (client) => client.call(command, ...args) as Promise<T>, options);
+    const blockMs = serverWaitMs(command, args);
+    return this.run({ operation: command.toUpperCase(), ...(blockMs !== undefined ? { blockMs } : {}), retryIfNeverSent: true }, (client) => client.call(command, ...args) as Promise<T>, options);
   }
 
   /** `BLPOP keys timeout` on a connection of its own: `[key, value]`, or null after `timeoutSeconds` (0 = forever). */

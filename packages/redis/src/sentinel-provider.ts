@@ -1,5 +1,7 @@
 import type { CreateContext, Pool } from '@pool/core';
 import type { Redis } from 'ioredis';
+import { recordOwnListeners } from './borrower-listeners.js';
+import { isReplicaFailoverRedisError } from './classify.js';
 import { closeNow } from './close.js';
 import type { RedisProviderConfig } from './config.js';
 import { addressKey, type NodeAddress } from './node-address.js';
@@ -84,6 +86,8 @@ export function sentinelProvider(config: RedisProviderConfig & RedisSentinelOpti
     const key = addressKey(address);
     live.set(client, key);
     client.once('end', () => live.delete(client));
+    // that listener is the pool's own: release keeps it (and removes a borrower's)
+    recordOwnListeners(client);
     return client;
   }
 
@@ -128,6 +132,7 @@ export function sentinelProvider(config: RedisProviderConfig & RedisSentinelOpti
     },
     sentinel: visible,
     create,
+    isFailover: sentinel.role === 'replica' ? isReplicaFailoverRedisError : template.isFailover,
     classifyCreateError(error) {
       // sentinels that cannot be reached or do not know the name yet, and a server not yet in its
       // role, are states a failover passes through: keep trying within the callers' deadlines

@@ -1,3 +1,4 @@
+import type { ListenerBaseline } from '@pool/core/adapter-kit';
 import type { Redis } from 'ioredis';
 
 /**
@@ -23,6 +24,8 @@ export interface SessionState {
   tainted: string | undefined;
   /** The last connection-level error ioredis emitted (redacted), if any. */
   lastError: Error | undefined;
+  /** The connection's own listeners, recorded after connect: release removes any a borrower added. */
+  listeners: ListenerBaseline | undefined;
 }
 
 interface SentCommand {
@@ -101,7 +104,7 @@ export function markClean(state: SessionState): void {
  * instance changes) and returns the state object.
  */
 export function trackSession(client: Redis): SessionState {
-  const state: SessionState = { watched: false, inMulti: false, selected: false, renamed: false, tainted: undefined, lastError: undefined };
+  const state: SessionState = { watched: false, inMulti: false, selected: false, renamed: false, tainted: undefined, lastError: undefined, listeners: undefined };
   const target = client as unknown as { sendCommand: (command: SentCommand, ...rest: unknown[]) => unknown };
   const send = target.sendCommand;
   target.sendCommand = function sendTracked(this: unknown, command: SentCommand, ...rest: unknown[]) {
@@ -117,10 +120,15 @@ export function sessionOf(client: Redis): SessionState | undefined {
   return states.get(client);
 }
 
-/** Replies still owed to this client (commands written, reply not yet read). */
+/**
+ * Replies still owed to this client: commands written whose reply is not read yet, plus commands
+ * `enableAutoPipelining` holds for its next flush (a `process.nextTick` later: released unawaited,
+ * they would otherwise be written in the next borrower's session, after its SELECT or inside its MULTI).
+ */
 export function repliesInFlight(client: Redis): number {
-  const queue = (client as unknown as { commandQueue?: { length?: unknown } }).commandQueue;
-  return typeof queue?.length === 'number' ? queue.length : 0;
+  const { commandQueue, autoPipelineQueueSize } = client as unknown as { commandQueue?: { length?: unknown }; autoPipelineQueueSize?: unknown };
+  const written = typeof commandQueue?.length === 'number' ? commandQueue.length : 0;
+  return written + (typeof autoPipelineQueueSize === 'number' ? autoPipelineQueueSize : 0);
 }
 
 /** True while the client is in (P|S)SUBSCRIBE mode. */

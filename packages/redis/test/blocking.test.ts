@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { isPoolError } from '@pool/core';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { requireService } from '@pool/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisPool, type RedisPool } from '../src/index.js';
@@ -232,6 +232,99 @@ describe.skipIf(!svc.available)('blocking helpers', () => {
       expect(stats.totals.destroyed).toBe(1);
       expect(stats.totals.created - stats.totals.destroyed).toBe(stats.size);
     } finally {
+      await pool.end();
+    }
+  });
+  // Aborting a blocked pop closes its connection; if the server popped an element for it in that
+  // instant, the reply dies with the socket. BLPOP then loses the element (as a plain ioredis client
+  // disconnected mid-BLPOP does); BLMOVE into a processing list keeps it there (README: Abort).
+  it('aborts racing pushes: BLMOVE into a processing list never loses a job (each is delivered, still queued, or in processing)', async () => {
+    const pool = createRedisPool({ url: redisUrl(), clientName: uniqueName('abortmove'), pool: { max: 2 } });
+    const queue = `${prefix}race:queue`;
+    const processing = `${prefix}race:processing`;
+    try {
+      const delivered: string[] = [];
+      let aborted = 0;
+      for (let i = 0; i < 150; i++) {
+        const controller = new AbortController();
+        const moving = pool.blmove(queue, processing, 'LEFT', 'RIGHT', 0, { signal: controller.signal }).then(
+          (job) => void delivered.push(job as string),
+          (error: unknown) => {
+            expect(isPoolError(error, 'POOL_ABORTED')).toBe(true);
+            aborted++;
+          },
+        );
+        // the push and the abort race the server: some jobs reach the caller, some are popped for
+        // an aborted caller, some stay queued
+        await sleep(i % 3);
+        const pushed = admin.rpush(queue, `job-${i}`);
+        controller.abort();
+        await Promise.all([moving, pushed]);
+      }
+      await waitFor(() => pool.stats().borrowed === 0, 3_000, 'every call settled');
+      const queued = await admin.lrange(queue, 0, -1);
+      const inProcessing = await admin.lrange(processing, 0, -1);
+      const all = Array.from({ length: 150 }, (_, i) => `job-${i}`);
+      // every delivered job is in processing (to be acknowledged by its consumer), and no job is lost
+      for (const job of delivered) expect(inProcessing).toContain(job);
+      expect([...queued, ...inProcessing].sort()).toEqual(all.sort());
+      expect(delivered.length + aborted).toBe(150);
+    } finally {
+      await pool.end();
+    }
+  });
+  it('aborts racing XADDs: an XREADGROUP entry delivered to an aborted call stays pending in the group, for XAUTOCLAIM', async () => {
+    const pool = createRedisPool({ url: redisUrl(), clientName: uniqueName('abortgroup'), pool: { max: 2 } });
+    const stream = `${prefix}race:stream`;
+    await admin.xgroup('CREATE', stream, 'workers', '$', 'MKSTREAM');
+    type Reply = [string, [string, string[]][]][] | null;
+    try {
+      const received: string[] = [];
+      for (let i = 0; i < 60; i++) {
+        const controller = new AbortController();
+        const reading = pool.call<Reply>('XREADGROUP', ['GROUP', 'workers', 'w1', 'COUNT', 1, 'BLOCK', 0, 'STREAMS', stream, '>'], { signal: controller.signal }).then(
+          async (reply) => {
+            for (const [, entries] of reply ?? []) {
+              for (const [id, fields] of entries) {
+                received.push(fields[1] as string);
+                await admin.xack(stream, 'workers', id);
+              }
+            }
+          },
+          (error: unknown) => expect(isPoolError(error, 'POOL_ABORTED')).toBe(true),
+        );
+        await sleep(i % 3);
+        const added = admin.xadd(stream, '*', 'job', `job-${i}`);
+        controller.abort();
+        await Promise.all([reading, added]);
+      }
+      // delivered to an aborted call: pending (never acknowledged), claimable by a live consumer
+      const [, claimed] = (await admin.xautoclaim(stream, 'workers', 'w2', 0, '0', 'COUNT', 1000)) as [string, [string, string[]][]];
+      const pending = claimed.map(([, fields]) => fields[1] as string);
+      // never delivered to the group yet: what the next '>' read gets
+      const rest = ((await admin.xreadgroup('GROUP', 'workers', 'w2', 'COUNT', 1000, 'STREAMS', stream, '>')) ?? []) as [string, [string, string[]][]][];
+      const undelivered = rest.flatMap(([, entries]) => entries.map(([, fields]) => fields[1] as string));
+      expect([...received, ...pending, ...undelivered].sort()).toEqual(Array.from({ length: 60 }, (_, i) => `job-${i}`).sort());
+    } finally {
+      await pool.end();
+    }
+  });
+  it('with redisOptions.keyPrefix every helper prefixes its keys, and replies name the prefixed key, as the same ioredis client does', async () => {
+    const keyPrefix = `${prefix}kp:`;
+    const pool = createRedisPool({ url: redisUrl(), redisOptions: { keyPrefix }, pool: { max: 2 } });
+    const plain = new Redis(redisUrl(), { keyPrefix });
+    try {
+      await admin.rpush(`${keyPrefix}q`, 'a', 'b', 'c');
+      expect(await plain.blpop('q', 1)).toEqual([`${keyPrefix}q`, 'a']);
+      expect(await pool.blpop('q', 1)).toEqual([`${keyPrefix}q`, 'b']);
+      expect(await pool.call('BRPOPLPUSH', ['q', 'done', 1])).toBe('c');
+      expect(await admin.lrange(`${keyPrefix}done`, 0, -1)).toEqual(['c']);
+      const id = await admin.xadd(`${keyPrefix}s`, '*', 'f', 'v');
+      expect(await pool.xread({ s: '0' }, { blockMs: 100 })).toEqual([[`${keyPrefix}s`, [[id, ['f', 'v']]]]]);
+      expect(await pool.transaction((multi) => void multi.set('t', '1'), { watch: ['t'] })).toEqual([[null, 'OK']]);
+      expect(await admin.get(`${keyPrefix}t`)).toBe('1');
+    } finally {
+      plain.disconnect();
       await pool.end();
     }
   });

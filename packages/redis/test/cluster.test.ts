@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isPoolError } from '@pool/core';
 import { callTrace, type CallTraceContext } from '@pool/core/adapter-kit';
+import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClusterPool, isRedisTopologyError, keySlot, type RedisClusterPool } from '../src/index.js';
 import { redisAddress, sleep, waitFor } from './helpers.js';
@@ -170,6 +171,37 @@ describe.skipIf(!service.available)('createRedisClusterPool against a real clust
       const error = await call().catch((e: unknown) => e);
       expect(isPoolError(error, 'POOL_INVALID_OPTION'), option).toBe(true);
       expect((error as { option?: string }).option).toBe(option);
+    }
+  });
+
+  it('with redisOptions.keyPrefix, routes by the key as ioredis sends it (prefix included), like ioredis Cluster with the same keyPrefix', async () => {
+    const keyPrefix = `${prefix}kp:`;
+    const prefixed = createRedisClusterPool({ nodes: ['127.0.0.1:7000'], clientName, redisOptions: { keyPrefix } });
+    const reference = new Cluster([{ host: '127.0.0.1', port: 7000 }], { keyPrefix });
+    try {
+      // keys whose slot moves to another primary once the prefix is in front
+      const shardOf = (slot: number) => shards.find((s) => slot >= s.start && slot <= s.end)?.port;
+      const keys = Array.from({ length: 40 }, (_, i) => `job${i}`).filter((key) => shardOf(keySlot(key)) !== shardOf(keySlot(keyPrefix + key))).slice(0, 5);
+      expect(keys.length).toBe(5);
+      for (const key of keys) {
+        expect(prefixed.slotOf(key)).toBe(keySlot(keyPrefix + key));
+        await reference.rpush(key, `v-${key}`);
+        // the reply names the key as the server has it: ioredis does not strip the prefix
+        await expect(prefixed.blpop(key, 1)).resolves.toEqual([keyPrefix + key, `v-${key}`]);
+        await expect(prefixed.withConnection(key, (client) => client.set(key, '41'))).resolves.toBe('OK');
+        await expect(prefixed.transaction(key, (multi) => void multi.incr(key).del(key), { watch: [key] })).resolves.toEqual([[null, 42], [null, 1]]);
+        expect(await reference.exists(key)).toBe(0);
+      }
+      // a hash tag in the prefix puts every key in one slot: no CROSSSLOT between them
+      const tagged = createRedisClusterPool({ nodes: ['127.0.0.1:7000'], clientName, redisOptions: { keyPrefix: `{${prefix}}` } });
+      try {
+        await expect(tagged.withConnection(['a', 'b'], (client) => client.del('a', 'b'))).resolves.toBe(0);
+      } finally {
+        await tagged.end();
+      }
+    } finally {
+      reference.disconnect();
+      await prefixed.end();
     }
   });
 

@@ -21,6 +21,32 @@ describe('resolveConfig', () => {
     expect(config.options.retryStrategy?.(1)).toBeNull();
   });
 
+  it('reads the URL query as ioredis does for db, family, username and password (the path and userinfo win); refuses any other parameter instead of dropping it', () => {
+    // ioredis: new Redis('redis://h?db=3') uses db 3; before, the pool silently used db 0
+    expect(resolveConfig({ url: 'redis://h?db=3' })).toMatchObject({ db: 3, options: { db: 3 } });
+    expect(resolveConfig({ url: 'redis://h/2?db=3' }).db).toBe(2);
+    expect(resolveConfig({ url: 'redis://h?db=3', db: 4 }).db).toBe(4);
+    const six = resolveConfig({ url: 'redis://h:6379?family=6' });
+    expect(six.options.family).toBe(6);
+    expect(six.standalone.family).toBe(6);
+    expect(resolveConfig({ url: 'redis://h?family=6', redisOptions: { family: 4 } }).options.family).toBe(4);
+    const query = resolveConfig({ url: 'redis://h?username=bob&password=canary-q-1' });
+    expect(query).toMatchObject({ username: 'bob', password: 'canary-q-1' });
+    expect(query.secrets).toContain('canary-q-1');
+    expect(resolveConfig({ url: 'redis://amy:pw@h?username=bob&password=other' })).toMatchObject({ username: 'amy', password: 'pw' });
+    for (const url of ['redis://h?connectTimeout=5', 'redis://h?db=x', 'redis://h?family=5', 'redis://:canary-q-2@h?keyPrefix=canary-q-2']) {
+      let caught: unknown;
+      try {
+        resolveConfig({ url });
+      } catch (error) {
+        caught = error;
+      }
+      expect(isPoolError(caught, 'POOL_INVALID_OPTION'), url).toBe(true);
+      expect((caught as { option: string }).option).toBe('url');
+      expect(String((caught as Error).stack)).not.toContain('canary-q-2');
+    }
+  });
+
   it.each([
     [{ port: 0 }, 'port'],
     [{ db: -1 }, 'db'],
@@ -29,6 +55,8 @@ describe('resolveConfig', () => {
     [{ url: 'http://x' }, 'url'],
     [{ url: 'redis://h/abc' }, 'url'],
     [{ clientName: 'has space' }, 'clientName'],
+    [{ clientName: 'wörker' }, 'clientName'],
+    [{ clientName: 'tab\there' }, 'clientName'],
     [{ connectTimeoutMs: -5 }, 'connectTimeoutMs'],
     [{ passwrd: 'typo' }, 'passwrd'],
   ])('rejects %o with POOL_INVALID_OPTION naming %s', (config, key) => {

@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 import { isPoolError } from '@pool/core';
 import { type CallTraceContext } from '@pool/core/adapter-kit';
 import { requireService } from '@pool/testkit';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisPool, redisProvider, type RedisPool } from '../src/index.js';
 import { redisAddress, redisUrl, uniquePrefix } from './helpers.js';
@@ -46,6 +47,8 @@ describe('every option is checked at creation (POOL_INVALID_OPTION naming the ke
     [{ redisOptions: 'tls' }, 'redisOptions'],
     [{ redisOptions: { password: 'x' } }, 'redisOptions.password'],
     [{ redisOptions: { connectionName: 'x' } }, 'redisOptions.connectionName'],
+    // ioredis would connect through its own Sentinel connector while the pool traced host:port and followed no failover
+    [{ redisOptions: { sentinels: [{ host: '127.0.0.1', port: 26379 }], name: 'mymaster' } }, 'redisOptions.sentinels'],
     [{ pool: 5 }, 'pool'],
     [{ pool: { maxx: 5 } }, 'maxx'],
     [{ url: 5 }, 'url'],
@@ -104,6 +107,20 @@ describe.skipIf(!svc.available)('secrets and traces against the real server', ()
   afterAll(async () => {
     await redis.call('DEL', [`${prefix}k`]).catch(() => undefined);
     await redis.end();
+  });
+
+  it('a URL with ?db=3 selects db 3 on the server, as the same URL does for a plain ioredis client', async () => {
+    const url = `${redisUrl().replace(/\/\d*$/, '')}?db=3`;
+    const plain = new Redis(url);
+    const pool = createRedisPool({ url });
+    try {
+      const dbOf = (info: unknown) => /db=(\d+)/.exec(String(info))?.[1];
+      expect(dbOf(await plain.client('INFO'))).toBe('3');
+      expect(dbOf(await pool.withConnection((client) => client.client('INFO')))).toBe('3');
+    } finally {
+      plain.disconnect();
+      await pool.end();
+    }
   });
 
   it('util.inspect of the pool, its core pool and a client shows no password', async () => {

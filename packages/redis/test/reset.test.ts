@@ -104,6 +104,51 @@ describe.skipIf(!svc.available)('reset on release (reliability row 24)', () => {
     expect(await nextBorrowerSees()).toMatchObject({ db: '0', name });
   });
 
+  it("a borrower's disconnect() or quit() before release never reaches the next borrower, who is not retried (withConnection)", async () => {
+    // disconnect() only ends the socket: ioredis still says `ready` until the server's FIN is read
+    for (const close of [(client: Redis) => void client.disconnect(), (client: Redis) => client.quit(), (client: Redis) => void client.quit().catch(() => undefined)]) {
+      const before = pool.stats().totals.destroyed;
+      await pool.withConnection(close);
+      // the very next borrower, lent synchronously after the release: a working connection
+      expect(await pool.withConnection((client) => client.ping())).toBe('PONG');
+      expect(pool.stats().totals.destroyed).toBe(before + 1);
+      expect(await nextBorrowerSees()).toMatchObject({ db: '0', name });
+    }
+  });
+
+  it("a borrower's listeners ('error', 'end', 'message', ...) are removed on release; the pool's own stay, even when a borrower removed them", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const own = await pool.withConnection((client) => ({ error: client.listenerCount('error'), end: client.listenerCount('end') }));
+      expect(own.error).toBeGreaterThanOrEqual(1); // the provider's: an idle connection's socket error never crashes the process
+      const heard: number[] = [];
+      // fifteen borrowers of the one connection, each leaving listeners behind (a plain generic-pool keeps them all)
+      for (let i = 0; i < 15; i++) {
+        await pool.withConnection(async (client) => {
+          client.on('error', () => heard.push(i));
+          client.on('end', () => heard.push(i));
+          client.on('message', () => heard.push(i));
+          client.once('ready', () => heard.push(i));
+          await client.ping();
+        });
+      }
+      const now = await pool.withConnection((client) => ({ error: client.listenerCount('error'), end: client.listenerCount('end'), message: client.listenerCount('message'), ready: client.listenerCount('ready') }));
+      expect(now).toEqual({ ...own, message: 0, ready: 0 });
+      // one that removes the pool's own 'error' listener: it is put back on release
+      await pool.withConnection((client) => {
+        client.removeAllListeners('error');
+      });
+      expect(await pool.withConnection((client) => client.listenerCount('error'))).toBe(own.error);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([]);
+      expect(heard).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('a connection released with a reply still in flight is destroyed, never reused', async () => {
     const before = pool.stats().totals.destroyed;
     const lease = await pool.pool.acquire();
@@ -114,6 +159,50 @@ describe.skipIf(!svc.available)('reset on release (reliability row 24)', () => {
     expect(await nextBorrowerSees()).toMatchObject({ db: '0' });
     const stats = pool.stats();
     expect(stats.totals.created - stats.totals.destroyed).toBe(stats.size);
+  });
+});
+
+describe.skipIf(!svc.available)('enableAutoPipelining: a command released unawaited', () => {
+  const prefix = uniquePrefix('autopipe');
+  let admin: Redis;
+  beforeAll(() => {
+    admin = adminClient();
+  });
+  afterAll(async () => {
+    await admin.select(9);
+    await deletePrefix(admin, prefix);
+    await admin.select(0);
+    await deletePrefix(admin, prefix);
+    admin.disconnect();
+  });
+
+  it("never runs in the next borrower's session (after its SELECT): the connection is destroyed, as without auto-pipelining", async () => {
+    const pool = createRedisPool({ url: redisUrl(), redisOptions: { enableAutoPipelining: true }, pool: { max: 1 } });
+    try {
+      await pool.call('PING');
+      let leftover: Promise<unknown> = Promise.resolve();
+      // ioredis holds an auto-pipelined command until process.nextTick: released before that
+      const first = pool.withConnection((client) => {
+        leftover = client.set(`${prefix}leak`, 'first').catch((error: unknown) => error);
+      });
+      const second = pool.withConnection(async (client) => {
+        await client.select(9);
+        return client.exists(`${prefix}leak`);
+      });
+      await first;
+      expect(await second).toBe(0);
+      expect(await leftover).toBeInstanceOf(Error);
+      expect(pool.stats().totals.destroyed).toBe(1);
+      const db9 = adminClient();
+      try {
+        await db9.select(9);
+        expect(await db9.exists(`${prefix}leak`)).toBe(0);
+      } finally {
+        db9.disconnect();
+      }
+    } finally {
+      await pool.end();
+    }
   });
 });
 

@@ -59,6 +59,57 @@ describe.skipIf(!service.available)('Sentinel: createRedisPool({ sentinels, name
     }
   });
 
+  it("a borrower's listeners are removed on release while the pool's own 'end' listener stays; duplicate() reaches the same primary", async () => {
+    const pool = createRedisPool({ sentinels: SHARED_SENTINELS, name: SHARED_MASTER_NAME, pool: { max: 1 } });
+    try {
+      const own = await pool.withConnection((client) => client.listenerCount('end'));
+      expect(own).toBeGreaterThanOrEqual(1); // the Sentinel provider's: forgets the connection when it ends
+      await pool.withConnection((client) => {
+        client.on('end', () => undefined);
+        client.removeAllListeners('error');
+      });
+      const after = await pool.withConnection(async (client) => {
+        const dup = client.duplicate();
+        try {
+          return { end: client.listenerCount('end'), error: client.listenerCount('error'), dupRole: ((await dup.call('ROLE')) as string[])[0], dupPort: dup.options.port };
+        } finally {
+          dup.disconnect();
+        }
+      });
+      expect(after).toEqual({ end: own, error: 1, dupRole: 'master', dupPort: primaryPort });
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("a write on a replica pool gets the server's READONLY and evicts nothing (a replica's normal answer, not a failover)", async () => {
+    const replica = createRedisPool({ sentinels: SHARED_SENTINELS, name: SHARED_MASTER_NAME, role: 'replica', pool: { max: 2 } });
+    try {
+      let releaseBoth!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        releaseBoth = resolve;
+      });
+      // two connections, both idle afterwards
+      const warming = [0, 1].map(() => replica.withConnection(async (client) => {
+        await gate;
+        return client.get(`${prefix}none`);
+      }));
+      await waitFor(() => replica.stats().borrowed === 2, 5_000, 'two replica connections');
+      releaseBoth();
+      await Promise.all(warming);
+      const destroyed: string[] = [];
+      replica.pool.on('destroy', ({ reason }) => destroyed.push(reason));
+      const error = await replica.withConnection((client) => client.set(`${prefix}k`, 'x')).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ name: 'ReplyError', code: 'READONLY' });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(destroyed).toEqual([]);
+      expect(replica.stats()).toMatchObject({ size: 2, idle: 2 });
+      expect(replica.stats().totals.destroyed).toBe(0);
+    } finally {
+      await replica.end();
+    }
+  });
+
   it('an unknown master name fails the callers by their deadline with REDIS_NO_SERVER as the cause', async () => {
     const pool = createRedisPool({ sentinels: SHARED_SENTINELS, name: 'no-such-master', pool: { max: 2, acquireTimeoutMs: 1_500 } });
     try {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { markClean, noteCommand, type SessionState } from '../src/session.js';
 
 function fresh(): SessionState {
-  return { watched: false, inMulti: false, selected: false, renamed: false, tainted: undefined, lastError: undefined };
+  return { watched: false, inMulti: false, selected: false, renamed: false, tainted: undefined, lastError: undefined, listeners: undefined };
 }
 
 describe('session tracking (what reset on release must undo)', () => {
