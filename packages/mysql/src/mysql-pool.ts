@@ -40,7 +40,6 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, Disposab
   readonly pool: Pool<Connection>;
   readonly #ctx: PoolContext;
   readonly #settings: ReadConfig;
-  readonly #format: { stringifyObjects?: boolean; timezone?: string };
   readonly #replicas: ReplicaSet<MysqlPool> | undefined;
   readonly #driver: mysql.ConnectionOptions;
   #config: Mysql2PoolConfig | undefined;
@@ -61,7 +60,6 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, Disposab
       probe: (signal) => probeServer(built.target(), secrets, signal),
       pool: pool.name,
     });
-    this.#format = { stringifyObjects: driver.stringifyObjects, timezone: driver.timezone };
     this.#driver = driver;
     this.#ctx = {
       core: pool,
@@ -192,9 +190,14 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, Disposab
     return runTransaction(this, fn, options);
   }
 
-  /** Escapes a value as mysql2's `pool.escape` (the pool's `stringifyObjects` and `timezone`). */
+  /**
+   * Escapes a value as mysql2's `pool.escape`: with the pool's `stringifyObjects` and `timezone` as
+   * mysql2's ConnectionConfig settles them (`false` and `'local'` when unset; an unset
+   * `stringifyObjects` would make the escaper expand an object into `key = value` pairs).
+   */
   escape(value: unknown): string {
-    return mysql.escape(value as never, this.#format.stringifyObjects, this.#format.timezone as never);
+    const { stringifyObjects, timezone } = this.config.connectionConfig;
+    return mysql.escape(value as never, stringifyObjects, timezone as never);
   }
 
   /** Escapes an identifier as mysql2's `pool.escapeId`. */
@@ -204,7 +207,8 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, Disposab
 
   /** Interpolates `values` into `sql` as mysql2's `pool.format`. */
   format(sql: string, values?: unknown): string {
-    return mysql.format(sql, values as never, this.#format.stringifyObjects, this.#format.timezone as never);
+    const { stringifyObjects, timezone } = this.config.connectionConfig;
+    return mysql.format(sql, values as never, stringifyObjects, timezone as never);
   }
 
   /** mysql2's `promise()`: this pool already speaks promises, so it returns itself. */

@@ -117,6 +117,23 @@ describe.skipIf(!service.available)('pool surface: the same outcome as mysql2.cr
     expect(ours[0]).toBe("'2024-01-02 05:04:05.000'");
   });
 
+  it('escape and format with stringifyObjects and timezone unset: an object is stringified, as mysql2 settles the defaults (false, local)', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.callbackPool();
+      const promisePool = c.promisePool();
+      const date = new Date(2024, 0, 2, 3, 4, 5);
+      const out = [
+        pool.escape({ a: 1 }), pool.format('SELECT ?', [{ a: 1 }]), pool.escape(date),
+        promisePool.escape({ a: 1 }), promisePool.format('SELECT ?', [{ a: 1 }]),
+      ];
+      await endPool(pool);
+      await promisePool.end();
+      return out;
+    });
+    expect(ours).toEqual(mysql2);
+    expect(ours.slice(0, 3)).toEqual(["'[object Object]'", "SELECT '[object Object]'", "'2024-01-02 03:04:05.000'"]);
+  });
+
   it('a promise connection given a callback throws mysql2\'s "Callback function is not available with promise clients."', async () => {
     const { mysql2, ours } = await sideBySide(async (c) => {
       const pool = c.promisePool({ connectionLimit: 1 });
