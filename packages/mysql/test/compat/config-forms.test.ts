@@ -1,0 +1,65 @@
+// The forms a config comes in from real code: a mysql:// URL carrying mysql2's pool options in its
+// query string (`?connectionLimit=2`), as a string or as `uri`. mysql2's pool and ours side by side.
+import { requireService } from '@pool/testkit';
+import mysql from 'mysql2';
+import { describe, expect, it } from 'vitest';
+import { createMysqlPool } from '../../src/index.js';
+import { url } from '../helpers.js';
+import { callback, endPool } from './harness.js';
+
+const service = await requireService('mysql');
+
+/** Both createPools, taking what mysql2's takes (an options object or a URL string). */
+const createPools = [
+  (config: string | Record<string, unknown>) => mysql.createPool(config as never),
+  (config: string | Record<string, unknown>) => createMysqlPool(config as never) as unknown as mysql.Pool,
+];
+
+/** The test server's URL with `params` in its query string. */
+function urlWith(params: Record<string, string>): string {
+  const target = new URL(url);
+  if (target.pathname === '' || target.pathname === '/') target.pathname = '/test';
+  for (const [key, value] of Object.entries(params)) target.searchParams.set(key, value);
+  return target.href;
+}
+
+/** pool.config without connectionConfig, then three concurrent statements on the pool: what each got. */
+async function probe(pool: mysql.Pool) {
+  const { connectionConfig: _, ...config } = pool.config as unknown as Record<string, unknown>;
+  const outcomes = await Promise.all([0, 1, 2].map(() => callback<[Error | null, mysql.RowDataPacket[]?]>((cb) => pool.query('SELECT SLEEP(0.2) AS s, CONNECTION_ID() AS id', cb as never))));
+  await endPool(pool);
+  const ids = new Set(outcomes.flatMap(([, rows]) => (rows === undefined ? [] : [rows[0]!.id])));
+  const refused = outcomes.filter(([error]) => error !== null).map(([error]) => /No connections available\./.test(error!.message));
+  return { config, connections: ids.size, refused };
+}
+
+describe.skipIf(!service.available)('config forms: the same pool as mysql2.createPool', () => {
+  it('a URL string\'s query string sets the pool options (connectionLimit, waitForConnections, queueLimit, maxIdle, idleTimeout)', async () => {
+    const config = urlWith({ connectionLimit: '2', waitForConnections: 'false', queueLimit: '3', maxIdle: '1', idleTimeout: '5000' });
+    const [mysql2, ours] = [await probe(createPools[0]!(config)), await probe(createPools[1]!(config))];
+    expect(ours).toEqual(mysql2);
+    expect(ours).toEqual({
+      config: { connectionLimit: 2, waitForConnections: false, queueLimit: 3, maxIdle: 1, idleTimeout: 5000, resetOnRelease: false },
+      connections: 2,
+      refused: [true],
+    });
+  });
+
+  it('{ uri } with pool options in its query string: they fill the keys the object leaves unset (or falsy), as mysql2 does', async () => {
+    const uri = urlWith({ connectionLimit: '2', waitForConnections: 'false' });
+    const outcomes = [];
+    for (const createPool of createPools) {
+      const set = createPool({ uri, connectionLimit: 3 });
+      const zero = createPool({ uri, connectionLimit: 0 });
+      const pick = (pool: mysql.Pool) => ({ connectionLimit: pool.config.connectionLimit, waitForConnections: pool.config.waitForConnections });
+      outcomes.push({ set: pick(set), zero: pick(zero), limited: await probe(createPool({ uri })) });
+      await endPool(set);
+      await endPool(zero);
+    }
+    const [mysql2, ours] = outcomes;
+    expect(ours).toEqual(mysql2);
+    expect(ours!.set).toEqual({ connectionLimit: 3, waitForConnections: false });
+    expect(ours!.zero).toEqual({ connectionLimit: 2, waitForConnections: false });
+    expect(ours!.limited).toMatchObject({ connections: 2, refused: [true] });
+  });
+});
