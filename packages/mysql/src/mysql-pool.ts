@@ -23,8 +23,9 @@ import { mysql2PoolConfig, type Mysql2PoolConfig } from './pool-config.js';
 
 export type { MysqlPoolConfig } from './pool-options.js';
 type ResultCallback<T> = (error: any, rows: T, fields: FieldPacket[]) => void;
-type EndCallback = (error?: unknown) => void;
-type ConnectionCallback = (error: unknown, connection?: PoolConnection) => void;
+type EndCallback = (error: NodeJS.ErrnoException | null, ...args: any[]) => any;
+/** mysql2's `getConnection` callback type (`connection` is undefined when `error` is set, there too). */
+type ConnectionCallback = (error: NodeJS.ErrnoException | null, connection: PoolConnection) => any;
 
 /**
  * mysql2's pool on @pool/core, for code written against `mysql2`'s `createPool` or

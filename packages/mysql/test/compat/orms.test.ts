@@ -27,7 +27,7 @@ describe.skipIf(!service.available)('ORMs on @pool/mysql', () => {
   });
 
   it('Kysely MysqlDialect: a transaction commits, a failed one rolls back, a streamed read sees the rows; nothing stays borrowed', async () => {
-    const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool: pool as never }) });
+    const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
     await db.transaction().execute(async (trx) => {
       await trx.insertInto(table).values([{ id: 1, name: 'a' }, { id: 2, name: 'b' }]).execute();
     });
@@ -42,7 +42,7 @@ describe.skipIf(!service.available)('ORMs on @pool/mysql', () => {
     await vi.waitFor(() => expect(pool.stats().borrowed).toBe(0), { timeout: 2000 });
     // Kysely's destroy() ends the pool it was given: here a fresh one, so the shared pool stays open
     const own = createMysqlPool({ ...connectionOptions(), connectionLimit: 1 });
-    const second = new Kysely<Database>({ dialect: new MysqlDialect({ pool: own as never }) });
+    const second = new Kysely<Database>({ dialect: new MysqlDialect({ pool: own }) });
     expect(await second.selectFrom(table).select('id').execute()).toHaveLength(2);
     await second.destroy();
     expect(own.stats().closed).toBe(true);
