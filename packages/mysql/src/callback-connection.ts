@@ -55,7 +55,9 @@ export function callbackConnection(connection: Connection, gracefulEnd = false):
       else release();
       if (typeof callback === 'function') callback();
     },
-    promise: () => own.promise?.(),
+    // not lent yet (a 'connection' or first 'acquire' listener): the connection's own promise API, as
+    // mysql2's `conn.promise()` there; once lent, the borrower's view (refused after its release)
+    promise: () => (own.promise === undefined ? connection : own.promise()),
     [Symbol.dispose]: release,
   };
   own.facade = new Proxy(core as object, {

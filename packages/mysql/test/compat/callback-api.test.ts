@@ -99,6 +99,27 @@ describe.skipIf(!service.available)('callback API: the same outcome as mysql2.cr
     expect(ours).toEqual(['+03:00', '+03:00', '+03:00']);
   });
 
+  it('a \'connection\' listener may use conn.promise(): its awaited statements run, and before the first borrower\'s (callback and promise pools)', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const seen: unknown[] = [];
+      const callbackPool = c.callbackPool({ connectionLimit: 1 });
+      for (const pool of [callbackPool.promise(), c.promisePool({ connectionLimit: 1 })]) {
+        const done: Promise<unknown>[] = [];
+        pool.on('connection', (conn) => {
+          const session = (conn as unknown as mysql.PoolConnection).promise();
+          done.push(session.query("SET SESSION time_zone = '+04:00'").then(() => session.query('SET @tag = 7')).then(() => 'set'));
+        });
+        const [rows] = await pool.query<mysql.RowDataPacket[]>('SELECT @@session.time_zone AS tz');
+        const [later] = await pool.query<mysql.RowDataPacket[]>('SELECT @tag AS tag');
+        seen.push(rows[0]!.tz, later[0]!.tag, await Promise.all(done));
+        await pool.end();
+      }
+      return seen;
+    });
+    expect(ours).toEqual(mysql2);
+    expect(ours).toEqual(['+04:00', 7, ['set'], '+04:00', 7, ['set']]);
+  });
+
   it('connectionLimit bounds the connections: 6 concurrent queries on connectionLimit 3 open 3 connections and enqueue 3 callers', async () => {
     const { mysql2, ours } = await sideBySide(async (c) => {
       const pool = c.callbackPool({ connectionLimit: 3 });
