@@ -1,10 +1,13 @@
 // The forms a config comes in from real code: a mysql:// URL carrying mysql2's pool options in its
-// query string (`?connectionLimit=2`), as a string or as `uri`. mysql2's pool and ours side by side.
+// query string (`?connectionLimit=2`), as a string or as `uri`; numbers read from the environment
+// (`port: process.env.DB_PORT`); and, a documented difference, keys and values mysql2 ignores.
+// mysql2's pool and ours side by side.
+import { isPoolError } from '@pool/core';
 import { requireService } from '@pool/testkit';
 import mysql from 'mysql2';
 import { describe, expect, it } from 'vitest';
 import { createMysqlPool } from '../../src/index.js';
-import { url } from '../helpers.js';
+import { connectionOptions, url } from '../helpers.js';
 import { callback, endPool } from './harness.js';
 
 const service = await requireService('mysql');
@@ -61,5 +64,49 @@ describe.skipIf(!service.available)('config forms: the same pool as mysql2.creat
     expect(ours!.set).toEqual({ connectionLimit: 3, waitForConnections: false });
     expect(ours!.zero).toEqual({ connectionLimit: 2, waitForConnections: false });
     expect(ours!.limited).toMatchObject({ connections: 2, refused: [true] });
+  });
+
+  it('numbers given as strings (from the environment): port, connectTimeout, connectionLimit, queueLimit, maxIdle, idleTimeout are taken as numbers', async () => {
+    const env = { DB_PORT: String(connectionOptions().port), DB_CONNECT_TIMEOUT: '5000', POOL_SIZE: '2', POOL_QUEUE: ' 4 ', POOL_IDLE: '1', POOL_IDLE_MS: '30000' };
+    const config = {
+      ...connectionOptions(), port: env.DB_PORT, connectTimeout: env.DB_CONNECT_TIMEOUT, connectionLimit: env.POOL_SIZE,
+      queueLimit: env.POOL_QUEUE, maxIdle: env.POOL_IDLE, idleTimeout: env.POOL_IDLE_MS, waitForConnections: false,
+    };
+    const [mysql2, ours] = [await probe(createPools[0]!(config)), await probe(createPools[1]!(config))];
+    expect(ours).toEqual(mysql2);
+    expect(ours).toEqual({
+      config: { connectionLimit: 2, waitForConnections: false, queueLimit: 4, maxIdle: 1, idleTimeout: 30000, resetOnRelease: false },
+      connections: 2,
+      refused: [true],
+    });
+  });
+
+  it('difference: a key mysql2 ignores with a warning (TypeORM\'s acquireTimeout), or a value it replaces by its default, is refused at creation (POOL_INVALID_OPTION)', async () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ acquireTimeout: 10_000 }, 'acquireTimeout'],
+      [{ connectionLimit: 'ten' }, 'connectionLimit'],
+      [{ waitForConnections: 'false' }, 'waitForConnections'],
+    ];
+    const warn = console.error;
+    console.error = () => undefined; // mysql2's "Ignoring invalid configuration option" warning
+    try {
+      for (const [extra, key] of cases) {
+        const config = { ...connectionOptions(), connectionLimit: 1, ...extra };
+        const theirs = createPools[0]!(config);
+        const [error, rows] = await callback<[Error | null, unknown]>((cb) => theirs.query('SELECT 1 AS n', cb as never));
+        expect({ error, rows }).toEqual({ error: null, rows: [{ n: 1 }] });
+        await endPool(theirs);
+        let refused: unknown;
+        try {
+          createPools[1]!(config);
+        } catch (caught) {
+          refused = caught;
+        }
+        expect(isPoolError(refused)).toBe(true);
+        expect(refused).toMatchObject({ code: 'POOL_INVALID_OPTION', option: key });
+      }
+    } finally {
+      console.error = warn;
+    }
   });
 });
