@@ -10,8 +10,10 @@ export type MysqlValues = unknown[] | Record<string, unknown>;
 
 /**
  * A borrowed connection from {@link MysqlPool.getConnection}. Give it back with `release()` (or
- * `await using`); after that every method throws POOL_LEASE_RELEASED, so a late query can never run
- * on a connection someone else now holds.
+ * `await using`); after that a statement (`query`, `execute`, `beginTransaction`, `commit`,
+ * `rollback`, `changeUser`, `ping`) rejects with POOL_LEASE_RELEASED (a promise, as every outcome of
+ * mysql2's promise API, so `.catch()` sees it) and the other methods throw it, so a late query can
+ * never run on a connection someone else now holds.
  */
 export class MysqlPoolConnection implements AsyncDisposable, Disposable {
   readonly #lease: Lease<Connection>;
@@ -73,25 +75,30 @@ export class MysqlPoolConnection implements AsyncDisposable, Disposable {
 
   /** A text-protocol query (client-side `?` interpolation). Resolves `[rows, fields]` like mysql2. */
   query<T extends QueryResult = QueryResult>(sql: string | QueryOptions, values?: MysqlValues): Promise<[T, FieldPacket[]]> {
-    return this.live().query<T>(sql as string, values as never);
+    if (this.#lease.released) return refused();
+    return this.#lease.resource.query<T>(sql as string, values as never);
   }
 
   /** A prepared statement, prepared once per connection and reused from mysql2's statement cache. */
   execute<T extends QueryResult = QueryResult>(sql: string | QueryOptions, values?: MysqlValues): Promise<[T, FieldPacket[]]> {
-    return this.live().execute<T>(sql as string, values as never);
+    if (this.#lease.released) return refused();
+    return this.#lease.resource.execute<T>(sql as string, values as never);
   }
 
   /** START TRANSACTION. A transaction still open at `release()` is rolled back before reuse. */
   beginTransaction(): Promise<void> {
-    return this.live().beginTransaction();
+    if (this.#lease.released) return refused();
+    return this.#lease.resource.beginTransaction();
   }
 
   commit(): Promise<void> {
-    return this.live().commit();
+    if (this.#lease.released) return refused();
+    return this.#lease.resource.commit();
   }
 
   rollback(): Promise<void> {
-    return this.live().rollback();
+    if (this.#lease.released) return refused();
+    return this.#lease.resource.rollback();
   }
 
   /**
@@ -99,7 +106,8 @@ export class MysqlPoolConnection implements AsyncDisposable, Disposable {
    * reset undoes it, so the connection is closed at `release()` instead of going to the next borrower.
    */
   changeUser(options: ConnectionOptions): Promise<void> {
-    return this.live().changeUser(options);
+    if (this.#lease.released) return refused();
+    return this.#lease.resource.changeUser(options);
   }
 
   /**
@@ -152,7 +160,8 @@ export class MysqlPoolConnection implements AsyncDisposable, Disposable {
 
   /** COM_PING. */
   ping(): Promise<void> {
-    return this.live().ping();
+    if (this.#lease.released) return refused();
+    return this.#lease.resource.ping();
   }
 
   /** Gives the connection back to the pool (rolled back first if a transaction is open). A second call is a no-op, as in mysql2. */
@@ -189,4 +198,9 @@ export class MysqlPoolConnection implements AsyncDisposable, Disposable {
     }
     return this.#lease.resource;
   }
+}
+
+/** What a statement on a released connection returns: a rejection, never a synchronous throw. */
+function refused(): Promise<never> {
+  return Promise.reject(new PoolError('POOL_LEASE_RELEASED', 'this connection was released to the pool; borrow another with getConnection()'));
 }

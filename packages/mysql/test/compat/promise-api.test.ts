@@ -137,6 +137,28 @@ describe.skipIf(!service.available)('promise API: the same outcome as mysql2/pro
     expect(mysql2).toEqual([{ n: 1 }]);
     expect(isPoolError(ours, 'POOL_LEASE_RELEASED')).toBe(true);
   });
+  it('a statement on a released connection settles through its promise, never a synchronous throw (difference: ours rejects POOL_LEASE_RELEASED, mysql2 runs it)', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.promisePool({ connectionLimit: 1 });
+      const conn = await pool.getConnection();
+      conn.release();
+      const outcomes: unknown[] = [];
+      for (const call of [() => conn.query('SELECT 1 AS n'), () => conn.execute('SELECT 1 AS n'), () => conn.beginTransaction(), () => conn.rollback(), () => conn.ping()]) {
+        try {
+          // the .catch() style: a synchronous throw would escape it
+          outcomes.push(await call().then(() => 'ran', (error: unknown) => error));
+        } catch (thrown) {
+          outcomes.push({ thrown });
+        }
+      }
+      await pool.end();
+      return outcomes;
+    });
+    expect(mysql2).toEqual(['ran', 'ran', 'ran', 'ran', 'ran']);
+    expect(ours).toHaveLength(5);
+    for (const outcome of ours) expect(isPoolError(outcome, 'POOL_LEASE_RELEASED')).toBe(true);
+  });
+
   it('conn.on(\'error\'): a borrower hears its connection die (killed from the server), as with mysql2\'s promise connection', async () => {
     const admin = await adminConnection();
     try {
