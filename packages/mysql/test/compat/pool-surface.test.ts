@@ -4,7 +4,7 @@
 import { isPoolError } from '@pool/core';
 import { requireService } from '@pool/testkit';
 import type mysql from 'mysql2';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMysqlPool } from '../../src/index.js';
 import { connectionOptions } from '../helpers.js';
 import { callback, endPool, shape, sideBySide } from './harness.js';
@@ -218,6 +218,34 @@ describe.skipIf(!service.available)('pool surface: the same outcome as mysql2.cr
     }
   });
 
+  it('difference: mysql2\'s private queues (_allConnections, _freeConnections, _connectionQueue) are not there; stats() gives the same counts', async () => {
+    const counts = async (pool: mysql.Pool, read: (pool: mysql.Pool) => number[]) => {
+      const [, held] = await callback<[unknown, mysql.PoolConnection]>((cb) => pool.getConnection(cb));
+      const running = callback((cb) => pool.query('SELECT SLEEP(0.5)', cb));
+      const waiting = callback((cb) => pool.query('SELECT 1', cb));
+      // both connections open (one held, one running the SLEEP), the third caller queued
+      await vi.waitFor(() => expect(read(pool)).toEqual([2, 0, 1]), { timeout: 2000, interval: 10 });
+      const seen = read(pool);
+      held.release();
+      await Promise.all([running, waiting]);
+      await endPool(pool);
+      return seen;
+    };
+    type Queues = Record<'_allConnections' | '_freeConnections' | '_connectionQueue', { length: number } | undefined>;
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.callbackPool({ connectionLimit: 2 });
+      if (c.name === 'mysql2') return counts(pool, (p) => { const q = p as unknown as Queues; return [q._allConnections!.length, q._freeConnections!.length, q._connectionQueue!.length]; });
+      return counts(pool, (p) => {
+        const q = p as unknown as Queues;
+        expect([q._allConnections, q._freeConnections, q._connectionQueue]).toEqual([undefined, undefined, undefined]);
+        const stats = (p as unknown as ReturnType<typeof createMysqlPool>).stats();
+        return [stats.size, stats.idle, stats.pending];
+      });
+    });
+    expect(ours).toEqual(mysql2);
+    expect(ours).toEqual([2, 0, 1]);
+  });
+
   it('difference: `.pool` of a promise pool is mysql2\'s callback pool; ours is the @pool/core Pool', async () => {
     const { mysql2, ours } = await sideBySide(async (c) => {
       const pool = c.promisePool();
@@ -239,7 +267,7 @@ describe.skipIf(!service.available)('pool surface: the same outcome as mysql2.cr
     });
     expect(mysql2).toEqual({ message: 'Pool is closed.', pool: false });
     expect(ours).toMatchObject({ pool: true });
-    expect(ours.message).toMatch(/Pool is closed\./);
+    expect(ours.message).toMatch(/^Pool is closed\. \(/); // starts with mysql2's text, then the reason
   });
 
   it('a second end(): the promise pool resolves it; the callback pool calls back with mysql2\'s outcome', async () => {
