@@ -4,6 +4,7 @@
 import { requireService } from '@pool/testkit';
 import type { MysqlPool as KyselyMysqlPool } from 'kysely';
 import type mysql from 'mysql2';
+import type mysqlPromise from 'mysql2/promise';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { createMysqlPool, type MysqlPool } from '../../src/index.js';
 import { sideBySide } from './harness.js';
@@ -34,7 +35,7 @@ describe.skipIf(!service.available)('types: mysql2-typed code on our pool', () =
     expect(outcome).toEqual([{ n: 1 }]);
   });
 
-  it('Kysely\'s MysqlPool type accepts ours; mysql2\'s Pool type does not (difference: query/execute without a callback return a promise)', async () => {
+  it('Kysely\'s MysqlPool type accepts ours; mysql2\'s Pool and mysql2/promise\'s PoolConnection types do not (difference)', async () => {
     const pool = createMysqlPool({ ...connectionOptions(), connectionLimit: 1 });
     expectTypeOf(pool).toExtend<KyselyMysqlPool>();
     // @ts-expect-error -- documented difference (README): not a mysql2 `Pool` to TypeScript
@@ -42,6 +43,13 @@ describe.skipIf(!service.available)('types: mysql2-typed code on our pool', () =
     // at run time it serves code written for mysql2's callback pool
     const rows = await new Promise((resolve, reject) => asMysql2.query('SELECT 2 AS n', (error, result) => (error ? reject(error) : resolve(result))));
     expect(rows).toEqual([{ n: 2 }]);
+    const conn = await pool.getConnection();
+    // @ts-expect-error -- documented difference (README): nor is a borrowed connection a mysql2/promise `PoolConnection`
+    const asPromiseConnection: mysqlPromise.PoolConnection = conn;
+    // at run time it answers what mysql2/promise code asks of one
+    const [[row]] = await asPromiseConnection.query<mysql.RowDataPacket[]>('SELECT 3 AS n');
+    expect(row).toEqual({ n: 3 });
+    asPromiseConnection.release();
     await pool.end();
   });
 });
