@@ -120,6 +120,32 @@ describe.skipIf(!service.available)('callback API: the same outcome as mysql2.cr
     expect(ours).toEqual(['+04:00', 7, ['set'], '+04:00', 7, ['set']]);
   });
 
+  it('a statement on a released callback connection reports to its callback, never a synchronous throw (difference: ours fails it with POOL_LEASE_RELEASED, mysql2 runs it)', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.callbackPool({ connectionLimit: 1 });
+      const [, conn] = await callback<[unknown, mysql.PoolConnection]>((cb) => pool.getConnection(cb));
+      conn.release();
+      const outcomes: unknown[] = [];
+      const calls: Array<(cb: (error: unknown) => void) => void> = [
+        (cb) => conn.query('SELECT 1 AS n', cb), (cb) => conn.execute('SELECT 1 AS n', cb), (cb) => conn.beginTransaction(cb),
+        (cb) => conn.rollback(cb), (cb) => conn.ping(cb),
+      ];
+      for (const call of calls) {
+        try {
+          const [error] = await callback<[unknown]>(call);
+          outcomes.push(error ?? 'ran');
+        } catch (thrown) {
+          outcomes.push({ thrown });
+        }
+      }
+      await endPool(pool);
+      return outcomes;
+    });
+    expect(mysql2).toEqual(['ran', 'ran', 'ran', 'ran', 'ran']);
+    expect(ours).toHaveLength(5);
+    for (const outcome of ours) expect(outcome).toMatchObject({ code: 'POOL_LEASE_RELEASED' });
+  });
+
   it('connectionLimit bounds the connections: 6 concurrent queries on connectionLimit 3 open 3 connections and enqueue 3 callers', async () => {
     const { mysql2, ours } = await sideBySide(async (c) => {
       const pool = c.callbackPool({ connectionLimit: 3 });
