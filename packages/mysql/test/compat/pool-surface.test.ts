@@ -246,16 +246,17 @@ describe.skipIf(!service.available)('pool surface: the same outcome as mysql2.cr
     expect(ours).toEqual([2, 0, 1]);
   });
 
-  it('difference: `.pool` of a promise pool is mysql2\'s callback pool; ours is the @pool/core Pool', async () => {
+  it('difference: `.pool` of a promise pool is mysql2\'s callback pool; ours is the @pool/core Pool (pool.pool.config is pool.config here)', async () => {
     const { mysql2, ours } = await sideBySide(async (c) => {
-      const pool = c.promisePool();
+      const pool = c.promisePool({ connectionLimit: 3 });
       const inner = (pool as unknown as { pool: Record<string, unknown> }).pool;
-      const out = { getConnection: typeof inner.getConnection, stats: typeof inner.stats };
+      const config = c.name === 'mysql2' ? inner.config : (pool as unknown as { config: unknown }).config;
+      const out = { getConnection: typeof inner.getConnection, stats: typeof inner.stats, innerConfig: typeof inner.config, connectionLimit: (config as { connectionLimit: number }).connectionLimit };
       await pool.end();
       return out;
     });
-    expect(mysql2).toEqual({ getConnection: 'function', stats: 'undefined' });
-    expect(ours).toEqual({ getConnection: 'undefined', stats: 'function' });
+    expect(mysql2).toEqual({ getConnection: 'function', stats: 'undefined', innerConfig: 'object', connectionLimit: 3 });
+    expect(ours).toEqual({ getConnection: 'undefined', stats: 'function', innerConfig: 'undefined', connectionLimit: 3 });
   });
 
   it('difference: a pool error (POOL_CLOSED after end) keeps mysql2\'s message in the callback API too', async () => {
