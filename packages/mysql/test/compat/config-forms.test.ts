@@ -2,6 +2,7 @@
 // query string (`?connectionLimit=2`), as a string or as `uri`; numbers read from the environment
 // (`port: process.env.DB_PORT`); and, a documented difference, keys and values mysql2 ignores.
 // mysql2's pool and ours side by side.
+import { inspect } from 'node:util';
 import { isPoolError } from '@pool/core';
 import { requireService } from '@pool/testkit';
 import mysql from 'mysql2';
@@ -64,6 +65,18 @@ describe.skipIf(!service.available)('config forms: the same pool as mysql2.creat
     expect(ours!.set).toEqual({ connectionLimit: 3, waitForConnections: false });
     expect(ours!.zero).toEqual({ connectionLimit: 2, waitForConnections: false });
     expect(ours!.limited).toMatchObject({ connections: 2, refused: [true] });
+  });
+
+  it('canary: a URL pool option that is not a number is refused naming the key, never showing the URL\'s password', () => {
+    const secret = `pw-${process.pid}-canary`;
+    let refused: unknown;
+    try {
+      createMysqlPool(`mysql://root:${secret}@127.0.0.1:3306/test?connectionLimit=abc`);
+    } catch (caught) {
+      refused = caught;
+    }
+    expect(refused).toMatchObject({ code: 'POOL_INVALID_OPTION', option: 'connectionLimit' });
+    expect(`${(refused as Error).message} ${(refused as Error).stack} ${inspect(refused)}`).not.toContain(secret);
   });
 
   it('numbers given as strings (from the environment): port, connectTimeout, connectionLimit, queueLimit, maxIdle, idleTimeout are taken as numbers', async () => {
