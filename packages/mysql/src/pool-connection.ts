@@ -5,8 +5,11 @@ import { lendCallbackConnection } from './callback-connection.js';
 import { sessionOf } from './session.js';
 import { settleAfterError } from './settle.js';
 
-/** Values bound to `?` placeholders (or named ones with `namedPlaceholders`). */
-export type MysqlValues = unknown[] | Record<string, unknown>;
+/**
+ * Values bound to `?` placeholders (or named ones with `namedPlaceholders`). A single value binds the
+ * one `?` of a text query, as mysql2's `QueryValues` allow (`query('... WHERE id = ?', id)`).
+ */
+export type MysqlValues = unknown[] | Record<string, unknown> | string | number | bigint | boolean | Date | Buffer | Uint8Array | null;
 
 /**
  * A borrowed connection from {@link MysqlPool.getConnection}. Give it back with `release()` (or

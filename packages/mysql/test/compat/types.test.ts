@@ -1,4 +1,4 @@
-// TypeScript: code typed against mysql2's callback pool compiles against ours (`pnpm typecheck` checks
+// TypeScript: code typed against mysql2's pools compiles against ours (`pnpm typecheck` checks
 // this file) and runs the same; Kysely's MysqlDialect takes the pool as it is. What does not type is
 // a documented difference, asserted with @ts-expect-error.
 import { requireService } from '@pool/testkit';
@@ -51,5 +51,33 @@ describe.skipIf(!service.available)('types: mysql2-typed code on our pool', () =
     expect(row).toEqual({ n: 3 });
     asPromiseConnection.release();
     await pool.end();
+  });
+
+  it('a single value binds the one ? of a text query (mysql2 types it so): pool.query, conn.query, callback form; the same rows', async () => {
+    const id = 7;
+    const name = "it's";
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      if (c.name === 'mysql2') {
+        const pool = c.promisePool({ connectionLimit: 1 });
+        const [a] = await pool.query('SELECT ? AS n', id);
+        const conn = await pool.getConnection();
+        const [b] = await conn.query('SELECT ? AS s', name);
+        conn.release();
+        await pool.end();
+        return [a, b];
+      }
+      // typed as our pool, no casts: the scalar must type-check here
+      const pool: MysqlPool = createMysqlPool({ ...connectionOptions(), connectionLimit: 1 });
+      const [a] = await pool.query('SELECT ? AS n', id);
+      const conn = await pool.getConnection();
+      const [b] = await conn.query('SELECT ? AS s', name);
+      conn.release();
+      const viaCallback = await new Promise((resolve, reject) => pool.query('SELECT ? AS n', id, (error, rows) => (error ? reject(error) : resolve(rows))));
+      expect(viaCallback).toEqual(a);
+      await pool.end();
+      return [a, b];
+    });
+    expect(ours).toEqual(mysql2);
+    expect(ours).toEqual([[{ n: 7 }], [{ s: "it's" }]]);
   });
 });
