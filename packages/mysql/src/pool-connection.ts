@@ -41,8 +41,8 @@ export class MysqlPoolConnection implements AsyncDisposable, Disposable {
   }
 
   /** mysql2's connection config (passwords removed). */
-  get config(): unknown {
-    return sessionOf(this.#lease.resource)?.core.config;
+  get config(): ConnectionOptions {
+    return (sessionOf(this.#lease.resource)?.core ?? this.#lease.resource).config;
   }
 
   /** Escapes a value for SQL, with this connection's settings (mysql2's `escape`). */

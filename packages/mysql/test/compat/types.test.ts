@@ -53,7 +53,7 @@ describe.skipIf(!service.available)('types: mysql2-typed code on our pool', () =
     await pool.end();
   });
 
-  it('a single value binds the one ? of a text query (mysql2 types it so): pool.query, conn.query, callback form; the same rows', async () => {
+  it('a single value binds the one ? of a text query (mysql2 types it so): pool.query, conn.query, callback form; conn.config is typed as mysql2\'s; the same outcome', async () => {
     const id = 7;
     const name = "it's";
     const { mysql2, ours } = await sideBySide(async (c) => {
@@ -62,22 +62,24 @@ describe.skipIf(!service.available)('types: mysql2-typed code on our pool', () =
         const [a] = await pool.query('SELECT ? AS n', id);
         const conn = await pool.getConnection();
         const [b] = await conn.query('SELECT ? AS s', name);
+        const database: string | undefined = conn.config.database;
         conn.release();
         await pool.end();
-        return [a, b];
+        return [a, b, database];
       }
       // typed as our pool, no casts: the scalar must type-check here
       const pool: MysqlPool = createMysqlPool({ ...connectionOptions(), connectionLimit: 1 });
       const [a] = await pool.query('SELECT ? AS n', id);
       const conn = await pool.getConnection();
       const [b] = await conn.query('SELECT ? AS s', name);
+      const database: string | undefined = conn.config.database;
       conn.release();
       const viaCallback = await new Promise((resolve, reject) => pool.query('SELECT ? AS n', id, (error, rows) => (error ? reject(error) : resolve(rows))));
       expect(viaCallback).toEqual(a);
       await pool.end();
-      return [a, b];
+      return [a, b, database];
     });
     expect(ours).toEqual(mysql2);
-    expect(ours).toEqual([[{ n: 7 }], [{ s: "it's" }]]);
+    expect(ours).toEqual([[{ n: 7 }], [{ s: "it's" }], connectionOptions().database]);
   });
 });
