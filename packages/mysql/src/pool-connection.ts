@@ -14,9 +14,10 @@ export type MysqlValues = unknown[] | Record<string, unknown> | string | number 
 /**
  * A borrowed connection from {@link MysqlPool.getConnection}. Give it back with `release()` (or
  * `await using`); after that a statement (`query`, `execute`, `beginTransaction`, `commit`,
- * `rollback`, `changeUser`, `ping`) rejects with POOL_LEASE_RELEASED (a promise, as every outcome of
- * mysql2's promise API, so `.catch()` sees it) and the other methods throw it, so a late query can
- * never run on a connection someone else now holds.
+ * `rollback`, `changeUser`, `ping`, a prepared statement's `execute`/`close`) rejects with
+ * POOL_LEASE_RELEASED (a promise, as every outcome of mysql2's promise API, so `.catch()` sees it)
+ * and `prepare`, `unprepare` and `on` refuse too, so a late query can never run on a connection
+ * someone else now holds. `threadId`, `config`, `escape` and `format` still answer.
  */
 export class MysqlPoolConnection implements AsyncDisposable, Disposable {
   readonly #lease: Lease<Connection>;
@@ -66,9 +67,13 @@ export class MysqlPoolConnection implements AsyncDisposable, Disposable {
     return Promise.resolve();
   }
 
-  /** mysql2's connection id (`CONNECTION_ID()`), e.g. for `KILL QUERY`. */
+  /**
+   * mysql2's connection id (`CONNECTION_ID()`), e.g. for `KILL QUERY`. Still readable after
+   * `release()` (for a log line), as with mysql2: it names the physical connection, which another
+   * borrower may hold by then.
+   */
   get threadId(): number {
-    return this.live().threadId;
+    return this.#lease.resource.threadId;
   }
 
   /** True once released or destroyed. */
@@ -114,20 +119,14 @@ export class MysqlPoolConnection implements AsyncDisposable, Disposable {
   }
 
   /**
-   * A server-side prepared statement (mysql2's `prepare`). Its `execute` and `close` throw
-   * POOL_LEASE_RELEASED after `release()`, like this connection's own methods.
+   * A server-side prepared statement (mysql2's `prepare`). Its `execute` and `close` reject with
+   * POOL_LEASE_RELEASED after `release()`, like this connection's own statements.
    */
   async prepare(options: string | QueryOptions): Promise<PreparedStatementInfo> {
     const statement = await this.live().prepare(options);
     return {
-      execute: (values) => {
-        this.live();
-        return statement.execute(values);
-      },
-      close: () => {
-        this.live();
-        return statement.close();
-      },
+      execute: (values) => (this.#lease.released ? refused() : statement.execute(values)),
+      close: () => (this.#lease.released ? refused() : statement.close()),
     };
   }
 

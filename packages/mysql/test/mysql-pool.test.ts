@@ -97,7 +97,7 @@ describe.skipIf(!service.available)('createMysqlPool against the real server', (
     await expect(pool.getConnection()).rejects.toSatisfy((error: unknown) => isPoolError(error, 'POOL_TIMEOUT'));
     connection.release();
     await expect(connection.query('SELECT 1')).rejects.toMatchObject({ code: 'POOL_LEASE_RELEASED' });
-    expect(() => connection.threadId).toThrow(expect.objectContaining({ code: 'POOL_LEASE_RELEASED' }));
+    expect(connection.threadId).toBe(row!.id); // an id to log, as with mysql2
     expect(() => connection.release()).not.toThrow(); // a second release is a no-op, as in mysql2
     const again = await pool.getConnection();
     expect(again.threadId).toBe(row!.id);
