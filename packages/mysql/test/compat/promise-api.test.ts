@@ -124,6 +124,25 @@ describe.skipIf(!service.available)('promise API: the same outcome as mysql2/pro
     expect(ours).toBe('mysql');
   });
 
+  it('difference: end() with a connection never released: mysql2 closes it at once; ours waits for it up to end({ timeoutMs }), then closes it', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.promisePool({ connectionLimit: 1 });
+      const conn = await pool.getConnection();
+      const [[before]] = await conn.query<RowDataPacket[]>('SELECT 1 AS n');
+      let ended = false;
+      const ending = (c.name === 'mysql2' ? pool.end() : (pool as unknown as { end(options: { timeoutMs: number }): Promise<void> }).end({ timeoutMs: 1000 })).then(() => {
+        ended = true;
+      });
+      // ours: still usable by its borrower while end() waits; mysql2: already closed under it
+      const during = await conn.query<RowDataPacket[]>('SELECT 2 AS n').then(([rows]) => rows[0]!.n, () => 'failed');
+      await ending;
+      const after = await Promise.resolve().then(() => conn.query('SELECT 3 AS n')).then(() => 'ran', () => 'failed');
+      return { before: before!.n, during, ended, after };
+    });
+    expect(mysql2).toEqual({ before: 1, during: 'failed', ended: true, after: 'failed' });
+    expect(ours).toEqual({ before: 1, during: 2, ended: true, after: 'failed' });
+  });
+
   it('difference: a prepared statement kept past release() refuses to run (POOL_LEASE_RELEASED); mysql2 runs it on a connection it lent to someone else', async () => {
     const { mysql2, ours } = await sideBySide(async (c) => {
       const pool = c.promisePool({ connectionLimit: 1 });
