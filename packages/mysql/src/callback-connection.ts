@@ -21,8 +21,9 @@ const slots = new WeakMap<Connection, Slot>();
  * events...) with `release()`, `destroy()` and `end()` (which releases, as mysql2's pool does
  * unless `gracefulEnd`) going through the pool. One view per physical connection, so the object a
  * 'connection' event gave is the one later 'acquire'/'release' events and borrows give, as in
- * mysql2. A second `release()` is a no-op (mysql2's behaviour); a statement after `release()` throws
- * POOL_LEASE_RELEASED instead of running on a connection another caller may hold.
+ * mysql2. A second `release()` is a no-op (mysql2's behaviour); a statement after `release()` fails
+ * with POOL_LEASE_RELEASED (to its callback, else thrown) instead of running on a connection another
+ * caller may hold.
  */
 export function callbackConnection(connection: Connection, gracefulEnd = false): PoolConnection {
   let slot = slots.get(connection);
@@ -55,7 +56,9 @@ export function callbackConnection(connection: Connection, gracefulEnd = false):
       else release();
       if (typeof callback === 'function') callback();
     },
-    promise: () => own.promise?.(),
+    // not lent yet (a 'connection' or first 'acquire' listener): the connection's own promise API, as
+    // mysql2's `conn.promise()` there; once lent, the borrower's view (refused after its release)
+    promise: () => (own.promise === undefined ? connection : own.promise()),
     [Symbol.dispose]: release,
   };
   own.facade = new Proxy(core as object, {
@@ -64,8 +67,13 @@ export function callbackConnection(connection: Connection, gracefulEnd = false):
       const value = Reflect.get(target, key, target) as unknown;
       if (typeof value !== 'function') return value;
       if (statements.has(key) && (own.lease === undefined || own.lease.released) && own.promise !== undefined) {
-        return () => {
-          throw new PoolError('POOL_LEASE_RELEASED', 'this connection was released to the pool; borrow another with getConnection()');
+        // as mysql2's callback API reports errors: to the callback when there is one, thrown otherwise
+        return (...args: unknown[]) => {
+          const error = new PoolError('POOL_LEASE_RELEASED', 'this connection was released to the pool; borrow another with getConnection()');
+          const callback = args[args.length - 1];
+          if (typeof callback !== 'function') throw error;
+          process.nextTick(callback as (error: unknown) => void, error);
+          return undefined;
         };
       }
       return (value as (...args: unknown[]) => unknown).bind(target);

@@ -23,8 +23,9 @@ import { mysql2PoolConfig, type Mysql2PoolConfig } from './pool-config.js';
 
 export type { MysqlPoolConfig } from './pool-options.js';
 type ResultCallback<T> = (error: any, rows: T, fields: FieldPacket[]) => void;
-type EndCallback = (error?: unknown) => void;
-type ConnectionCallback = (error: unknown, connection?: PoolConnection) => void;
+type EndCallback = (error: NodeJS.ErrnoException | null, ...args: any[]) => any;
+/** mysql2's `getConnection` callback type (`connection` is undefined when `error` is set, there too). */
+type ConnectionCallback = (error: NodeJS.ErrnoException | null, connection: PoolConnection) => any;
 
 /**
  * mysql2's pool on @pool/core, for code written against `mysql2`'s `createPool` or
@@ -40,7 +41,6 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, Disposab
   readonly pool: Pool<Connection>;
   readonly #ctx: PoolContext;
   readonly #settings: ReadConfig;
-  readonly #format: { stringifyObjects?: boolean; timezone?: string };
   readonly #replicas: ReplicaSet<MysqlPool> | undefined;
   readonly #driver: mysql.ConnectionOptions;
   #config: Mysql2PoolConfig | undefined;
@@ -61,7 +61,6 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, Disposab
       probe: (signal) => probeServer(built.target(), secrets, signal),
       pool: pool.name,
     });
-    this.#format = { stringifyObjects: driver.stringifyObjects, timezone: driver.timezone };
     this.#driver = driver;
     this.#ctx = {
       core: pool,
@@ -192,9 +191,14 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, Disposab
     return runTransaction(this, fn, options);
   }
 
-  /** Escapes a value as mysql2's `pool.escape` (the pool's `stringifyObjects` and `timezone`). */
+  /**
+   * Escapes a value as mysql2's `pool.escape`: with the pool's `stringifyObjects` and `timezone` as
+   * mysql2's ConnectionConfig settles them (`false` and `'local'` when unset; an unset
+   * `stringifyObjects` would make the escaper expand an object into `key = value` pairs).
+   */
   escape(value: unknown): string {
-    return mysql.escape(value as never, this.#format.stringifyObjects, this.#format.timezone as never);
+    const { stringifyObjects, timezone } = this.config.connectionConfig;
+    return mysql.escape(value as never, stringifyObjects, timezone as never);
   }
 
   /** Escapes an identifier as mysql2's `pool.escapeId`. */
@@ -204,7 +208,8 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, Disposab
 
   /** Interpolates `values` into `sql` as mysql2's `pool.format`. */
   format(sql: string, values?: unknown): string {
-    return mysql.format(sql, values as never, this.#format.stringifyObjects, this.#format.timezone as never);
+    const { stringifyObjects, timezone } = this.config.connectionConfig;
+    return mysql.format(sql, values as never, stringifyObjects, timezone as never);
   }
 
   /** mysql2's `promise()`: this pool already speaks promises, so it returns itself. */

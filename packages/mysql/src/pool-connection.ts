@@ -5,13 +5,19 @@ import { lendCallbackConnection } from './callback-connection.js';
 import { sessionOf } from './session.js';
 import { settleAfterError } from './settle.js';
 
-/** Values bound to `?` placeholders (or named ones with `namedPlaceholders`). */
-export type MysqlValues = unknown[] | Record<string, unknown>;
+/**
+ * Values bound to `?` placeholders (or named ones with `namedPlaceholders`). A single value binds the
+ * one `?` of a text query, as mysql2's `QueryValues` allow (`query('... WHERE id = ?', id)`).
+ */
+export type MysqlValues = unknown[] | Record<string, unknown> | string | number | bigint | boolean | Date | Buffer | Uint8Array | null;
 
 /**
  * A borrowed connection from {@link MysqlPool.getConnection}. Give it back with `release()` (or
- * `await using`); after that every method throws POOL_LEASE_RELEASED, so a late query can never run
- * on a connection someone else now holds.
+ * `await using`); after that a statement (`query`, `execute`, `beginTransaction`, `commit`,
+ * `rollback`, `changeUser`, `ping`, a prepared statement's `execute`/`close`) rejects with
+ * POOL_LEASE_RELEASED (a promise, as every outcome of mysql2's promise API, so `.catch()` sees it)
+ * and `prepare`, `unprepare` and `on` refuse too, so a late query can never run on a connection
+ * someone else now holds. `threadId`, `config`, `escape` and `format` still answer.
  */
 export class MysqlPoolConnection implements AsyncDisposable, Disposable {
   readonly #lease: Lease<Connection>;
@@ -36,8 +42,8 @@ export class MysqlPoolConnection implements AsyncDisposable, Disposable {
   }
 
   /** mysql2's connection config (passwords removed). */
-  get config(): unknown {
-    return sessionOf(this.#lease.resource)?.core.config;
+  get config(): ConnectionOptions {
+    return (sessionOf(this.#lease.resource)?.core ?? this.#lease.resource).config;
   }
 
   /** Escapes a value for SQL, with this connection's settings (mysql2's `escape`). */
@@ -61,9 +67,13 @@ export class MysqlPoolConnection implements AsyncDisposable, Disposable {
     return Promise.resolve();
   }
 
-  /** mysql2's connection id (`CONNECTION_ID()`), e.g. for `KILL QUERY`. */
+  /**
+   * mysql2's connection id (`CONNECTION_ID()`), e.g. for `KILL QUERY`. Still readable after
+   * `release()` (for a log line), as with mysql2: it names the physical connection, which another
+   * borrower may hold by then.
+   */
   get threadId(): number {
-    return this.live().threadId;
+    return this.#lease.resource.threadId;
   }
 
   /** True once released or destroyed. */
@@ -73,25 +83,30 @@ export class MysqlPoolConnection implements AsyncDisposable, Disposable {
 
   /** A text-protocol query (client-side `?` interpolation). Resolves `[rows, fields]` like mysql2. */
   query<T extends QueryResult = QueryResult>(sql: string | QueryOptions, values?: MysqlValues): Promise<[T, FieldPacket[]]> {
-    return this.live().query<T>(sql as string, values as never);
+    if (this.#lease.released) return refused();
+    return this.#lease.resource.query<T>(sql as string, values as never);
   }
 
   /** A prepared statement, prepared once per connection and reused from mysql2's statement cache. */
   execute<T extends QueryResult = QueryResult>(sql: string | QueryOptions, values?: MysqlValues): Promise<[T, FieldPacket[]]> {
-    return this.live().execute<T>(sql as string, values as never);
+    if (this.#lease.released) return refused();
+    return this.#lease.resource.execute<T>(sql as string, values as never);
   }
 
   /** START TRANSACTION. A transaction still open at `release()` is rolled back before reuse. */
   beginTransaction(): Promise<void> {
-    return this.live().beginTransaction();
+    if (this.#lease.released) return refused();
+    return this.#lease.resource.beginTransaction();
   }
 
   commit(): Promise<void> {
-    return this.live().commit();
+    if (this.#lease.released) return refused();
+    return this.#lease.resource.commit();
   }
 
   rollback(): Promise<void> {
-    return this.live().rollback();
+    if (this.#lease.released) return refused();
+    return this.#lease.resource.rollback();
   }
 
   /**
@@ -99,24 +114,19 @@ export class MysqlPoolConnection implements AsyncDisposable, Disposable {
    * reset undoes it, so the connection is closed at `release()` instead of going to the next borrower.
    */
   changeUser(options: ConnectionOptions): Promise<void> {
-    return this.live().changeUser(options);
+    if (this.#lease.released) return refused();
+    return this.#lease.resource.changeUser(options);
   }
 
   /**
-   * A server-side prepared statement (mysql2's `prepare`). Its `execute` and `close` throw
-   * POOL_LEASE_RELEASED after `release()`, like this connection's own methods.
+   * A server-side prepared statement (mysql2's `prepare`). Its `execute` and `close` reject with
+   * POOL_LEASE_RELEASED after `release()`, like this connection's own statements.
    */
   async prepare(options: string | QueryOptions): Promise<PreparedStatementInfo> {
     const statement = await this.live().prepare(options);
     return {
-      execute: (values) => {
-        this.live();
-        return statement.execute(values);
-      },
-      close: () => {
-        this.live();
-        return statement.close();
-      },
+      execute: (values) => (this.#lease.released ? refused() : statement.execute(values)),
+      close: () => (this.#lease.released ? refused() : statement.close()),
     };
   }
 
@@ -152,7 +162,8 @@ export class MysqlPoolConnection implements AsyncDisposable, Disposable {
 
   /** COM_PING. */
   ping(): Promise<void> {
-    return this.live().ping();
+    if (this.#lease.released) return refused();
+    return this.#lease.resource.ping();
   }
 
   /** Gives the connection back to the pool (rolled back first if a transaction is open). A second call is a no-op, as in mysql2. */
@@ -189,4 +200,9 @@ export class MysqlPoolConnection implements AsyncDisposable, Disposable {
     }
     return this.#lease.resource;
   }
+}
+
+/** What a statement on a released connection returns: a rejection, never a synchronous throw. */
+function refused(): Promise<never> {
+  return Promise.reject(new PoolError('POOL_LEASE_RELEASED', 'this connection was released to the pool; borrow another with getConnection()'));
 }

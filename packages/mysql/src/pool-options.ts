@@ -2,6 +2,8 @@ import { assertKnownKeys, describeValue, numberOption, PoolOptionError, resolveO
 import { defaultPoolName, livenessDefaults, targetName } from '@pool/core/adapter-kit';
 import type { ConnectionOptions } from 'mysql2';
 import { checkProviderConfig, checkUrl, driverKeys, type MysqlProviderConfig } from './config.js';
+import { numbersFromStrings } from './numeric-strings.js';
+import { poolOptionsFromUrl } from './url-pool-options.js';
 
 /** mysql2's pool options (`createPool`), all honoured. */
 export interface Mysql2PoolOptions {
@@ -74,6 +76,7 @@ export function readPoolConfig(config: MysqlPoolConfig | string, allowed: readon
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new PoolOptionError('config', `Expected a config object or a mysql:// URL, got ${describeValue(config)}`);
   }
+  config = numbersFromStrings({ ...config, ...poolOptionsFromUrl(config as Record<string, unknown>) });
   const source = config as Record<string, unknown>;
   for (const key of Object.keys(source)) {
     if (hints[key] !== undefined && !allowed.includes(key)) throw new PoolOptionError(key, `Unknown option \`${key}\` for @pool/mysql (did you mean \`${hints[key]}\`?)`);

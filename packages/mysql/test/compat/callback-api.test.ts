@@ -99,6 +99,53 @@ describe.skipIf(!service.available)('callback API: the same outcome as mysql2.cr
     expect(ours).toEqual(['+03:00', '+03:00', '+03:00']);
   });
 
+  it('a \'connection\' listener may use conn.promise(): its awaited statements run, and before the first borrower\'s (callback and promise pools)', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const seen: unknown[] = [];
+      const callbackPool = c.callbackPool({ connectionLimit: 1 });
+      for (const pool of [callbackPool.promise(), c.promisePool({ connectionLimit: 1 })]) {
+        const done: Promise<unknown>[] = [];
+        pool.on('connection', (conn) => {
+          const session = (conn as unknown as mysql.PoolConnection).promise();
+          done.push(session.query("SET SESSION time_zone = '+04:00'").then(() => session.query('SET @tag = 7')).then(() => 'set'));
+        });
+        const [rows] = await pool.query<mysql.RowDataPacket[]>('SELECT @@session.time_zone AS tz');
+        const [later] = await pool.query<mysql.RowDataPacket[]>('SELECT @tag AS tag');
+        seen.push(rows[0]!.tz, later[0]!.tag, await Promise.all(done));
+        await pool.end();
+      }
+      return seen;
+    });
+    expect(ours).toEqual(mysql2);
+    expect(ours).toEqual(['+04:00', 7, ['set'], '+04:00', 7, ['set']]);
+  });
+
+  it('a statement on a released callback connection reports to its callback, never a synchronous throw (difference: ours fails it with POOL_LEASE_RELEASED, mysql2 runs it)', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.callbackPool({ connectionLimit: 1 });
+      const [, conn] = await callback<[unknown, mysql.PoolConnection]>((cb) => pool.getConnection(cb));
+      conn.release();
+      const outcomes: unknown[] = [];
+      const calls: Array<(cb: (error: unknown) => void) => void> = [
+        (cb) => conn.query('SELECT 1 AS n', cb), (cb) => conn.execute('SELECT 1 AS n', cb), (cb) => conn.beginTransaction(cb),
+        (cb) => conn.rollback(cb), (cb) => conn.ping(cb),
+      ];
+      for (const call of calls) {
+        try {
+          const [error] = await callback<[unknown]>(call);
+          outcomes.push(error ?? 'ran');
+        } catch (thrown) {
+          outcomes.push({ thrown });
+        }
+      }
+      await endPool(pool);
+      return outcomes;
+    });
+    expect(mysql2).toEqual(['ran', 'ran', 'ran', 'ran', 'ran']);
+    expect(ours).toHaveLength(5);
+    for (const outcome of ours) expect(outcome).toMatchObject({ code: 'POOL_LEASE_RELEASED' });
+  });
+
   it('connectionLimit bounds the connections: 6 concurrent queries on connectionLimit 3 open 3 connections and enqueue 3 callers', async () => {
     const { mysql2, ours } = await sideBySide(async (c) => {
       const pool = c.callbackPool({ connectionLimit: 3 });

@@ -4,7 +4,7 @@
 import { isPoolError } from '@pool/core';
 import { requireService } from '@pool/testkit';
 import type mysql from 'mysql2';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMysqlPool } from '../../src/index.js';
 import { connectionOptions } from '../helpers.js';
 import { callback, endPool, shape, sideBySide } from './harness.js';
@@ -117,6 +117,23 @@ describe.skipIf(!service.available)('pool surface: the same outcome as mysql2.cr
     expect(ours[0]).toBe("'2024-01-02 05:04:05.000'");
   });
 
+  it('escape and format with stringifyObjects and timezone unset: an object is stringified, as mysql2 settles the defaults (false, local)', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.callbackPool();
+      const promisePool = c.promisePool();
+      const date = new Date(2024, 0, 2, 3, 4, 5);
+      const out = [
+        pool.escape({ a: 1 }), pool.format('SELECT ?', [{ a: 1 }]), pool.escape(date),
+        promisePool.escape({ a: 1 }), promisePool.format('SELECT ?', [{ a: 1 }]),
+      ];
+      await endPool(pool);
+      await promisePool.end();
+      return out;
+    });
+    expect(ours).toEqual(mysql2);
+    expect(ours.slice(0, 3)).toEqual(["'[object Object]'", "SELECT '[object Object]'", "'2024-01-02 03:04:05.000'"]);
+  });
+
   it('a promise connection given a callback throws mysql2\'s "Callback function is not available with promise clients."', async () => {
     const { mysql2, ours } = await sideBySide(async (c) => {
       const pool = c.promisePool({ connectionLimit: 1 });
@@ -201,16 +218,45 @@ describe.skipIf(!service.available)('pool surface: the same outcome as mysql2.cr
     }
   });
 
-  it('difference: `.pool` of a promise pool is mysql2\'s callback pool; ours is the @pool/core Pool', async () => {
+  it('difference: mysql2\'s private queues (_allConnections, _freeConnections, _connectionQueue) are not there; stats() gives the same counts', async () => {
+    const counts = async (pool: mysql.Pool, read: (pool: mysql.Pool) => number[]) => {
+      const [, held] = await callback<[unknown, mysql.PoolConnection]>((cb) => pool.getConnection(cb));
+      const running = callback((cb) => pool.query('SELECT SLEEP(0.5)', cb));
+      const waiting = callback((cb) => pool.query('SELECT 1', cb));
+      // both connections open (one held, one running the SLEEP), the third caller queued
+      await vi.waitFor(() => expect(read(pool)).toEqual([2, 0, 1]), { timeout: 2000, interval: 10 });
+      const seen = read(pool);
+      held.release();
+      await Promise.all([running, waiting]);
+      await endPool(pool);
+      return seen;
+    };
+    type Queues = Record<'_allConnections' | '_freeConnections' | '_connectionQueue', { length: number } | undefined>;
     const { mysql2, ours } = await sideBySide(async (c) => {
-      const pool = c.promisePool();
+      const pool = c.callbackPool({ connectionLimit: 2 });
+      if (c.name === 'mysql2') return counts(pool, (p) => { const q = p as unknown as Queues; return [q._allConnections!.length, q._freeConnections!.length, q._connectionQueue!.length]; });
+      return counts(pool, (p) => {
+        const q = p as unknown as Queues;
+        expect([q._allConnections, q._freeConnections, q._connectionQueue]).toEqual([undefined, undefined, undefined]);
+        const stats = (p as unknown as ReturnType<typeof createMysqlPool>).stats();
+        return [stats.size, stats.idle, stats.pending];
+      });
+    });
+    expect(ours).toEqual(mysql2);
+    expect(ours).toEqual([2, 0, 1]);
+  });
+
+  it('difference: `.pool` of a promise pool is mysql2\'s callback pool; ours is the @pool/core Pool (pool.pool.config is pool.config here)', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.promisePool({ connectionLimit: 3 });
       const inner = (pool as unknown as { pool: Record<string, unknown> }).pool;
-      const out = { getConnection: typeof inner.getConnection, stats: typeof inner.stats };
+      const config = c.name === 'mysql2' ? inner.config : (pool as unknown as { config: unknown }).config;
+      const out = { getConnection: typeof inner.getConnection, stats: typeof inner.stats, innerConfig: typeof inner.config, connectionLimit: (config as { connectionLimit: number }).connectionLimit };
       await pool.end();
       return out;
     });
-    expect(mysql2).toEqual({ getConnection: 'function', stats: 'undefined' });
-    expect(ours).toEqual({ getConnection: 'undefined', stats: 'function' });
+    expect(mysql2).toEqual({ getConnection: 'function', stats: 'undefined', innerConfig: 'object', connectionLimit: 3 });
+    expect(ours).toEqual({ getConnection: 'undefined', stats: 'function', innerConfig: 'undefined', connectionLimit: 3 });
   });
 
   it('difference: a pool error (POOL_CLOSED after end) keeps mysql2\'s message in the callback API too', async () => {
@@ -222,7 +268,7 @@ describe.skipIf(!service.available)('pool surface: the same outcome as mysql2.cr
     });
     expect(mysql2).toEqual({ message: 'Pool is closed.', pool: false });
     expect(ours).toMatchObject({ pool: true });
-    expect(ours.message).toMatch(/Pool is closed\./);
+    expect(ours.message).toMatch(/^Pool is closed\. \(/); // starts with mysql2's text, then the reason
   });
 
   it('a second end(): the promise pool resolves it; the callback pool calls back with mysql2\'s outcome', async () => {

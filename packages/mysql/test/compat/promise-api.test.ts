@@ -124,19 +124,64 @@ describe.skipIf(!service.available)('promise API: the same outcome as mysql2/pro
     expect(ours).toBe('mysql');
   });
 
+  it('difference: end() with a connection never released: mysql2 closes it at once; ours waits for it up to end({ timeoutMs }), then closes it', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.promisePool({ connectionLimit: 1 });
+      const conn = await pool.getConnection();
+      const [[before]] = await conn.query<RowDataPacket[]>('SELECT 1 AS n');
+      let ended = false;
+      const ending = (c.name === 'mysql2' ? pool.end() : (pool as unknown as { end(options: { timeoutMs: number }): Promise<void> }).end({ timeoutMs: 1000 })).then(() => {
+        ended = true;
+      });
+      // ours: still usable by its borrower while end() waits; mysql2: already closed under it
+      const during = await conn.query<RowDataPacket[]>('SELECT 2 AS n').then(([rows]) => rows[0]!.n, () => 'failed');
+      await ending;
+      const after = await Promise.resolve().then(() => conn.query('SELECT 3 AS n')).then(() => 'ran', () => 'failed');
+      return { before: before!.n, during, ended, after };
+    });
+    expect(mysql2).toEqual({ before: 1, during: 'failed', ended: true, after: 'failed' });
+    expect(ours).toEqual({ before: 1, during: 2, ended: true, after: 'failed' });
+  });
+
   it('difference: a prepared statement kept past release() refuses to run (POOL_LEASE_RELEASED); mysql2 runs it on a connection it lent to someone else', async () => {
     const { mysql2, ours } = await sideBySide(async (c) => {
       const pool = c.promisePool({ connectionLimit: 1 });
       const conn = await pool.getConnection();
       const statement = await conn.prepare('SELECT ? AS n');
       conn.release();
-      const outcome = await Promise.resolve().then(() => statement.execute([1])).then(([rows]) => rows, (e: unknown) => e);
+      // called directly: a refusal comes through the promise, as every outcome there
+      const outcome = await statement.execute([1]).then(([rows]) => rows, (e: unknown) => e);
       await pool.end();
       return outcome;
     });
     expect(mysql2).toEqual([{ n: 1 }]);
     expect(isPoolError(ours, 'POOL_LEASE_RELEASED')).toBe(true);
   });
+  it('a statement on a released connection settles through its promise, never a synchronous throw (difference: ours rejects POOL_LEASE_RELEASED, mysql2 runs it); threadId still answers', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.promisePool({ connectionLimit: 1 });
+      const conn = await pool.getConnection();
+      const id = conn.threadId;
+      conn.release();
+      // still readable after release (a log line), as with mysql2
+      const outcomes: unknown[] = [conn.threadId === id && typeof id === 'number'];
+      for (const call of [() => conn.query('SELECT 1 AS n'), () => conn.execute('SELECT 1 AS n'), () => conn.beginTransaction(), () => conn.rollback(), () => conn.ping()]) {
+        try {
+          // the .catch() style: a synchronous throw would escape it
+          outcomes.push(await call().then(() => 'ran', (error: unknown) => error));
+        } catch (thrown) {
+          outcomes.push({ thrown });
+        }
+      }
+      await pool.end();
+      return outcomes;
+    });
+    expect(mysql2).toEqual([true, 'ran', 'ran', 'ran', 'ran', 'ran']);
+    expect(ours).toHaveLength(6);
+    expect(ours[0]).toBe(true);
+    for (const outcome of ours.slice(1)) expect(isPoolError(outcome, 'POOL_LEASE_RELEASED')).toBe(true);
+  });
+
   it('conn.on(\'error\'): a borrower hears its connection die (killed from the server), as with mysql2\'s promise connection', async () => {
     const admin = await adminConnection();
     try {
