@@ -14,6 +14,7 @@ import { pgWatchdog } from './liveness.js';
 import { PgPoolCounters } from './pool-counters.js';
 import { IssuedCalls } from './issued-calls.js';
 import { attachPgLog } from './pg-log.js';
+import { withCallerStack } from './caller-stack.js';
 import { acquireError, runOnHeldClient, runQuery, type CallHost } from './query-call.js';
 import { runTransaction, type TransactionOptions } from './transaction.js';
 
@@ -199,7 +200,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
       promise.then((result) => process.nextTick(cb, undefined, result), (error: Error) => process.nextTick(cb, error));
       return undefined;
     }
-    return promise;
+    return withCallerStack(promise);
   }
 
   /** Marks a client lent: pg.Pool's 'acquire' event, its socket ref'd again (allowExitOnIdle). */
@@ -253,7 +254,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
     const promise = this.ending
       ? Promise.reject(this.endedError())
       : this.issued.track(this.core.acquire(options).then((lease) => this.checkout(lease), (error: unknown) => Promise.reject(acquireError(error))));
-    if (callback === undefined) return promise;
+    if (callback === undefined) return withCallerStack(promise);
     promise.then(
       (client) => process.nextTick(callback, undefined, client, (release?: unknown) => client.release(release as Error | boolean | undefined)),
       (error: Error) => process.nextTick(callback, error, undefined, noop),
@@ -310,7 +311,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
         this.ended = true;
       });
     }
-    if (callback === undefined) return promise;
+    if (callback === undefined) return withCallerStack(promise);
     promise.then(() => process.nextTick(callback), (error: Error) => process.nextTick(callback, error));
   }
 
