@@ -59,4 +59,39 @@ describe.skipIf(!svc.available)('side by side with pg.Pool: what user code does'
       end: { caller: true, socket: false },
     });
   });
+
+  it('a config typed pg.PoolConfig (verify, Client, Promise, log, types) is taken as it is, and the pool passes where a pg.Pool is typed', async () => {
+    // this test is mostly for the type checker (`pnpm typecheck`): these lines compile against pg's types
+    const run = async (pool: pg.Pool): Promise<unknown[]> => {
+      const client: pg.PoolClient = await pool.connect();
+      try {
+        const { rows } = await client.query<{ n: string }>('SELECT 1::int AS n');
+        return rows;
+      } finally {
+        client.release();
+      }
+    };
+    const verified: string[] = [];
+    const config: pg.PoolConfig = {
+      connectionString: pgUrl,
+      max: 2,
+      Promise,
+      Client: pg.Client,
+      log: () => {},
+      types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 23 ? (value: string) => `int ${value}` : pg.types.getTypeParser(oid, format as 'text')) },
+      verify: (client: pg.PoolClient, done: (err?: Error) => void) => {
+        verified.push(typeof client.query);
+        done();
+      },
+    };
+    const theirs = new pg.Pool(config);
+    const ours: pg.Pool = createPgPool(config);
+    try {
+      expect(await run(ours)).toEqual(await run(theirs));
+      expect(await run(ours)).toEqual([{ n: 'int 1' }]);
+      expect(verified).toEqual(['function', 'function']);
+    } finally {
+      await Promise.all([theirs.end(), ours.end()]);
+    }
+  });
 });
