@@ -94,4 +94,161 @@ describe.skipIf(!svc.available)('side by side with pg.Pool: what user code does'
       await Promise.all([theirs.end(), ours.end()]);
     }
   });
+
+  it('query config objects: named (prepared) statements, rowMode array with duplicate names, per-query types, values given twice', async () => {
+    const { theirs, ours } = await sideBySide(async (make) => {
+      const pool = make(baseConfig({ max: 1 }));
+      const named = [
+        (await pool.query({ name: 'pool-pg-audit', text: 'SELECT $1::int AS n', values: [1] })).rows,
+        (await pool.query({ name: 'pool-pg-audit', text: 'SELECT $1::int AS n', values: [2] })).rows,
+        (await pool.query({ name: 'pool-pg-audit', values: [3] } as unknown as pg.QueryConfig)).rows,
+        await pool.query({ name: 'pool-pg-audit', text: 'SELECT $1::text AS n', values: [3] }).catch((error: unknown) => describeError(error)),
+      ];
+      const array = await pool.query({ text: 'SELECT 1 AS a, 2 AS a', rowMode: 'array' });
+      const types = { getTypeParser: (oid: number) => (oid === 23 ? (value: string) => `int ${value}` : (value: string) => value) };
+      const typed = (await pool.query({ text: 'SELECT 1::int AS n', types } as pg.QueryConfig)).rows;
+      const twice = (await pool.query({ text: 'SELECT $1::int AS n', values: [1] }, [2])).rows;
+      return { named, array: [array.rows, array.fields.map((f) => f.name)], typed, twice };
+    });
+    expect(ours).toEqual(theirs);
+    expect(theirs.named[3]).toMatchObject({ class: 'Error', message: "Prepared statements must be unique - 'pool-pg-audit' was used for a different statement" });
+    expect(theirs.array).toEqual([[[1, 2]], ['a', 'a']]);
+    expect(theirs.twice).toEqual([{ n: 2 }]);
+  });
+
+  it('a unique violation and a syntax error keep pg\'s DatabaseError with detail, constraint, table and position', async () => {
+    const { theirs, ours } = await sideBySide(async (make) => {
+      const pool = make(baseConfig({ max: 1 }));
+      const client = await pool.connect();
+      try {
+        await client.query('CREATE TEMP TABLE pool_pg_audit_unique (id int PRIMARY KEY)');
+        await client.query('INSERT INTO pool_pg_audit_unique VALUES (1)');
+      } finally {
+        client.release();
+      }
+      const fields = (error: unknown) => {
+        const e = error as pg.DatabaseError;
+        return { instance: e instanceof pg.DatabaseError, code: e.code, detail: e.detail, constraint: e.constraint, table: e.table, position: e.position };
+      };
+      const unique = await pool.query('INSERT INTO pool_pg_audit_unique VALUES ($1)', [1]).catch(fields);
+      const syntax = await pool.query('SELECT 1 FROM WHERE').catch(fields);
+      return { unique, syntax };
+    });
+    expect(ours).toEqual(theirs);
+    expect(theirs.unique).toMatchObject({ instance: true, code: '23505', detail: 'Key (id)=(1) already exists.', constraint: 'pool_pg_audit_unique_pkey', table: 'pool_pg_audit_unique' });
+    expect(theirs.syntax).toMatchObject({ instance: true, code: '42601', position: '15' });
+  });
+
+  it("a 'connect' listener's SET is in place before the first query, for pool.query and for parallel callers", async () => {
+    const { theirs, ours } = await sideBySide(async (make) => {
+      const pool = make(baseConfig({ max: 3 }));
+      pool.on('connect', (client) => {
+        void client.query('SET search_path TO pg_catalog, public');
+      });
+      const first = (await pool.query('SHOW search_path')).rows;
+      const parallel = await Promise.all([1, 2, 3].map(() => pool.query('SHOW search_path').then((r) => r.rows[0].search_path)));
+      return { first, parallel };
+    });
+    expect(ours).toEqual(theirs);
+    expect(theirs.first).toEqual([{ search_path: 'pg_catalog, public' }]);
+  });
+
+  it('application_name and statement_timeout reach the session; a statement over the timeout is DatabaseError 57014', async () => {
+    const { theirs, ours } = await sideBySide(async (make) => {
+      const pool = make(baseConfig({ application_name: 'pool-pg-audit-app', statement_timeout: 50 }));
+      const settings = (await pool.query("SELECT current_setting('application_name') AS a, current_setting('statement_timeout') AS t")).rows;
+      const slow = await pool.query('SELECT pg_sleep(1)').catch((error: unknown) => describeError(error));
+      return { settings, slow, counts: [pool.totalCount, pool.idleCount] };
+    });
+    expect(ours.settings).toEqual(theirs.settings);
+    expect(ours.slow).toEqual(theirs.slow);
+    expect(theirs.settings).toEqual([{ a: 'pool-pg-audit-app', t: '50ms' }]);
+    expect(theirs.slow).toMatchObject({ class: 'DatabaseError', code: '57014' });
+  });
+
+  it('LISTEN on a client from connect(): notifications reach its listener while held; a killed backend is the holder\'s error, not the pool\'s', async () => {
+    const { theirs, ours } = await sideBySide(async (make) => {
+      const pool = make(baseConfig({ max: 2, idleTimeoutMillis: 100 }));
+      const poolErrors: unknown[] = [];
+      pool.on('error', (error) => poolErrors.push(error));
+      const client = await pool.connect();
+      const payloads: unknown[] = [];
+      const clientErrors: unknown[] = [];
+      client.on('notification', (message) => payloads.push(message.payload));
+      client.on('error', (error) => clientErrors.push((error as pg.DatabaseError).code ?? (error as Error).message));
+      await client.query('LISTEN pool_pg_audit');
+      await pool.query("NOTIFY pool_pg_audit, 'one'");
+      await sleep(300); // past idleTimeoutMillis: the other client is gone, the held one is not
+      await pool.query("SELECT pg_notify('pool_pg_audit', 'two')");
+      while (payloads.length < 2) await sleep(5);
+      await terminate(pidOf(client));
+      while (clientErrors.length < 2) await sleep(5);
+      const held = [pool.totalCount, pool.idleCount];
+      client.release(new Error('its backend was terminated'));
+      return { payloads, clientErrors, poolErrors: poolErrors.length, held, after: [pool.totalCount, pool.idleCount] };
+    });
+    expect(ours).toEqual(theirs);
+    // the first idle client timed out; pg_notify opened another, which stays idle
+    expect(theirs).toEqual({ payloads: ['one', 'two'], clientErrors: ['57P01', 'Connection terminated unexpectedly'], poolErrors: 0, held: [2, 1], after: [1, 1] });
+  });
+
+  it('with no config, the PG* environment variables are used', async () => {
+    const url = new URL(pgUrl);
+    const env = { PGHOST: url.hostname, PGPORT: url.port || '5432', PGUSER: decodeURIComponent(url.username), PGDATABASE: url.pathname.slice(1), PGAPPNAME: 'pool-pg-audit-env' };
+    const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+    Object.assign(process.env, env);
+    try {
+      const { theirs, ours } = await sideBySide(async (make) => {
+        const pool = make();
+        return (await pool.query("SELECT current_database() AS db, current_setting('application_name') AS app")).rows;
+      });
+      expect(ours).toEqual(theirs);
+      expect(theirs).toEqual([{ db: env.PGDATABASE, app: 'pool-pg-audit-env' }]);
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+
+  it('DIFFERENCE (documented): query_timeout gives the same Error and message, with code POOL_TIMEOUT (pg leaves it without a code)', async () => {
+    const { theirs, ours } = await sideBySide(async (make) => {
+      const pool = make(baseConfig({ query_timeout: 50 }));
+      const error = await pool.query('SELECT pg_sleep(1)').catch((e: unknown) => describeError(e));
+      return { error, counts: [pool.totalCount, pool.idleCount] };
+    });
+    expect(theirs).toEqual({ error: { class: 'Error', code: undefined, message: 'Query read timeout', severity: undefined, routine: undefined }, counts: [0, 0] });
+    expect(ours).toEqual({ error: { ...theirs.error, code: 'POOL_TIMEOUT' }, counts: [0, 0] });
+  });
+
+  it('DIFFERENCE (documented): after end() the errors are PoolErrors with code POOL_CLOSED and pg.Pool\'s messages (pg.Pool: a plain Error)', async () => {
+    const { theirs, ours } = await sideBySide(async (make) => {
+      const pool = make(baseConfig());
+      await pool.end();
+      const errors = await Promise.all([pool.query('SELECT 1'), pool.connect(), pool.end()].map((p) => (p as Promise<unknown>).catch((e: unknown) => e)));
+      return errors.map((e) => [(e as Error).constructor.name, (e as { code?: unknown }).code, (e as Error).message]);
+    });
+    const messages = ['Cannot use a pool after calling end on the pool', 'Cannot use a pool after calling end on the pool', 'Called end on pool more than once'];
+    expect(theirs).toEqual(messages.map((m) => ['Error', undefined, m]));
+    expect(ours).toEqual(messages.map((m) => ['PoolError', 'POOL_CLOSED', m]));
+  });
+
+  it('DIFFERENCE (documented): end(cb) always calls back asynchronously; pg.Pool calls back at once when no client is open', async () => {
+    const { theirs, ours } = await sideBySide(async (make) => {
+      const pool = make(baseConfig());
+      const called: string[] = [];
+      const ended = new Promise<void>((resolve) => {
+        pool.end(() => {
+          called.push('end callback');
+          resolve();
+        });
+      });
+      called.push('after end()');
+      await ended;
+      return called;
+    });
+    expect(theirs).toEqual(['end callback', 'after end()']);
+    expect(ours).toEqual(['after end()', 'end callback']);
+  });
 });
