@@ -7,6 +7,7 @@ import { classifyPgCreateError, markHookError } from './create-errors.js';
 import { isFatalPgError } from './is-fatal.js';
 import { withPoolerMode } from './pooler-mode.js';
 import { recordSetup, type SetupStatement } from './session-setup.js';
+import { asPoolConnectTimeout } from './connect-timeout.js';
 
 /** Hooks a {@link PgPool} adds to the provider; not needed when you use the provider with `createPool`. */
 export interface PgProviderHooks {
@@ -132,7 +133,7 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
     const onAbort = () => destroySocket(client);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      await connectClient(client);
+      await connectClient(client).catch((error: unknown) => Promise.reject(asPoolConnectTimeout(error)));
       await recordSetup(client, () => runHooks(client, resolved, hooks));
     } catch (error) {
       state.broken = true;

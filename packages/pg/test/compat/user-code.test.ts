@@ -1,6 +1,7 @@
+import { createServer, type Server, type Socket } from 'node:net';
 import { requireService } from '@pool/testkit';
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgPool } from '../../src/index.js';
 import { pgUrl, pidOf, terminate } from '../helpers.js';
 import { baseConfig, describeError, sideBySide, sleep } from './side-by-side.js';
@@ -42,6 +43,22 @@ async function userEnd(pool: pg.Pool): Promise<unknown> {
 }
 
 describe.skipIf(!svc.available)('side by side with pg.Pool: what user code does', () => {
+  // a server that accepts connections and never answers
+  let silent: { server: Server; port: number; sockets: Set<Socket> };
+  beforeAll(async () => {
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    silent = { server, port: (server.address() as { port: number }).port, sockets };
+  });
+  afterAll(async () => {
+    for (const socket of silent.sockets) socket.destroy();
+    await new Promise((resolve) => silent.server.close(resolve));
+  });
+
   it("a rejected query(), connect() or end() promise: err.stack leads back to the caller's await, not to the socket read", async () => {
     const { theirs, ours } = await sideBySide(async (make) => {
       const pool = make(baseConfig());
@@ -220,6 +237,28 @@ describe.skipIf(!svc.available)('side by side with pg.Pool: what user code does'
     });
     expect(theirs).toEqual({ error: { class: 'Error', code: undefined, message: 'Query read timeout', severity: undefined, routine: undefined }, counts: [0, 0] });
     expect(ours).toEqual({ error: { ...theirs.error, code: 'POOL_TIMEOUT' }, counts: [0, 0] });
+  });
+
+  it("a connect past connectionTimeoutMillis fails with pg.Pool's 'Connection terminated due to connection timeout'; DIFFERENCE (documented): the caller whose own wait ran out first gets POOL_TIMEOUT", async () => {
+    const { theirs, ours } = await sideBySide(async (make) => {
+      const pool = make({ host: '127.0.0.1', port: silent.port, user: 'x', database: 'x', connectionTimeoutMillis: 200 });
+      let second: Promise<unknown> | undefined;
+      // the second call is made as the first fails, while the first call's connect may still be in flight
+      const first = await pool.query('SELECT 1').catch((error: unknown) => {
+        second = pool.connect().catch((e: unknown) => e);
+        return error;
+      });
+      const error = (await second) as Error;
+      const describe = (e: unknown) => ({ class: (e as Error).constructor.name, message: (e as Error).message });
+      return { first: describe(first), second: { ...describe(error), cause: error.cause instanceof Error }, counts: [pool.totalCount, pool.idleCount] };
+    });
+    const poolsError = { class: 'Error', message: 'Connection terminated due to connection timeout', cause: true };
+    expect(theirs).toEqual({ first: { class: 'Error', message: poolsError.message }, second: poolsError, counts: [0, 0] });
+    expect(ours.second).toEqual(poolsError);
+    // the caller's wait and the connect's timer both end after 200 ms: whichever fires first decides
+    if (ours.first.class === 'PoolTimeoutError') expect(ours.first.message).toContain('timeout exceeded when trying to connect');
+    else expect(ours.first).toEqual(theirs.first);
+    expect(ours.counts).toEqual([0, 0]);
   });
 
   it('DIFFERENCE (documented): after end() the errors are PoolErrors with code POOL_CLOSED and pg.Pool\'s messages (pg.Pool: a plain Error)', async () => {
