@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { requireService } from '@pool/testkit';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createPgPool } from '../../src/index.js';
 import { pgUrl, pidOf, terminate } from '../helpers.js';
 import { baseConfig, describeError, sideBySide, sleep } from './side-by-side.js';
@@ -250,6 +250,8 @@ describe.skipIf(!svc.available)('side by side with pg.Pool: what user code does'
       });
       const error = (await second) as Error;
       const describe = (e: unknown) => ({ class: (e as Error).constructor.name, message: (e as Error).message });
+      // ours may still have a connect in flight that it opened for the second caller: it ends by its own timer
+      for (let waited = 0; pool.totalCount > 0 && waited < 1_000; waited += 10) await sleep(10);
       return { first: describe(first), second: { ...describe(error), cause: error.cause instanceof Error }, counts: [pool.totalCount, pool.idleCount] };
     });
     const poolsError = { class: 'Error', message: 'Connection terminated due to connection timeout', cause: true };
@@ -271,6 +273,29 @@ describe.skipIf(!svc.available)('side by side with pg.Pool: what user code does'
     const messages = ['Cannot use a pool after calling end on the pool', 'Cannot use a pool after calling end on the pool', 'Called end on pool more than once'];
     expect(theirs).toEqual(messages.map((m) => ['Error', undefined, m]));
     expect(ours).toEqual(messages.map((m) => ['PoolError', 'POOL_CLOSED', m]));
+  });
+
+  it('DIFFERENCE (documented): end() with a client never released closes it after 30 s and resolves; pg.Pool waits for ever', async () => {
+    const { theirs, ours } = await sideBySide(async (make, name) => {
+      const pool = make(baseConfig());
+      const held = await pool.connect();
+      const closed = new Promise<void>((resolve) => held.once('end', resolve));
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      let state = 'pending';
+      const ended = pool.end().then(() => (state = 'resolved'));
+      try {
+        await vi.advanceTimersByTimeAsync(29_000);
+        const before = state;
+        await vi.advanceTimersByTimeAsync(2_000);
+        return { before, after: state, counts: [pool.totalCount, pool.idleCount] };
+      } finally {
+        vi.useRealTimers();
+        if (name === 'pg.Pool') held.release(); // lets pg.Pool's end() finish
+        await Promise.all([ended, closed]);
+      }
+    });
+    expect(theirs).toEqual({ before: 'pending', after: 'pending', counts: [1, 0] });
+    expect(ours).toEqual({ before: 'pending', after: 'resolved', counts: [0, 0] });
   });
 
   it('DIFFERENCE (documented): end(cb) always calls back asynchronously; pg.Pool calls back at once when no client is open', async () => {
