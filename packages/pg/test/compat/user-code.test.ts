@@ -298,6 +298,25 @@ describe.skipIf(!svc.available)('side by side with pg.Pool: what user code does'
     expect(ours).toEqual({ before: 'pending', after: 'resolved', counts: [0, 0] });
   });
 
+  it("DIFFERENCE (documented): pool.query('BEGIN') is rolled back when its client goes back; with pg.Pool, sequential pool.query calls reuse that client and form one transaction", async () => {
+    const { theirs, ours } = await sideBySide(async (make) => {
+      const pool = make(baseConfig());
+      const table = `pool_pg_audit_tx_${process.pid}`;
+      await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (v int)`);
+      try {
+        await pool.query(`TRUNCATE ${table}`);
+        await pool.query('BEGIN');
+        await pool.query(`INSERT INTO ${table} VALUES (1)`);
+        await pool.query('ROLLBACK');
+        return (await pool.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
+      } finally {
+        await pool.query(`DROP TABLE ${table}`);
+      }
+    });
+    expect(theirs).toBe(0);
+    expect(ours).toBe(1);
+  });
+
   it('DIFFERENCE (documented): end(cb) always calls back asynchronously; pg.Pool calls back at once when no client is open', async () => {
     const { theirs, ours } = await sideBySide(async (make) => {
       const pool = make(baseConfig());
