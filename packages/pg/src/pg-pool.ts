@@ -15,6 +15,7 @@ import { PgPoolCounters } from './pool-counters.js';
 import { IssuedCalls } from './issued-calls.js';
 import { attachPgLog } from './pg-log.js';
 import { withCallerStack } from './caller-stack.js';
+import { isPgQueryObject, takeOwnCallback } from './pg-query-object.js';
 import { acquireError, runOnHeldClient, runQuery, type CallHost } from './query-call.js';
 import { runTransaction, type TransactionOptions } from './transaction.js';
 
@@ -172,7 +173,8 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
    * rowMode, queryTimeoutMs?, signal? })`, promise or callback style (an exception thrown in the
    * callback is an uncaught exception, as in pg.Pool). The client goes back right after; it is
    * destroyed when the error is connection-level, and a statement error leaves it reusable.
-   * A Submittable (pg-cursor, pg-query-stream) needs a client of its own: use `connect()`.
+   * A `new pg.Query(...)` runs as in pg.Pool (its 'row' and 'end' events fire; the client goes back when
+   * it ends). Other Submittables (pg-cursor, pg-query-stream) need a client of their own: use `connect()`.
    */
   query(config: unknown, values?: unknown, callback?: unknown): unknown {
     if (typeof config === 'function') {
@@ -185,14 +187,21 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
       values = undefined;
     }
     let promise: Promise<pg.QueryResult>;
+    let handled = false;
     if (config === null || config === undefined) {
       promise = Promise.reject(new TypeError('Client was passed a null or undefined query'));
-    } else if (typeof (config as pg.Submittable).submit === 'function') {
+    } else if (typeof (config as pg.Submittable).submit === 'function' && !isPgQueryObject(config)) {
       promise = Promise.reject(new PgPoolError('PG_SUBMITTABLE_NOT_SUPPORTED', 'pool.query does not take a Submittable (pg-cursor, pg-query-stream): borrow a client with pool.connect() and release it when the stream ends'));
     } else if (this.ending) {
       promise = Promise.reject(this.endedError());
     } else {
+      const own = isPgQueryObject(config) ? takeOwnCallback(config) : undefined;
       promise = this.issued.track(runQuery(this.host, config, values as unknown[] | undefined));
+      if (own !== undefined) {
+        // the pg.Query's own callback hears the outcome, so a rejection is not unhandled (pg.Pool's promise never settles)
+        promise.then((result) => process.nextTick(own, null, result), (error: Error) => process.nextTick(own, error)); // null on success, as pg.Query gives it
+        handled = true;
+      }
     }
     if (typeof callback === 'function') {
       const cb = callback as QueryCallback;
@@ -200,7 +209,9 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
       promise.then((result) => process.nextTick(cb, undefined, result), (error: Error) => process.nextTick(cb, error));
       return undefined;
     }
-    return withCallerStack(promise);
+    const returned = withCallerStack(promise);
+    if (handled) returned.catch(noop);
+    return returned;
   }
 
   /** Marks a client lent: pg.Pool's 'acquire' event, its socket ref'd again (allowExitOnIdle). */

@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { requireService } from '@pool/testkit';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createPgPool } from '../../src/index.js';
 import { pgUrl, pidOf, terminate } from '../helpers.js';
@@ -315,6 +316,57 @@ describe.skipIf(!svc.available)('side by side with pg.Pool: what user code does'
     });
     expect(theirs).toBe(0);
     expect(ours).toBe(1);
+  });
+
+  it("pool.query(new pg.Query(...)): its 'row' and 'end' events fire, the promise resolves, the client goes back; with the query's own callback too", async () => {
+    const { theirs, ours } = await sideBySide(async (make, name) => {
+      const pool = make(baseConfig({ max: 1 }));
+      const query = new pg.Query('SELECT generate_series(1, 3) AS n');
+      const rows: unknown[] = [];
+      query.on('row', (row: { n: number }) => rows.push(row.n));
+      const ended = new Promise((resolve) => query.on('end', (result: pg.QueryResult) => resolve(result.rowCount)));
+      const result = await (pool.query(query as never) as unknown as Promise<pg.QueryResult>);
+      const counts = [pool.totalCount, pool.idleCount];
+      const failed = await (pool.query(new pg.Query('SELEC 1') as never) as unknown as Promise<unknown>).catch((error: unknown) => describeError(error).code);
+      // a query made with its own callback: it is called
+      const own = await new Promise((resolve) => {
+        pool.query(new pg.Query('SELECT 7 AS n', [], (error: Error | undefined, res: pg.QueryResult) => resolve([error, res.rows])) as never);
+      });
+      await sleep(20);
+      const afterOwn = [pool.totalCount, pool.idleCount];
+      // pg.Pool never gives that client back: release it so the pool can end
+      if (name === 'pg.Pool') (pool as unknown as { _clients: pg.PoolClient[] })._clients.forEach((client) => client.release());
+      return { rows, end: await ended, rowCount: result.rowCount, failed, counts, own, afterOwn };
+    });
+    const { afterOwn: theirsAfterOwn, ...theirsRest } = theirs;
+    const { afterOwn: oursAfterOwn, ...oursRest } = ours;
+    expect(oursRest).toEqual(theirsRest);
+    expect(theirsRest).toEqual({ rows: [1, 2, 3], end: 3, rowCount: 3, failed: '42601', counts: [1, 1], own: [null, [{ n: 7 }]] });
+    // DIFFERENCE (documented): ours gives back the client of a query made with its own callback; pg.Pool keeps it
+    expect(theirsAfterOwn).toEqual([1, 0]);
+    expect(oursAfterOwn).toEqual([1, 1]);
+  });
+
+  it('DIFFERENCE (documented): pool.query(new Cursor(...)) is refused with PG_SUBMITTABLE_NOT_SUPPORTED; pg.Pool reads it but never settles nor gives the client back', async () => {
+    const { theirs, ours } = await sideBySide(async (make, name) => {
+      const pool = make(baseConfig({ max: 1 }));
+      const cursor = new Cursor('SELECT generate_series(1, 3) AS n');
+      let settled = 'pending';
+      (pool.query(cursor as never) as unknown as Promise<unknown>).then(() => (settled = 'resolved'), (error: unknown) => (settled = String(describeError(error).code)));
+      if (name === 'pg.Pool') {
+        const rows = await cursor.read(3);
+        await cursor.close();
+        const counts = [pool.totalCount, pool.idleCount];
+        await sleep(50);
+        // the client is lost to the pool for ever: end it so the test can end the pool
+        (pool as unknown as { _clients: pg.Client[] })._clients.forEach((client) => (client as pg.PoolClient).release());
+        return { rows: rows.length, settled, counts };
+      }
+      await sleep(50);
+      return { rows: 0, settled, counts: [pool.totalCount, pool.idleCount] };
+    });
+    expect(theirs).toEqual({ rows: 3, settled: 'pending', counts: [1, 0] });
+    expect(ours).toEqual({ rows: 0, settled: 'PG_SUBMITTABLE_NOT_SUPPORTED', counts: [0, 0] });
   });
 
   it('DIFFERENCE (documented): end(cb) always calls back asynchronously; pg.Pool calls back at once when no client is open', async () => {
