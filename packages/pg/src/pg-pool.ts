@@ -101,8 +101,12 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
     hide(options, 'connectionString');
     this.options = options as unknown as pg.PoolOptions;
     this.core.on('create', (event) => {
-      // the SET statements its listeners send are sent again after a resetQuery (session-setup.ts)
-      if (this.listenerCount('connect') > 0) recordSetup(event.resource, () => this.emit('connect', event.resource));
+      // the SET statements its listeners send are sent again after a resetQuery (session-setup.ts), and
+      // the client listeners they add stay on every release (a borrower's are removed), as in pg.Pool
+      if (this.listenerCount('connect') > 0) {
+        recordSetup(event.resource, () => this.emit('connect', event.resource));
+        this.provider.keepListeners(event.resource);
+      }
     });
     this.core.on('destroy', (event) => {
       if (this.listenerCount('remove') > 0) this.emit('remove', event.resource);

@@ -28,6 +28,11 @@ export interface PgProvider extends ResourceProvider<pg.Client> {
   classifyCreateError(error: unknown): 'transient' | 'permanent';
   /** Called when a client is lent: keeps its socket ref'd while in use (`allowExitOnIdle`). */
   lent(client: pg.Client): void;
+  /**
+   * Takes the listeners a new client has now as its own, kept on every release: those the pool's
+   * 'connect' listeners added while setting it up (`client.on('notice', ...)`), as pg.Pool keeps them.
+   */
+  keepListeners(client: pg.Client): void;
 }
 
 /** pg.Client's ref/unref of its socket (pg >= 8.9; absent from @types/pg). */
@@ -152,6 +157,11 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
     return client;
   }
 
+  function keepListeners(client: pg.Client): void {
+    const state = stateOf(client);
+    if (state !== undefined) state.listeners = takeListenerBaseline(client, borrowerEvents);
+  }
+
   function lent(client: pg.Client): void {
     if (allowExitOnIdle) (client as RefClient).ref?.();
   }
@@ -248,5 +258,6 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
     isFatal: isFatalPgError,
     classifyCreateError: classifyPgCreateError,
     lent,
+    keepListeners,
   };
 }

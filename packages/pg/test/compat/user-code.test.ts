@@ -171,6 +171,28 @@ describe.skipIf(!svc.available)('side by side with pg.Pool: what user code does'
     expect(theirs.first).toEqual([{ search_path: 'pg_catalog, public' }]);
   });
 
+  it("listeners a 'connect' listener adds to the client (client.on('notice')) hear every later borrower, through pool.query and connect()", async () => {
+    const { theirs, ours } = await sideBySide(async (make) => {
+      const pool = make(baseConfig({ max: 1 }));
+      const notices: string[] = [];
+      pool.on('connect', (client) => {
+        client.on('notice', (notice) => notices.push(notice.message ?? ''));
+      });
+      for (let i = 0; i < 3; i++) await pool.query(`DO $$ BEGIN RAISE NOTICE 'query ${i}'; END $$`);
+      const client = await pool.connect();
+      try {
+        await client.query("DO $$ BEGIN RAISE NOTICE 'held'; END $$");
+      } finally {
+        client.release();
+      }
+      await pool.query("DO $$ BEGIN RAISE NOTICE 'after release'; END $$");
+      await sleep(20);
+      return { notices, total: pool.totalCount };
+    });
+    expect(ours).toEqual(theirs);
+    expect(theirs).toEqual({ notices: ['query 0', 'query 1', 'query 2', 'held', 'after release'], total: 1 });
+  });
+
   it('application_name and statement_timeout reach the session; a statement over the timeout is DatabaseError 57014', async () => {
     const { theirs, ours } = await sideBySide(async (make) => {
       const pool = make(baseConfig({ application_name: 'pool-pg-audit-app', statement_timeout: 50 }));
