@@ -177,6 +177,9 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
   function destroy(client: pg.Client): Promise<void> {
     const state = stateOf(client);
     if (state !== undefined) state.broken = true;
+    // an idle client's socket is unref'd (allowExitOnIdle): ref it again, or the process could exit
+    // before the close finishes, with whatever awaits it (`await pool.end()`) never settled
+    if (allowExitOnIdle) (client as RefClient).ref?.();
     return new Promise<void>((resolve) => {
       // a graceful Terminate first; a socket that does not close in time (blackhole) is destroyed
       const timer = setTimeout(() => {

@@ -55,6 +55,19 @@ describe.skipIf(!svc.available)('side by side with pg.Pool, in child processes: 
     expect(exitDelay(ours, Number(ours.stdout.split(' ')[1]))).toBeLessThan(2_000);
   });
 
+  it('with allowExitOnIdle: true, a top-level `await pool.end()` settles and the code after it runs (exit code 0, not 13)', async () => {
+    const script = `
+      const pool = makePool({ connectionString: url, application_name: 'pool-pg-compat-end-exit', allowExitOnIdle: true });
+      await pool.query('SELECT 1');
+      await pool.end();
+      console.log('after end', pool.ended);
+    `;
+    const [theirs, ours] = await Promise.all([runChild('pg.Pool', script, 20_000), runChild('@pool/pg', script, 20_000)]);
+    expect(ours.stdout).toBe(theirs.stdout);
+    expect(ours.code).toBe(theirs.code);
+    expect([theirs.stdout, theirs.code]).toEqual(['after end true', 0]);
+  });
+
   it('an exception thrown in a query callback or a connect callback is an uncaught exception, not an unhandled rejection', async () => {
     const queryCb = throwsIn(`pool.query('SELECT 1', () => { throw new Error('thrown in query callback'); });`);
     const valuesCb = throwsIn(`pool.query('SELECT $1::int', [1], () => { throw new Error('thrown in values callback'); });`);
