@@ -1,6 +1,6 @@
 import type { CreateContext, ResourceProvider } from '@pool/core';
 import pg from 'pg';
-import { attachState, clearStatementCache, clientIsBroken, destroySocket, nextReadyForQuery, stateOf, transactionStatus, wireState, WireState, type ClientState } from './client-state.js';
+import { attachState, canWaitForQueries, clearStatementCache, clientIsBroken, destroySocket, nextReadyForQuery, stateOf, transactionStatus, wireState, WireState, type ClientState } from './client-state.js';
 import { resolvePgConfig, type PgProviderConfig, type ResolvedPgConfig } from './config.js';
 import { listenersChanged, restoreListeners, scrubError, takeListenerBaseline } from '@pool/core/adapter-kit';
 import { classifyPgCreateError, markHookError } from './create-errors.js';
@@ -101,7 +101,7 @@ async function replaySetup(client: pg.Client, setup: readonly SetupStatement[]):
  * - create: `new pg.Client(config)` + `connect()`, aborted (socket destroyed) when the pool's create
  *   deadline passes; connect errors have the password scrubbed from every message and stack.
  * - validate: one round trip of `pingQuery` (an empty query by default).
- * - reset on release: a client still running a query is destroyed; one inside a transaction
+ * - reset on release: a client still running a query is waited for (destroyed after resetTimeoutMs); one inside a transaction
  *   (ReadyForQuery status `T`/`E`) is rolled back (or destroyed with `onDirtyRelease: 'destroy'`);
  *   then `resetQuery` runs if set. An idle client with no `resetQuery` is returned synchronously.
  * - isBroken: the client emitted 'error' or 'end', or was ended.
@@ -217,6 +217,13 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
 
   /** The slow part of reset: wait for ReadyForQuery, roll back, run resetQuery. */
   async function cleanUp(client: pg.Client, state: ClientState, wire: WireState): Promise<boolean> {
+    // released with statements still running or queued (a missing await): they finish, as with
+    // pg.Pool, and the client is lent again only after them (within resetTimeoutMs, else destroyed)
+    while (wire === WireState.Busy) {
+      await nextReadyForQuery(client);
+      if (isBroken(client)) return false;
+      wire = wireState(client);
+    }
     if (wire === WireState.AwaitingReady) {
       await nextReadyForQuery(client);
       if (isBroken(client) || wireState(client) !== WireState.Ready) return false;
@@ -242,7 +249,7 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
     state.borrowed = false;
     if (clientIsBroken(client, state)) return false;
     const wire = wireState(client);
-    if (wire === WireState.Busy) return false;
+    if (wire === WireState.Busy && !canWaitForQueries(client)) return false;
     // the hot path: idle on the wire, not in a transaction, nothing to run: reusable now
     if (wire === WireState.Ready && resetQuery === undefined && transactionStatus(client, state) === 'I') return idle(client);
     return cleanUp(client, state, wire).catch((error: unknown) => {

@@ -391,6 +391,26 @@ describe.skipIf(!svc.available)('side by side with pg.Pool: what user code does'
     expect(ours).toEqual({ rows: 0, settled: 'PG_SUBMITTABLE_NOT_SUPPORTED', counts: [0, 0] });
   });
 
+  it('a client released while its statement still runs (a missing await): the statement completes and the next query sees its write', async () => {
+    const { theirs, ours } = await sideBySide(async (make) => {
+      const pool = make(baseConfig({ max: 1 }));
+      const table = `pool_pg_audit_busy_${process.pid}`;
+      await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (v int)`);
+      try {
+        await pool.query(`TRUNCATE ${table}`);
+        const client = await pool.connect();
+        const insert = client.query(`INSERT INTO ${table} SELECT 1 FROM pg_sleep(0.1)`).then((r) => r.rowCount, (e: unknown) => describeError(e));
+        client.release();
+        const seen = (await pool.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
+        return { insert: await insert, seen, total: pool.totalCount };
+      } finally {
+        await pool.query(`DROP TABLE ${table}`);
+      }
+    });
+    expect(ours).toEqual(theirs);
+    expect(theirs).toEqual({ insert: 1, seen: 1, total: 1 });
+  });
+
   it('DIFFERENCE (documented): end(cb) always calls back asynchronously; pg.Pool calls back at once when no client is open', async () => {
     const { theirs, ours } = await sideBySide(async (make) => {
       const pool = make(baseConfig());
