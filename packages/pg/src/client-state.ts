@@ -109,6 +109,15 @@ export function wireState(client: pg.Client): WireState {
   return active == null ? WireState.AwaitingReady : WireState.Busy;
 }
 
+/**
+ * True when pg's internals tell a running statement from an idle client (`_activeQuery`, or
+ * `activeQuery` before 8.12), so a busy client can be waited for; without them it is destroyed.
+ */
+export function canWaitForQueries(client: pg.Client): boolean {
+  const inner = internals(client);
+  return inner.connection !== undefined && ('_activeQuery' in inner || 'activeQuery' in inner);
+}
+
 /** Resolves at the client's next ReadyForQuery (or when its connection ends). */
 export function nextReadyForQuery(client: pg.Client): Promise<void> {
   const connection = internals(client).connection;

@@ -32,12 +32,18 @@ export interface PgProviderConfig extends pg.ClientConfig {
   pingQuery?: string | undefined;
   /** How long `destroy` waits for a graceful Terminate before it destroys the socket. @default 500 */
   endTimeoutMs?: number | undefined;
-  /** The client class (a `pg.Client` subclass, or any class whose `connect` takes a callback or returns a promise). @default pg.Client */
-  Client?: (new (config: pg.ClientConfig) => pg.Client) | undefined;
+  /**
+   * The client class (a `pg.Client` subclass, or any class whose `connect` takes a callback or returns a promise). @default pg.Client
+   * Typed as wide as pg.PoolConfig's `Client` too, so a config typed `pg.PoolConfig` is accepted.
+   */
+  Client?: (new (config: pg.ClientConfig) => pg.Client) | (new () => pg.ClientBase) | undefined;
   /** Runs once on each new client after it connects (`SET search_path ...`, type parsers); a throw fails the create. */
   onConnect?: ((client: pg.Client) => void | Promise<void>) | undefined;
-  /** pg.Pool's `verify(client, done)`: runs on each new client; `done(err)` with an error fails the connect with that error. */
-  verify?: ((client: pg.Client, done: (error?: Error | null) => void) => void) | undefined;
+  /**
+   * pg.Pool's `verify(client, done)`: runs on each new client; `done(err)` with an error fails the connect with that error.
+   * Declared as a method, whose parameters are checked both ways, so pg.PoolConfig's `verify` (typed with a PoolClient) is accepted.
+   */
+  verify?(client: pg.Client, done: (error?: Error | null) => void): void;
   /** pg.Pool's `allowExitOnIdle`: idle clients do not keep the process alive (their sockets are unref'd). @default false */
   allowExitOnIdle?: boolean | undefined;
   /** A pooler in between: `'transaction'` (PgBouncer transaction mode) keeps named statements and session features off the server; see pooler-mode.ts. */
@@ -120,7 +126,8 @@ export function resolvePgConfig(config: PgProviderConfig | string | undefined): 
     onDirtyRelease,
     pingQuery,
     endTimeoutMs,
-    Client,
+    // pg constructs the class with the client config whatever its declared constructor says; so does the provider
+    Client: Client as ResolvedPgConfig['Client'],
     onConnect,
     verify,
     allowExitOnIdle,

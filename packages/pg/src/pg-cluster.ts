@@ -12,6 +12,7 @@ import { splitMultiHostUrl } from './multi-host-url.js';
 import type { PgPoolClient } from './pg-pool.js';
 import type { PgHost, PgHostStatus } from './pg-host.js';
 import type { TransactionOptions } from './transaction.js';
+import { withCallerStack } from './caller-stack.js';
 
 /** A query config that may ask for a replica: `{ text, values, readOnly: true }`. */
 export type PgClusterQueryConfig = pg.QueryConfig & { readOnly?: boolean };
@@ -92,7 +93,7 @@ export class PgCluster extends EventEmitter {
       }
       promise = this.queryOn(route, config, values as unknown[] | undefined);
     }
-    if (typeof callback !== 'function') return promise;
+    if (typeof callback !== 'function') return withCallerStack(promise);
     const cb = callback as (error: Error | undefined, result?: pg.QueryResult) => void;
     promise.then((result) => cb(undefined, result), (error: Error) => cb(error));
     return undefined;
@@ -100,7 +101,7 @@ export class PgCluster extends EventEmitter {
 
   /** Borrows a client where `targetSessionAttrs` says; give it back with `client.release()`. */
   connect(options?: AcquireOptions): Promise<PgPoolClient> {
-    return this.connectOn(this.targetSessionAttrs, options);
+    return withCallerStack(this.connectOn(this.targetSessionAttrs, options));
   }
 
   /** BEGIN ... COMMIT on one client where `targetSessionAttrs` says (a replica when `readOnly: true`). */

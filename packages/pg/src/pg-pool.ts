@@ -14,6 +14,8 @@ import { pgWatchdog } from './liveness.js';
 import { PgPoolCounters } from './pool-counters.js';
 import { IssuedCalls } from './issued-calls.js';
 import { attachPgLog } from './pg-log.js';
+import { withCallerStack } from './caller-stack.js';
+import { isPgQueryObject, takeOwnCallback } from './pg-query-object.js';
 import { acquireError, runOnHeldClient, runQuery, type CallHost } from './query-call.js';
 import { runTransaction, type TransactionOptions } from './transaction.js';
 
@@ -99,8 +101,12 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
     hide(options, 'connectionString');
     this.options = options as unknown as pg.PoolOptions;
     this.core.on('create', (event) => {
-      // the SET statements its listeners send are sent again after a resetQuery (session-setup.ts)
-      if (this.listenerCount('connect') > 0) recordSetup(event.resource, () => this.emit('connect', event.resource));
+      // the SET statements its listeners send are sent again after a resetQuery (session-setup.ts), and
+      // the client listeners they add stay on every release (a borrower's are removed), as in pg.Pool
+      if (this.listenerCount('connect') > 0) {
+        recordSetup(event.resource, () => this.emit('connect', event.resource));
+        this.provider.keepListeners(event.resource);
+      }
     });
     this.core.on('destroy', (event) => {
       if (this.listenerCount('remove') > 0) this.emit('remove', event.resource);
@@ -171,7 +177,8 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
    * rowMode, queryTimeoutMs?, signal? })`, promise or callback style (an exception thrown in the
    * callback is an uncaught exception, as in pg.Pool). The client goes back right after; it is
    * destroyed when the error is connection-level, and a statement error leaves it reusable.
-   * A Submittable (pg-cursor, pg-query-stream) needs a client of its own: use `connect()`.
+   * A `new pg.Query(...)` runs as in pg.Pool (its 'row' and 'end' events fire; the client goes back when
+   * it ends). Other Submittables (pg-cursor, pg-query-stream) need a client of their own: use `connect()`.
    */
   query(config: unknown, values?: unknown, callback?: unknown): unknown {
     if (typeof config === 'function') {
@@ -184,14 +191,21 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
       values = undefined;
     }
     let promise: Promise<pg.QueryResult>;
+    let handled = false;
     if (config === null || config === undefined) {
       promise = Promise.reject(new TypeError('Client was passed a null or undefined query'));
-    } else if (typeof (config as pg.Submittable).submit === 'function') {
+    } else if (typeof (config as pg.Submittable).submit === 'function' && !isPgQueryObject(config)) {
       promise = Promise.reject(new PgPoolError('PG_SUBMITTABLE_NOT_SUPPORTED', 'pool.query does not take a Submittable (pg-cursor, pg-query-stream): borrow a client with pool.connect() and release it when the stream ends'));
     } else if (this.ending) {
       promise = Promise.reject(this.endedError());
     } else {
+      const own = isPgQueryObject(config) ? takeOwnCallback(config) : undefined;
       promise = this.issued.track(runQuery(this.host, config, values as unknown[] | undefined));
+      if (own !== undefined) {
+        // the pg.Query's own callback hears the outcome, so a rejection is not unhandled (pg.Pool's promise never settles)
+        promise.then((result) => process.nextTick(own, null, result), (error: Error) => process.nextTick(own, error)); // null on success, as pg.Query gives it
+        handled = true;
+      }
     }
     if (typeof callback === 'function') {
       const cb = callback as QueryCallback;
@@ -199,7 +213,9 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
       promise.then((result) => process.nextTick(cb, undefined, result), (error: Error) => process.nextTick(cb, error));
       return undefined;
     }
-    return promise;
+    const returned = withCallerStack(promise);
+    if (handled) returned.catch(noop);
+    return returned;
   }
 
   /** Marks a client lent: pg.Pool's 'acquire' event, its socket ref'd again (allowExitOnIdle). */
@@ -253,7 +269,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
     const promise = this.ending
       ? Promise.reject(this.endedError())
       : this.issued.track(this.core.acquire(options).then((lease) => this.checkout(lease), (error: unknown) => Promise.reject(acquireError(error))));
-    if (callback === undefined) return promise;
+    if (callback === undefined) return withCallerStack(promise);
     promise.then(
       (client) => process.nextTick(callback, undefined, client, (release?: unknown) => client.release(release as Error | boolean | undefined)),
       (error: Error) => process.nextTick(callback, error, undefined, noop),
@@ -310,7 +326,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
         this.ended = true;
       });
     }
-    if (callback === undefined) return promise;
+    if (callback === undefined) return withCallerStack(promise);
     promise.then(() => process.nextTick(callback), (error: Error) => process.nextTick(callback, error));
   }
 

@@ -28,7 +28,7 @@ export interface PgPoolConfig extends PgProviderConfig {
   /** pg.Pool's `maxLifetimeSeconds`: clients are rotated after this age; 0 = never. */
   maxLifetimeSeconds?: number;
   /** pg.Pool's `Promise`: only the native Promise is accepted (a custom library is refused). */
-  Promise?: PromiseConstructor;
+  Promise?: PromiseConstructorLike;
   /** pg.Pool's `log(message, ...details)`: the pool's lifecycle log lines go to it. */
   log?: (...args: unknown[]) => void;
   /** A deadline for each `pool.query` / `transaction` call (POOL_TIMEOUT phase 'query'; the connection is destroyed). Off (0) by default, as in pg.Pool. */

@@ -1,12 +1,13 @@
 import type { CreateContext, ResourceProvider } from '@pool/core';
 import pg from 'pg';
-import { attachState, clearStatementCache, clientIsBroken, destroySocket, nextReadyForQuery, stateOf, transactionStatus, wireState, WireState, type ClientState } from './client-state.js';
+import { attachState, canWaitForQueries, clearStatementCache, clientIsBroken, destroySocket, nextReadyForQuery, stateOf, transactionStatus, wireState, WireState, type ClientState } from './client-state.js';
 import { resolvePgConfig, type PgProviderConfig, type ResolvedPgConfig } from './config.js';
 import { listenersChanged, restoreListeners, scrubError, takeListenerBaseline } from '@pool/core/adapter-kit';
 import { classifyPgCreateError, markHookError } from './create-errors.js';
 import { isFatalPgError } from './is-fatal.js';
 import { withPoolerMode } from './pooler-mode.js';
 import { recordSetup, type SetupStatement } from './session-setup.js';
+import { asPoolConnectTimeout } from './connect-timeout.js';
 
 /** Hooks a {@link PgPool} adds to the provider; not needed when you use the provider with `createPool`. */
 export interface PgProviderHooks {
@@ -27,6 +28,11 @@ export interface PgProvider extends ResourceProvider<pg.Client> {
   classifyCreateError(error: unknown): 'transient' | 'permanent';
   /** Called when a client is lent: keeps its socket ref'd while in use (`allowExitOnIdle`). */
   lent(client: pg.Client): void;
+  /**
+   * Takes the listeners a new client has now as its own, kept on every release: those the pool's
+   * 'connect' listeners added while setting it up (`client.on('notice', ...)`), as pg.Pool keeps them.
+   */
+  keepListeners(client: pg.Client): void;
 }
 
 /** pg.Client's ref/unref of its socket (pg >= 8.9; absent from @types/pg). */
@@ -95,7 +101,7 @@ async function replaySetup(client: pg.Client, setup: readonly SetupStatement[]):
  * - create: `new pg.Client(config)` + `connect()`, aborted (socket destroyed) when the pool's create
  *   deadline passes; connect errors have the password scrubbed from every message and stack.
  * - validate: one round trip of `pingQuery` (an empty query by default).
- * - reset on release: a client still running a query is destroyed; one inside a transaction
+ * - reset on release: a client still running a query is waited for (destroyed after resetTimeoutMs); one inside a transaction
  *   (ReadyForQuery status `T`/`E`) is rolled back (or destroyed with `onDirtyRelease: 'destroy'`);
  *   then `resetQuery` runs if set. An idle client with no `resetQuery` is returned synchronously.
  * - isBroken: the client emitted 'error' or 'end', or was ended.
@@ -132,7 +138,7 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
     const onAbort = () => destroySocket(client);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      await connectClient(client);
+      await connectClient(client).catch((error: unknown) => Promise.reject(asPoolConnectTimeout(error)));
       await recordSetup(client, () => runHooks(client, resolved, hooks));
     } catch (error) {
       state.broken = true;
@@ -151,6 +157,11 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
     return client;
   }
 
+  function keepListeners(client: pg.Client): void {
+    const state = stateOf(client);
+    if (state !== undefined) state.listeners = takeListenerBaseline(client, borrowerEvents);
+  }
+
   function lent(client: pg.Client): void {
     if (allowExitOnIdle) (client as RefClient).ref?.();
   }
@@ -166,6 +177,9 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
   function destroy(client: pg.Client): Promise<void> {
     const state = stateOf(client);
     if (state !== undefined) state.broken = true;
+    // an idle client's socket is unref'd (allowExitOnIdle): ref it again, or the process could exit
+    // before the close finishes, with whatever awaits it (`await pool.end()`) never settled
+    if (allowExitOnIdle) (client as RefClient).ref?.();
     return new Promise<void>((resolve) => {
       // a graceful Terminate first; a socket that does not close in time (blackhole) is destroyed
       const timer = setTimeout(() => {
@@ -203,6 +217,13 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
 
   /** The slow part of reset: wait for ReadyForQuery, roll back, run resetQuery. */
   async function cleanUp(client: pg.Client, state: ClientState, wire: WireState): Promise<boolean> {
+    // released with statements still running or queued (a missing await): they finish, as with
+    // pg.Pool, and the client is lent again only after them (within resetTimeoutMs, else destroyed)
+    while (wire === WireState.Busy) {
+      await nextReadyForQuery(client);
+      if (isBroken(client)) return false;
+      wire = wireState(client);
+    }
     if (wire === WireState.AwaitingReady) {
       await nextReadyForQuery(client);
       if (isBroken(client) || wireState(client) !== WireState.Ready) return false;
@@ -228,7 +249,7 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
     state.borrowed = false;
     if (clientIsBroken(client, state)) return false;
     const wire = wireState(client);
-    if (wire === WireState.Busy) return false;
+    if (wire === WireState.Busy && !canWaitForQueries(client)) return false;
     // the hot path: idle on the wire, not in a transaction, nothing to run: reusable now
     if (wire === WireState.Ready && resetQuery === undefined && transactionStatus(client, state) === 'I') return idle(client);
     return cleanUp(client, state, wire).catch((error: unknown) => {
@@ -247,5 +268,6 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
     isFatal: isFatalPgError,
     classifyCreateError: classifyPgCreateError,
     lent,
+    keepListeners,
   };
 }

@@ -64,6 +64,7 @@ export function runQuery(host: CallHost, config: unknown, values: unknown[] | un
   const options = typeof config === 'object' && config !== null ? (config as CallOptions) : undefined;
   const timeoutMs = options?.queryTimeoutMs ?? host.queryTimeoutMs;
   const signal = options?.signal;
+  const submittable = typeof (config as { submit?: unknown } | null)?.submit === 'function';
   const work = () => new Promise<pg.QueryResult>((resolve, reject) => {
     let settled = false;
     let stopDeadline: (() => void) | undefined;
@@ -114,7 +115,8 @@ export function runQuery(host: CallHost, config: unknown, values: unknown[] | un
             if (settled) return;
             host.giveBack(lease, client, error);
             current = undefined;
-            if (error && !retried && provesNotSent(error)) attempt(true);
+            // a submitted pg.Query object keeps the callback of its first submit: it is never sent twice
+            if (error && !retried && provesNotSent(error) && !submittable) attempt(true);
             // a reply of the server's (rows, or a statement error with a SQLSTATE) proves it alive
             else finish(error ? withStableCode(error) : undefined, result, !error || typeof (error as { severity?: unknown }).severity === 'string');
           });

@@ -97,12 +97,29 @@ describe.skipIf(!svc.available)('@pool/pg reset on release (reliability rows 21,
     expect(p.stats().totals.destroyed).toBe(0);
   });
 
-  it('a client released with a query still running is destroyed, never lent with a reply in flight', async () => {
+  it('a client released with a query still running: the query completes (as with pg.Pool) and the client is lent again only after it', async () => {
     const p = open();
     const first = await p.acquire();
-    const running = first.resource.query('SELECT pg_sleep(0.2)').catch((error: unknown) => error);
+    let finished = false;
+    const running = first.resource.query('SELECT pg_sleep(0.2), 1 AS done').then((result) => {
+      finished = true;
+      return result.rows[0].done as number;
+    });
     first.release();
     const second = await p.acquire();
+    expect(second.resource).toBe(first.resource);
+    expect(finished).toBe(true);
+    second.release();
+    expect(await running).toBe(1);
+    expect(p.stats().totals.destroyed).toBe(0);
+  });
+
+  it('a client released with a query that outlasts resetTimeoutMs is destroyed, never lent with a reply in flight', async () => {
+    pool = createPool(pgProvider({ connectionString: pgUrl, application_name: 'pool-pg-reset' }), { max: 1, name: 'reset-test', resetTimeoutMs: 100 });
+    const first = await pool.acquire();
+    const running = first.resource.query('SELECT pg_sleep(2)').catch((error: unknown) => error);
+    first.release();
+    const second = await pool.acquire();
     expect(second.resource).not.toBe(first.resource);
     second.release();
     await running;

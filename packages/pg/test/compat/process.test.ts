@@ -55,6 +55,41 @@ describe.skipIf(!svc.available)('side by side with pg.Pool, in child processes: 
     expect(exitDelay(ours, Number(ours.stdout.split(' ')[1]))).toBeLessThan(2_000);
   });
 
+  it('with allowExitOnIdle: true, a top-level `await pool.end()` settles and the code after it runs (exit code 0, not 13)', async () => {
+    const script = `
+      const pool = makePool({ connectionString: url, application_name: 'pool-pg-compat-end-exit', allowExitOnIdle: true });
+      await pool.query('SELECT 1');
+      await pool.end();
+      console.log('after end', pool.ended);
+    `;
+    const [theirs, ours] = await Promise.all([runChild('pg.Pool', script, 20_000), runChild('@pool/pg', script, 20_000)]);
+    expect(ours.stdout).toBe(theirs.stdout);
+    expect(ours.code).toBe(theirs.code);
+    expect([theirs.stdout, theirs.code]).toEqual(['after end true', 0]);
+  });
+
+  it("DIFFERENCE (documented): a borrowed client's 'error' with no listener (its backend terminated) is thrown by pg.Pool's client, not by ours", async () => {
+    const script = `
+      process.on('uncaughtException', (error) => console.log('uncaughtException', error.code ?? error.message));
+      const pool = makePool({ connectionString: url, application_name: 'pool-pg-compat-borrowed-error', allowExitOnIdle: true });
+      const client = await pool.connect();
+      const other = await pool.connect();
+      await other.query('SELECT pg_terminate_backend($1)', [client.processID]);
+      other.release();
+      // until the client's socket has closed (a timer keeps the process alive meanwhile)
+      while (!client.connection.stream.destroyed) await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const after = await client.query('SELECT 1').then(() => 'answered', () => 'rejected');
+      client.release();
+      console.log('after', after, (await pool.query('SELECT 1 AS x')).rows[0].x);
+      await pool.end();
+    `;
+    const [theirs, ours] = await Promise.all([runChild('pg.Pool', script, 20_000), runChild('@pool/pg', script, 20_000)]);
+    expect(theirs.stdout.split('\n')).toEqual(['uncaughtException 57P01', 'uncaughtException Connection terminated unexpectedly', 'after rejected 1']);
+    expect(ours.stdout.split('\n')).toEqual(['after rejected 1']);
+    expect([theirs.code, ours.code]).toEqual([0, 0]);
+  });
+
   it('an exception thrown in a query callback or a connect callback is an uncaught exception, not an unhandled rejection', async () => {
     const queryCb = throwsIn(`pool.query('SELECT 1', () => { throw new Error('thrown in query callback'); });`);
     const valuesCb = throwsIn(`pool.query('SELECT $1::int', [1], () => { throw new Error('thrown in values callback'); });`);
