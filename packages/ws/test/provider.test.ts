@@ -161,6 +161,43 @@ describe('wsProvider', () => {
     expect(next).not.toBe(ws);
   });
 
+  it('a borrower who removed every listener (removeAllListeners()): the pool\'s own are put back, so an idle socket\'s error is handled and its close seen', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity });
+    const count = (ws: WebSocket) => Object.fromEntries(['message', 'close', 'error'].map((e) => [e, ws.listenerCount(e)]));
+    let before: Record<string, number> = {};
+    const ws = await p.use((w) => {
+      before = count(w);
+      w.removeAllListeners();
+      w.on('message', () => {});
+      return w;
+    });
+    expect(count(ws)).toEqual(before);
+    expect(before.error).toBeGreaterThan(0);
+    // an invalid frame from the server while the socket is idle: an 'error' on the client socket
+    const localPort = (ws as unknown as { _socket: net.Socket })._socket.localPort;
+    const peerOf = () => [...server.clients].find((client) => (client as unknown as { _socket: net.Socket })._socket.remotePort === localPort);
+    await waitUntil(() => peerOf() !== undefined, 'the server to see the socket');
+    (peerOf() as unknown as { _socket: net.Socket })._socket.write(Buffer.from([0x83, 0x00]));
+    await waitUntil(() => ws.readyState === ws.CLOSED, 'the errored socket to close');
+    const next = await p.use((w) => w);
+    expect(next).not.toBe(ws);
+  });
+
+  it('binaryType set by a borrower is given back as \'nodebuffer\' to the next one', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity });
+    const ws = await p.use((w) => {
+      w.binaryType = 'arraybuffer';
+      return w;
+    });
+    const [same, binaryType, reply] = await p.use(async (w) => [w, w.binaryType, await new Promise<unknown>((resolve) => {
+      w.once('message', (data: unknown) => resolve(data));
+      w.send(JSON.stringify({ id: 'b', op: 'binary', value: 'x' }));
+    })] as const);
+    expect(same).toBe(ws);
+    expect(binaryType).toBe('nodebuffer');
+    expect(Buffer.isBuffer(reply)).toBe(true);
+  });
+
   it('a socket left paused by its borrower is destroyed on release', async () => {
     const p = pool();
     const ws = await p.use((w) => {

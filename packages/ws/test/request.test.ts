@@ -49,6 +49,25 @@ describe('createWsPool: request()', () => {
     expect((await pool.request<Echo>({ op: 'binary', value: 'bin' })).echo).toBe('bin');
   });
 
+  it('a borrower who set binaryType (\'blob\', \'arraybuffer\') or removed the \'message\' listeners: the next request on that socket still gets its reply', async () => {
+    const pool = wsPool(1);
+    const first = await pool.use((ws) => {
+      ws.binaryType = 'blob';
+      return ws;
+    });
+    expect((await pool.request<Echo>({ op: 'binary', value: 'after blob' }, { timeoutMs: 2000 })).echo).toBe('after blob');
+    await pool.use((ws) => {
+      ws.binaryType = 'arraybuffer';
+      ws.removeAllListeners('message');
+    });
+    expect((await pool.request<Echo>({ op: 'echo', value: 'after removeAllListeners' }, { timeoutMs: 2000 })).echo).toBe('after removeAllListeners');
+    await pool.use((ws) => ws.removeAllListeners());
+    expect((await pool.request<Echo>({ op: 'binary', value: 'after all' }, { timeoutMs: 2000 })).echo).toBe('after all');
+    // the same socket all along: put back in order, not replaced
+    expect(await pool.use((ws) => ws)).toBe(first);
+    expect(pool.stats().totals.created).toBe(1);
+  });
+
   it('keeps an id the caller supplies, and honours a custom idField', async () => {
     const pool = wsPool(1);
     expect(await pool.request<Echo>({ id: 42, op: 'echo', value: 'mine' })).toEqual({ id: 42, echo: 'mine' });
