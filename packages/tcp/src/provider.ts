@@ -26,8 +26,8 @@ function waitOneTurn(): Promise<void> {
  * - broken: the peer ended (half-closed), closed or errored the socket, or unread bytes sit in its buffer;
  * - validate: your `ping` hook when given (a protocol round trip); otherwise only the socket's state
  *   after one turn of the event loop, which proves nothing about the peer's protocol;
- * - on release: listeners the borrower added are removed, the flow of data stopped, an idle timeout
- *   cleared; a socket with unread data, a changed encoding or a corked stream is destroyed; then your `reset` hook.
+ * - on release: listeners the borrower added are removed (the pool's own put back if removed), the
+ *   flow of data stopped, an idle timeout cleared, `noDelay`/`keepAlive` and the write encoding restored; a socket with unread data, a changed encoding or a corked stream is destroyed; then your `reset` hook.
  *
  * Throws {@link PoolOptionError} (POOL_INVALID_OPTION) for a bad option.
  */
@@ -39,11 +39,13 @@ export function tcpProvider(options: TcpProviderOptions): TcpProvider {
 
     async create({ signal }) {
       const socket = await connectSocket(resolved, signal);
-      trackSocket(socket, resolved.address);
+      trackSocket(socket, resolved.address, resolved);
       return socket;
     },
 
     destroy(socket) {
+      // a borrower may have removed every 'error' listener: one emitted while closing must not crash the process
+      if (socket.listenerCount('error') === 0) socket.on('error', () => {});
       if (socket.closed) return;
       return new Promise<void>((resolve) => {
         socket.once('close', () => resolve());

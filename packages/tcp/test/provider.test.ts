@@ -156,6 +156,49 @@ describe('tcpProvider: sockets and their state', () => {
     expect(next).not.toBe(socket);
   });
 
+  it('a borrower who removed every listener (removeAllListeners()): the pool\'s own are put back, so an idle socket\'s error is handled', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity });
+    const count = (s: Socket) => Object.fromEntries(['error', 'end', 'close'].map((e) => [e, s.listenerCount(e)]));
+    let base: Record<string, number> = {};
+    const socket = await p.use((s) => {
+      base = count(s);
+      s.removeAllListeners();
+      s.on('data', () => {});
+      return s;
+    });
+    expect(count(socket)).toEqual(base);
+    expect(base.error).toBeGreaterThan(0);
+    // with no 'error' listener this would be an uncaught exception
+    socket.emit('error', new Error('boom while idle'));
+    const next = await p.use(async (s) => {
+      expect(await exchange(s, 'ECHO fresh')).toBe('fresh');
+      return s;
+    });
+    expect(next).not.toBe(socket);
+  });
+
+  it('noDelay, keepAlive and the default write encoding a borrower changed are given back to the next borrower', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity });
+    // Node's own record of what it last set on the handle
+    const setting = (s: Socket, name: string) => (s as unknown as Record<symbol, unknown>)[Object.getOwnPropertySymbols(s).find((sym) => sym.description === name)!];
+    const socket = await p.use((s) => {
+      expect([setting(s, 'kSetNoDelay'), setting(s, 'kSetKeepAlive')]).toEqual([true, true]);
+      s.setNoDelay(false);
+      s.setKeepAlive(false);
+      s.setDefaultEncoding('hex');
+      return s;
+    });
+    const reply = await p.use(async (s) => {
+      expect(s).toBe(socket);
+      expect([setting(s, 'kSetNoDelay'), setting(s, 'kSetKeepAlive'), setting(s, 'kSetKeepAliveInitialDelay')]).toEqual([true, true, 60]);
+      // a string written without an encoding is UTF-8 again, not hex
+      const got = new Promise<string>((resolve) => s.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+      s.write('ECHO utf8 again\n');
+      return got;
+    });
+    expect(reply).toBe('utf8 again\n');
+  });
+
   it('unread data at release: destroyed, never lent to the next borrower', async () => {
     const p = pool();
     const socket = await p.use(async (s) => {
