@@ -199,6 +199,37 @@ describe('tcpProvider: sockets and their state', () => {
     expect(reply).toBe('utf8 again\n');
   });
 
+  it('output still queued at release is flushed before the socket is lent again', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity });
+    server.silent = true; // it reads the line and answers nothing
+    const socket = await p.use((s) => {
+      s.write(`NOP ${'y'.repeat(8 * 1024 * 1024)}\n`);
+      expect(s.writableLength).toBeGreaterThan(0);
+      return s;
+    });
+    const again = await p.use((s) => {
+      expect(s.writableLength).toBe(0);
+      return s;
+    });
+    expect(again).toBe(socket);
+  });
+
+  it('output that cannot be flushed (the peer stopped reading) within resetTimeoutMs: destroyed, never lent again', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity, resetTimeoutMs: 200 });
+    const first = await p.use((s) => s);
+    server.peerOf(first)!.pause();
+    const socket = await p.use((s) => {
+      s.write(Buffer.alloc(32 * 1024 * 1024, 0x79));
+      return s;
+    });
+    await waitUntil(() => p.stats().totals.destroyed === 1, 'the unflushable socket to be destroyed', 3000);
+    const next = await p.use(async (s) => {
+      expect(await exchange(s, 'ECHO fresh')).toBe('fresh');
+      return s;
+    });
+    expect(next).not.toBe(socket);
+  });
+
   it('unread data at release: destroyed, never lent to the next borrower', async () => {
     const p = pool();
     const socket = await p.use(async (s) => {
