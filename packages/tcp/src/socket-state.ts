@@ -77,7 +77,7 @@ export function reclaimSocket(socket: Socket): boolean {
     const now = socket.rawListeners(name);
     if (now.length === own.length && now.every((listener, i) => listener === own[i])) continue;
     socket.removeAllListeners(name);
-    for (const listener of own) socket.on(name, listener as Listener);
+    for (const listener of own) socket.on(name as string, listener as Listener);
   }
   stopFlow(socket);
   if (socket.timeout !== undefined && socket.timeout > 0) socket.setTimeout(0);
