@@ -2,7 +2,8 @@ import net from 'node:net';
 import { createPool, isPoolError, type PoolOptions } from '@pool/core';
 import { waitUntil } from '@pool/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { WebSocket } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { AddressInfo } from 'node:net';
 import { isWsPoolError, wsProvider, type WsProviderOptions } from '../src/index.js';
 import { startWsServer, type TestWsServer } from './helpers/ws-server.js';
 
@@ -272,6 +273,29 @@ describe('wsProvider: connect failures', () => {
     // credentials refused: no retry fixes that, callers get it at once
     expect(provider.classifyCreateError?.(error)).toBe('permanent');
     await refusing.close();
+  });
+
+  it('a server that accepts none of the sub-protocols asked for: permanent, so a waiting caller gets it at once, after one handshake', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => false });
+    await new Promise<void>((resolve) => wss.once('listening', resolve));
+    let handshakes = 0;
+    wss.on('headers', () => handshakes++);
+    const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+    const provider = wsProvider({ url, protocols: ['v2'] });
+    const error = await provider.create({ signal: never }).catch((e: unknown) => e);
+    expect(isWsPoolError(error, 'WS_CONNECT_FAILED')).toBe(true);
+    expect((error as Error).message).toContain('Server sent no subprotocol');
+    expect(provider.classifyCreateError?.(error)).toBe('permanent');
+    // through a pool: not retried until the caller's deadline (30 s here), refused with the cause at once
+    const p = createPool(wsProvider({ url, protocols: ['v2'] }), { max: 1, acquireTimeoutMs: 30_000 });
+    pools.push(p);
+    const before = handshakes;
+    const refused = await p.acquire().catch((e: unknown) => e);
+    expect(isPoolError(refused, 'POOL_CREATE_FAILED')).toBe(true);
+    expect((refused as { permanent?: boolean }).permanent).toBe(true);
+    expect(isWsPoolError((refused as Error).cause, 'WS_CONNECT_FAILED')).toBe(true);
+    expect(handshakes - before).toBe(1);
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
   });
 
   it('a server that never answers the upgrade: WS_HANDSHAKE_TIMEOUT after handshakeTimeoutMs', async () => {
