@@ -66,7 +66,7 @@ export function isSocketBroken(socket: Socket): boolean {
  * `socket.removeAllListeners()` an idle socket's 'error' would crash the process), stops the flow of
  * 'data' (so bytes that arrive while idle stay in the buffer, where {@link isSocketBroken} sees
  * them), clears an idle timeout the borrower set, and gives back the pool's `noDelay` and
- * `keepAlive` and the default write encoding ('utf8'). Returns false when the socket cannot be made
+ * `keepAlive`, the default write encoding ('utf8') and a ref'd handle (after a borrower's `unref()`). Returns false when the socket cannot be made
  * clean: it is broken, its read encoding was changed, or it is corked.
  */
 export function reclaimSocket(socket: Socket): boolean {
@@ -87,6 +87,8 @@ export function reclaimSocket(socket: Socket): boolean {
   socket.setNoDelay(state.settings.noDelay);
   socket.setKeepAlive(state.settings.keepAlive, state.settings.keepAliveInitialDelayMs);
   socket.setDefaultEncoding('utf8');
+  // a borrower's unref() must not let the process exit under the next borrower's request
+  socket.ref();
   return true;
 }
 

@@ -177,7 +177,7 @@ describe('tcpProvider: sockets and their state', () => {
     expect(next).not.toBe(socket);
   });
 
-  it('noDelay, keepAlive and the default write encoding a borrower changed are given back to the next borrower', async () => {
+  it('noDelay, keepAlive, the default write encoding and ref() a borrower changed are given back to the next borrower', async () => {
     const p = pool({}, { validateAfterIdleMs: Infinity });
     // Node's own record of what it last set on the handle
     const setting = (s: Socket, name: string) => (s as unknown as Record<symbol, unknown>)[Object.getOwnPropertySymbols(s).find((sym) => sym.description === name)!];
@@ -186,11 +186,14 @@ describe('tcpProvider: sockets and their state', () => {
       s.setNoDelay(false);
       s.setKeepAlive(false);
       s.setDefaultEncoding('hex');
+      s.unref();
       return s;
     });
     const reply = await p.use(async (s) => {
       expect(s).toBe(socket);
       expect([setting(s, 'kSetNoDelay'), setting(s, 'kSetKeepAlive'), setting(s, 'kSetKeepAliveInitialDelay')]).toEqual([true, true, 60]);
+      // ref'd again: the process cannot exit under this borrower's request
+      expect((s as unknown as { _handle: { hasRef(): boolean } })._handle.hasRef()).toBe(true);
       // a string written without an encoding is UTF-8 again, not hex
       const got = new Promise<string>((resolve) => s.once('data', (chunk: Buffer) => resolve(chunk.toString())));
       s.write('ECHO utf8 again\n');
