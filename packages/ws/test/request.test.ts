@@ -161,12 +161,18 @@ describe('createWsPool: request()', () => {
     expect((await pool.request<Echo>({ op: 'echo', value: 2 })).echo).toBe(2);
   });
 
-  it('a message that is not a JSON object: WS_INVALID_MESSAGE, nothing sent', async () => {
+  it('a message that is not a JSON object, or whose id is not a string or number: WS_INVALID_MESSAGE, nothing sent', async () => {
     const pool = wsPool(1);
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     expect(isWsPoolError(await pool.request(cyclic).catch((e: unknown) => e), 'WS_INVALID_MESSAGE')).toBe(true);
     expect(isWsPoolError(await pool.request([] as never).catch((e: unknown) => e), 'WS_INVALID_MESSAGE')).toBe(true);
+    // an id no parsed reply can equal: refused, not sent to time out
+    for (const id of [{ n: 1 }, [1], true]) {
+      const error = await pool.request({ id, op: 'echo' }).catch((e: unknown) => e);
+      expect(isWsPoolError(error, 'WS_INVALID_MESSAGE'), JSON.stringify(id)).toBe(true);
+      expect((error as Error).message).toContain('id field must be a string or a number');
+    }
     expect(pool.stats().totals.created).toBe(0);
   });
 
