@@ -199,6 +199,29 @@ describe('wsProvider', () => {
     expect(Buffer.isBuffer(reply)).toBe(true);
   });
 
+  it('documented: with raw use(), a reply to the last borrower that arrives after release reaches the next holder; lease.destroy() when giving up early prevents it', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity });
+    const first = await p.use((w) => {
+      // gives up without waiting for the reply (and without destroying the socket)
+      w.send(JSON.stringify({ id: 'for-the-first-borrower', op: 'slow', ms: 200, value: 'late' }));
+      return w;
+    });
+    const heard = await p.use((w) => {
+      expect(w).toBe(first);
+      return new Promise<unknown>((resolve) => w.once('message', (data: Buffer) => resolve(JSON.parse(data.toString()))));
+    });
+    expect(heard).toEqual({ id: 'for-the-first-borrower', echo: 'late' });
+    // the safe way to give up early: destroy, so the reply has nobody to reach
+    const lease = await p.acquire();
+    lease.resource.send(JSON.stringify({ id: 'abandoned', op: 'slow', ms: 200, value: 'late' }));
+    lease.destroy();
+    const mine = await p.use(async (w) => {
+      expect(w).not.toBe(lease.resource);
+      return echo(w, 'mine');
+    });
+    expect(mine).toEqual({ id: 'mine', echo: 'mine' });
+  });
+
   it('a socket left paused by its borrower is destroyed on release', async () => {
     const p = pool();
     const ws = await p.use((w) => {
