@@ -233,6 +233,28 @@ describe('tcpProvider: sockets and their state', () => {
     expect(next).not.toBe(socket);
   });
 
+  it('a socket its borrower ended or destroyed is never lent again, and costs no pool error', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity });
+    const poolErrors: unknown[] = [];
+    p.on('error', (error) => poolErrors.push(error));
+    const ended = await p.use((s) => {
+      s.end();
+      return s;
+    });
+    const destroyed = await p.use((s) => {
+      expect(s).not.toBe(ended);
+      s.destroy();
+      return s;
+    });
+    const next = await p.use(async (s) => {
+      expect(await exchange(s, 'ECHO fresh')).toBe('fresh');
+      return s;
+    });
+    expect(next).not.toBe(destroyed);
+    await waitUntil(() => p.stats().totals.destroyed === 2, 'both closed sockets to be destroyed');
+    expect(poolErrors).toEqual([]);
+  });
+
   it('unread data at release: destroyed, never lent to the next borrower', async () => {
     const p = pool();
     const socket = await p.use(async (s) => {

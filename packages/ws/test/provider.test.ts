@@ -222,6 +222,28 @@ describe('wsProvider', () => {
     expect(mine).toEqual({ id: 'mine', echo: 'mine' });
   });
 
+  it('a socket its borrower closed (close() or terminate()) is never lent again, and costs no pool error', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity });
+    const poolErrors: unknown[] = [];
+    p.on('error', (error) => poolErrors.push(error));
+    const closed = await p.use((w) => {
+      w.close();
+      return w;
+    });
+    const terminated = await p.use((w) => {
+      expect(w).not.toBe(closed);
+      w.terminate();
+      return w;
+    });
+    const next = await p.use(async (w) => {
+      expect(await echo(w, 'fresh')).toEqual({ id: 'fresh', echo: 'fresh' });
+      return w;
+    });
+    expect(next).not.toBe(terminated);
+    await waitUntil(() => p.stats().totals.destroyed === 2, 'both closed sockets to be destroyed');
+    expect(poolErrors).toEqual([]);
+  });
+
   it('a socket left paused by its borrower is destroyed on release', async () => {
     const p = pool();
     const ws = await p.use((w) => {
