@@ -92,8 +92,8 @@ export function resolveTcpOptions(options: TcpProviderOptions): ResolvedTcpOptio
   let tls: TcpTlsOptions | undefined;
   if (options.tls === true) tls = {};
   else if (options.tls === undefined || options.tls === false) tls = undefined;
-  else if (typeof options.tls === 'object' && options.tls !== null) tls = { ...options.tls };
-  else throw new PoolOptionError('tls', `Expected \`tls\` to be a boolean or tls.connect options, got ${typeof options.tls}`);
+  else if (typeof options.tls === 'object' && options.tls !== null && !Array.isArray(options.tls)) tls = { ...options.tls };
+  else throw new PoolOptionError('tls', `Expected \`tls\` to be a boolean or tls.connect options, got ${Array.isArray(options.tls) ? 'an array' : typeof options.tls}`);
   const resolved: ResolvedTcpOptions = {
     host,
     port,

@@ -5,6 +5,7 @@ import { isTcpPoolError, type TcpPoolErrorCode } from './errors.js';
 import { resolveTcpOptions, type ResolvedTcpOptions, type TcpProviderOptions } from './options.js';
 import { isSocketBroken, reclaimSocket, trackSocket } from './socket-state.js';
 import { classifyTcpCreateError } from './classify-create-error.js';
+import { flushed } from './flush.js';
 
 /** Error codes after which a socket must not be reused. */
 const fatalTcpCodes = new Set<TcpPoolErrorCode>(['TCP_CLOSED', 'TCP_ABORTED', 'TCP_FRAME_TOO_LARGE', 'TCP_UNEXPECTED_DATA']);
@@ -26,8 +27,10 @@ function waitOneTurn(): Promise<void> {
  * - broken: the peer ended (half-closed), closed or errored the socket, or unread bytes sit in its buffer;
  * - validate: your `ping` hook when given (a protocol round trip); otherwise only the socket's state
  *   after one turn of the event loop, which proves nothing about the peer's protocol;
- * - on release: listeners the borrower added are removed, the flow of data stopped, an idle timeout
- *   cleared; a socket with unread data, a changed encoding or a corked stream is destroyed; then your `reset` hook.
+ * - on release: listeners the borrower added are removed (the pool's own put back if removed), the
+ *   flow of data stopped, an idle timeout cleared, `noDelay`/`keepAlive` and the write encoding restored;
+ *   a socket with unread data, a changed encoding or a corked stream is destroyed; output still queued
+ *   is flushed (within the pool's `resetTimeoutMs`, else the socket is destroyed); then your `reset` hook.
  *
  * Throws {@link PoolOptionError} (POOL_INVALID_OPTION) for a bad option.
  */
@@ -39,11 +42,13 @@ export function tcpProvider(options: TcpProviderOptions): TcpProvider {
 
     async create({ signal }) {
       const socket = await connectSocket(resolved, signal);
-      trackSocket(socket, resolved.address);
+      trackSocket(socket, resolved.address, resolved);
       return socket;
     },
 
     destroy(socket) {
+      // a borrower may have removed every 'error' listener: one emitted while closing must not crash the process
+      if (socket.listenerCount('error') === 0) socket.on('error', () => {});
       if (socket.closed) return;
       return new Promise<void>((resolve) => {
         socket.once('close', () => resolve());
@@ -71,10 +76,13 @@ export function tcpProvider(options: TcpProviderOptions): TcpProvider {
     },
 
     reset(socket) {
-      // synchronous unless there is a user hook: the socket is idle again before release() returns
+      // synchronous unless output is still queued or there is a user hook: the socket is idle again before release() returns
       if (!reclaimSocket(socket)) return false;
-      if (reset === undefined) return true;
-      return Promise.resolve(reset(socket)).then((ok) => ok !== false && !isSocketBroken(socket));
+      const hook = () => (reset === undefined ? true : Promise.resolve(reset(socket)).then((ok) => ok !== false && !isSocketBroken(socket)));
+      if (socket.writableLength === 0) return hook();
+      // a borrower's writes still queued: the next borrower's request must not wait behind them, nor
+      // a peer that stopped reading be lent again (the pool's resetTimeoutMs bounds the wait)
+      return flushed(socket).then((ok) => (ok && !isSocketBroken(socket) ? hook() : false));
     },
 
     isBroken: isSocketBroken,

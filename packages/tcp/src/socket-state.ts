@@ -11,6 +11,15 @@ interface SocketState {
   cause: unknown;
   /** The listeners present when the pool took the socket over; anything else was added by a borrower. */
   readonly baseline: Map<string | symbol, Function[]>;
+  /** The socket options the pool set at connect, given back to every borrower. */
+  readonly settings: SocketSettings;
+}
+
+/** Socket options the pool sets at connect and puts back on release. */
+export interface SocketSettings {
+  readonly noDelay: boolean;
+  readonly keepAlive: boolean;
+  readonly keepAliveInitialDelayMs: number;
 }
 
 const states = new WeakMap<Socket, SocketState>();
@@ -20,8 +29,8 @@ const states = new WeakMap<Socket, SocketState>();
  * the process), 'end' (the peer half-closed) and 'close', and records the listeners present now as
  * the pool's own.
  */
-export function trackSocket(socket: Socket, address: string): void {
-  const state: SocketState = { broken: false, cause: undefined, baseline: new Map() };
+export function trackSocket(socket: Socket, address: string, settings: SocketSettings): void {
+  const state: SocketState = { broken: false, cause: undefined, baseline: new Map(), settings };
   socket.on('error', (error: unknown) => breakSocket(socket, error));
   socket.on('end', () => breakSocket(socket, new TcpPoolError('TCP_CLOSED', `${address} ended the connection`, { address })));
   socket.on('close', () => breakSocket(socket, new TcpPoolError('TCP_CLOSED', `connection to ${address} closed`, { address })));
@@ -53,23 +62,34 @@ export function isSocketBroken(socket: Socket): boolean {
 
 /**
  * Takes a socket back from a borrower (or a ping hook): removes every listener added since
- * {@link trackSocket}, stops the flow of 'data' (so bytes that arrive while idle stay in the buffer,
- * where {@link isSocketBroken} sees them), and clears an idle timeout the borrower set. Returns
- * false when the socket cannot be made clean: it is broken, its encoding was changed, or it is corked.
+ * {@link trackSocket} and puts the pool's own back if the borrower removed them (after
+ * `socket.removeAllListeners()` an idle socket's 'error' would crash the process), stops the flow of
+ * 'data' (so bytes that arrive while idle stay in the buffer, where {@link isSocketBroken} sees
+ * them), clears an idle timeout the borrower set, and gives back the pool's `noDelay` and
+ * `keepAlive`, the default write encoding ('utf8') and a ref'd handle (after a borrower's `unref()`). Returns false when the socket cannot be made
+ * clean: it is broken, its read encoding was changed, or it is corked.
  */
 export function reclaimSocket(socket: Socket): boolean {
   const state = states.get(socket);
   if (state === undefined) return false;
-  for (const name of socket.eventNames()) {
-    const own = state.baseline.get(name);
-    for (const listener of socket.rawListeners(name)) {
-      if (own === undefined || !own.includes(listener)) socket.removeListener(name, listener as Listener);
-    }
+  for (const name of new Set([...socket.eventNames(), ...state.baseline.keys()])) {
+    const own = state.baseline.get(name) ?? [];
+    const now = socket.rawListeners(name);
+    if (now.length === own.length && now.every((listener, i) => listener === own[i])) continue;
+    socket.removeAllListeners(name);
+    for (const listener of own) socket.on(name as string, listener as Listener);
   }
   stopFlow(socket);
   if (socket.timeout !== undefined && socket.timeout > 0) socket.setTimeout(0);
   if (socket.readableEncoding !== null || socket.writableCorked > 0) return false;
-  return !isSocketBroken(socket);
+  if (isSocketBroken(socket)) return false;
+  // both are no-ops unless a borrower changed them (Node remembers what it set)
+  socket.setNoDelay(state.settings.noDelay);
+  socket.setKeepAlive(state.settings.keepAlive, state.settings.keepAliveInitialDelayMs);
+  socket.setDefaultEncoding('utf8');
+  // a borrower's unref() must not let the process exit under the next borrower's request
+  socket.ref();
+  return true;
 }
 
 /**

@@ -93,6 +93,7 @@ describe('options are checked at creation', () => {
     [{ port: '80' }, 'port'],
     [{ host: '' }, 'host'],
     [{ tls: 'yes' }, 'tls'],
+    [{ tls: [] }, 'tls'],
     [{ keepAlive: 1 }, 'keepAlive'],
     [{ requestTimeoutMs: 0 }, 'requestTimeoutMs'],
     [{ maxFrameBytes: Number.NaN }, 'maxFrameBytes'],

@@ -156,6 +156,105 @@ describe('tcpProvider: sockets and their state', () => {
     expect(next).not.toBe(socket);
   });
 
+  it('a borrower who removed every listener (removeAllListeners()): the pool\'s own are put back, so an idle socket\'s error is handled', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity });
+    const count = (s: Socket) => Object.fromEntries(['error', 'end', 'close'].map((e) => [e, s.listenerCount(e)]));
+    let base: Record<string, number> = {};
+    const socket = await p.use((s) => {
+      base = count(s);
+      s.removeAllListeners();
+      s.on('data', () => {});
+      return s;
+    });
+    expect(count(socket)).toEqual(base);
+    expect(base.error).toBeGreaterThan(0);
+    // with no 'error' listener this would be an uncaught exception
+    socket.emit('error', new Error('boom while idle'));
+    const next = await p.use(async (s) => {
+      expect(await exchange(s, 'ECHO fresh')).toBe('fresh');
+      return s;
+    });
+    expect(next).not.toBe(socket);
+  });
+
+  it('noDelay, keepAlive, the default write encoding and ref() a borrower changed are given back to the next borrower', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity });
+    // Node's own record of what it last set on the handle
+    const setting = (s: Socket, name: string) => (s as unknown as Record<symbol, unknown>)[Object.getOwnPropertySymbols(s).find((sym) => sym.description === name)!];
+    const socket = await p.use((s) => {
+      expect([setting(s, 'kSetNoDelay'), setting(s, 'kSetKeepAlive')]).toEqual([true, true]);
+      s.setNoDelay(false);
+      s.setKeepAlive(false);
+      s.setDefaultEncoding('hex');
+      s.unref();
+      return s;
+    });
+    const reply = await p.use(async (s) => {
+      expect(s).toBe(socket);
+      expect([setting(s, 'kSetNoDelay'), setting(s, 'kSetKeepAlive'), setting(s, 'kSetKeepAliveInitialDelay')]).toEqual([true, true, 60]);
+      // ref'd again: the process cannot exit under this borrower's request
+      expect((s as unknown as { _handle: { hasRef(): boolean } })._handle.hasRef()).toBe(true);
+      // a string written without an encoding is UTF-8 again, not hex
+      const got = new Promise<string>((resolve) => s.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+      s.write('ECHO utf8 again\n');
+      return got;
+    });
+    expect(reply).toBe('utf8 again\n');
+  });
+
+  it('output still queued at release is flushed before the socket is lent again', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity });
+    server.silent = true; // it reads the line and answers nothing
+    const socket = await p.use((s) => {
+      s.write(`NOP ${'y'.repeat(8 * 1024 * 1024)}\n`);
+      expect(s.writableLength).toBeGreaterThan(0);
+      return s;
+    });
+    const again = await p.use((s) => {
+      expect(s.writableLength).toBe(0);
+      return s;
+    });
+    expect(again).toBe(socket);
+  });
+
+  it('output that cannot be flushed (the peer stopped reading) within resetTimeoutMs: destroyed, never lent again', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity, resetTimeoutMs: 200 });
+    const first = await p.use((s) => s);
+    server.peerOf(first)!.pause();
+    const socket = await p.use((s) => {
+      s.write(Buffer.alloc(32 * 1024 * 1024, 0x79));
+      return s;
+    });
+    await waitUntil(() => p.stats().totals.destroyed === 1, 'the unflushable socket to be destroyed', 3000);
+    const next = await p.use(async (s) => {
+      expect(await exchange(s, 'ECHO fresh')).toBe('fresh');
+      return s;
+    });
+    expect(next).not.toBe(socket);
+  });
+
+  it('a socket its borrower ended or destroyed is never lent again, and costs no pool error', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity });
+    const poolErrors: unknown[] = [];
+    p.on('error', (error) => poolErrors.push(error));
+    const ended = await p.use((s) => {
+      s.end();
+      return s;
+    });
+    const destroyed = await p.use((s) => {
+      expect(s).not.toBe(ended);
+      s.destroy();
+      return s;
+    });
+    const next = await p.use(async (s) => {
+      expect(await exchange(s, 'ECHO fresh')).toBe('fresh');
+      return s;
+    });
+    expect(next).not.toBe(destroyed);
+    await waitUntil(() => p.stats().totals.destroyed === 2, 'both closed sockets to be destroyed');
+    expect(poolErrors).toEqual([]);
+  });
+
   it('unread data at release: destroyed, never lent to the next borrower', async () => {
     const p = pool();
     const socket = await p.use(async (s) => {

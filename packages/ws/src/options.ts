@@ -98,11 +98,11 @@ export function resolveWsOptions(options: WsProviderOptions): ResolvedWsOptions 
     throw new PoolOptionError('protocols', 'Expected `protocols` to be a string or an array of strings');
   }
   const headers = options.headers ?? {};
-  if (typeof headers !== 'object' || headers === null || Object.values(headers).some((v) => typeof v !== 'string')) {
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers) || Object.values(headers).some((v) => typeof v !== 'string')) {
     throw new PoolOptionError('headers', 'Expected `headers` to be an object of string values');
   }
   const clientOptions = options.clientOptions ?? {};
-  if (typeof clientOptions !== 'object' || clientOptions === null) throw new PoolOptionError('clientOptions', 'Expected `clientOptions` to be an object');
+  if (typeof clientOptions !== 'object' || clientOptions === null || Array.isArray(clientOptions)) throw new PoolOptionError('clientOptions', 'Expected `clientOptions` to be an object');
   if ('headers' in clientOptions || 'handshakeTimeout' in clientOptions) {
     throw new PoolOptionError('clientOptions', 'Pass `headers` and `handshakeTimeoutMs` as options of their own, not in `clientOptions`');
   }

@@ -4,7 +4,7 @@ import { connectWebSocket } from './connect.js';
 import { isWsPoolError, type WsPoolErrorCode } from './errors.js';
 import { resolveWsOptions, type ResolvedWsOptions, type WsProviderOptions } from './options.js';
 import { pingWebSocket } from './ping.js';
-import { isWebSocketBroken, removeBorrowerListeners, trackWebSocket } from './socket-state.js';
+import { isWebSocketBroken, reclaimWebSocket, trackWebSocket } from './socket-state.js';
 import { classifyWsCreateError } from './classify-create-error.js';
 
 const fatalWsCodes = new Set<WsPoolErrorCode>(['WS_CLOSED', 'WS_PING_TIMEOUT', 'WS_ABORTED']);
@@ -27,7 +27,8 @@ function flushed(ws: WebSocket): Promise<boolean> {
  *
  * - broken: the socket closed, errored, or was left paused;
  * - validate: a WebSocket ping frame, and its pong within the pool's `validateTimeoutMs`;
- * - on release: listeners the borrower added are removed; outgoing data still buffered is flushed
+ * - on release: listeners the borrower added are removed (the pool's own put back if removed),
+ *   `binaryType` restored; outgoing data still buffered is flushed
  *   (within the pool's `resetTimeoutMs`, else the socket is destroyed); then your `reset` hook;
  * - destroy: a close frame (1000), and `terminate()` if the server has not answered within `closeTimeoutMs`.
  *
@@ -46,6 +47,8 @@ export function wsProvider(options: WsProviderOptions): WsProvider {
     },
 
     destroy(ws) {
+      // a borrower may have removed every 'error' listener: one emitted while closing must not crash the process
+      if (ws.listenerCount('error') === 0) ws.on('error', () => {});
       if (ws.readyState === ws.CLOSED) return;
       return new Promise<void>((resolve) => {
         const timer = setTimeout(() => ws.terminate(), closeTimeoutMs);
@@ -63,7 +66,7 @@ export function wsProvider(options: WsProviderOptions): WsProvider {
     },
 
     reset(ws) {
-      removeBorrowerListeners(ws);
+      reclaimWebSocket(ws);
       if (isWebSocketBroken(ws)) return false;
       const hook = () => (reset === undefined ? true : Promise.resolve(reset(ws)).then((ok) => ok !== false && !isWebSocketBroken(ws)));
       if (ws.bufferedAmount === 0) return hook();

@@ -8,6 +8,8 @@ interface WsState {
   cause: unknown;
   /** The listeners present when the pool took the socket over; anything else was added by a borrower. */
   readonly baseline: Map<string | symbol, Function[]>;
+  /** `binaryType` when the pool took the socket over ('nodebuffer'), given back to every borrower. */
+  readonly binaryType: WebSocket['binaryType'];
 }
 
 const states = new WeakMap<WebSocket, WsState>();
@@ -18,7 +20,7 @@ const states = new WeakMap<WebSocket, WsState>();
  * recorded as the pool's own.
  */
 export function trackWebSocket(ws: WebSocket, safeUrl: string): void {
-  const state: WsState = { broken: false, cause: undefined, baseline: new Map() };
+  const state: WsState = { broken: false, cause: undefined, baseline: new Map(), binaryType: ws.binaryType };
   ws.on('error', (error: unknown) => breakWebSocket(ws, error));
   ws.on('close', (code: number) => breakWebSocket(ws, new WsPoolError('WS_CLOSED', `WebSocket to ${safeUrl} closed (code ${code})`, { url: safeUrl, closeCode: code })));
   for (const name of ws.eventNames()) state.baseline.set(name, ws.rawListeners(name));
@@ -44,16 +46,24 @@ export function isWebSocketBroken(ws: WebSocket): boolean {
   return state === undefined || state.broken || ws.readyState !== WebSocket.OPEN || ws.isPaused;
 }
 
-/** Removes every listener added since {@link trackWebSocket} (the borrower's `on('message')`, `onmessage`...). */
-export function removeBorrowerListeners(ws: WebSocket): void {
+/**
+ * Takes a socket back from a borrower: removes every listener added since {@link trackWebSocket}
+ * (the borrower's `on('message')`, `onmessage`...), puts back the pool's own if the borrower removed
+ * them (`ws.removeAllListeners('message')` would silence request/reply, `removeAllListeners()` would
+ * let an idle socket's 'error' crash the process), and gives `binaryType` its initial value (a
+ * borrower's 'arraybuffer' or 'blob' must not reach the next one, nor the reply router).
+ */
+export function reclaimWebSocket(ws: WebSocket): void {
   const state = states.get(ws);
   if (state === undefined) return;
-  for (const name of ws.eventNames()) {
-    const own = state.baseline.get(name);
-    for (const listener of ws.rawListeners(name)) {
-      if (own === undefined || !own.includes(listener)) ws.removeListener(name, listener as Listener);
-    }
+  for (const name of new Set([...ws.eventNames(), ...state.baseline.keys()])) {
+    const own = state.baseline.get(name) ?? [];
+    const now = ws.rawListeners(name);
+    if (now.length === own.length && now.every((listener, i) => listener === own[i])) continue;
+    ws.removeAllListeners(name);
+    for (const listener of own) ws.on(name, listener as Listener);
   }
+  if (ws.binaryType !== state.binaryType) ws.binaryType = state.binaryType;
 }
 
 /** Adds a listener that counts as the pool's own (kept across borrowers), e.g. the request router. */

@@ -103,6 +103,10 @@ export class WsPool extends Pool<WebSocket> {
       id = `${this.idPrefix}-${++this.nextId}`;
       body = { ...message, [this.idField]: id };
     }
+    if (typeof id !== 'string' && typeof id !== 'number') {
+      // a reply's id is parsed afresh: an object (or boolean, bigint) id could never match, the call would only time out
+      throw new WsPoolError('WS_INVALID_MESSAGE', `the ${this.idField} field must be a string or a number, got ${describeValue(id)}`);
+    }
     try {
       return { id, text: JSON.stringify(body) };
     } catch (error) {

@@ -93,6 +93,8 @@ describe('options are checked at creation', () => {
   it.each([
     [{ protocols: 5 }, 'protocols'],
     [{ headers: { a: 1 } }, 'headers'],
+    [{ headers: [] }, 'headers'],
+    [{ clientOptions: [] }, 'clientOptions'],
     [{ requestTimeoutMs: -1 }, 'requestTimeoutMs'],
     [{ destroyOnTimeout: 'yes' }, 'destroyOnTimeout'],
     [{ idField: '' }, 'idField'],

@@ -2,7 +2,8 @@ import net from 'node:net';
 import { createPool, isPoolError, type PoolOptions } from '@pool/core';
 import { waitUntil } from '@pool/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { WebSocket } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { AddressInfo } from 'node:net';
 import { isWsPoolError, wsProvider, type WsProviderOptions } from '../src/index.js';
 import { startWsServer, type TestWsServer } from './helpers/ws-server.js';
 
@@ -161,6 +162,88 @@ describe('wsProvider', () => {
     expect(next).not.toBe(ws);
   });
 
+  it('a borrower who removed every listener (removeAllListeners()): the pool\'s own are put back, so an idle socket\'s error is handled and its close seen', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity });
+    const count = (ws: WebSocket) => Object.fromEntries(['message', 'close', 'error'].map((e) => [e, ws.listenerCount(e)]));
+    let before: Record<string, number> = {};
+    const ws = await p.use((w) => {
+      before = count(w);
+      w.removeAllListeners();
+      w.on('message', () => {});
+      return w;
+    });
+    expect(count(ws)).toEqual(before);
+    expect(before.error).toBeGreaterThan(0);
+    // an invalid frame from the server while the socket is idle: an 'error' on the client socket
+    const localPort = (ws as unknown as { _socket: net.Socket })._socket.localPort;
+    const peerOf = () => [...server.clients].find((client) => (client as unknown as { _socket: net.Socket })._socket.remotePort === localPort);
+    await waitUntil(() => peerOf() !== undefined, 'the server to see the socket');
+    (peerOf() as unknown as { _socket: net.Socket })._socket.write(Buffer.from([0x83, 0x00]));
+    await waitUntil(() => ws.readyState === ws.CLOSED, 'the errored socket to close');
+    const next = await p.use((w) => w);
+    expect(next).not.toBe(ws);
+  });
+
+  it('binaryType set by a borrower is given back as \'nodebuffer\' to the next one', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity });
+    const ws = await p.use((w) => {
+      w.binaryType = 'arraybuffer';
+      return w;
+    });
+    const [same, binaryType, reply] = await p.use(async (w) => [w, w.binaryType, await new Promise<unknown>((resolve) => {
+      w.once('message', (data: unknown) => resolve(data));
+      w.send(JSON.stringify({ id: 'b', op: 'binary', value: 'x' }));
+    })] as const);
+    expect(same).toBe(ws);
+    expect(binaryType).toBe('nodebuffer');
+    expect(Buffer.isBuffer(reply)).toBe(true);
+  });
+
+  it('documented: with raw use(), a reply to the last borrower that arrives after release reaches the next holder; lease.destroy() when giving up early prevents it', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity });
+    const first = await p.use((w) => {
+      // gives up without waiting for the reply (and without destroying the socket)
+      w.send(JSON.stringify({ id: 'for-the-first-borrower', op: 'slow', ms: 200, value: 'late' }));
+      return w;
+    });
+    const heard = await p.use((w) => {
+      expect(w).toBe(first);
+      return new Promise<unknown>((resolve) => w.once('message', (data: Buffer) => resolve(JSON.parse(data.toString()))));
+    });
+    expect(heard).toEqual({ id: 'for-the-first-borrower', echo: 'late' });
+    // the safe way to give up early: destroy, so the reply has nobody to reach
+    const lease = await p.acquire();
+    lease.resource.send(JSON.stringify({ id: 'abandoned', op: 'slow', ms: 200, value: 'late' }));
+    lease.destroy();
+    const mine = await p.use(async (w) => {
+      expect(w).not.toBe(lease.resource);
+      return echo(w, 'mine');
+    });
+    expect(mine).toEqual({ id: 'mine', echo: 'mine' });
+  });
+
+  it('a socket its borrower closed (close() or terminate()) is never lent again, and costs no pool error', async () => {
+    const p = pool({}, { validateAfterIdleMs: Infinity });
+    const poolErrors: unknown[] = [];
+    p.on('error', (error) => poolErrors.push(error));
+    const closed = await p.use((w) => {
+      w.close();
+      return w;
+    });
+    const terminated = await p.use((w) => {
+      expect(w).not.toBe(closed);
+      w.terminate();
+      return w;
+    });
+    const next = await p.use(async (w) => {
+      expect(await echo(w, 'fresh')).toEqual({ id: 'fresh', echo: 'fresh' });
+      return w;
+    });
+    expect(next).not.toBe(terminated);
+    await waitUntil(() => p.stats().totals.destroyed === 2, 'both closed sockets to be destroyed');
+    expect(poolErrors).toEqual([]);
+  });
+
   it('a socket left paused by its borrower is destroyed on release', async () => {
     const p = pool();
     const ws = await p.use((w) => {
@@ -235,6 +318,29 @@ describe('wsProvider: connect failures', () => {
     // credentials refused: no retry fixes that, callers get it at once
     expect(provider.classifyCreateError?.(error)).toBe('permanent');
     await refusing.close();
+  });
+
+  it('a server that accepts none of the sub-protocols asked for: permanent, so a waiting caller gets it at once, after one handshake', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => false });
+    await new Promise<void>((resolve) => wss.once('listening', resolve));
+    let handshakes = 0;
+    wss.on('headers', () => handshakes++);
+    const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+    const provider = wsProvider({ url, protocols: ['v2'] });
+    const error = await provider.create({ signal: never }).catch((e: unknown) => e);
+    expect(isWsPoolError(error, 'WS_CONNECT_FAILED')).toBe(true);
+    expect((error as Error).message).toContain('Server sent no subprotocol');
+    expect(provider.classifyCreateError?.(error)).toBe('permanent');
+    // through a pool: not retried until the caller's deadline (30 s here), refused with the cause at once
+    const p = createPool(wsProvider({ url, protocols: ['v2'] }), { max: 1, acquireTimeoutMs: 30_000 });
+    pools.push(p);
+    const before = handshakes;
+    const refused = await p.acquire().catch((e: unknown) => e);
+    expect(isPoolError(refused, 'POOL_CREATE_FAILED')).toBe(true);
+    expect((refused as { permanent?: boolean }).permanent).toBe(true);
+    expect(isWsPoolError((refused as Error).cause, 'WS_CONNECT_FAILED')).toBe(true);
+    expect(handshakes - before).toBe(1);
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
   });
 
   it('a server that never answers the upgrade: WS_HANDSHAKE_TIMEOUT after handshakeTimeoutMs', async () => {

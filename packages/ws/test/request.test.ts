@@ -49,6 +49,26 @@ describe('createWsPool: request()', () => {
     expect((await pool.request<Echo>({ op: 'binary', value: 'bin' })).echo).toBe('bin');
   });
 
+  it('a borrower who set binaryType (\'blob\', \'arraybuffer\') or removed the \'message\' listeners: the next request on that socket still gets its reply', async () => {
+    const pool = wsPool(1);
+    const first = await pool.use((ws) => {
+      // ws 8.18 supports 'blob' (Node >= 18); @types/ws does not list it yet
+      (ws as { binaryType: string }).binaryType = 'blob';
+      return ws;
+    });
+    expect((await pool.request<Echo>({ op: 'binary', value: 'after blob' }, { timeoutMs: 2000 })).echo).toBe('after blob');
+    await pool.use((ws) => {
+      ws.binaryType = 'arraybuffer';
+      ws.removeAllListeners('message');
+    });
+    expect((await pool.request<Echo>({ op: 'echo', value: 'after removeAllListeners' }, { timeoutMs: 2000 })).echo).toBe('after removeAllListeners');
+    await pool.use((ws) => ws.removeAllListeners());
+    expect((await pool.request<Echo>({ op: 'binary', value: 'after all' }, { timeoutMs: 2000 })).echo).toBe('after all');
+    // the same socket all along: put back in order, not replaced
+    expect(await pool.use((ws) => ws)).toBe(first);
+    expect(pool.stats().totals.created).toBe(1);
+  });
+
   it('keeps an id the caller supplies, and honours a custom idField', async () => {
     const pool = wsPool(1);
     expect(await pool.request<Echo>({ id: 42, op: 'echo', value: 'mine' })).toEqual({ id: 42, echo: 'mine' });
@@ -141,12 +161,18 @@ describe('createWsPool: request()', () => {
     expect((await pool.request<Echo>({ op: 'echo', value: 2 })).echo).toBe(2);
   });
 
-  it('a message that is not a JSON object: WS_INVALID_MESSAGE, nothing sent', async () => {
+  it('a message that is not a JSON object, or whose id is not a string or number: WS_INVALID_MESSAGE, nothing sent', async () => {
     const pool = wsPool(1);
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     expect(isWsPoolError(await pool.request(cyclic).catch((e: unknown) => e), 'WS_INVALID_MESSAGE')).toBe(true);
     expect(isWsPoolError(await pool.request([] as never).catch((e: unknown) => e), 'WS_INVALID_MESSAGE')).toBe(true);
+    // an id no parsed reply can equal: refused, not sent to time out
+    for (const id of [{ n: 1 }, [1], true]) {
+      const error = await pool.request({ id, op: 'echo' }).catch((e: unknown) => e);
+      expect(isWsPoolError(error, 'WS_INVALID_MESSAGE'), JSON.stringify(id)).toBe(true);
+      expect((error as Error).message).toContain('id field must be a string or a number');
+    }
     expect(pool.stats().totals.created).toBe(0);
   });
 
