@@ -6,14 +6,17 @@
  * The message was already cleared of the password, and the new stack is made from it.
  */
 export function withCallerStack<T>(promise: Promise<T>): Promise<T> {
-  return promise.catch((error: unknown) => {
-    if (typeof error === 'object' && error !== null) {
-      try {
-        Error.captureStackTrace(error);
-      } catch {
-        // a frozen error keeps the stack it has
-      }
+  return promise.catch(retakeStack);
+}
+
+// one function for every call: a handler written inline would be a new closure per query
+function retakeStack(error: unknown): never {
+  if (typeof error === 'object' && error !== null) {
+    try {
+      Error.captureStackTrace(error);
+    } catch {
+      // a frozen error keeps the stack it has
     }
-    throw error;
-  });
+  }
+  throw error;
 }
