@@ -34,12 +34,31 @@ export function listenersChanged(host: ListenerHost, baseline: ListenerBaseline)
  */
 export function restoreListeners(host: ListenerHost, baseline: ListenerBaseline): void {
   const { events, listeners } = baseline;
-  for (let i = 0; i < events.length; i++) {
-    const event = events[i] as string;
-    const own = listeners[i] as readonly Function[];
-    const now = host.rawListeners(event);
-    if (now.length === own.length && now.every((listener, j) => listener === own[j])) continue;
-    host.removeAllListeners(event);
-    for (const listener of own) host.on(event, listener as (...args: unknown[]) => void);
-  }
+  for (let i = 0; i < events.length; i++) restoreEvent(host, events[i] as string, listeners[i] as readonly Function[]);
+}
+
+/** An emitter whose borrowers may listen to any event at all (a socket), symbols included. */
+export interface AnyEventHost {
+  eventNames(): (string | symbol)[];
+  rawListeners(event: string | symbol): Function[];
+  removeAllListeners(event: string | symbol): unknown;
+  on(event: string | symbol, listener: (...args: any[]) => void): unknown;
+}
+
+/**
+ * {@link restoreListeners} over every event: each event named in `own` gets back exactly its own
+ * listeners (put back if a borrower removed them: after `removeAllListeners()` an idle socket's
+ * 'error' would crash the process), and every other event loses all of its listeners.
+ */
+export function restoreEveryListener(host: AnyEventHost, own: ReadonlyMap<string | symbol, readonly Function[]>): void {
+  for (const event of host.eventNames()) if (!own.has(event)) host.removeAllListeners(event);
+  for (const [event, listeners] of own) restoreEvent(host, event, listeners);
+}
+
+/** `event`'s listeners back to `own`, in order; nothing is touched when they already are. */
+function restoreEvent(host: Pick<AnyEventHost, 'rawListeners' | 'removeAllListeners' | 'on'>, event: string | symbol, own: readonly Function[]): void {
+  const now = host.rawListeners(event);
+  if (now.length === own.length && now.every((listener, j) => listener === own[j])) return;
+  host.removeAllListeners(event);
+  for (const listener of own) host.on(event, listener as (...args: unknown[]) => void);
 }

@@ -2,4 +2,4 @@ export { REDACTED, redactUrl, secretsOfUrl, scrubText, scrubError } from './reda
 export { callTrace, traceCall, type CallTraceContext } from './call-trace.js';
 export { poolSource, poolsOf, defaultPoolName, targetName, type PoolSource, type TargetFields } from './pool-source.js';
 export { CallWatchdog, livenessDefaults, type CallWatchdogOptions, type WatchedCall } from './call-watchdog.js';
-export { takeListenerBaseline, listenersChanged, restoreListeners, type ListenerBaseline, type ListenerHost } from './borrower-listeners.js';
+export { takeListenerBaseline, listenersChanged, restoreListeners, restoreEveryListener, type AnyEventHost, type ListenerBaseline, type ListenerHost } from './borrower-listeners.js';

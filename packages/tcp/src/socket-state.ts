@@ -1,7 +1,6 @@
+import { restoreEveryListener } from '@pool/core/adapter-kit';
 import type { Socket } from 'node:net';
 import { TcpPoolError } from './errors.js';
-
-type Listener = (...args: unknown[]) => void;
 
 /** What the provider knows about one of its sockets. */
 interface SocketState {
@@ -72,13 +71,7 @@ export function isSocketBroken(socket: Socket): boolean {
 export function reclaimSocket(socket: Socket): boolean {
   const state = states.get(socket);
   if (state === undefined) return false;
-  for (const name of new Set([...socket.eventNames(), ...state.baseline.keys()])) {
-    const own = state.baseline.get(name) ?? [];
-    const now = socket.rawListeners(name);
-    if (now.length === own.length && now.every((listener, i) => listener === own[i])) continue;
-    socket.removeAllListeners(name);
-    for (const listener of own) socket.on(name as string, listener as Listener);
-  }
+  restoreEveryListener(socket, state.baseline);
   stopFlow(socket);
   if (socket.timeout !== undefined && socket.timeout > 0) socket.setTimeout(0);
   if (socket.readableEncoding !== null || socket.writableCorked > 0) return false;

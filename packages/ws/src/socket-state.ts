@@ -1,3 +1,4 @@
+import { restoreEveryListener } from '@pool/core/adapter-kit';
 import { WebSocket } from 'ws';
 import { WsPoolError } from './errors.js';
 
@@ -56,13 +57,7 @@ export function isWebSocketBroken(ws: WebSocket): boolean {
 export function reclaimWebSocket(ws: WebSocket): void {
   const state = states.get(ws);
   if (state === undefined) return;
-  for (const name of new Set([...ws.eventNames(), ...state.baseline.keys()])) {
-    const own = state.baseline.get(name) ?? [];
-    const now = ws.rawListeners(name);
-    if (now.length === own.length && now.every((listener, i) => listener === own[i])) continue;
-    ws.removeAllListeners(name);
-    for (const listener of own) ws.on(name, listener as Listener);
-  }
+  restoreEveryListener(ws, state.baseline);
   if (ws.binaryType !== state.binaryType) ws.binaryType = state.binaryType;
 }
 
