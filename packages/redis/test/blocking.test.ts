@@ -2,23 +2,16 @@ import { getEventListeners } from 'node:events';
 import { isPoolError } from '@pool/core';
 import { Redis } from 'ioredis';
 import { requireService } from '@pool/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRedisPool, type RedisPool } from '../src/index.js';
-import { adminClient, clientsNamed, deletePrefix, redisUrl, sleep, uniqueName, uniquePrefix, waitFor } from './helpers.js';
+import { clientsNamed, redisUrl, sleep, suiteAdmin, uniqueName, uniquePrefix, waitFor } from './helpers.js';
 
 // the shared server: unreachable skips loudly locally and fails with CI=true
 const svc = await requireService('redis');
 
 describe.skipIf(!svc.available)('blocking helpers', () => {
   const prefix = uniquePrefix('blocking');
-  let admin: Redis;
-  beforeAll(() => {
-    admin = adminClient();
-  });
-  afterAll(async () => {
-    await deletePrefix(admin, prefix);
-    admin.disconnect();
-  });
+  const admin = suiteAdmin(prefix);
 
   it('200 concurrent BLPOP waiters on a pool of 20 are served as pushes arrive with no connection left blocked after abort', async () => {
     const name = uniqueName('blpop200');

@@ -3,20 +3,13 @@ import { requireService } from '@pool/testkit';
 import { ReplyError, type Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisPool, type RedisPool } from '../src/index.js';
-import { adminClient, clientsNamed, deletePrefix, redisServerBinary, redisUrl, startPrivateRedis, uniqueName, uniquePrefix, waitFor, type PrivateRedis } from './helpers.js';
+import { clientsNamed, type PrivateRedis, redisServerBinary, redisUrl, startPrivateRedis, suiteAdmin, uniqueName, uniquePrefix, waitFor } from './helpers.js';
 
 const svc = await requireService('redis');
 const prefix = uniquePrefix('callfaults');
 
 describe.skipIf(!svc.available)('every error of a call has a stable code; a command is retried only when it was never sent', () => {
-  let admin: Redis;
-  beforeAll(() => {
-    admin = adminClient();
-  });
-  afterAll(async () => {
-    await deletePrefix(admin, prefix);
-    admin.disconnect();
-  });
+  const admin = suiteAdmin(prefix);
 
   it('a Redis error reply keeps its class (ReplyError) and gets its prefix as code', async () => {
     const redis = createRedisPool({ url: redisUrl(), pool: { max: 1 } });

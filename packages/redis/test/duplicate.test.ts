@@ -3,7 +3,7 @@ import { requireService } from '@pool/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisPool } from '../src/index.js';
-import { adminClient, clientsNamed, deletePrefix, redisServerBinary, redisUrl, startPrivateRedis, uniqueName, uniquePrefix, waitFor, type PrivateRedis } from './helpers.js';
+import { clientsNamed, type PrivateRedis, redisServerBinary, redisUrl, startPrivateRedis, suiteAdmin, uniqueName, uniquePrefix, waitFor } from './helpers.js';
 
 const svc = await requireService('redis');
 
@@ -19,14 +19,7 @@ async function subscribeAndHear(dup: Redis, publisher: Redis, channel: string): 
 // ioredis client: connected, authenticated, same db and name, and the caller's (never pooled).
 describe.skipIf(!svc.available)('duplicate() of a pooled connection', () => {
   const prefix = uniquePrefix('duplicate');
-  let admin: Redis;
-  beforeAll(() => {
-    admin = adminClient();
-  });
-  afterAll(async () => {
-    await deletePrefix(admin, prefix);
-    admin.disconnect();
-  });
+  const admin = suiteAdmin(prefix);
 
   it('subscribes and hears a message like a plain client\'s duplicate; the pooled connection goes back to the pool', async () => {
     const name = uniqueName('dup');

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { startPrivateRedisServer } from '@pool/testkit';
 import { Redis } from 'ioredis';
+import { afterAll } from 'vitest';
 
 /** The shared test server (POOL_REDIS_URL or redis://127.0.0.1:6379). */
 export function redisUrl(): string {
@@ -27,6 +28,19 @@ export function uniqueName(label: string): string {
 /** A plain ioredis client for the test's own checks (CLIENT LIST, pushes, cleanup). */
 export function adminClient(): Redis {
   return new Redis(redisUrl(), { lazyConnect: false, maxRetriesPerRequest: 1 });
+}
+
+/**
+ * A suite's admin client (it connects at its first command) and the clean-up of the suite's keys:
+ * called in a describe, whose afterAll deletes every key under `prefix` and disconnects it.
+ */
+export function suiteAdmin(prefix: string): Redis {
+  const admin = new Redis(redisUrl(), { lazyConnect: true, maxRetriesPerRequest: 1 });
+  afterAll(async () => {
+    await deletePrefix(admin, prefix);
+    admin.disconnect();
+  });
+  return admin;
 }
 
 /** Parsed `CLIENT LIST` rows whose name is `name`. */

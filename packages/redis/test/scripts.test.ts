@@ -1,8 +1,8 @@
 import { requireService } from '@pool/testkit';
 import { ReplyError, type Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRedisPool } from '../src/index.js';
-import { adminClient, deletePrefix, redisUrl, uniquePrefix } from './helpers.js';
+import { redisUrl, suiteAdmin, uniquePrefix } from './helpers.js';
 
 const svc = await requireService('redis');
 
@@ -12,14 +12,7 @@ type WithEcho = Redis & { poolEcho(key: string, value: string): Promise<[string,
 // Lua the way ioredis users write it: `defineCommand` (EVALSHA, EVAL on NOSCRIPT) and raw EVALSHA.
 describe.skipIf(!svc.available)('Lua scripts on pooled connections', () => {
   const prefix = uniquePrefix('scripts');
-  let admin: Redis;
-  beforeAll(() => {
-    admin = adminClient();
-  });
-  afterAll(async () => {
-    await deletePrefix(admin, prefix);
-    admin.disconnect();
-  });
+  const admin = suiteAdmin(prefix);
 
   it('redisOptions.scripts defines the command on every connection, also in pipelines and MULTI', async () => {
     const pool = createRedisPool({ url: redisUrl(), redisOptions: { scripts: { poolEcho: echo } }, pool: { max: 3 } });

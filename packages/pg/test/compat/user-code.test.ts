@@ -160,8 +160,10 @@ describe.skipIf(!svc.available)('side by side with pg.Pool: what user code does'
   it("a 'connect' listener's SET is in place before the first query, for pool.query and for parallel callers", async () => {
     const { theirs, ours } = await sideBySide(async (make) => {
       const pool = make(baseConfig({ max: 3 }));
+      // a client opened for a caller that another client served meanwhile can still be sending its
+      // SET when the test ends the pool: the listener handles its promise, as careful code does
       pool.on('connect', (client) => {
-        void client.query('SET search_path TO pg_catalog, public');
+        client.query('SET search_path TO pg_catalog, public').catch(() => {});
       });
       const first = (await pool.query('SHOW search_path')).rows;
       const parallel = await Promise.all([1, 2, 3].map(() => pool.query('SHOW search_path').then((r) => r.rows[0].search_path)));
