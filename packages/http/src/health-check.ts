@@ -9,7 +9,11 @@ export interface HealthCheckOptions {
   path?: string;
   /** Method used. @default 'HEAD' */
   method?: 'HEAD' | 'GET' | 'OPTIONS';
-  /** Status codes that mean healthy: a code, a list, or a predicate. @default any 2xx */
+  /**
+   * Status codes that mean healthy: a code, a list, or a predicate. @default any 2xx when `path` is
+   * given; without a `path`, any answer below 500 (a server with no `/health` route answers 404, and
+   * that answer shows it is up)
+   */
   expectStatus?: number | readonly number[] | ((status: number) => boolean);
   /** Extra request headers (an `authorization` from the origin's credentials is added when absent). */
   headers?: Record<string, string>;
@@ -24,6 +28,8 @@ export interface ResolvedHealthCheck {
 }
 
 const is2xx = (status: number) => status >= 200 && status < 300;
+// the default check, sent to an endpoint the user never named: any answer but a server error shows the server is up
+const answered = (status: number) => status < 500;
 
 /** Checks and completes the `healthCheck` option; `false` turns the request off (the ping is then the socket-liveness check alone). */
 const healthCheckKeys = new Set(['path', 'method', 'expectStatus', 'headers']);
@@ -39,7 +45,7 @@ export function resolveHealthCheck(option: HealthCheckOptions | false | undefine
   if (method !== 'HEAD' && method !== 'GET' && method !== 'OPTIONS') throw new PoolOptionError('healthCheck.method', 'Expected `healthCheck.method` to be HEAD, GET or OPTIONS');
   const expect = source.expectStatus;
   let accepts: (status: number) => boolean;
-  if (expect === undefined) accepts = is2xx;
+  if (expect === undefined) accepts = source.path === undefined ? answered : is2xx;
   else if (typeof expect === 'number') accepts = (status) => status === expect;
   else if (Array.isArray(expect)) {
     const allowed = new Set<number>(expect as readonly number[]);
