@@ -11,6 +11,8 @@ import type { OriginState } from './origin-state.js';
 export interface ExchangeHost {
   /** The origin to send to, skipping `tried`; undefined when none is up. */
   pick(tried: ReadonlySet<OriginState> | undefined): OriginState | undefined;
+  /** The only origin, when it is down and `tried` does not hold it: the request waits for its probe. */
+  loneDown(tried: ReadonlySet<OriginState> | undefined): OriginState | undefined;
   /** The error for "no origin can take the request" (`tried` origins failed, the others are down). */
   noOriginError(tried: ReadonlySet<OriginState> | undefined, lastError: Error | undefined): Error;
   readonly retryIdempotent: boolean;
@@ -77,7 +79,9 @@ export abstract class Exchange {
     }
     origin ??= this.host.pick(this.tried);
     if (origin === undefined) {
-      this.fail(this.host.noOriginError(this.tried, this.lastRouteError));
+      const lone = this.host.loneDown(this.tried);
+      if (lone !== undefined) this.awaitProbe(lone, fresh);
+      else this.fail(this.host.noOriginError(this.tried, this.lastRouteError));
       return;
     }
     this.origin = origin;
@@ -89,6 +93,22 @@ export abstract class Exchange {
   }
 
   private lastRouteError: Error | undefined;
+
+  /** The only origin is down: its probe runs now for this request, which is sent once it is up, or fails with the probe's error. */
+  private awaitProbe(lone: OriginState, fresh: boolean): void {
+    untilAborted(lone.demand(), this.signal).then(
+      () => this.start(fresh),
+      (error: unknown) => {
+        if (this.abortReason !== null || this.signal?.aborted || this.host.destroyError !== undefined || isPoolError(error, 'POOL_CLOSED')) {
+          this.fail(this.abortReason ?? this.host.destroyError ?? toError(this.signal?.aborted ? this.signal.reason : error));
+          return;
+        }
+        this.lastRouteError = toError(error);
+        (this.tried ??= new Set()).add(lone);
+        this.start();
+      },
+    );
+  }
 
   /** No connection was had on `origin`: try another origin, or fail. */
   private notSent(origin: OriginState, error: unknown): void {
@@ -254,6 +274,17 @@ class HttpAbortError extends Error {
 function routeCause(error: unknown): Error {
   if (isPoolError(error, 'POOL_ABORTED') && isHttpPoolError(error.cause, 'HTTP_NO_ORIGIN') && error.cause.cause instanceof Error) return error.cause.cause;
   return toError(error);
+}
+
+/** `promise`, or a rejection with the signal's reason as soon as it aborts. */
+function untilAborted(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function toError(value: unknown): Error {

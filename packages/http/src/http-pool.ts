@@ -1,4 +1,4 @@
-import { assertKnownKeys, describeValue, numberOption, PoolOptionError, type Pool, type PoolOptions } from '@pool/core';
+import { assertKnownKeys, describeValue, isPoolError, numberOption, PoolOptionError, type Pool, type PoolOptions } from '@pool/core';
 import { defaultPoolName, poolSource, type PoolSource } from '@pool/core/adapter-kit';
 import { Dispatcher, errors } from 'undici';
 import { HttpPoolError, isHttpPoolError } from './errors.js';
@@ -18,8 +18,7 @@ export interface HttpPoolOptions extends Omit<HttpProviderOptions, 'origin'> {
   /**
    * @pool/core options for each origin's connection pool. Defaults differ from core's where HTTP
    * needs it: `maxLifetimeMs` 300000 (picks up DNS changes), `retry` 50–2000 ms, and `failFast`
-   * false with several origins (the origin's own failover moves waiters) or
-   * `{ afterFailures: failover.downAfterFailures }` with one (waiters fail fast while it is down).
+   * false (an origin's own failover moves its waiters, or with one origin fails them with the connect error).
    */
   pool?: PoolOptions;
   /** Taking origins out of rotation and probing them back in. */
@@ -118,8 +117,8 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
       if (seen.has(provider.origin.origin)) throw new PoolOptionError(`origins[${index}]`, `Origin ${provider.origin.display} is listed twice`);
       seen.add(provider.origin.origin);
       const poolOptions: PoolOptions = {
-        // several origins: the origin's down signal moves waiters; a lone origin: that signal and core's circuit breaker fail them fast
-        maxLifetimeMs: 300_000, failFast: list.length > 1 ? false : { afterFailures: resolvedFailover.downAfterFailures },
+        // the origin's down signal moves its waiters (several origins) or fails them (one origin)
+        maxLifetimeMs: 300_000, failFast: false,
         retry: { minDelayMs: 50, maxDelayMs: 2_000 },
         ...pool,
         // a given name as is (one origin) or `api:host:port` (several); without one `http:host:port` (numbered when taken)
@@ -219,8 +218,18 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
     return best;
   }
 
-  /** @internal */
+  /** @internal The only origin, when it is down and not yet tried: the request asks it to probe now. */
+  loneDown(tried: ReadonlySet<OriginState> | undefined): OriginState | undefined {
+    const only = this.origins.length === 1 ? this.origins[0] as OriginState : undefined;
+    return only !== undefined && !only.up && (tried === undefined || !tried.has(only)) ? only : undefined;
+  }
+
+  /** @internal With one origin, the error itself (undici's `ECONNREFUSED`, as its Pool gives); else HTTP_NO_ORIGIN. */
   noOriginError(tried: ReadonlySet<OriginState> | undefined, lastError: Error | undefined): Error {
+    if (this.origins.length === 1 && lastError !== undefined) {
+      const error = isPoolError(lastError, 'POOL_CREATE_FAILED') && lastError.cause instanceof Error ? lastError.cause : lastError;
+      if (!isHttpPoolError(error) && !isPoolError(error)) return error;
+    }
     const down = this.origins.filter((origin) => !origin.up);
     const parts = [`${down.length} of ${this.origins.length} down${down.length > 0 ? ` (${down.map((origin) => origin.display).join(', ')})` : ''}`];
     if (tried !== undefined && tried.size > 0) parts.push(`tried ${[...tried].map((origin) => origin.display).join(', ')}`);

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { createPool, isPoolError, type Lease, type Pool, type PoolOptions, type PoolStats } from '@pool/core';
+import { createPool, isPoolError, PoolError, type Lease, type Pool, type PoolOptions, type PoolStats } from '@pool/core';
 import { backoffDelay } from './backoff.js';
 import type { HttpConnection } from './connection.js';
 import { HttpPoolError } from './errors.js';
@@ -77,6 +77,9 @@ export class OriginState {
   private controller = originDownController();
   private probeAttempt = 0;
   private probeTimer: ReturnType<typeof setTimeout> | undefined;
+  private probing = false;
+  /** Requests waiting for this (lone, down) origin's probe: see {@link demand}. */
+  private demands: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private checkTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   private readonly provider: HttpProvider;
@@ -186,11 +189,30 @@ export class OriginState {
     return { origin: this.display, up: this.up, inflight: this.inflight, failures: Math.max(this.failures, this.healthFailures), lastError: this.lastError, pool: this.pool.stats() };
   }
 
+  /**
+   * A request for this origin while it is down, when there is no other origin to send it to: probe
+   * now rather than at the next backoff, as undici's Pool connects for every request. Resolves once
+   * the origin is up; rejects with the probe's error (the connect error itself, or a failed health
+   * check). Requests that ask while a probe runs share it.
+   */
+  demand(): Promise<void> {
+    if (this.up) return Promise.resolve();
+    if (this.closed) return Promise.reject(this.closedError());
+    const answer = new Promise<void>((resolve, reject) => this.demands.push({ resolve, reject }));
+    if (!this.probing) {
+      clearTimeout(this.probeTimer);
+      this.probeTimer = undefined;
+      void this.probe();
+    }
+    return answer;
+  }
+
   /** Stops probes and checks, closes the pool (waiting up to `timeoutMs` for requests in flight). */
   close(timeoutMs: number): Promise<void> {
     this.closed = true;
     clearTimeout(this.probeTimer);
     clearInterval(this.checkTimer);
+    this.settleDemands(this.closedError());
     return this.pool.close({ timeoutMs });
   }
 
@@ -220,10 +242,27 @@ export class OriginState {
     this.controller = originDownController();
     this.acquireOptions = { signal: this.controller.signal };
     this.listener.onUp(this);
+    this.settleDemands(undefined);
+  }
+
+  /** Answers the requests waiting for a probe: the origin is up (`error` undefined), or the probe failed. */
+  private settleDemands(error: unknown): void {
+    const demands = this.demands;
+    if (demands.length === 0) return;
+    this.demands = [];
+    for (const demand of demands) {
+      if (error === undefined) demand.resolve();
+      else demand.reject(error);
+    }
+  }
+
+  private closedError(): PoolError {
+    return new PoolError('POOL_CLOSED', `cannot send to ${this.display}: the dispatcher is closed`, { pool: this.pool.name });
   }
 
   private scheduleProbe(): void {
     if (this.closed) return;
+    clearTimeout(this.probeTimer);
     const delay = backoffDelay(this.probeAttempt++, this.failover.probeMinDelayMs, this.failover.probeMaxDelayMs);
     this.probeTimer = setTimeout(() => {
       this.probeTimer = undefined;
@@ -232,8 +271,13 @@ export class OriginState {
     this.probeTimer.unref();
   }
 
-  /** A fresh connection outside the pool, one health check, then closed: up again on success. */
+  /**
+   * A fresh connection outside the pool, one health check, then closed: up again on success. (If
+   * the user turned core's circuit breaker on and it is open, the requests let in ask the pool, and
+   * that asking starts its own probe create.)
+   */
   private async probe(): Promise<void> {
+    this.probing = true;
     const options = this.pool.options;
     let connection: HttpConnection | undefined;
     try {
@@ -241,24 +285,17 @@ export class OriginState {
       const healthy = await (this.provider.validate as NonNullable<HttpProvider['validate']>)(connection, { signal: AbortSignal.timeout(Math.min(options.validateTimeoutMs, 2 ** 31 - 1)), idleMs: 0 });
       if (healthy === false) throw new HttpPoolError('HTTP_HEALTH_CHECK_FAILED', `probe of ${this.display}: the connection closed during the health check`, { origin: this.display });
     } catch (error) {
+      // all at once, before any await: a request asking meanwhile starts the next probe, not this one's answer
+      this.probing = false;
       this.lastError = error;
-      await connection?.destroy().catch(() => undefined);
+      this.settleDemands(error);
       this.scheduleProbe();
+      void connection?.destroy().catch(() => undefined);
       return;
     }
-    await connection.destroy().catch(() => undefined);
-    if (!this.pool.stats().unavailable) {
-      this.markUp();
-      return;
-    }
-    // a lone origin's pool has its circuit breaker open: requests would still be refused until its
-    // own probe create succeeds (within its retry backoff), so come back when it closes
-    const onAvailability = (event: { unavailable: boolean }) => {
-      if (event.unavailable) return;
-      this.pool.off('availability', onAvailability);
-      this.markUp();
-    };
-    this.pool.on('availability', onAvailability);
+    this.probing = false;
+    void connection.destroy().catch(() => undefined);
+    this.markUp();
   }
 
   private periodicCheck(): void {

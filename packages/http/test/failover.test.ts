@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { createHttpPool } from '../src/index.js';
@@ -63,21 +64,60 @@ describe('failover across three origins', () => {
     await fast.close();
   });
 
-  it('fails fast with HTTP_NO_ORIGIN when every origin is down, and recovers', async () => {
+  it('a lone origin that is down: each request gets the connect error at once, and the first request after the server is back succeeds', async () => {
     const only = await startServer();
-    const single = createHttpPool({ origin: only.origin, failover: { downAfterFailures: 1, probe: { minDelayMs: 50, maxDelayMs: 200 } } });
+    // background probes an hour apart: only the requests' own probes can bring the origin back
+    const single = createHttpPool({ origin: only.origin, failover: { downAfterFailures: 1, probe: { minDelayMs: 3_600_000, maxDelayMs: 3_600_000 } } });
     expect((await request(only.origin, { dispatcher: single })).statusCode).toBe(200);
     await only.kill();
-    const first = await request(`${only.origin}/x`, { dispatcher: single }).catch((error: unknown) => error);
-    const second = await request(`${only.origin}/y`, { dispatcher: single }).catch((error: unknown) => error);
-    expect((second as { code?: string }).code).toBe('HTTP_NO_ORIGIN');
-    expect(String((second as Error).message)).toContain('1 of 1 down');
-    expect((first as { code?: string }).code).toBe('HTTP_NO_ORIGIN');
-    expect(((first as Error).cause as { code?: string }).code).toMatch(/POOL_ABORTED|POOL_UNAVAILABLE|ECONNREFUSED/);
+    for (const path of ['/x', '/y', '/z']) {
+      const started = performance.now();
+      const error = await request(`${only.origin}${path}`, { dispatcher: single }).catch((caught: unknown) => caught);
+      // undici's Pool gives the refusal itself, as here (not a pool error wrapping it)
+      expect(error).toMatchObject({ code: 'ECONNREFUSED', syscall: 'connect' });
+      expect(performance.now() - started).toBeLessThan(2_000);
+    }
+    expect(single.status()[0]?.up).toBe(false);
     await only.restart();
-    await until(() => single.status()[0]?.up === true, 5_000, 'the origin to come back');
-    expect((await request(`${only.origin}/z`, { dispatcher: single })).statusCode).toBe(200);
+    const back = await request(`${only.origin}/back`, { dispatcher: single });
+    expect(back.statusCode).toBe(200);
+    await back.body.text();
+    expect(single.status()[0]?.up).toBe(true);
     await single.close();
     await only.close();
+  });
+
+  it('requests waiting for a lone origin\'s probe share one probe', async () => {
+    const gate = await startServer((req, res) => res.end('ok'));
+    const single = createHttpPool({ origin: gate.origin, failover: { downAfterFailures: 1, probe: { minDelayMs: 3_600_000, maxDelayMs: 3_600_000 } } });
+    await gate.kill();
+    await request(gate.origin, { dispatcher: single }).catch(() => undefined); // takes it out
+    expect(single.status()[0]?.up).toBe(false);
+    await gate.restart();
+    const before = gate.connections;
+    const results = await Promise.all([1, 2, 3, 4].map(async (n) => (await request(`${gate.origin}/${n}`, { dispatcher: single })).body.text()));
+    expect(results).toEqual(['ok', 'ok', 'ok', 'ok']);
+    // one probe connection, then at most one pooled connection per request (a probe each would make 8)
+    expect(gate.connections - before).toBeLessThanOrEqual(5);
+    await single.close();
+    await gate.close();
+  });
+
+  it('a request waiting for a lone origin\'s probe leaves at once when its signal aborts', async () => {
+    const gate = await startServer();
+    const single = createHttpPool({ origin: gate.origin, failover: { downAfterFailures: 1, probe: { minDelayMs: 3_600_000, maxDelayMs: 3_600_000 } }, pool: { validateTimeoutMs: 20_000 } });
+    await gate.kill();
+    await request(gate.origin, { dispatcher: single }).catch(() => undefined);
+    expect(single.status()[0]?.up).toBe(false);
+    // back, but silent: the probe connects and its health check hangs
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(gate.port, '127.0.0.1', resolve));
+    const started = performance.now();
+    const error = await request(gate.origin, { dispatcher: single, signal: AbortSignal.timeout(100) }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: expect.stringMatching(/AbortError|TimeoutError/) });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    silent.closeAllConnections();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+    await single.destroy();
   });
 });
