@@ -11,8 +11,8 @@ import type { OriginState } from './origin-state.js';
 export interface ExchangeHost {
   /** The origin to send to, skipping `tried`; undefined when none is up. */
   pick(tried: ReadonlySet<OriginState> | undefined): OriginState | undefined;
-  /** The only origin, when it is down and `tried` does not hold it: the request waits for its probe. */
-  loneDown(tried: ReadonlySet<OriginState> | undefined): OriginState | undefined;
+  /** The origins that are down and not in `tried` (asked when none is up: the request waits for their probes). */
+  downUntried(tried: ReadonlySet<OriginState> | undefined): OriginState[];
   /** The error for "no origin can take the request" (`tried` origins failed, the others are down). */
   noOriginError(tried: ReadonlySet<OriginState> | undefined, lastError: Error | undefined): Error;
   readonly retryIdempotent: boolean;
@@ -79,8 +79,8 @@ export abstract class Exchange {
     }
     origin ??= this.host.pick(this.tried);
     if (origin === undefined) {
-      const lone = this.host.loneDown(this.tried);
-      if (lone !== undefined) this.awaitProbe(lone, fresh);
+      const down = this.host.downUntried(this.tried);
+      if (down.length > 0) this.awaitProbe(down, fresh);
       else this.fail(this.host.noOriginError(this.tried, this.lastRouteError));
       return;
     }
@@ -94,9 +94,12 @@ export abstract class Exchange {
 
   private lastRouteError: Error | undefined;
 
-  /** The only origin is down: its probe runs now for this request, which is sent once it is up, or fails with the probe's error. */
-  private awaitProbe(lone: OriginState, fresh: boolean): void {
-    untilAborted(lone.demand(), this.signal).then(
+  /**
+   * No origin is up: the down ones are probed now for this request, which is sent as soon as one is
+   * up, or fails with the last probe's error once all failed.
+   */
+  private awaitProbe(down: OriginState[], fresh: boolean): void {
+    untilAborted(firstUp(down), this.signal).then(
       () => this.start(fresh),
       (error: unknown) => {
         if (this.abortReason !== null || this.signal?.aborted || this.host.destroyError !== undefined || isPoolError(error, 'POOL_CLOSED')) {
@@ -104,7 +107,8 @@ export abstract class Exchange {
           return;
         }
         this.lastRouteError = toError(error);
-        (this.tried ??= new Set()).add(lone);
+        const tried = (this.tried ??= new Set());
+        for (const origin of down) tried.add(origin);
         this.start();
       },
     );
@@ -274,6 +278,14 @@ class HttpAbortError extends Error {
 function routeCause(error: unknown): Error {
   if (isPoolError(error, 'POOL_ABORTED') && isHttpPoolError(error.cause, 'HTTP_NO_ORIGIN') && error.cause.cause instanceof Error) return error.cause.cause;
   return toError(error);
+}
+
+/** Resolves once one of `origins` is up; rejects with the last probe's error when none came up. */
+function firstUp(origins: OriginState[]): Promise<void> {
+  if (origins.length === 1) return (origins[0] as OriginState).demand();
+  return Promise.any(origins.map((origin) => origin.demand())).catch((error: unknown) => {
+    throw error instanceof AggregateError ? error.errors[error.errors.length - 1] : error;
+  });
 }
 
 /** `promise`, or a rejection with the signal's reason as soon as it aborts. */

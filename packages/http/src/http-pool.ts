@@ -218,10 +218,9 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
     return best;
   }
 
-  /** @internal The only origin, when it is down and not yet tried: the request asks it to probe now. */
-  loneDown(tried: ReadonlySet<OriginState> | undefined): OriginState | undefined {
-    const only = this.origins.length === 1 ? this.origins[0] as OriginState : undefined;
-    return only !== undefined && !only.up && (tried === undefined || !tried.has(only)) ? only : undefined;
+  /** @internal Origins down and not yet tried: with none up, the request asks them to probe now. */
+  downUntried(tried: ReadonlySet<OriginState> | undefined): OriginState[] {
+    return this.origins.filter((origin) => !origin.up && (tried === undefined || !tried.has(origin)));
   }
 
   /** @internal With one origin, the error itself (undici's `ECONNREFUSED`, as its Pool gives); else HTTP_NO_ORIGIN. */

@@ -64,6 +64,25 @@ describe('failover across three origins', () => {
     await fast.close();
   });
 
+  it('every origin down: a request probes them at once and the first request after one is back succeeds', async () => {
+    const servers = await Promise.all([startServer(), startServer()]);
+    const pool = createHttpPool({ origins: servers.map((server) => server.origin), failover: { downAfterFailures: 1, probe: { minDelayMs: 3_600_000, maxDelayMs: 3_600_000 } } });
+    for (let i = 0; i < 4; i++) expect((await request('http://api.internal/', { dispatcher: pool })).statusCode).toBe(200);
+    for (const server of servers) await server.kill();
+    for (let i = 0; i < 3; i++) {
+      const error = await request('http://api.internal/', { dispatcher: pool }).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ code: 'HTTP_NO_ORIGIN', cause: { code: 'ECONNREFUSED' } });
+    }
+    expect(pool.status().map((status) => status.up)).toEqual([false, false]);
+    await (servers[1] as TestServer).restart();
+    const back = await request('http://api.internal/back', { dispatcher: pool });
+    expect(back.statusCode).toBe(200);
+    await back.body.text();
+    expect(pool.status().map((status) => status.up)).toEqual([false, true]);
+    await pool.close();
+    for (const server of servers) await server.close();
+  });
+
   it('a lone origin that is down: each request gets the connect error at once, and the first request after the server is back succeeds', async () => {
     const only = await startServer();
     // background probes an hour apart: only the requests' own probes can bring the origin back
