@@ -134,14 +134,18 @@ export class OriginState {
   acquire(signal: AbortSignal | undefined, fresh = false): Promise<Lease<HttpConnection>> {
     const own = this.acquireOptions;
     const options = signal === undefined ? own : { signal: AbortSignal.any([signal, own.signal]) };
-    return fresh ? this.acquireFresh(options) : this.pool.acquire(options);
+    return fresh ? this.acquireFresh({ ...options, priority: 1 }) : this.pool.acquire(options);
   }
 
   /**
-   * Reused connections met on the way are held (not handed back, or the pool would offer them again)
-   * and released at the end; when holding them leaves no room to create, one of them is destroyed.
+   * The retry goes ahead of the callers in line (priority 1: it already waited once), so the next
+   * connection created (or given back) is its own. Reused connections met on the way are held (not
+   * handed back, or the pool would offer them again) and released at the end; when holding them
+   * leaves no room to create, one of them is destroyed. Before, the retry queued behind every caller:
+   * under steady load each new connection went to another caller, so the retry waited for as long as
+   * the load lasted while the pool destroyed and created connections in a loop.
    */
-  private async acquireFresh(options: { signal: AbortSignal } | undefined): Promise<Lease<HttpConnection>> {
+  private async acquireFresh(options: { signal: AbortSignal; priority: number }): Promise<Lease<HttpConnection>> {
     const held: Lease<HttpConnection>[] = [];
     try {
       for (;;) {
