@@ -36,10 +36,10 @@ Options:
   --quick          small counts, a smoke test (numbers not comparable)
   --soak MINUTES   only the soak: mixed acquire/release/destroy/timeout/abort traffic against
                    @pool/core, heap and active handles sampled every 10 s (reliability row 29)
-  --faults         only the fault benchmark: private PostgreSQL, MariaDB and Redis servers restarted,
-                   frozen and their idle sessions killed under load, @pool beside pg.Pool, mysql2 and
-                   ioredis; writes results/faults.md (--rounds N: N trials, the 10 s freeze N/3;
-                   --only pg,mysql,redis)
+  --faults         only the fault benchmark: private PostgreSQL, MariaDB, Redis and HTTP servers
+                   restarted, frozen and their idle sessions killed under load, @pool beside pg.Pool,
+                   mysql2, ioredis and undici's Pool; writes results/faults.md (--rounds N: N trials,
+                   the 10 s freeze N/3; --only pg,mysql,redis,http)
   --out DIR        write the results there instead of apps/bench/results
   --help           this text`;
 

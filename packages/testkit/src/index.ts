@@ -10,6 +10,8 @@ export {
   startPrivatePostgres,
   startPrivateMariadb,
   startPrivateRedisServer,
+  startPrivateHttpServer,
+  type PrivateHttpServer,
   requirePrivateServer,
   type PrivateServerCheck,
   redisCommand,

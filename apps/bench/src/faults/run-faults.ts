@@ -1,4 +1,5 @@
-import { startPrivateMariadb, startPrivatePostgres, startPrivateRedisServer } from '@pool/testkit';
+import { startPrivateHttpServer, startPrivateMariadb, startPrivatePostgres, startPrivateRedisServer } from '@pool/testkit';
+import { httpContenders } from './contenders/http.js';
 import { mysqlContenders } from './contenders/mysql.js';
 import { pgContenders } from './contenders/pg.js';
 import { redisContenders } from './contenders/redis.js';
@@ -16,7 +17,7 @@ export interface FaultOptions {
   freezeTrials: number;
   /** Shorter everything: a smoke test (numbers not comparable). */
   quick: boolean;
-  /** Engines to run (pg, mysql, redis); empty = all. */
+  /** Engines to run (pg, mysql, redis, http); empty = all. */
   engines: string[];
   outDir: string | undefined;
   log(line: string): void;
@@ -33,8 +34,8 @@ function fmt(trial: Trial): string {
 }
 
 /**
- * `pnpm bench --faults`: private PostgreSQL, MariaDB and Redis servers (never the shared ones), each
- * row's pool under the same load (50 callers, max 10, one-shot SELECT 1 / GET), and three faults:
+ * `pnpm bench --faults`: private PostgreSQL, MariaDB, Redis and HTTP servers (never the shared ones),
+ * each row's pool under the same load (50 callers, max 10, one-shot SELECT 1 / GET), and three faults:
  * a restart, a 10 s freeze, the idle sessions ended by the server. Writes results/faults.md and .json.
  */
 export async function runFaults(options: FaultOptions): Promise<FaultRow[]> {
@@ -53,12 +54,13 @@ export async function runFaults(options: FaultOptions): Promise<FaultRow[]> {
     trials: options.trials,
     freezeTrials: options.freezeTrials,
   };
-  const aliases: Record<string, string[]> = { PostgreSQL: ['pg', 'postgres', 'postgresql'], MariaDB: ['mysql', 'mariadb'], Redis: ['redis'] };
+  const aliases: Record<string, string[]> = { PostgreSQL: ['pg', 'postgres', 'postgresql'], MariaDB: ['mysql', 'mariadb'], Redis: ['redis'], HTTP: ['http'] };
   const wanted = (engine: string) => options.engines.length === 0 || options.engines.some((name) => (aliases[engine] ?? []).includes(name.toLowerCase()));
   const groups: { contenders: Contender[]; start: () => Promise<FaultServer> }[] = [
     { contenders: pgContenders, start: () => startPrivatePostgres() },
     { contenders: mysqlContenders, start: () => startPrivateMariadb() },
     { contenders: redisContenders, start: () => startPrivateRedisServer() },
+    { contenders: httpContenders, start: () => startPrivateHttpServer() },
   ].filter((group) => wanted(group.contenders[0]?.engine ?? ''));
   const began = performance.now();
   log(`faults: starting ${groups.length} private server(s)`);

@@ -1,8 +1,8 @@
-import type { PrivateMariadb, PrivatePostgres, PrivateRedisServer } from '@pool/testkit';
+import type { PrivateHttpServer, PrivateMariadb, PrivatePostgres, PrivateRedisServer } from '@pool/testkit';
 import type { Load } from './load.js';
 import type { FaultTimes } from './types.js';
 
-export type FaultServer = PrivatePostgres | PrivateMariadb | PrivateRedisServer;
+export type FaultServer = PrivatePostgres | PrivateMariadb | PrivateRedisServer | PrivateHttpServer;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -17,10 +17,11 @@ export interface Scenario {
   inject(server: FaultServer, load: Load): Promise<FaultTimes>;
 }
 
-/** Every engine's "end the idle sessions": pg_terminate_backend, KILL CONNECTION, CLIENT KILL TYPE normal. */
+/** Every engine's "end the idle sessions": pg_terminate_backend, KILL CONNECTION, CLIENT KILL TYPE normal, HTTP's idle keep-alive connections closed. */
 export function killIdleSessions(server: FaultServer): Promise<number> {
   if (server.kind === 'postgres') return server.terminateIdleBackends();
   if (server.kind === 'mariadb') return server.killIdleConnections();
+  if (server.kind === 'http') return server.closeIdleConnections();
   return server.killClients();
 }
 

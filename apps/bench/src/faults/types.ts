@@ -19,7 +19,7 @@ export interface Subject {
 
 /** A row of the table: how to build the pool under test against a server URL. */
 export interface Contender {
-  engine: 'PostgreSQL' | 'MariaDB' | 'Redis';
+  engine: 'PostgreSQL' | 'MariaDB' | 'Redis' | 'HTTP';
   /** e.g. `@pool/pg (defaults)`, `pg.Pool (connectionTimeoutMillis 3000, query_timeout 3000)`. */
   name: string;
   /** The per-call deadline it was given (ms), if any. */
