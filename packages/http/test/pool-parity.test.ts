@@ -1,7 +1,8 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
-import { errors, stream, type Dispatcher } from 'undici';
+import { errors, Pool, stream, type Dispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpPool } from '../src/index.js';
 import { both, caught, freePort, shape, withServer } from './helpers/parity.js';
 import { defaultHandler, startServer, until, type TestServer } from './helpers/server.js';
 
@@ -382,6 +383,25 @@ describe('parity with undici Pool: the documented differences', () => {
     });
     expect(seen.undici).toMatchObject({ destroyed: null, closedAfter: { rejected: { code: 'UND_ERR_DESTROYED' } } });
     expect(seen.ours).toEqual({ destroyed: undefined, closedAfter: { resolved: undefined } });
+  });
+
+  it('DIFFERENCE (documented): a request waiting for a connection has a deadline (pool.acquireTimeoutMs, 30 s by default); undici queues it without one', async () => {
+    const slow = await startServer((_req, res) => void setTimeout(() => res.end('late'), 600));
+    try {
+      const twoRequests = async (pool: Dispatcher): Promise<unknown[]> => {
+        const results = await Promise.all(['/a', '/b'].map((path) => pool.request({ path, method: 'GET' }).then((res) => res.body.text(), (error: unknown) => shape(error))));
+        await pool.close();
+        return results;
+      };
+      expect(await twoRequests(new Pool(slow.origin, { connections: 1 }))).toEqual(['late', 'late']);
+      const ours = await twoRequests(createHttpPool({ origin: slow.origin, healthCheck: false, pool: { max: 1, acquireTimeoutMs: 200 } }));
+      expect(ours[0]).toBe('late');
+      expect(ours[1]).toMatchObject({ code: 'POOL_TIMEOUT' });
+      // waiting as long as undici does is one option away
+      expect(await twoRequests(createHttpPool({ origin: slow.origin, healthCheck: false, pool: { max: 1, acquireTimeoutMs: Infinity } }))).toEqual(['late', 'late']);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('DIFFERENCE (documented): dispatch() keeps returning true past the connection limit (requests queue in @pool/core), so drain never fires', async () => {
