@@ -3,7 +3,10 @@ import { now } from './clock.js';
 import { CreateAbort } from './create-signal.js';
 import { messageOf, PoolError, PoolTimeoutError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
-import type { ResourceProvider } from './provider.js';
+import type { CreateErrorKind, ResourceProvider } from './provider.js';
+
+/** The longest pause between attempts on a full server ('busy') while callers wait: a freed slot is taken within about a second. */
+const BUSY_MAX_DELAY_MS = 1_000;
 
 /** What the creator needs of the pool around it. */
 export interface CreatorHost<R> {
@@ -34,6 +37,8 @@ export interface CreatorHost<R> {
  * - Breaker (`failFast.afterFailures`): opens once that many rounds failed AND the outage has lasted
  *   `acquireTimeoutMs`; then a caller is refused at once (POOL_UNAVAILABLE) only if the outage has
  *   outlasted its own deadline, and its asking starts the next probe. A success closes it.
+ * - `provider.classifyCreateError` 'busy' (a full server: too many connections): the next attempt
+ *   waits the backoff (capped at 1 s) even while callers wait, instead of `retry.probeDelayMs`.
  * - `provider.classifyCreateError` 'permanent' (or any error before the first success with
  *   `failFast.untilConnected`): every waiting caller is rejected at once with POOL_CREATE_FAILED. After a
  *   permanent one, acquires are refused with it for a window (`retry.minDelayMs`, doubling per
@@ -52,8 +57,12 @@ export class Creator<R> {
   private lastFailureAt = 0;
   /** When the next background (unasked) attempt is due. */
   private pacedAt = 0;
+  /** After a 'busy' failure: when the next attempt is due, asked or not. */
+  private busyAt = 0;
   private lastError: unknown = undefined;
   private permanent = false;
+  /** The last failure said the server has no room ('busy'): the next attempt waits the paced backoff even while callers ask. */
+  private busy = false;
   private connected = false;
   private open = false;
   /** A caller was refused while failing: its asking counts as demand for the next probe. */
@@ -135,7 +144,7 @@ export class Creator<R> {
     if (this.creatingCount > 0 || !this.hasRoom()) return; // one probe at a time
     const asking = this.asked || host.uncovered() > 0;
     const at = this.permanent ? (asking ? this.lastFailureAt + this.permanentWindow() : Infinity)
-      : asking ? Math.min(this.lastFailureAt + this.opts.retryProbeDelayMs, this.pacedAt)
+      : asking ? (this.busy ? this.busyAt : Math.min(this.lastFailureAt + this.opts.retryProbeDelayMs, this.pacedAt))
       : this.short() || this.open ? this.pacedAt : Infinity;
     if (at === Infinity) return;
     if (now() >= at) this.start();
@@ -244,7 +253,10 @@ export class Creator<R> {
       this.failures++;
     }
     this.pacedAt = t + backoffDelay(this.failures, this.opts.retryMinDelayMs, this.opts.retryMaxDelayMs);
-    this.permanent = !(error instanceof PoolTimeoutError) && this.classify(error) === 'permanent';
+    const kind = error instanceof PoolTimeoutError ? 'transient' : this.classify(error);
+    this.permanent = kind === 'permanent';
+    this.busy = kind === 'busy';
+    if (this.busy) this.busyAt = t + backoffDelay(this.failures, this.opts.retryMinDelayMs, Math.min(this.opts.retryMaxDelayMs, BUSY_MAX_DELAY_MS));
     const report = error instanceof PoolTimeoutError ? error : this.createError(error, this.permanent);
     const rejectAll = this.permanent || (this.opts.failFastUntilConnected && !this.connected);
     this.host.failed(report, rejectAll ? (report instanceof PoolTimeoutError ? this.createError(error, false) : report) : undefined);
@@ -253,11 +265,12 @@ export class Creator<R> {
     this.fill();
   }
 
-  private classify(error: unknown): 'transient' | 'permanent' {
+  private classify(error: unknown): CreateErrorKind {
     const classify = this.provider.classifyCreateError;
     if (classify === undefined) return 'transient';
     try {
-      return classify.call(this.provider, error) === 'permanent' ? 'permanent' : 'transient';
+      const kind = classify.call(this.provider, error);
+      return kind === 'permanent' || kind === 'busy' ? kind : 'transient';
     } catch {
       return 'transient'; // a classifier that throws must not stop the retries
     }

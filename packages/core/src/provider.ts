@@ -1,5 +1,5 @@
-/** What a failed create means for the callers: wait for a retry, or fail now. */
-export type CreateErrorKind = 'transient' | 'permanent';
+/** What a failed create means for the callers: wait for a retry (soon, or paced when the server is full), or fail now. */
+export type CreateErrorKind = 'transient' | 'busy' | 'permanent';
 
 /** Given to `create`: aborted when the create times out or the pool closes. */
 export interface CreateContext {
@@ -33,8 +33,12 @@ export interface ResourceProvider<R> {
   /** True for errors that mean every resource points at the wrong server (failover, READONLY): the pool evicts all. */
   isFailover?(error: unknown): boolean;
   /**
-   * How a failed `create` should be treated. `'transient'` (refused, reset, timeout, server starting,
-   * too many connections): retried, paced by the backoff, waiters keep waiting within their deadlines.
+   * How a failed `create` should be treated. `'transient'` (refused, reset, timeout, server starting):
+   * retried, `retry.probeDelayMs` after the failure while callers wait (so the pool follows a server
+   * back within milliseconds), else paced by the backoff; waiters keep waiting within their deadlines.
+   * `'busy'` (the server is up but has no room: too many connections, maxclients): retried too, but
+   * paced by the backoff even while callers wait (`retry.minDelayMs` doubling, at most 1 s apart), so
+   * a full server is not sent a login every few ms; waiters keep waiting.
    * `'permanent'` (authentication failed, unknown database, TLS verification, bad config): every waiting
    * caller is rejected at once with this error, and creates are not retried in a tight loop.
    * Without the hook every create error is transient.

@@ -182,3 +182,37 @@ describe('transient and permanent create errors', () => {
     expect(createPool(fakeProvider(), { failFast: {} }).options).toMatchObject({ failFastAfter: 5, failFastUntilConnected: false, retryProbeDelayMs: 25 });
   });
 });
+
+describe("a full server: create errors classified 'busy'", () => {
+  const tooMany = () => Object.assign(new Error('Too many connections'), { errno: 1040 });
+
+  it('are retried at the paced backoff (capped at 1 s), not every probeDelayMs, while a caller waits; the caller is served once a slot frees', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(1);
+    let full = true;
+    const attemptsAt: number[] = [];
+    const provider = fakeProvider({ create: () => { attemptsAt.push(performance.now()); if (full) throw tooMany(); } });
+    const pool = createPool({ ...provider, classifyCreateError: (error) => ((error as { errno?: number }).errno === 1040 ? 'busy' : 'transient') }, { max: 2 });
+    const waiting = pool.acquire();
+    await vi.advanceTimersByTimeAsync(5_000);
+    // 100, 200, 400, 800, then 1,000 ms apart: 8 attempts in 5 s (a 'transient' error: one per 25 ms, ~200)
+    const gaps = attemptsAt.slice(1).map((at, i) => Math.round(at - attemptsAt[i]!));
+    expect(gaps).toEqual([100, 200, 400, 800, 1_000, 1_000, 1_000]);
+    full = false;
+    await vi.advanceTimersByTimeAsync(1_000);
+    const lease = await waiting;
+    lease.release();
+    expect(pool.stats().totals).toMatchObject({ timeouts: 0, rejected: 0 });
+    expectConsistent(pool);
+    await pool.close();
+  });
+
+  it('a caller whose deadline passes first gets POOL_CREATE_FAILED with the server\'s error as cause', async () => {
+    const provider = fakeProvider({ create: () => { throw tooMany(); } });
+    const pool = createPool({ ...provider, classifyCreateError: () => 'busy' }, { max: 1, acquireTimeoutMs: 500 });
+    const error = await Promise.all([pool.acquire().catch((caught: unknown) => caught), vi.advanceTimersByTimeAsync(600)]).then(([caught]) => caught as PoolError);
+    expect(isPoolError(error, 'POOL_CREATE_FAILED')).toBe(true);
+    expect((error.cause as Error).message).toBe('Too many connections');
+    expect(pool.stats().totals.createErrors).toBeLessThanOrEqual(4);
+    await pool.close();
+  });
+});

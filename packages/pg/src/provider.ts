@@ -1,4 +1,4 @@
-import type { CreateContext, ResourceProvider } from '@pool/core';
+import type { CreateContext, CreateErrorKind, ResourceProvider } from '@pool/core';
 import pg from 'pg';
 import { attachState, canWaitForQueries, clearStatementCache, clientIsBroken, destroySocket, nextReadyForQuery, stateOf, transactionStatus, wireState, WireState, type ClientState } from './client-state.js';
 import { resolvePgConfig, type PgProviderConfig, type ResolvedPgConfig } from './config.js';
@@ -25,7 +25,7 @@ export interface PgProvider extends ResourceProvider<pg.Client> {
   scrub<E>(error: E): E;
   isBroken(client: pg.Client): boolean;
   isFatal(error: unknown): boolean;
-  classifyCreateError(error: unknown): 'transient' | 'permanent';
+  classifyCreateError(error: unknown): CreateErrorKind;
   /** Called when a client is lent: keeps its socket ref'd while in use (`allowExitOnIdle`). */
   lent(client: pg.Client): void;
   /**
