@@ -9,6 +9,7 @@ import { resolveConfig, type RedisProviderConfig, type ResolvedRedisConfig } fro
 import { giveDuplicate } from './duplicate.js';
 import { withStableCode } from './error-codes.js';
 import { isOpen } from './open.js';
+import { judgePingError } from './ping-reply.js';
 import { RedisPoolError } from './errors.js';
 import { inSubscriberMode, markClean, repliesInFlight, sessionOf, trackSession, type SessionState } from './session.js';
 
@@ -119,6 +120,9 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
       const reply = await Promise.race([client.ping(nonce), aborted]);
       return reply === nonce;
     } catch (error) {
+      // the server answered this connection with an error of its own (BUSY, NOPERM, ...): alive, in sync
+      const verdict = judgePingError(error);
+      if (verdict !== 'unknown') return verdict === 'alive';
       const safe = sanitize(error);
       throw new RedisPoolError('REDIS_PING_FAILED', `PING to ${address} failed: ${safe.message}`, { cause: safe });
     } finally {

@@ -1,0 +1,69 @@
+import { requireService } from '@pool/testkit';
+import { Redis, ReplyError } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisPool } from '../src/index.js';
+import { type PrivateRedis, redisServerBinary, startPrivateRedis, waitFor } from './helpers.js';
+
+const svc = await requireService('redis');
+const binary = redisServerBinary();
+
+/**
+ * Server states a plain ioredis client meets as an error reply on the connection it has (a long
+ * script: BUSY; an ACL user without +ping: NOPERM). The validation PING meets them too: the server
+ * answered on that connection, so it is alive and kept, and the caller sees what ioredis shows.
+ */
+describe.skipIf(!svc.available || (binary === undefined && process.env.CI !== 'true'))('server states answered on a live connection (private redis-server)', () => {
+  let server: PrivateRedis;
+  let admin: Redis;
+  beforeAll(async () => {
+    server = await startPrivateRedis(['--busy-reply-threshold', '100']);
+    admin = new Redis({ host: '127.0.0.1', port: server.port, maxRetriesPerRequest: 1 });
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await server?.stop();
+  });
+
+  it('a script past busy-reply-threshold: the call gets BUSY at once as on a plain client, SCRIPT KILL goes through the pool, no connection is replaced', async () => {
+    const url = `redis://127.0.0.1:${server.port}`;
+    const plain = new Redis(url, { maxRetriesPerRequest: 1 });
+    const scripter = new Redis(url, { maxRetriesPerRequest: 1 });
+    // every lend validates (PING), as one after validateAfterIdleMs of idleness does
+    const redis = createRedisPool({ url, pool: { max: 2, validateAfterIdleMs: 0, acquireTimeoutMs: 3_000 } });
+    try {
+      await Promise.all([plain.ping(), redis.call('PING')]);
+      const script = scripter.eval('while true do end', 0).catch((caught: unknown) => caught);
+      await waitFor(async () => (await plain.get('k').then(() => '', (error: Error) => error.message)).startsWith('BUSY'), 5_000, 'the script to make the server BUSY');
+      const [fromPlain, fromPool] = await Promise.all([plain.get('k').catch((e: unknown) => e), redis.call('GET', ['k']).catch((e: unknown) => e)]);
+      expect(fromPlain).toBeInstanceOf(ReplyError);
+      expect(fromPool).toBeInstanceOf(ReplyError);
+      expect((fromPool as ReplyError).message).toBe((fromPlain as ReplyError).message);
+      expect((fromPool as { code?: string }).code).toBe('BUSY');
+      // the remedy the message names works through the pool
+      expect(await redis.call('SCRIPT', ['KILL'])).toBe('OK');
+      expect(String(((await script) as Error).message)).toMatch(/killed/i);
+      expect(await redis.call('PING')).toBe('PONG');
+      const { totals } = redis.stats();
+      expect(totals).toMatchObject({ created: 1, destroyed: 0, validationFailures: 0, createErrors: 0 });
+    } finally {
+      await admin.call('SCRIPT', 'KILL').catch(() => undefined);
+      await redis.end();
+      plain.disconnect();
+      scripter.disconnect();
+    }
+  });
+
+  it('an ACL user without +ping (least privilege): validation keeps its connections instead of reconnecting on every lend', async () => {
+    await admin.call('ACL', 'SETUSER', 'worker', 'reset', 'on', '>worker-pass', '~*', '+get', '+set', '+blpop', '+lpush');
+    const redis = createRedisPool({ url: `redis://worker:worker-pass@127.0.0.1:${server.port}`, pool: { max: 1, validateAfterIdleMs: 0 } });
+    try {
+      const error = await redis.withConnection((client) => client.ping()).catch((caught: unknown) => caught);
+      expect((error as { code?: string }).code).toBe('NOPERM'); // what the same user's plain client gets
+      for (let i = 0; i < 5; i++) await redis.call('SET', ['acl:k', String(i)]);
+      expect(await redis.call('GET', ['acl:k'])).toBe('4');
+      expect(redis.stats().totals).toMatchObject({ created: 1, destroyed: 0, validationFailures: 0 });
+    } finally {
+      await redis.end();
+    }
+  });
+});
