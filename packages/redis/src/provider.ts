@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { classifyRedisCreateError, isFailoverRedisError, isFatalRedisError } from './classify.js';
 import { dropBorrowerListeners, recordOwnListeners } from './borrower-listeners.js';
 import { closeNow } from './close.js';
+import { connectPacer } from './connect-pacing.js';
 import { resolveConfig, type RedisProviderConfig, type ResolvedRedisConfig } from './config.js';
 import { giveDuplicate } from './duplicate.js';
 import { withStableCode } from './error-codes.js';
@@ -72,9 +73,12 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
   // the driver's error itself, class kept, with the password scrubbed out of its message, stack and
   // attached command arguments (AUTH, HELLO ... AUTH), and a stable `code`
   const sanitize = (error: unknown): Error => withStableCode(scrubError(error instanceof Error ? error : new Error(String(error)), secrets));
+  // a server that is up but turns connections away (max clients, BUSY) is not hammered with connects
+  const pacer = connectPacer();
 
   async function create({ signal }: { signal: AbortSignal }): Promise<Redis> {
     if (signal.aborted) throw abortError(signal);
+    await pacer.wait(signal);
     const client = new Redis(options);
     const state = trackSession(client);
     // An idle connection's socket errors must never crash the process: keep the last one, redacted.
@@ -91,6 +95,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
       // ioredis rejects connect() with "Connection is closed." after an AUTH or SELECT failure; the
       // 'error' event before it carries the reason (WRONGPASS, NOAUTH, ...)
       const safe = state.lastError ?? sanitize(error);
+      pacer.failed(safe);
       throw new RedisPoolError('REDIS_CONNECT_FAILED', `could not connect to redis at ${address}: ${safe.message}`, { cause: safe });
     } finally {
       signal.removeEventListener('abort', onAbort);
@@ -99,6 +104,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
       closeNow(client);
       throw abortError(signal);
     }
+    pacer.succeeded();
     // the handshake (AUTH, SELECT, CLIENT SETNAME/SETINFO) is the configured session, not a borrower's change
     markClean(state);
     hidePassword(client);
