@@ -47,6 +47,15 @@ function hide(target: Record<string, unknown>, keys: string[]): void {
   }
 }
 
+/**
+ * `host:port` of the server a connection is on, for messages: the provider's own address is not it
+ * with Sentinel, whose per-server providers share one template's validate and reset.
+ */
+function serverOf(client: Redis): string {
+  const { host, port } = client.options;
+  return `${String(host)}:${String(port)}`;
+}
+
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new Error('aborted');
 }
@@ -130,7 +139,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
       const verdict = judgePingError(error);
       if (verdict !== 'unknown') return verdict === 'alive';
       const safe = sanitize(error);
-      throw new RedisPoolError('REDIS_PING_FAILED', `PING to ${address} failed: ${safe.message}`, { cause: safe });
+      throw new RedisPoolError('REDIS_PING_FAILED', `PING to ${serverOf(client)} failed: ${safe.message}`, { cause: safe });
     } finally {
       if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
       aborted.catch(() => undefined);
@@ -186,7 +195,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
           if (error !== null || String(reply) !== expected[index]) {
             if (error !== null) {
               const safe = sanitize(error);
-              throw new RedisPoolError('REDIS_RESET_FAILED', `reset of a connection to ${address} failed: ${safe.message}`, { cause: safe });
+              throw new RedisPoolError('REDIS_RESET_FAILED', `reset of a connection to ${serverOf(client)} failed: ${safe.message}`, { cause: safe });
             }
             return false;
           }
@@ -196,7 +205,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
       },
       (error: unknown) => {
         const safe = sanitize(error);
-        throw new RedisPoolError('REDIS_RESET_FAILED', `reset of a connection to ${address} failed: ${safe.message}`, { cause: safe });
+        throw new RedisPoolError('REDIS_RESET_FAILED', `reset of a connection to ${serverOf(client)} failed: ${safe.message}`, { cause: safe });
       },
     );
   }
