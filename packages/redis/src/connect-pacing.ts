@@ -8,14 +8,15 @@
  * server that comes back up). Against a server that is up but full, each probe is one more
  * connection it must accept and drop: 40 a second per pool, where a plain ioredis client backs off
  * to one every 2 s. After such a refusal the next connect waits 100 ms, doubling up to 2 s (ioredis's
- * own `retryStrategy` cap). A success, or any other failure (refused: the server is down, timeouts),
+ * own `retryStrategy` cap). Credentials refused (`WRONGPASS`, `NOAUTH`: a password rotated on the
+ * server while the pool's open sessions keep working) are paced the same way. A success, or any other failure (refused: the server is down, timeouts),
  * ends the pacing, so a restart is still followed within the pool's own probe delay.
  */
 
 const firstDelayMs = 100;
 const maxDelayMs = 2_000;
 
-const fullMessage = /max(imum)? number of clients reached|^BUSY\b/i;
+const fullMessage = /max(imum)? number of clients reached|^(BUSY|WRONGPASS|NOAUTH)\b/i;
 const droppedCodes = new Set(['EPIPE', 'ECONNRESET']);
 
 /** True when a failed connect says the server is up but turned this connection away. */

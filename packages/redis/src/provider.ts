@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type ResourceProvider } from '@pool/core';
 import { scrubError, scrubText } from '@pool/core/adapter-kit';
 import { Redis } from 'ioredis';
-import { classifyRedisCreateError, isFailoverRedisError, isFatalRedisError } from './classify.js';
+import { classifyRedisCreateError, isAuthRefusal, isFailoverRedisError, isFatalRedisError } from './classify.js';
 import { dropBorrowerListeners, recordOwnListeners } from './borrower-listeners.js';
 import { closeNow } from './close.js';
 import { connectPacer } from './connect-pacing.js';
@@ -84,6 +84,8 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
   const sanitize = (error: unknown): Error => withStableCode(scrubError(error instanceof Error ? error : new Error(String(error)), secrets));
   // a server that is up but turns connections away (max clients, BUSY) is not hammered with connects
   const pacer = connectPacer();
+  // connections made and not yet ended: while one is open, a credentials refusal is not the callers' end
+  let open = 0;
 
   async function create({ signal }: { signal: AbortSignal }): Promise<Redis> {
     if (signal.aborted) throw abortError(signal);
@@ -118,6 +120,8 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
     markClean(state);
     hidePassword(client);
     giveDuplicate(client, resolved.standalone);
+    open++;
+    client.once('end', () => open--);
     recordOwnListeners(client);
     return client;
   }
@@ -241,6 +245,8 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
     isBroken: (client) => !isOpen(client),
     isFatal: isFatalRedisError,
     isFailover: isFailoverRedisError,
-    classifyCreateError: classifyRedisCreateError,
+    // the server's password changed (rotation) while sessions it authenticated live on: callers wait
+    // for those instead of failing at once; with none left, a credentials refusal is permanent again
+    classifyCreateError: (error) => (open > 0 && isAuthRefusal(error) ? 'transient' : classifyRedisCreateError(error)),
   };
 }

@@ -10,13 +10,14 @@ const svc = await requireService('redis');
 const binary = redisServerBinary();
 
 describe('connect pacing after a server turned a connection away', () => {
-  it('max clients, BUSY and a socket dropped in the handshake are refusals of a server that is up; refused, timeouts and auth are not', () => {
+  it('max clients, BUSY, credentials and a socket dropped in the handshake are refusals of a server that is up; refused and timeouts are not', () => {
     expect(refusedWhileUp(new Error('ERR max number of clients reached'))).toBe(true);
     expect(refusedWhileUp(new Error('x', { cause: Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }) }))).toBe(true);
     expect(refusedWhileUp(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(true);
     expect(refusedWhileUp(new Error('BUSY Redis is busy running a script.'))).toBe(true);
     expect(refusedWhileUp(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBe(false);
-    expect(refusedWhileUp(new Error('WRONGPASS invalid username-password pair'))).toBe(false);
+    expect(refusedWhileUp(new Error('WRONGPASS invalid username-password pair'))).toBe(true); // a rotated password: see create-errors
+    expect(refusedWhileUp(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }))).toBe(false);
   });
 
   it('waits 100 ms after the first refusal, doubling to 2 s; a success or another failure ends it; an abort ends the wait', async () => {

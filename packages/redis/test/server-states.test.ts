@@ -1,3 +1,4 @@
+import { isPoolError } from '@pool/core';
 import { requireService } from '@pool/testkit';
 import { Redis, ReplyError } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +64,40 @@ describe.skipIf(!svc.available || (binary === undefined && process.env.CI !== 't
       expect(await redis.call('GET', ['acl:k'])).toBe('4');
       expect(redis.stats().totals).toMatchObject({ created: 1, destroyed: 0, validationFailures: 0 });
     } finally {
+      await redis.end();
+    }
+  });
+
+  it('a password rotated on the server (requirepass changed; open sessions stay authenticated): callers wait for the open connections, as on a plain client; with none left it fails at once', async () => {
+    const url = `redis://127.0.0.1:${server.port}`;
+    const plain = new Redis(url, { maxRetriesPerRequest: 1 });
+    plain.on('error', () => undefined); // it reconnects after the kill below, refused
+    const redis = createRedisPool({ url, clientName: 'rotated', pool: { max: 10, acquireTimeoutMs: 5_000 } });
+    redis.pool.on('error', () => undefined);
+    const hold = (ms: number) => redis.withConnection(async (client) => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return client.ping();
+    });
+    try {
+      await Promise.all([hold(50), hold(50), plain.ping()]);
+      expect(redis.stats().size).toBe(2);
+      await admin.call('CONFIG', 'SET', 'requirepass', 'rotated-pass');
+      const [fromPool, fromPlain] = await Promise.all([
+        Promise.allSettled(Array.from({ length: 6 }, () => hold(20))),
+        Promise.allSettled(Array.from({ length: 6 }, () => plain.ping())),
+      ]);
+      expect(fromPlain.map((r) => r.status)).toEqual(Array(6).fill('fulfilled'));
+      expect(fromPool.map((r) => (r.status === 'fulfilled' ? 'fulfilled' : String((r.reason as Error).message)))).toEqual(Array(6).fill('fulfilled'));
+      // no session left: the refusal is permanent again, and reaches the caller at once
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      const started = performance.now();
+      const error = await redis.call('PING').catch((caught: unknown) => caught);
+      expect(performance.now() - started).toBeLessThan(4_000);
+      expect(isPoolError(error, 'POOL_CREATE_FAILED')).toBe(true);
+      expect(String((error as Error).message)).toMatch(/NOAUTH|WRONGPASS/);
+    } finally {
+      await admin.call('CONFIG', 'SET', 'requirepass', '');
+      plain.disconnect();
       await redis.end();
     }
   });
