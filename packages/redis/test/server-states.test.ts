@@ -101,4 +101,60 @@ describe.skipIf(!svc.available || (binary === undefined && process.env.CI !== 't
       await redis.end();
     }
   });
+
+  it('server `timeout` (idle clients closed): the next call succeeds; inside withConnection an idle pause past it loses the connection, where a plain client reconnects (README: differences)', async () => {
+    const url = `redis://127.0.0.1:${server.port}`;
+    const plain = new Redis(url, { maxRetriesPerRequest: 1 });
+    plain.on('error', () => undefined);
+    let plainClosed = false;
+    plain.on('close', () => (plainClosed = true));
+    const redis = createRedisPool({ url, pool: { max: 1, validateAfterIdleMs: Infinity } });
+    await admin.call('CONFIG', 'SET', 'timeout', '1');
+    try {
+      await Promise.all([plain.set('idle:k', 'v'), redis.call('PING')]);
+      const lent = await redis.withConnection((client) => client);
+      await waitFor(() => lent.status === 'end' && plainClosed, 10_000, 'the server to close both idle connections');
+      // the pool never lends the closed connection: the next call gets a new one
+      expect(await redis.call('GET', ['idle:k'])).toBe('v');
+      expect(await plain.get('idle:k')).toBe('v');
+      const error = await redis.withConnection(async (client) => {
+        await waitFor(() => client.status === 'end', 10_000, 'the server to close the held connection');
+        return client.get('idle:k');
+      }).catch((caught: unknown) => caught);
+      expect((error as Error).message).toBe('Connection is closed.');
+      expect((error as { code?: string }).code).toBe('POOL_CONNECTION_LOST');
+      expect(await redis.call('GET', ['idle:k'])).toBe('v'); // and that connection was replaced
+    } finally {
+      await admin.call('CONFIG', 'SET', 'timeout', '0');
+      plain.disconnect();
+      await redis.end();
+    }
+  });
+
+  it('OOM (maxmemory, noeviction), EXECABORT and WRONGTYPE: the same ReplyError as a plain client, the connection kept, the next borrower fine', async () => {
+    const url = `redis://127.0.0.1:${server.port}`;
+    const plain = new Redis(url, { maxRetriesPerRequest: 1 });
+    const redis = createRedisPool({ url, pool: { max: 1 } });
+    try {
+      await Promise.all([plain.set('str:k', 'v'), redis.call('PING')]);
+      await admin.call('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+      await admin.call('CONFIG', 'SET', 'maxmemory', '1');
+      const sameAsPlain = async (run: (client: Redis) => Promise<unknown>) => {
+        const [fromPlain, fromPool] = await Promise.all([run(plain).catch((e: unknown) => e), redis.withConnection(run).catch((e: unknown) => e)]);
+        expect(fromPool).toBeInstanceOf(ReplyError);
+        expect((fromPool as Error).message).toBe((fromPlain as Error).message);
+        return (fromPool as { code?: string }).code;
+      };
+      expect(await sameAsPlain((client) => client.set('oom:k', 'x'.repeat(1_000)))).toBe('OOM');
+      expect(await sameAsPlain((client) => client.multi().set('oom:k', 'x').exec())).toBe('EXECABORT');
+      await admin.call('CONFIG', 'SET', 'maxmemory', '0');
+      expect(await sameAsPlain((client) => client.lpush('str:k', 'y'))).toBe('WRONGTYPE');
+      expect(await redis.withConnection(async (client) => [await client.get('str:k'), await client.call('CLIENT', 'INFO')])).toEqual(['v', expect.not.stringMatching(/flags=\S*x/)]); // not in MULTI
+      expect(redis.stats().totals).toMatchObject({ created: 1, destroyed: 0 });
+    } finally {
+      await admin.call('CONFIG', 'SET', 'maxmemory', '0');
+      plain.disconnect();
+      await redis.end();
+    }
+  });
 });
