@@ -74,7 +74,9 @@ describe.skipIf(!svc.available || (binary === undefined && process.env.CI !== 't
     plain.on('error', () => undefined); // it reconnects after the kill below, refused
     const redis = createRedisPool({ url, clientName: 'rotated', pool: { max: 10, acquireTimeoutMs: 5_000 } });
     redis.pool.on('error', () => undefined);
+    const clients = new Set<Redis>();
     const hold = (ms: number) => redis.withConnection(async (client) => {
+      clients.add(client);
       await new Promise((resolve) => setTimeout(resolve, ms));
       return client.ping();
     });
@@ -90,6 +92,7 @@ describe.skipIf(!svc.available || (binary === undefined && process.env.CI !== 't
       expect(fromPool.map((r) => (r.status === 'fulfilled' ? 'fulfilled' : String((r.reason as Error).message)))).toEqual(Array(6).fill('fulfilled'));
       // no session left: the refusal is permanent again, and reaches the caller at once
       await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      await waitFor(() => [...clients].every((client) => client.status === 'end'), 5_000, 'the pool to see its connections closed');
       const started = performance.now();
       const error = await redis.call('PING').catch((caught: unknown) => caught);
       expect(performance.now() - started).toBeLessThan(4_000);
