@@ -19,6 +19,17 @@ const maxDelayMs = 2_000;
 const fullMessage = /max(imum)? number of clients reached|^(BUSY|WRONGPASS|NOAUTH)\b/i;
 const droppedCodes = new Set(['EPIPE', 'ECONNRESET']);
 
+/**
+ * True when a connect failed because the socket was dropped during the handshake (no reason given):
+ * what a server at maxclients looks like to ioredis, whose handshake write meets the closed socket
+ * before the server's `-ERR max number of clients reached` is read.
+ */
+export function droppedInHandshake(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return error.message === 'Connection is closed.' || (typeof code === 'string' && droppedCodes.has(code));
+}
+
 /** True when a failed connect says the server is up but turned this connection away. */
 export function refusedWhileUp(error: unknown): boolean {
   for (let link = error, depth = 0; link instanceof Error && depth < 5; link = link.cause, depth++) {

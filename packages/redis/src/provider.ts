@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { classifyRedisCreateError, isAuthRefusal, isFailoverRedisError, isFatalRedisError } from './classify.js';
 import { dropBorrowerListeners, recordOwnListeners } from './borrower-listeners.js';
 import { closeNow } from './close.js';
-import { connectPacer } from './connect-pacing.js';
+import { connectPacer, droppedInHandshake } from './connect-pacing.js';
 import { resolveConfig, type RedisProviderConfig, type ResolvedRedisConfig } from './config.js';
 import { giveDuplicate } from './duplicate.js';
 import { withStableCode } from './error-codes.js';
@@ -107,7 +107,8 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
       // 'error' event before it carries the reason (WRONGPASS, NOAUTH, ...)
       const safe = state.lastError ?? sanitize(error);
       pacer.failed(safe);
-      throw new RedisPoolError('REDIS_CONNECT_FAILED', `could not connect to redis at ${address}: ${safe.message}`, { cause: safe });
+      const hint = droppedInHandshake(safe) ? ' (the server closed the connection during the handshake: max clients reached?)' : '';
+      throw new RedisPoolError('REDIS_CONNECT_FAILED', `could not connect to redis at ${address}: ${safe.message}${hint}`, { cause: safe });
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
