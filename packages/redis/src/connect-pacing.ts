@@ -9,8 +9,9 @@
  * connection it must accept and drop: 40 a second per pool, where a plain ioredis client backs off
  * to one every 2 s. After such a refusal the next connect waits 100 ms, doubling up to 2 s (ioredis's
  * own `retryStrategy` cap). Credentials refused (`WRONGPASS`, `NOAUTH`: a password rotated on the
- * server while the pool's open sessions keep working) are paced the same way. A success, or any other failure (refused: the server is down, timeouts),
- * ends the pacing, so a restart is still followed within the pool's own probe delay.
+ * server while the pool's open sessions keep working) are paced the same way. A success, or any
+ * other failure (refused: the server is down, timeouts), ends the pacing, so a restart is still
+ * followed within the pool's own probe delay.
  */
 
 const firstDelayMs = 100;

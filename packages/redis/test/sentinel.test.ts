@@ -91,7 +91,7 @@ describe.skipIf(!service.available)('Sentinel: createRedisPool({ sentinels, name
       try {
         const ping = client.ping.bind(client);
         (client as unknown as { ping: () => Promise<never> }).ping = lost;
-        const pingError = await Promise.resolve(pool.provider.validate?.(client, { signal: new AbortController().signal })).catch((caught: unknown) => caught);
+        const pingError = await Promise.resolve(pool.provider.validate?.(client, { signal: new AbortController().signal, idleMs: 0 })).catch((caught: unknown) => caught);
         (client as unknown as { ping: typeof ping }).ping = ping;
         expect((pingError as Error).message).toContain(`PING to 127.0.0.1:${primaryPort} failed`);
         await client.select(0); // a borrower's SELECT: release sends SELECT back
