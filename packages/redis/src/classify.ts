@@ -74,3 +74,16 @@ export function classifyRedisCreateError(error: unknown): 'transient' | 'permane
   }
   return 'transient';
 }
+
+/**
+ * True when a failed connect was refused for its credentials (`WRONGPASS`, `NOAUTH`): permanent for
+ * a pool with no connection, but while connections made with the same credentials are still open
+ * (the password was rotated on the server, which keeps authenticated sessions), the callers waiting
+ * can be served by those: see `redisProvider`'s `classifyCreateError`.
+ */
+export function isAuthRefusal(error: unknown): boolean {
+  for (let link = error, depth = 0; link instanceof Error && depth < 5; link = link.cause, depth++) {
+    if (/^(WRONGPASS|NOAUTH)\b/.test(link.message)) return true;
+  }
+  return false;
+}

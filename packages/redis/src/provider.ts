@@ -2,13 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { type ResourceProvider } from '@pool/core';
 import { scrubError, scrubText } from '@pool/core/adapter-kit';
 import { Redis } from 'ioredis';
-import { classifyRedisCreateError, isFailoverRedisError, isFatalRedisError } from './classify.js';
+import { classifyRedisCreateError, isAuthRefusal, isFailoverRedisError, isFatalRedisError } from './classify.js';
 import { dropBorrowerListeners, recordOwnListeners } from './borrower-listeners.js';
 import { closeNow } from './close.js';
+import { connectPacer, droppedInHandshake } from './connect-pacing.js';
 import { resolveConfig, type RedisProviderConfig, type ResolvedRedisConfig } from './config.js';
 import { giveDuplicate } from './duplicate.js';
 import { withStableCode } from './error-codes.js';
 import { isOpen } from './open.js';
+import { judgePingError } from './ping-reply.js';
 import { RedisPoolError } from './errors.js';
 import { inSubscriberMode, markClean, repliesInFlight, sessionOf, trackSession, type SessionState } from './session.js';
 
@@ -45,6 +47,15 @@ function hide(target: Record<string, unknown>, keys: string[]): void {
   }
 }
 
+/**
+ * `host:port` of the server a connection is on, for messages: the provider's own address is not it
+ * with Sentinel, whose per-server providers share one template's validate and reset.
+ */
+function serverOf(client: Redis): string {
+  const { host, port } = client.options;
+  return `${String(host)}:${String(port)}`;
+}
+
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new Error('aborted');
 }
@@ -71,9 +82,14 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
   // the driver's error itself, class kept, with the password scrubbed out of its message, stack and
   // attached command arguments (AUTH, HELLO ... AUTH), and a stable `code`
   const sanitize = (error: unknown): Error => withStableCode(scrubError(error instanceof Error ? error : new Error(String(error)), secrets));
+  // a server that is up but turns connections away (max clients, BUSY) is not hammered with connects
+  const pacer = connectPacer();
+  // connections made and not yet ended: while one is open, a credentials refusal is not the callers' end
+  let open = 0;
 
   async function create({ signal }: { signal: AbortSignal }): Promise<Redis> {
     if (signal.aborted) throw abortError(signal);
+    await pacer.wait(signal);
     const client = new Redis(options);
     const state = trackSession(client);
     // An idle connection's socket errors must never crash the process: keep the last one, redacted.
@@ -90,7 +106,9 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
       // ioredis rejects connect() with "Connection is closed." after an AUTH or SELECT failure; the
       // 'error' event before it carries the reason (WRONGPASS, NOAUTH, ...)
       const safe = state.lastError ?? sanitize(error);
-      throw new RedisPoolError('REDIS_CONNECT_FAILED', `could not connect to redis at ${address}: ${safe.message}`, { cause: safe });
+      pacer.failed(safe);
+      const hint = droppedInHandshake(safe) ? ' (the server closed the connection during the handshake: max clients reached?)' : '';
+      throw new RedisPoolError('REDIS_CONNECT_FAILED', `could not connect to redis at ${address}: ${safe.message}${hint}`, { cause: safe });
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
@@ -98,10 +116,13 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
       closeNow(client);
       throw abortError(signal);
     }
+    pacer.succeeded();
     // the handshake (AUTH, SELECT, CLIENT SETNAME/SETINFO) is the configured session, not a borrower's change
     markClean(state);
     hidePassword(client);
     giveDuplicate(client, resolved.standalone);
+    open++;
+    client.once('end', () => open--);
     recordOwnListeners(client);
     return client;
   }
@@ -119,8 +140,11 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
       const reply = await Promise.race([client.ping(nonce), aborted]);
       return reply === nonce;
     } catch (error) {
+      // the server answered this connection with an error of its own (BUSY, NOPERM, ...): alive, in sync
+      const verdict = judgePingError(error);
+      if (verdict !== 'unknown') return verdict === 'alive';
       const safe = sanitize(error);
-      throw new RedisPoolError('REDIS_PING_FAILED', `PING to ${address} failed: ${safe.message}`, { cause: safe });
+      throw new RedisPoolError('REDIS_PING_FAILED', `PING to ${serverOf(client)} failed: ${safe.message}`, { cause: safe });
     } finally {
       if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
       aborted.catch(() => undefined);
@@ -176,7 +200,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
           if (error !== null || String(reply) !== expected[index]) {
             if (error !== null) {
               const safe = sanitize(error);
-              throw new RedisPoolError('REDIS_RESET_FAILED', `reset of a connection to ${address} failed: ${safe.message}`, { cause: safe });
+              throw new RedisPoolError('REDIS_RESET_FAILED', `reset of a connection to ${serverOf(client)} failed: ${safe.message}`, { cause: safe });
             }
             return false;
           }
@@ -186,7 +210,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
       },
       (error: unknown) => {
         const safe = sanitize(error);
-        throw new RedisPoolError('REDIS_RESET_FAILED', `reset of a connection to ${address} failed: ${safe.message}`, { cause: safe });
+        throw new RedisPoolError('REDIS_RESET_FAILED', `reset of a connection to ${serverOf(client)} failed: ${safe.message}`, { cause: safe });
       },
     );
   }
@@ -222,6 +246,8 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
     isBroken: (client) => !isOpen(client),
     isFatal: isFatalRedisError,
     isFailover: isFailoverRedisError,
-    classifyCreateError: classifyRedisCreateError,
+    // the server's password changed (rotation) while sessions it authenticated live on: callers wait
+    // for those instead of failing at once; with none left, a credentials refusal is permanent again
+    classifyCreateError: (error) => (open > 0 && isAuthRefusal(error) ? 'transient' : classifyRedisCreateError(error)),
   };
 }

@@ -1,7 +1,7 @@
 import type { CreateContext, Pool } from '@pool/core';
 import type { Redis } from 'ioredis';
 import { recordOwnListeners } from './borrower-listeners.js';
-import { isReplicaFailoverRedisError } from './classify.js';
+import { isAuthRefusal, isReplicaFailoverRedisError } from './classify.js';
 import { closeNow } from './close.js';
 import type { RedisProviderConfig } from './config.js';
 import { addressKey, type NodeAddress } from './node-address.js';
@@ -137,6 +137,8 @@ export function sentinelProvider(config: RedisProviderConfig & RedisSentinelOpti
       // sentinels that cannot be reached or do not know the name yet, and a server not yet in its
       // role, are states a failover passes through: keep trying within the callers' deadlines
       if (error instanceof RedisTopologyError) return 'transient';
+      // the password rotated on the server while sessions it authenticated live on (see redisProvider)
+      if (live.size > 0 && isAuthRefusal(error)) return 'transient';
       return template.classifyCreateError?.(error) ?? 'transient';
     },
     attach(target) {

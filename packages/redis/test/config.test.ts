@@ -2,6 +2,7 @@ import { isPoolError } from '@pool/core';
 import { ReplyError } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { isFailoverRedisError, isFatalRedisError, resolveConfig, scrubError, scrubText } from '../src/index.js';
+import { judgePingError } from '../src/ping-reply.js';
 
 describe('resolveConfig', () => {
   it('reads host, port, credentials and db from a URL and forces the pool-safe ioredis options', () => {
@@ -113,5 +114,14 @@ describe('error classes', () => {
     expect(isFatalRedisError(new Error("Stream isn't writeable and enableOfflineQueue options is false"))).toBe(true);
     expect(isFatalRedisError(new Error('something in user code'))).toBe(false);
     expect(isFatalRedisError('not an error')).toBe(false);
+  });
+
+  it('an error reply to the validation PING keeps the connection, except a lost authentication or a server still loading', () => {
+    expect(judgePingError(new ReplyError('BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.'))).toBe('alive');
+    expect(judgePingError(new ReplyError("NOPERM User worker has no permissions to run the 'ping' command"))).toBe('alive');
+    expect(judgePingError(new ReplyError('MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to no.'))).toBe('alive');
+    expect(judgePingError(new ReplyError('NOAUTH Authentication required.'))).toBe('replace');
+    expect(judgePingError(new ReplyError('LOADING Redis is loading the dataset in memory'))).toBe('replace');
+    expect(judgePingError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe('unknown');
   });
 });

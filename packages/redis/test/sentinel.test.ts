@@ -82,6 +82,32 @@ describe.skipIf(!service.available)('Sentinel: createRedisPool({ sentinels, name
     }
   });
 
+  it('a failed validation PING or reset names the server the connection is on, not a default 127.0.0.1:6379', async () => {
+    const pool = createRedisPool({ sentinels: SHARED_SENTINELS, name: SHARED_MASTER_NAME, pool: { max: 1 } });
+    try {
+      const lease = await pool.pool.acquire();
+      const client = lease.resource;
+      const lost = () => Promise.reject(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+      try {
+        const ping = client.ping.bind(client);
+        (client as unknown as { ping: () => Promise<never> }).ping = lost;
+        const pingError = await Promise.resolve(pool.provider.validate?.(client, { signal: new AbortController().signal, idleMs: 0 })).catch((caught: unknown) => caught);
+        (client as unknown as { ping: typeof ping }).ping = ping;
+        expect((pingError as Error).message).toContain(`PING to 127.0.0.1:${primaryPort} failed`);
+        await client.select(0); // a borrower's SELECT: release sends SELECT back
+        const pipeline = client.pipeline.bind(client);
+        (client as unknown as { pipeline: () => unknown }).pipeline = () => ({ call() { return this; }, exec: lost });
+        const resetError = await Promise.resolve(pool.provider.reset?.(client)).catch((caught: unknown) => caught);
+        (client as unknown as { pipeline: typeof pipeline }).pipeline = pipeline;
+        expect((resetError as Error).message).toContain(`reset of a connection to 127.0.0.1:${primaryPort} failed`);
+      } finally {
+        lease.destroy(new Error('test done'));
+      }
+    } finally {
+      await pool.end();
+    }
+  });
+
   it("a write on a replica pool gets the server's READONLY and evicts nothing (a replica's normal answer, not a failover)", async () => {
     const replica = createRedisPool({ sentinels: SHARED_SENTINELS, name: SHARED_MASTER_NAME, role: 'replica', pool: { max: 2 } });
     try {
