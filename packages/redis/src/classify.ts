@@ -2,6 +2,7 @@
  * Error classes for the pool: which errors mean "this connection is finished" (isFatal) and which
  * mean "every connection points at the wrong server" (isFailover).
  */
+import type { CreateErrorKind } from '@pool/core';
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : typeof error === 'string' ? error : '';
@@ -52,21 +53,41 @@ export function isReplicaFailoverRedisError(error: unknown): boolean {
 
 /** Server replies at connect that no retry can fix: credentials, ACL, a command the config needs. */
 const permanentReply = /^(WRONGPASS|NOAUTH|NOPERM)\b|^ERR (unknown command .?(HELLO|AUTH|SELECT|CLIENT)|.*AUTH.*(without any password|no password is set)|invalid DB index|DB index is out of range|invalid password|Client sent AUTH|wrong number of arguments for .?(auth|hello))/i;
-/** Server replies at connect that pass: a server loading its dataset, a replica without its primary, max clients. */
-const transientReply = /^(LOADING|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN)\b|max(imum)? number of clients reached/i;
+/** Server replies at connect that pass: a server loading its dataset, a replica without its primary, a cluster in flux. */
+const transientReply = /^(LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/i;
 /** Node's TLS verification failures: a certificate the server presents will not change on a retry. */
 const tlsCodes = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH|ERR_SSL_)/;
+
+/** A server that is up but turns the connection away: max clients reached, or a handshake answered BUSY (a long script). */
+const fullReply = /^BUSY\b|max(imum)? number of clients reached/i;
+const droppedCodes = new Set(['EPIPE', 'ECONNRESET']);
+
+/**
+ * True when a connect failed because the socket was dropped during the handshake (no reason given):
+ * what a server at maxclients looks like to ioredis, whose handshake write meets the closed socket
+ * before the server's `-ERR max number of clients reached` is read.
+ */
+export function droppedInHandshake(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return error.message === 'Connection is closed.' || (typeof code === 'string' && droppedCodes.has(code));
+}
 
 /**
  * The provider's `classifyCreateError`: `'permanent'` for a wrong password or user (WRONGPASS,
  * NOAUTH, NOPERM), a config the server refuses (unknown HELLO/AUTH command, AUTH without a password
- * set, a db index out of range) and TLS verification; `'transient'` for everything else: refused,
- * reset, timeouts, LOADING, MASTERDOWN, max clients reached. Looks through the `cause` chain.
+ * set, a db index out of range) and TLS verification; `'busy'` for a server that is up but turns the
+ * connection away (max clients reached, a handshake answered BUSY, a socket dropped in the
+ * handshake): @pool/core then paces the connects (100 ms doubling, at most 1 s apart) where it would
+ * probe every 25 ms, which made ~80 connects in 2.5 s against a full server (a plain ioredis client
+ * backs off to one every 2 s); `'transient'` for everything else: refused, reset, timeouts, LOADING,
+ * MASTERDOWN. Looks through the `cause` chain.
  */
-export function classifyRedisCreateError(error: unknown): 'transient' | 'permanent' {
+export function classifyRedisCreateError(error: unknown): CreateErrorKind {
   for (let link = error, depth = 0; link instanceof Error && depth < 5; link = link.cause, depth++) {
     const code = (link as { code?: unknown }).code;
     if (typeof code === 'string' && tlsCodes.test(code)) return 'permanent';
+    if (fullReply.test(link.message) || droppedInHandshake(link)) return 'busy';
     if (transientReply.test(link.message)) return 'transient';
     if (isReplyError(link) || /^(WRONGPASS|NOAUTH|NOPERM)\b/.test(link.message)) {
       if (permanentReply.test(link.message)) return 'permanent';

@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { type ResourceProvider } from '@pool/core';
 import { scrubError, scrubText } from '@pool/core/adapter-kit';
 import { Redis } from 'ioredis';
-import { classifyRedisCreateError, isAuthRefusal, isFailoverRedisError, isFatalRedisError } from './classify.js';
+import { classifyRedisCreateError, droppedInHandshake, isAuthRefusal, isFailoverRedisError, isFatalRedisError } from './classify.js';
 import { dropBorrowerListeners, recordOwnListeners } from './borrower-listeners.js';
 import { closeNow } from './close.js';
-import { connectPacer, droppedInHandshake } from './connect-pacing.js';
 import { resolveConfig, type RedisProviderConfig, type ResolvedRedisConfig } from './config.js';
 import { giveDuplicate } from './duplicate.js';
 import { withStableCode } from './error-codes.js';
@@ -82,14 +81,11 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
   // the driver's error itself, class kept, with the password scrubbed out of its message, stack and
   // attached command arguments (AUTH, HELLO ... AUTH), and a stable `code`
   const sanitize = (error: unknown): Error => withStableCode(scrubError(error instanceof Error ? error : new Error(String(error)), secrets));
-  // a server that is up but turns connections away (max clients, BUSY) is not hammered with connects
-  const pacer = connectPacer();
   // connections made and not yet ended: while one is open, a credentials refusal is not the callers' end
   let open = 0;
 
   async function create({ signal }: { signal: AbortSignal }): Promise<Redis> {
     if (signal.aborted) throw abortError(signal);
-    await pacer.wait(signal);
     const client = new Redis(options);
     const state = trackSession(client);
     // An idle connection's socket errors must never crash the process: keep the last one, redacted.
@@ -106,7 +102,6 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
       // ioredis rejects connect() with "Connection is closed." after an AUTH or SELECT failure; the
       // 'error' event before it carries the reason (WRONGPASS, NOAUTH, ...)
       const safe = state.lastError ?? sanitize(error);
-      pacer.failed(safe);
       const hint = droppedInHandshake(safe) ? ' (the server closed the connection during the handshake: max clients reached?)' : '';
       throw new RedisPoolError('REDIS_CONNECT_FAILED', `could not connect to redis at ${address}: ${safe.message}${hint}`, { cause: safe });
     } finally {
@@ -116,7 +111,6 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
       closeNow(client);
       throw abortError(signal);
     }
-    pacer.succeeded();
     // the handshake (AUTH, SELECT, CLIENT SETNAME/SETINFO) is the configured session, not a borrower's change
     markClean(state);
     hidePassword(client);
@@ -248,6 +242,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
     isFailover: isFailoverRedisError,
     // the server's password changed (rotation) while sessions it authenticated live on: callers wait
     // for those instead of failing at once; with none left, a credentials refusal is permanent again
-    classifyCreateError: (error) => (open > 0 && isAuthRefusal(error) ? 'transient' : classifyRedisCreateError(error)),
+    // a rotated password while sessions it authenticated live on: 'busy' (paced retries, callers keep waiting for those sessions)
+    classifyCreateError: (error) => (open > 0 && isAuthRefusal(error) ? 'busy' : classifyRedisCreateError(error)),
   };
 }

@@ -138,7 +138,7 @@ export function sentinelProvider(config: RedisProviderConfig & RedisSentinelOpti
       // role, are states a failover passes through: keep trying within the callers' deadlines
       if (error instanceof RedisTopologyError) return 'transient';
       // the password rotated on the server while sessions it authenticated live on (see redisProvider)
-      if (live.size > 0 && isAuthRefusal(error)) return 'transient';
+      if (live.size > 0 && isAuthRefusal(error)) return 'busy';
       return template.classifyCreateError?.(error) ?? 'transient';
     },
     attach(target) {

@@ -3,47 +3,23 @@ import { requireService } from '@pool/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisPool } from '../src/index.js';
-import { connectPacer, refusedWhileUp } from '../src/connect-pacing.js';
+import { classifyRedisCreateError } from '../src/classify.js';
 import { type PrivateRedis, redisServerBinary, startPrivateRedis } from './helpers.js';
 
 const svc = await requireService('redis');
 const binary = redisServerBinary();
 
 describe('connect pacing after a server turned a connection away', () => {
-  it('max clients, BUSY, credentials and a socket dropped in the handshake are refusals of a server that is up; refused and timeouts are not', () => {
-    expect(refusedWhileUp(new Error('ERR max number of clients reached'))).toBe(true);
-    expect(refusedWhileUp(new Error('x', { cause: Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }) }))).toBe(true);
-    expect(refusedWhileUp(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(true);
-    expect(refusedWhileUp(new Error('BUSY Redis is busy running a script.'))).toBe(true);
-    expect(refusedWhileUp(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBe(false);
-    expect(refusedWhileUp(new Error('WRONGPASS invalid username-password pair'))).toBe(true); // a rotated password: see create-errors
-    expect(refusedWhileUp(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }))).toBe(false);
-  });
-
-  it('waits 100 ms after the first refusal, doubling to 2 s; a success or another failure ends it; an abort ends the wait', async () => {
-    let clock = 0;
-    const pacer = connectPacer(() => clock);
-    const refused = new Error('ERR max number of clients reached');
-    const never = new AbortController().signal;
-    const delayOf = async (): Promise<boolean> => {
-      let settled = false;
-      void pacer.wait(never).then(() => (settled = true));
-      await Promise.resolve();
-      return settled;
-    };
-    expect(await delayOf()).toBe(true);
-    for (let i = 0; i < 8; i++) pacer.failed(refused);
-    clock += 1_999;
-    expect(await delayOf()).toBe(false); // capped at 2 s
-    pacer.failed(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
-    expect(await delayOf()).toBe(true);
-    pacer.failed(refused);
-    const controller = new AbortController();
-    const waiting = pacer.wait(controller.signal);
-    controller.abort(new Error('create timed out'));
-    await expect(waiting).rejects.toThrow('create timed out');
-    pacer.succeeded();
-    expect(await delayOf()).toBe(true);
+  it("max clients, BUSY and a socket dropped in the handshake are 'busy' (a server that is up: @pool/core paces the connects); refused and timeouts are transient", () => {
+    expect(classifyRedisCreateError(new Error('ERR max number of clients reached'))).toBe('busy');
+    expect(classifyRedisCreateError(new Error('x', { cause: Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }) }))).toBe('busy');
+    expect(classifyRedisCreateError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe('busy');
+    expect(classifyRedisCreateError(new Error('BUSY Redis is busy running a script.'))).toBe('busy');
+    expect(classifyRedisCreateError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBe('transient');
+    expect(classifyRedisCreateError(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }))).toBe('transient');
+    expect(classifyRedisCreateError(new Error('LOADING Redis is loading the dataset in memory'))).toBe('transient');
+    // a wrong password is permanent; while sessions it authenticated are open the provider says 'busy' (server-states.test.ts)
+    expect(classifyRedisCreateError(new Error('WRONGPASS invalid username-password pair'))).toBe('permanent');
   });
 });
 
@@ -71,7 +47,7 @@ describe.skipIf(!svc.available || (binary === undefined && process.env.CI !== 't
       // ioredis meets the closed socket before the server's reason: the message says what it likely is
       expect(String(((error as Error).cause as Error | undefined)?.message)).toMatch(/max number of clients reached|max clients reached\?/);
       const attempts = redis.stats().totals.createErrors;
-      // without pacing the pool probes every 25 ms: ~80 connects in these 2.5 s; paced, about 5
+      // without pacing the pool probes every 25 ms: ~80 connects in these 2.5 s; paced ('busy'), about 6
       expect(attempts).toBeGreaterThan(0);
       expect(attempts).toBeLessThanOrEqual(Math.max(12, plainAttempts));
       plain.disconnect(); // it would take the slot the hog frees

@@ -26,13 +26,18 @@ describe('classifyCreateError: what a failed connect means for the callers', () 
   it.each([
     ['LOADING Redis is loading the dataset in memory'],
     ['MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to no.'],
-    ['ERR max number of clients reached'],
   ])('transient: %s', (message) => {
     expect(classifyRedisCreateError(reply(message))).toBe('transient');
   });
 
+  it.each([['ERR max number of clients reached'], ['BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSCRIPT.']])("busy (up, but no room: retried at @pool/core's paced backoff): %s", (message) => {
+    expect(classifyRedisCreateError(reply(message))).toBe('busy');
+  });
+
   it('socket errors are transient, TLS verification failures permanent, also as the cause of REDIS_CONNECT_FAILED', () => {
-    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT']) expect(classifyRedisCreateError(socketError(code))).toBe('transient');
+    for (const code of ['ECONNREFUSED', 'ETIMEDOUT']) expect(classifyRedisCreateError(socketError(code))).toBe('transient');
+    // a socket dropped in the handshake: what a server at max clients looks like to ioredis
+    for (const code of ['ECONNRESET', 'EPIPE']) expect(classifyRedisCreateError(socketError(code))).toBe('busy');
     for (const code of ['DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID']) {
       expect(classifyRedisCreateError(socketError(code))).toBe('permanent');
       expect(classifyRedisCreateError(new Error('could not connect', { cause: socketError(code) }))).toBe('permanent');
@@ -98,14 +103,14 @@ describe('against real servers', () => {
       expect(provider.classifyCreateError?.(error)).toBe('permanent');
     });
 
-    it('max clients reached: transient (a retry succeeds once a client leaves)', async () => {
+    it('max clients reached: busy, retried at a paced backoff (a retry succeeds once a client leaves)', async () => {
       const provider = redisProvider({ host: '127.0.0.1', port: crowded.port });
       const first: Redis = await provider.create({ signal: never });
       try {
         const error = await provider.create({ signal: never }).catch((caught: unknown) => caught);
         // the server writes "-ERR max number of clients reached" and closes: ioredis sees the reply or the closed socket first
         expect(String((error as Error).message)).toMatch(/max number of clients|EPIPE|ECONNRESET|Connection is closed/);
-        expect(provider.classifyCreateError?.(error)).toBe('transient');
+        expect(provider.classifyCreateError?.(error)).toBe('busy');
       } finally {
         await provider.destroy?.(first);
       }
