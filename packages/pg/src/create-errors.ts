@@ -32,14 +32,17 @@ export function markHookError(error: unknown): unknown {
 
 /**
  * The pg provider's `classifyCreateError`: permanent errors (authentication, unknown database, TLS
- * verification, a bad config, a throwing `onConnect`/`verify`) reach the callers at once; the rest
- * (refused, reset, timeout, 57P03 starting up, 53300 too many connections, class 08) are retried.
+ * verification, a bad config, a throwing `onConnect`/`verify`) reach the callers at once; 53300 (too
+ * many clients, or the slots left are reserved) is busy: retried at @pool/core's paced backoff, at
+ * most 1 s apart, not every 25 ms; the rest (refused, reset, timeout, 57P03 starting up, class 08)
+ * are retried.
  */
 export function classifyPgCreateError(error: unknown): CreateErrorKind {
   if (typeof error !== 'object' || error === null) return 'transient';
   if (hookErrors.has(error)) return 'permanent';
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && permanentCodes.has(code)) return 'permanent';
+  if (code === '53300') return 'busy';
   if (error instanceof TypeError || error instanceof RangeError) return 'permanent';
   const message = (error as { message?: unknown }).message;
   if (typeof message === 'string' && permanentMessages.some((m) => message.startsWith(m))) return 'permanent';

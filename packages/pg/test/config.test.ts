@@ -132,8 +132,12 @@ describe('classifyPgCreateError: what reaches the callers at once, what is retri
     expect(classifyPgCreateError(new TypeError('bad config'))).toBe('permanent');
   });
 
-  it('refused, reset, timeouts, a server starting up, too many connections and class 08 are transient', () => {
-    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', '57P03', '53300', '08006', '08001', '57P01']) {
+  it("too many connections (53300) is busy: a full server gets paced connects", () => {
+    expect(classifyPgCreateError(withCode('53300'))).toBe('busy');
+  });
+
+  it('refused, reset, timeouts, a server starting up and class 08 are transient', () => {
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', '57P03', '08006', '08001', '57P01']) {
       expect(classifyPgCreateError(withCode(code)), code).toBe('transient');
     }
     expect(classifyPgCreateError(new Error('Connection terminated unexpectedly'))).toBe('transient');
