@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { callerError } from './create-errors.js';
 import { withStableCode } from './error-codes.js';
 import type { PgProvider } from './provider.js';
+import { probeWasRefused } from './server-refused.js';
 
 /** Per-call options a query config object may carry besides pg's own fields. */
 export interface CallOptions {
@@ -83,6 +84,12 @@ export function runQuery(host: CallHost, config: unknown, values: unknown[] | un
     };
     const cut = (error: Error) => {
       if (settled) return;
+      if (current === undefined && probeWasRefused(error) && stopWatch !== undefined) {
+        // still waiting for a connection, and the server refused the check (down, restarting): not
+        // frozen, so the call waits on within its deadline, watched afresh
+        stopWatch = host.watch?.(cut);
+        return;
+      }
       if (current !== undefined && !current.lease.released) host.giveBack(current.lease, current.client, error, true);
       else if (place !== undefined) host.core.withdraw(place, error);
       finish(error);
