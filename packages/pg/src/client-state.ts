@@ -110,6 +110,21 @@ export function wireState(client: pg.Client): WireState {
 }
 
 /**
+ * True when the statement in progress is a cursor (pg-cursor: `read`, `close` and a `state`) that
+ * waits for its reader: submitted and never read, or between two reads (`idle`, a portal suspended).
+ * Released like this, the client would wait for ever (no reply is coming: the borrower who would
+ * read has given it back), so it is destroyed at once rather than waited for.
+ */
+export function waitsForCursorReader(client: pg.Client): boolean {
+  const inner = internals(client);
+  const queue = '_queryQueue' in inner ? inner._queryQueue : inner.queryQueue;
+  if ((queue?.length ?? 0) > 0) return false;
+  const active = ('_activeQuery' in inner ? inner._activeQuery : inner.activeQuery) as { read?: unknown; close?: unknown; state?: unknown } | null | undefined;
+  if (active === null || typeof active !== 'object') return false;
+  return typeof active.read === 'function' && typeof active.close === 'function' && (active.state === 'idle' || active.state === 'submitted');
+}
+
+/**
  * True when pg's internals tell a running statement from an idle client (`_activeQuery`, or
  * `activeQuery` before 8.12), so a busy client can be waited for; without them it is destroyed.
  */
