@@ -24,6 +24,8 @@ export interface CallHost {
   lend(client: pg.Client): void;
   /** Gives a client back after a call: released, or destroyed on a connection-level error. */
   giveBack(lease: Lease<pg.Client>, client: pg.Client, error: unknown, destroy?: boolean): void;
+  /** The error for a caller whose wait for a connection `end()` cut short (see connect-health.ts). */
+  closedCause?: (error: unknown) => unknown;
   /** Watches a call that has had no reply for a while (the liveness check). Returns a stop function. */
   watch?: (fail: (error: Error) => void) => (answered: boolean) => void;
 }
@@ -131,7 +133,7 @@ export function runQuery(host: CallHost, config: unknown, values: unknown[] | un
           host.giveBack(lease, client, error);
           finish(withStableCode(error));
         }
-      }, (error: unknown) => finish(acquireError(error)));
+      }, (error: unknown) => finish(acquireError(host.closedCause !== undefined ? host.closedCause(error) : error)));
     };
     attempt(false);
   });

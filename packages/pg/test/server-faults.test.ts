@@ -3,7 +3,9 @@
 import { isPoolError } from '@pool/core';
 import { requirePrivateServer, startPrivatePostgres, type PrivatePostgres } from '@pool/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import { createPgPool } from '../src/index.js';
+import { describeError } from './compat/side-by-side.js';
 import { sleep } from './helpers.js';
 
 const privatePg = requirePrivateServer('postgres');
@@ -41,4 +43,34 @@ describe.skipIf(!privatePg.available)('@pool/pg on a PRIVATE server that goes do
       await pool.end();
     }
   }, 20_000);
+
+  it('end() while the server is down and calls wait for a connection: like pg.Pool, they get the driver\'s ECONNREFUSED and end() resolves, instead of both waiting out the 30 s deadline', async () => {
+    const contenders = [
+      ['pg.Pool', () => new pg.Pool({ connectionString: server.url, max: 4 })],
+      ['@pool/pg', () => createPgPool({ connectionString: server.url, max: 4 }) as unknown as pg.Pool],
+    ] as const;
+    const seen: Record<string, { errors: Record<string, unknown>[]; endMs: number }> = {};
+    for (const [name, make] of contenders) {
+      const pool = make();
+      pool.on('error', () => undefined);
+      await pool.query('SELECT 1');
+      await server.stop();
+      try {
+        const calls = Array.from({ length: 3 }, () => pool.query('SELECT 1').then(() => ({ ok: true }), (error: unknown) => describeError(error)));
+        await sleep(100);
+        const started = performance.now();
+        // bounded well below the 30 s the calls would otherwise wait (acquireTimeoutMs)
+        const ended = await Promise.race([pool.end().then(() => performance.now() - started), sleep(10_000).then(() => Infinity)]);
+        const errors = await Promise.race([Promise.all(calls), sleep(1000).then(() => [{ stillWaiting: true }])]);
+        seen[name] = { errors, endMs: ended };
+      } finally {
+        await server.start();
+      }
+    }
+    const theirs = seen['pg.Pool'] as { errors: Record<string, unknown>[]; endMs: number };
+    const ours = seen['@pool/pg'] as { errors: Record<string, unknown>[]; endMs: number };
+    expect(theirs.errors.map((e) => e.code)).toEqual(['ECONNREFUSED', 'ECONNREFUSED', 'ECONNREFUSED']);
+    expect(ours.errors).toEqual(theirs.errors);
+    expect(ours.endMs, 'end() resolved').toBeLessThan(10_000);
+  }, 30_000);
 });
