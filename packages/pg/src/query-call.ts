@@ -5,6 +5,7 @@ import { callerError } from './create-errors.js';
 import { withStableCode } from './error-codes.js';
 import type { PgProvider } from './provider.js';
 import { probeWasRefused } from './server-refused.js';
+import { cancelStatement } from './cancel-statement.js';
 
 /** Per-call options a query config object may carry besides pg's own fields. */
 export interface CallOptions {
@@ -32,6 +33,12 @@ export interface CallHost {
 
 /** Errors pg raises without sending anything: the statement was never on the wire. */
 const notSentMessages = ['Client has encountered a connection error and is not queryable', 'Client was closed and is not queryable'];
+
+/** pg's `query_timeout` error: the client stopped waiting, the statement may still run on the server. */
+function isReadTimeout(error: unknown): boolean {
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' && message.startsWith('Query read timeout');
+}
 
 function provesNotSent(error: unknown): boolean {
   const message = (error as { message?: unknown } | null)?.message;
@@ -92,8 +99,12 @@ export function runQuery(host: CallHost, config: unknown, values: unknown[] | un
         stopWatch = host.watch?.(cut);
         return;
       }
-      if (current !== undefined && !current.lease.released) host.giveBack(current.lease, current.client, error, true);
-      else if (place !== undefined) host.core.withdraw(place, error);
+      if (current !== undefined && !current.lease.released) {
+        // a deadline or signal (not a silent server): the statement is cancelled on the server too,
+        // else it would run on there, holding its locks, after its connection was closed
+        if (!isPoolError(error, 'POOL_SERVER_UNRESPONSIVE') && !host.provider.isBroken(current.client)) cancelStatement(current.client);
+        host.giveBack(current.lease, current.client, error, true);
+      } else if (place !== undefined) host.core.withdraw(place, error);
       finish(error);
     };
     if (timeoutMs > 0 || signal !== undefined) stopDeadline = startDeadline(host, timeoutMs, signal, cut);
@@ -122,6 +133,8 @@ export function runQuery(host: CallHost, config: unknown, values: unknown[] | un
         try {
           client.query(config as string, values as unknown[], (error: Error | undefined, result: pg.QueryResult) => {
             if (settled) return;
+            // pg's query_timeout gave up on the reply, not the server on the statement: cancel it there
+            if (isReadTimeout(error)) cancelStatement(client);
             host.giveBack(lease, client, error);
             current = undefined;
             // a submitted pg.Query object keeps the callback of its first submit: it is never sent twice
