@@ -214,7 +214,13 @@ export function runOnHeldClient(host: CallHost, client: pg.PoolClient, config: u
       },
     );
   }) as Promise<pg.QueryResult> & { cut?: boolean };
-  if (timeoutMs > 0 || options?.signal !== undefined) stop = startDeadline(host, timeoutMs, options?.signal, (error) => cut(error));
+  if (timeoutMs > 0 || options?.signal !== undefined) {
+    stop = startDeadline(host, timeoutMs, options?.signal, (error) => {
+      // the statement is cancelled on the server too (the caller destroys the connection)
+      if (!result.cut && !host.provider.isBroken(client)) cancelStatement(client);
+      cut(error);
+    });
+  }
   else stopWatch = host.watch?.((error) => cut(error));
   return result;
 }

@@ -49,6 +49,18 @@ describe.skipIf(!svc.available)('@pool/pg: a call cut by its deadline or signal 
     }
   }, 20_000);
 
+  it('a multi-host pool (PgCluster): a query past its queryTimeoutMs is cancelled on the server too', async () => {
+    const applicationName = `pool-pg-cancel-cluster-${process.pid}`;
+    const cluster = createPgPool({ primary: pgUrl, application_name: applicationName, max: 2, health: { checkIntervalMs: 0 } });
+    try {
+      const error = await cluster.query({ text: 'SELECT pg_sleep(10)', queryTimeoutMs: 300 } as never).catch((e: unknown) => e);
+      expect(isPoolError(error, 'POOL_TIMEOUT')).toBe(true);
+      await waitUntil(async () => (await running(applicationName)) === 0, 'the timed-out statement to stop on the server', 5_000, 50);
+    } finally {
+      await cluster.end();
+    }
+  }, 20_000);
+
   it("DIFFERENCE (documented): after pg's query_timeout, pg.Pool leaves the statement running on the server; ours cancels it", async () => {
     const { theirs, ours } = await sideBySide(async (make, name) => {
       const applicationName = `pool-pg-cancel-qt-${name === 'pg.Pool' ? 'theirs' : 'ours'}-${process.pid}`;
