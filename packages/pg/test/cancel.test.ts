@@ -27,7 +27,7 @@ describe.skipIf(!svc.available)('@pool/pg: a call cut by its deadline or signal 
       await pool.query(`INSERT INTO ${table} VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET n = 0`);
       // an UPDATE that takes the row lock, then sleeps (within the one statement) for 10 s
       const locking = `UPDATE ${table} SET n = n + 1 WHERE id = 1 AND pg_sleep(10) IS NOT NULL`;
-      const timedOut = await pool.query({ text: locking, queryTimeoutMs: 300 }).catch((e: unknown) => e);
+      const timedOut = await pool.query({ text: locking, queryTimeoutMs: 300 } as unknown as string).catch((e: unknown) => e);
       expect(isPoolError(timedOut, 'POOL_TIMEOUT')).toBe(true);
       await waitUntil(async () => (await running(applicationName)) === 0, 'the timed-out statement to stop on the server', 5_000, 50);
       // the row lock went with it: a writer with a short lock_timeout gets through
@@ -37,7 +37,7 @@ describe.skipIf(!svc.available)('@pool/pg: a call cut by its deadline or signal 
       });
 
       const controller = new AbortController();
-      const aborted = pool.query({ text: 'SELECT pg_sleep(10)', signal: controller.signal }).catch((e: unknown) => e);
+      const aborted = pool.query({ text: 'SELECT pg_sleep(10)', signal: controller.signal } as unknown as string).catch((e: unknown) => e);
       await waitUntil(async () => (await running(applicationName)) === 1, 'the statement to run', 5_000, 20);
       controller.abort();
       expect(isPoolError(await aborted, 'POOL_ABORTED')).toBe(true);
