@@ -19,6 +19,8 @@ export interface ClientState {
   setup: SetupStatement[];
   /** Its own listeners once set up: a borrower's are removed when it comes back. */
   listeners: ListenerBaseline | undefined;
+  /** The first 'error' it emitted (the server's reason, e.g. 25P03 or 57P01): the cause of its later "not queryable" errors. */
+  firstError: Error | undefined;
 }
 
 const stateKey = Symbol.for('@pool/pg.client-state');
@@ -55,7 +57,7 @@ function internals(client: pg.Client): ClientInternals {
 /** Attaches the adapter's state to a new client. ReadyForQuery status: pg's `getTransactionStatus()` when present, else tracked from the connection's ReadyForQuery messages. */
 export function attachState(client: pg.Client): ClientState {
   const inner = internals(client);
-  const state: ClientState = { broken: false, borrowed: false, trackedStatus: null, nativeStatus: typeof inner.getTransactionStatus === 'function', setup: [], listeners: undefined };
+  const state: ClientState = { broken: false, borrowed: false, trackedStatus: null, nativeStatus: typeof inner.getTransactionStatus === 'function', setup: [], listeners: undefined, firstError: undefined };
   Object.defineProperty(client, stateKey, { value: state, enumerable: false });
   if (!state.nativeStatus && inner.connection !== undefined) {
     inner.connection.on('readyForQuery', (message) => {

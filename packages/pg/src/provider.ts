@@ -121,6 +121,7 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
       const first = !state.broken;
       state.broken = true;
       scrub(error);
+      state.firstError ??= error;
       // once per client, as pg.Pool does: a kill gives an ErrorResponse and then "Connection terminated"
       if (first && !state.borrowed) hooks.onIdleError?.(error, client);
     });
