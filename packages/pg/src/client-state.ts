@@ -19,6 +19,8 @@ export interface ClientState {
   setup: SetupStatement[];
   /** Its own listeners once set up: a borrower's are removed when it comes back. */
   listeners: ListenerBaseline | undefined;
+  /** The first 'error' it emitted (the server's reason, e.g. 25P03 or 57P01): the cause of its later "not queryable" errors. */
+  firstError: Error | undefined;
 }
 
 const stateKey = Symbol.for('@pool/pg.client-state');
@@ -55,7 +57,7 @@ function internals(client: pg.Client): ClientInternals {
 /** Attaches the adapter's state to a new client. ReadyForQuery status: pg's `getTransactionStatus()` when present, else tracked from the connection's ReadyForQuery messages. */
 export function attachState(client: pg.Client): ClientState {
   const inner = internals(client);
-  const state: ClientState = { broken: false, borrowed: false, trackedStatus: null, nativeStatus: typeof inner.getTransactionStatus === 'function', setup: [], listeners: undefined };
+  const state: ClientState = { broken: false, borrowed: false, trackedStatus: null, nativeStatus: typeof inner.getTransactionStatus === 'function', setup: [], listeners: undefined, firstError: undefined };
   Object.defineProperty(client, stateKey, { value: state, enumerable: false });
   if (!state.nativeStatus && inner.connection !== undefined) {
     inner.connection.on('readyForQuery', (message) => {
@@ -107,6 +109,21 @@ export function wireState(client: pg.Client): WireState {
   if (!hasActive) return WireState.Busy;
   const active = '_activeQuery' in inner ? inner._activeQuery : inner.activeQuery;
   return active == null ? WireState.AwaitingReady : WireState.Busy;
+}
+
+/**
+ * True when the statement in progress is a cursor (pg-cursor: `read`, `close` and a `state`) that
+ * waits for its reader: submitted and never read, or between two reads (`idle`, a portal suspended).
+ * Released like this, the client would wait for ever (no reply is coming: the borrower who would
+ * read has given it back), so it is destroyed at once rather than waited for.
+ */
+export function waitsForCursorReader(client: pg.Client): boolean {
+  const inner = internals(client);
+  const queue = '_queryQueue' in inner ? inner._queryQueue : inner.queryQueue;
+  if ((queue?.length ?? 0) > 0) return false;
+  const active = ('_activeQuery' in inner ? inner._activeQuery : inner.activeQuery) as { read?: unknown; close?: unknown; state?: unknown } | null | undefined;
+  if (active === null || typeof active !== 'object') return false;
+  return typeof active.read === 'function' && typeof active.close === 'function' && (active.state === 'idle' || active.state === 'submitted');
 }
 
 /**

@@ -6,8 +6,12 @@ import type { ResolvedPgConfig } from './config.js';
 export const DEFAULT_LIVENESS_CHECK_AFTER_MS: number = livenessDefaults.thresholdMs;
 
 /**
- * The liveness probe: `SELECT 1` over a connection of its own (a fresh connect, never a pooled client,
- * so a frozen pool cannot starve it), closed afterwards; `signal` destroys its socket.
+ * The liveness probe: a login over a connection of its own (a fresh connect, never a pooled client,
+ * so a frozen pool cannot starve it), closed afterwards; `signal` destroys its socket. A completed
+ * login is the proof of life: a frozen server, a dead host or a blackholed network never completes
+ * one. No statement is sent, because behind a pooler (PgBouncer) a statement waits in the pooler's
+ * queue while its server connections are all busy, or while it is PAUSEd for maintenance: the probe
+ * would time out there and fail every slow call on a live server (pg.Pool's callers wait it out).
  */
 function probeServer(config: ResolvedPgConfig, signal: AbortSignal): Promise<unknown> {
   const client = new pg.Client({ ...config.client, application_name: 'pool-pg-liveness', password: config.client.password, connectionString: config.client.connectionString });
@@ -16,7 +20,6 @@ function probeServer(config: ResolvedPgConfig, signal: AbortSignal): Promise<unk
   signal.addEventListener('abort', kill, { once: true });
   return client
     .connect()
-    .then(() => client.query('SELECT 1'))
     .finally(() => {
       signal.removeEventListener('abort', kill);
       client.end().catch(() => {});

@@ -12,6 +12,7 @@ import { isClusterConfig, type PgClusterInput } from './cluster-config.js';
 import { createPgCluster, type PgCluster } from './pg-cluster.js';
 import { pgWatchdog } from './liveness.js';
 import { PgPoolCounters } from './pool-counters.js';
+import { ConnectHealth } from './connect-health.js';
 import { IssuedCalls } from './issued-calls.js';
 import { attachPgLog } from './pg-log.js';
 import { withCallerStack } from './caller-stack.js';
@@ -55,6 +56,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
   /** Calls issued and still waiting for a client: `end()` lets them finish. */
   private readonly issued = new IssuedCalls();
   private readonly host: CallHost;
+  private readonly health: ConnectHealth;
   private watchdog: CallWatchdog | undefined;
 
   constructor(config?: PgPoolConfig | string) {
@@ -82,6 +84,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
     });
     this.core = createPool(this.provider, split.pool);
     this.counters = new PgPoolCounters(this.core);
+    this.health = new ConnectHealth(this.core);
     const resolved = this.core.options;
     const options: Record<string, unknown> = {
       ...split.provider,
@@ -120,6 +123,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
       server: { host: client.host, port: typeof client.port === 'number' ? client.port : undefined, database: client.database },
       lend: (c) => this.lend(c),
       giveBack: (lease, c, error, destroy) => this.giveBack(lease, c, error, destroy),
+      closedCause: (error) => this.health.closedCause(error),
     };
     const watchdog = pgWatchdog(this.provider.config, split.calls.livenessCheckAfterMs, resolved.validateTimeoutMs, this.core.name);
     if (watchdog !== undefined) {
@@ -268,7 +272,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
   private checkoutWith(options: AcquireOptions | undefined, callback: ConnectCallback | undefined): Promise<PgPoolClient> | void {
     const promise = this.ending
       ? Promise.reject(this.endedError())
-      : this.issued.track(this.core.acquire(options).then((lease) => this.checkout(lease), (error: unknown) => Promise.reject(acquireError(error))));
+      : this.issued.track(this.core.acquire(options).then((lease) => this.checkout(lease), (error: unknown) => Promise.reject(acquireError(this.health.closedCause(error)))));
     if (callback === undefined) return withCallerStack(promise);
     promise.then(
       (client) => process.nextTick(callback, undefined, client, (release?: unknown) => client.release(release as Error | boolean | undefined)),
@@ -296,7 +300,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
     return runTransaction(
       {
         host: this.host,
-        acquire: (acquireOptions) => this.issued.track(this.core.acquire(acquireOptions)).then((lease) => ({ lease, client: this.checkout(lease) }), (error: unknown) => Promise.reject(acquireError(error))),
+        acquire: (acquireOptions) => this.issued.track(this.core.acquire(acquireOptions)).then((lease) => ({ lease, client: this.checkout(lease) }), (error: unknown) => Promise.reject(acquireError(this.health.closedCause(error)))),
       },
       fn,
       options,
@@ -319,6 +323,12 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
       promise = Promise.reject(new PoolError('POOL_CLOSED', 'Called end on pool more than once'));
     } else {
       this.ending = true;
+      // calls issued before end() and still waiting for a connection while the server is down cannot
+      // complete: at the next failed connect (the pool retries every few ms while callers wait) they get
+      // that connect error, as with pg.Pool, instead of waiting out their deadline and holding end() up
+      this.health.onFailure = () => {
+        if (this.core.stats().pending > 0) void this.core.close();
+      };
       promise = this.endPromise = this.issued.settled().then(() => {
         this.watchdog?.close();
         return this.core.close();

@@ -1,6 +1,6 @@
 import type { CreateContext, CreateErrorKind, ResourceProvider } from '@pool/core';
 import pg from 'pg';
-import { attachState, canWaitForQueries, clearStatementCache, clientIsBroken, destroySocket, nextReadyForQuery, stateOf, transactionStatus, wireState, WireState, type ClientState } from './client-state.js';
+import { attachState, canWaitForQueries, waitsForCursorReader, clearStatementCache, clientIsBroken, destroySocket, nextReadyForQuery, stateOf, transactionStatus, wireState, WireState, type ClientState } from './client-state.js';
 import { resolvePgConfig, type PgProviderConfig, type ResolvedPgConfig } from './config.js';
 import { listenersChanged, restoreListeners, scrubError, takeListenerBaseline } from '@pool/core/adapter-kit';
 import { classifyPgCreateError, markHookError } from './create-errors.js';
@@ -121,6 +121,7 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
       const first = !state.broken;
       state.broken = true;
       scrub(error);
+      state.firstError ??= error;
       // once per client, as pg.Pool does: a kill gives an ErrorResponse and then "Connection terminated"
       if (first && !state.borrowed) hooks.onIdleError?.(error, client);
     });
@@ -249,7 +250,8 @@ export function pgProvider(config?: PgProviderConfig | string, hooks: PgProvider
     state.borrowed = false;
     if (clientIsBroken(client, state)) return false;
     const wire = wireState(client);
-    if (wire === WireState.Busy && !canWaitForQueries(client)) return false;
+    // a cursor left open (never closed, not being read) never finishes: destroyed now, not after resetTimeoutMs
+    if (wire === WireState.Busy && (!canWaitForQueries(client) || waitsForCursorReader(client))) return false;
     // the hot path: idle on the wire, not in a transaction, nothing to run: reusable now
     if (wire === WireState.Ready && resetQuery === undefined && transactionStatus(client, state) === 'I') return idle(client);
     return cleanUp(client, state, wire).catch((error: unknown) => {

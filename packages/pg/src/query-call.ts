@@ -4,6 +4,8 @@ import type pg from 'pg';
 import { callerError } from './create-errors.js';
 import { withStableCode } from './error-codes.js';
 import type { PgProvider } from './provider.js';
+import { probeWasRefused } from './server-refused.js';
+import { cancelStatement } from './cancel-statement.js';
 
 /** Per-call options a query config object may carry besides pg's own fields. */
 export interface CallOptions {
@@ -23,12 +25,20 @@ export interface CallHost {
   lend(client: pg.Client): void;
   /** Gives a client back after a call: released, or destroyed on a connection-level error. */
   giveBack(lease: Lease<pg.Client>, client: pg.Client, error: unknown, destroy?: boolean): void;
+  /** The error for a caller whose wait for a connection `end()` cut short (see connect-health.ts). */
+  closedCause?: (error: unknown) => unknown;
   /** Watches a call that has had no reply for a while (the liveness check). Returns a stop function. */
   watch?: (fail: (error: Error) => void) => (answered: boolean) => void;
 }
 
 /** Errors pg raises without sending anything: the statement was never on the wire. */
 const notSentMessages = ['Client has encountered a connection error and is not queryable', 'Client was closed and is not queryable'];
+
+/** pg's `query_timeout` error: the client stopped waiting, the statement may still run on the server. */
+function isReadTimeout(error: unknown): boolean {
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' && message.startsWith('Query read timeout');
+}
 
 function provesNotSent(error: unknown): boolean {
   const message = (error as { message?: unknown } | null)?.message;
@@ -83,8 +93,18 @@ export function runQuery(host: CallHost, config: unknown, values: unknown[] | un
     };
     const cut = (error: Error) => {
       if (settled) return;
-      if (current !== undefined && !current.lease.released) host.giveBack(current.lease, current.client, error, true);
-      else if (place !== undefined) host.core.withdraw(place, error);
+      if (current === undefined && probeWasRefused(error) && stopWatch !== undefined) {
+        // still waiting for a connection, and the server refused the check (down, restarting): not
+        // frozen, so the call waits on within its deadline, watched afresh
+        stopWatch = host.watch?.(cut);
+        return;
+      }
+      if (current !== undefined && !current.lease.released) {
+        // a deadline or signal (not a silent server): the statement is cancelled on the server too,
+        // else it would run on there, holding its locks, after its connection was closed
+        if (!isPoolError(error, 'POOL_SERVER_UNRESPONSIVE') && !host.provider.isBroken(current.client)) cancelStatement(current.client);
+        host.giveBack(current.lease, current.client, error, true);
+      } else if (place !== undefined) host.core.withdraw(place, error);
       finish(error);
     };
     if (timeoutMs > 0 || signal !== undefined) stopDeadline = startDeadline(host, timeoutMs, signal, cut);
@@ -113,6 +133,8 @@ export function runQuery(host: CallHost, config: unknown, values: unknown[] | un
         try {
           client.query(config as string, values as unknown[], (error: Error | undefined, result: pg.QueryResult) => {
             if (settled) return;
+            // pg's query_timeout gave up on the reply, not the server on the statement: cancel it there
+            if (isReadTimeout(error)) cancelStatement(client);
             host.giveBack(lease, client, error);
             current = undefined;
             // a submitted pg.Query object keeps the callback of its first submit: it is never sent twice
@@ -124,7 +146,7 @@ export function runQuery(host: CallHost, config: unknown, values: unknown[] | un
           host.giveBack(lease, client, error);
           finish(withStableCode(error));
         }
-      }, (error: unknown) => finish(acquireError(error)));
+      }, (error: unknown) => finish(acquireError(host.closedCause !== undefined ? host.closedCause(error) : error)));
     };
     attempt(false);
   });
@@ -192,7 +214,13 @@ export function runOnHeldClient(host: CallHost, client: pg.PoolClient, config: u
       },
     );
   }) as Promise<pg.QueryResult> & { cut?: boolean };
-  if (timeoutMs > 0 || options?.signal !== undefined) stop = startDeadline(host, timeoutMs, options?.signal, (error) => cut(error));
+  if (timeoutMs > 0 || options?.signal !== undefined) {
+    stop = startDeadline(host, timeoutMs, options?.signal, (error) => {
+      // the statement is cancelled on the server too (the caller destroys the connection)
+      if (!result.cut && !host.provider.isBroken(client)) cancelStatement(client);
+      cut(error);
+    });
+  }
   else stopWatch = host.watch?.((error) => cut(error));
   return result;
 }

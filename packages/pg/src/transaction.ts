@@ -1,8 +1,8 @@
 import { PoolError, PoolOptionError, type AcquireOptions, type Lease } from '@pool/core';
 import { traceCall } from '@pool/core/adapter-kit';
 import type pg from 'pg';
-import { withStableCode } from './error-codes.js';
 import { PgPoolError } from './errors.js';
+import { withLostCause } from './lost-cause.js';
 import type { CallHost } from './query-call.js';
 
 /** SQL isolation levels, as `BEGIN ISOLATION LEVEL ...` takes them. */
@@ -107,7 +107,7 @@ async function inTransaction<T>(host: CallHost, lease: Lease<pg.Client>, client:
     await client.query(begin);
   } catch (error) {
     done(host.provider.isFatal(error) ? error : undefined);
-    throw withStableCode(error);
+    throw withLostCause(error, client);
   }
   let result: T;
   try {
@@ -120,7 +120,8 @@ async function inTransaction<T>(host: CallHost, lease: Lease<pg.Client>, client:
     } catch (rollbackError) {
       done(rollbackError);
     }
-    throw error;
+    // a client the server closed (25P03, 57P01): the caller learns why, not only "not queryable"
+    throw withLostCause(error, client);
   }
   if (lease.released) {
     throw new PoolError('POOL_LEASE_RELEASED', 'the transaction callback released its client before COMMIT; the transaction was rolled back, not committed', { pool: host.core.name });
@@ -131,7 +132,7 @@ async function inTransaction<T>(host: CallHost, lease: Lease<pg.Client>, client:
   } catch (error) {
     // a failed COMMIT leaves no transaction open, or reset rolls it back; a dead client is destroyed
     done(host.provider.isFatal(error) ? error : undefined);
-    throw withStableCode(error);
+    throw withLostCause(error, client);
   }
   done();
   if (commit.command === 'ROLLBACK') {

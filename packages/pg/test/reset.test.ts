@@ -1,6 +1,7 @@
 import { createPool, type Pool } from '@pool/core';
 import { requireService } from '@pool/testkit';
 import type pg from 'pg';
+import Cursor from 'pg-cursor';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPgPool, pgProvider, transactionStatus, type PgProviderConfig } from '../src/index.js';
 import { stateOf } from '../src/client-state.js';
@@ -124,6 +125,31 @@ describe.skipIf(!svc.available)('@pool/pg reset on release (reliability rows 21,
     second.release();
     await running;
   });
+
+  it('a client released with a pg-cursor left open (read once, never closed) is destroyed at once, not waited for: the next borrower is served without delay', async () => {
+    // a long resetTimeoutMs: waiting for a cursor nobody reads any more would stall the next borrower for all of it
+    const p = createPgPool({ connectionString: pgUrl, application_name: 'pool-pg-reset-cursor', max: 1, pool: { resetTimeoutMs: 6_000 } });
+    try {
+      const destroyed: string[] = [];
+      p.core.on('destroy', (event) => destroyed.push(event.reason));
+      const client = await p.connect();
+      const cursor = client.query(new Cursor('SELECT generate_series(1, 1000) AS n'));
+      expect(await cursor.read(5)).toHaveLength(5);
+      const started = performance.now();
+      client.release();
+      // and one submitted, never read
+      const second = await p.connect();
+      expect(second).not.toBe(client);
+      second.query(new Cursor('SELECT generate_series(1, 10) AS n'));
+      second.release();
+      const { rows } = await p.query('SELECT 1 AS one');
+      expect(rows).toEqual([{ one: 1 }]);
+      expect(performance.now() - started, 'the next borrowers waited on the abandoned cursors (resetTimeoutMs each)').toBeLessThan(6_000);
+      expect(destroyed).toEqual(['reset-failed', 'reset-failed']);
+    } finally {
+      await p.end();
+    }
+  }, 30_000);
 
   it('row 22, documented policy without resetQuery: SET values and temp tables stay with the connection', async () => {
     const p = open();

@@ -68,7 +68,7 @@ describe.skipIf(!svc.available)('@pool/pg secrets with a canary password against
     const seen: unknown[] = [];
     const logLines: unknown[] = [];
     const applicationName = `pool-pg-secrets-${process.pid}`;
-    const pool = createPgPool({ connectionString: urlWithCanary(proxy), application_name: applicationName, max: 2, pool: { logger: recordingLogger(logLines), validateAfterIdleMs: 0 } });
+    const pool = createPgPool({ connectionString: urlWithCanary(proxy), application_name: applicationName, max: 2, pool: { logger: recordingLogger(logLines), validateAfterIdleMs: 0, acquireTimeoutMs: 3000 } });
     try {
       pool.on('error', (error, client) => seen.push(error, client));
       pool.on('connect', (client) => seen.push(client));
@@ -86,6 +86,7 @@ describe.skipIf(!svc.available)('@pool/pg secrets with a canary password against
       proxy.resetAll();
       seen.push(await slow);
       await proxy.refuse(true);
+      // refused connects are retried within the caller's deadline (3 s here), then it gets the connect error
       seen.push(await pool.query('SELECT 1').catch((error: unknown) => error));
       seen.push(pool, pool.options);
       expect(seen.some((item) => item instanceof Error)).toBe(true);
