@@ -114,6 +114,7 @@ export class Session {
     core.on('end', () => this.markBroken(undefined));
     this.wrap('query');
     this.wrap('execute');
+    this.wrapPrepare();
     this.watchChangeUser();
     this.connection = core.promise();
     sessions.set(this.connection, this);
@@ -214,11 +215,17 @@ export class Session {
     };
   }
 
-  /** Wraps the core connection's `query` or `execute` so every result passes through `note`. */
-  private wrap(method: 'query' | 'execute'): void {
-    const core = this.core as unknown as Record<string, (...args: unknown[]) => unknown>;
-    const original = core[method] as (...args: unknown[]) => unknown;
-    const onResult = (callback: Callback): Callback => (error, rows, fields) => {
+  /** Notes what a statement's SQL text may leave behind (a lock), and keeps a 'connection' listener's SET statements. */
+  private noteSql(sql: string | undefined, values: unknown): void {
+    if (sql === undefined) return;
+    if (this.recording !== undefined && setsSession.test(sql)) this.recording.push({ sql, values });
+    if (!this.namedLocks && takesNamedLock.test(sql)) this.namedLocks = true;
+    if (!this.tableLocks && takesTableLock.test(sql)) this.tableLocks = true;
+  }
+
+  /** A statement's callback, wrapped so its result passes through `note` (and a fatal error marks the connection broken). */
+  private onResult(callback: Callback): Callback {
+    return (error, rows, fields) => {
       if (error) {
         if (isFatalMysqlError(error)) this.markBroken(error);
       } else {
@@ -226,27 +233,70 @@ export class Session {
       }
       callback(error, rows, fields);
     };
+  }
+
+  /** Wraps the core connection's `query` or `execute` so every result passes through `note`. */
+  private wrap(method: 'query' | 'execute'): void {
+    const core = this.core as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const original = core[method] as (...args: unknown[]) => unknown;
     const session = this;
     // an own property on this one connection object; the driver's prototype is untouched
     core[method] = function tracked(this: unknown, ...args: unknown[]): unknown {
-      const sql = sqlOf(args[0]);
-      if (sql !== undefined) {
-        if (session.recording !== undefined && setsSession.test(sql)) {
-          session.recording.push({ sql, values: args.length > 1 && typeof args[1] !== 'function' ? args[1] : undefined });
-        }
-        if (!session.namedLocks && takesNamedLock.test(sql)) session.namedLocks = true;
-        if (!session.tableLocks && takesTableLock.test(sql)) session.tableLocks = true;
-      }
+      session.noteSql(sqlOf(args[0]), args.length > 1 && typeof args[1] !== 'function' ? args[1] : undefined);
       const last = args.length - 1;
       if (last >= 1 && typeof args[last] === 'function') {
-        args[last] = onResult(args[last] as Callback);
+        args[last] = session.onResult(args[last] as Callback);
       } else if (typeof args[0] === 'object' && args[0] !== null && typeof (args[0] as { onResult?: unknown }).onResult === 'function') {
         const command = args[0] as { onResult: Callback };
-        command.onResult = onResult(command.onResult);
+        command.onResult = session.onResult(command.onResult);
       } else {
         session.uncertain = true;
       }
       return original.apply(this, args);
     };
   }
+
+  /**
+   * Wraps the core connection's `prepare` so a statement prepared by a borrower (`conn.prepare(sql)`,
+   * then `statement.execute(values)`) is tracked as `query`/`execute` are: mysql2 sends its executions
+   * straight to the connection's command queue, past the wrapped `execute`, so a `GET_LOCK` or a
+   * `START TRANSACTION` run that way was never seen and reached the next borrower.
+   */
+  private wrapPrepare(): void {
+    const core = this.core as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const original = core.prepare;
+    if (typeof original !== 'function') return;
+    const session = this;
+    core.prepare = function prepare(this: unknown, ...args: unknown[]): unknown {
+      const last = args.length - 1;
+      if (last >= 1 && typeof args[last] === 'function') {
+        const callback = args[last] as (error: unknown, statement?: unknown) => void;
+        args[last] = (error: unknown, statement?: unknown) => {
+          if (!error) session.trackStatement(statement);
+          callback(error, statement);
+        };
+      }
+      return original.apply(this, args);
+    };
+  }
+
+  /** Wraps one prepared statement's `execute` (once: mysql2 hands out a cached statement again for the same SQL). */
+  private trackStatement(statement: unknown): void {
+    if (typeof statement !== 'object' || statement === null || trackedStatements.has(statement)) return;
+    const target = statement as { query?: unknown; execute?: (...args: unknown[]) => unknown };
+    const original = target.execute;
+    if (typeof original !== 'function') return;
+    trackedStatements.add(statement);
+    const session = this;
+    target.execute = function execute(this: unknown, ...args: unknown[]): unknown {
+      session.noteSql(typeof target.query === 'string' ? target.query : undefined, undefined);
+      const last = args.length - 1;
+      if (last >= 0 && typeof args[last] === 'function') args[last] = session.onResult(args[last] as Callback);
+      else session.uncertain = true;
+      return original.apply(this, args);
+    };
+  }
 }
+
+/** Prepared statements whose `execute` is already tracked. */
+const trackedStatements = new WeakSet<object>();
