@@ -86,6 +86,12 @@ export class Session {
   tableLocks = false;
   broken = false;
   /**
+   * Statements sent with a callback whose reply has not come yet. A borrower who releases without
+   * awaiting (`conn.query('START TRANSACTION'); conn.query('INSERT ...'); conn.release()`) leaves them
+   * queued on the connection; their OK packets, which say whether a transaction is open, come later.
+   */
+  inFlight = 0;
+  /**
    * A borrower ran COM_CHANGE_USER (another user, database or charset): no reset brings the session
    * back, so the connection counts as broken and is closed at release, never lent again.
    */
@@ -140,7 +146,7 @@ export class Session {
 
   /** True when the session may hold a transaction or a changed autocommit that the next borrower must not inherit. */
   get dirty(): boolean {
-    return this.inTransaction || this.uncertain || this.namedLocks || this.tableLocks || this.autocommit !== this.defaultAutocommit || !this.defaultAutocommit;
+    return this.inTransaction || this.uncertain || this.inFlight > 0 || this.namedLocks || this.tableLocks || this.autocommit !== this.defaultAutocommit || !this.defaultAutocommit;
   }
 
   /** Cheap, no round trip: an 'error'/'end' was seen, mysql2 recorded a fatal error, or the socket is gone. */
@@ -225,7 +231,9 @@ export class Session {
 
   /** A statement's callback, wrapped so its result passes through `note` (and a fatal error marks the connection broken). */
   private onResult(callback: Callback): Callback {
+    this.inFlight++;
     return (error, rows, fields) => {
+      this.inFlight--;
       if (error) {
         if (isFatalMysqlError(error)) this.markBroken(error);
       } else {

@@ -56,6 +56,39 @@ describe.skipIf(!service.available)('state a borrower leaves on a released conne
     expect(ours).toEqual({ inTransaction: 0, holdsLock: null, locked: 'no table locks', committed: 0 });
   });
 
+  it('difference: released with its statements not yet answered (no await): writes sent in autocommit or committed are kept as in mysql2, a transaction left open is rolled back after them; mysql2 lends the connection inside it and the next borrower\'s write is lost with it', async () => {
+    const { mysql2, ours } = await sideBySide(async (c) => {
+      const pool = c.promisePool({ connectionLimit: 1 });
+      const rows = async () => {
+        const [[row]] = await admin.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${table}`);
+        await admin.query(`DELETE FROM ${table}`);
+        return row!.n as number;
+      };
+      const fireAndRelease = async (statements: string[]) => {
+        const conn = await pool.getConnection();
+        for (const sql of statements) conn.query(sql).catch(() => undefined);
+        conn.release();
+      };
+      await fireAndRelease([`INSERT INTO ${table} VALUES (1)`]);
+      await pool.query('SELECT 1');
+      const autocommitted = await rows();
+      await fireAndRelease(['START TRANSACTION', `INSERT INTO ${table} VALUES (2)`, 'COMMIT']);
+      await pool.query('SELECT 1');
+      const committed = await rows();
+      await fireAndRelease(['START TRANSACTION', `INSERT INTO ${table} VALUES (3)`]);
+      const next = await pool.getConnection();
+      const [[seen]] = await next.query<RowDataPacket[]>('SELECT @@in_transaction AS inTransaction');
+      await next.query(`INSERT INTO ${table} VALUES (4)`); // the next borrower's own write, in autocommit as far as it knows
+      next.release();
+      await pool.end();
+      const [kept] = await admin.query<RowDataPacket[]>(`SELECT id FROM ${table} ORDER BY id`);
+      await admin.query(`DELETE FROM ${table}`);
+      return { autocommitted, committed, nextInTransaction: seen!.inTransaction, kept: kept.map((row) => row.id as number) };
+    });
+    expect(mysql2).toEqual({ autocommitted: 1, committed: 1, nextInTransaction: 1, kept: [] });
+    expect(ours).toEqual({ autocommitted: 1, committed: 1, nextInTransaction: 0, kept: [4] });
+  });
+
   it('the same in both: user variables, temporary tables and a USE are kept (ours clears them with resetSession: true)', async () => {
     const { mysql2, ours } = await sideBySide(async (c) => {
       const pool = c.promisePool({ connectionLimit: 1 });
