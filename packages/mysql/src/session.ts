@@ -243,6 +243,16 @@ export class Session {
     };
   }
 
+  /** Sends a statement whose callback {@link onResult} wrapped: if mysql2 throws instead (bad bind values), nothing is in flight. */
+  private sent(send: () => unknown): unknown {
+    try {
+      return send();
+    } catch (error) {
+      this.inFlight--;
+      throw error;
+    }
+  }
+
   /** Wraps the core connection's `query` or `execute` so every result passes through `note`. */
   private wrap(method: 'query' | 'execute'): void {
     const core = this.core as unknown as Record<string, (...args: unknown[]) => unknown>;
@@ -259,8 +269,9 @@ export class Session {
         command.onResult = session.onResult(command.onResult);
       } else {
         session.uncertain = true;
+        return original.apply(this, args);
       }
-      return original.apply(this, args);
+      return session.sent(() => original.apply(this, args));
     };
   }
 
@@ -299,9 +310,12 @@ export class Session {
     target.execute = function execute(this: unknown, ...args: unknown[]): unknown {
       session.noteSql(typeof target.query === 'string' ? target.query : undefined, undefined);
       const last = args.length - 1;
-      if (last >= 0 && typeof args[last] === 'function') args[last] = session.onResult(args[last] as Callback);
-      else session.uncertain = true;
-      return original.apply(this, args);
+      if (last < 0 || typeof args[last] !== 'function') {
+        session.uncertain = true;
+        return original.apply(this, args);
+      }
+      args[last] = session.onResult(args[last] as Callback);
+      return session.sent(() => original.apply(this, args));
     };
   }
 }
