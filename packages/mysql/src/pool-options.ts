@@ -145,7 +145,21 @@ const connectTimeoutMarginMs = 1000;
  */
 function createDeadlineFor(connection: ConnectionOptions & { hosts?: unknown }): number | undefined {
   if (connection.hosts !== undefined) return undefined;
-  const connectTimeout = connection.connectTimeout ?? 10_000;
+  // as mysql2 merges them: a truthy value in the object wins over the URI's
+  const own = connection.connectTimeout;
+  const connectTimeout = own ? own : (connectTimeoutInUri(connection.uri) ?? own ?? 10_000);
   if (typeof connectTimeout !== 'number' || !(connectTimeout > 0) || !Number.isFinite(connectTimeout)) return undefined;
   return connectTimeout + connectTimeoutMarginMs;
+}
+
+/** `?connectTimeout=` of a `uri` (read as JSON, as mysql2 does). */
+function connectTimeoutInUri(uri: unknown): unknown {
+  if (typeof uri !== 'string' || !URL.canParse(uri)) return undefined;
+  const value = new URL(uri).searchParams.get('connectTimeout');
+  if (value === null) return undefined;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return undefined;
+  }
 }
