@@ -1,6 +1,7 @@
 import type { Connection as CoreConnection } from 'mysql2';
 import type { Connection } from 'mysql2/promise';
 import { listenersChanged, restoreListeners, takeListenerBaseline, type ListenerBaseline } from '@pool/core/adapter-kit';
+import { PoolError } from '@pool/core';
 import { isFatalMysqlError } from './errors.js';
 
 /** SERVER_STATUS_IN_TRANS: the OK packet says a transaction is open. */
@@ -18,6 +19,9 @@ interface CoreInternals {
   _closing?: boolean;
   stream?: { destroyed?: boolean; destroy?: () => void };
   _handshakePacket?: { statusFlags?: number } | null;
+  _command?: unknown;
+  _commands?: { length: number };
+  _notifyError?: (error: unknown) => void;
   config: { database?: string; multipleStatements?: boolean; clientFlags?: number };
 }
 
@@ -188,10 +192,29 @@ export class Session {
     this.autocommit = this.defaultAutocommit;
   }
 
-  /** Closes the socket at once (no COM_QUIT). */
+  /**
+   * Closes the socket at once (no COM_QUIT). Statements still waiting for their reply fail with
+   * POOL_CONNECTION_LOST: once closing, mysql2 no longer tells them the connection is gone, so their
+   * callbacks and promises would never settle (a borrower's `conn.query(...)` when it called `destroy()`,
+   * or a query queued before an `end()` whose COM_QUIT got no answer).
+   */
   hardClose(): void {
+    this.failPending();
     this.core.destroy();
     (this.core as unknown as CoreInternals).stream?.destroy?.();
+  }
+
+  private failPending(): void {
+    const internals = this.core as unknown as CoreInternals;
+    if (internals._command == null && !((internals._commands?.length ?? 0) > 0)) return;
+    if (typeof internals._notifyError !== 'function' || internals._fatalError != null) return;
+    const error = new PoolError('POOL_CONNECTION_LOST', 'the connection was closed while this statement was still running (destroyed, or its COM_QUIT got no answer within quitTimeoutMs)');
+    (error as PoolError & { fatal: boolean }).fatal = true;
+    try {
+      internals._notifyError.call(this.core, error);
+    } catch {
+      // a callback that throws is the caller's; the socket is closed all the same
+    }
   }
 
   /** Updates the flags from a statement's result (an OK packet, or the last of a multi-statement batch). */
