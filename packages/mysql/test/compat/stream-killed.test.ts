@@ -57,7 +57,8 @@ describe.skipIf(!service.available)('a streamed query whose connection is killed
     const { createMysqlPool } = await import('../../src/index.js');
     const pool = createMysqlPool({ ...connectionOptions(), connectionLimit: 1 });
     try {
-      const [[{ id }]] = await pool.query<Array<{ id: number }> & mysql.RowDataPacket[]>('SELECT CONNECTION_ID() AS id');
+      const [[first]] = await pool.query<mysql.RowDataPacket[]>('SELECT CONNECTION_ID() AS id');
+      const id = first!.id as number;
       const rows: unknown[] = [];
       const running = pool.query('SELECT 1 AS n UNION ALL SELECT SLEEP(5)').on('result', (row) => rows.push(row));
       const outcome = running.then(() => undefined, (e: unknown) => e);
