@@ -1,5 +1,6 @@
 import { isPoolError, PoolError, type AcquireOptions, type Lease, type Pool } from '@pool/core';
 import type { Connection } from 'mysql2/promise';
+import { copyError } from './error-copy.js';
 
 /** What mysql2's pool says for the conditions @pool reports as its own PoolErrors. */
 const mysql2Text: Partial<Record<string, string>> = {
@@ -9,7 +10,7 @@ const mysql2Text: Partial<Record<string, string>> = {
 /**
  * The error a caller of the drop-in sees when acquiring failed. A connect error reaches the caller as
  * mysql2's own error (class, `code`, `errno`, `sqlState`, `fatal`), as mysql2's pool gives it: the
- * pool's POOL_CREATE_FAILED / POOL_UNAVAILABLE wrappers are unwrapped to their `cause`. The pool's own
+ * pool's POOL_CREATE_FAILED / POOL_UNAVAILABLE wrappers are unwrapped to (a copy of) their `cause`. The pool's own
  * conditions stay PoolErrors and keep mysql2's message text (`Pool is closed.`, `Queue limit reached.`,
  * `No connections available.`).
  */
@@ -17,7 +18,8 @@ export function callerError(error: unknown, queueText: string): unknown {
   if (!isPoolError(error)) return error;
   const { code } = error as PoolError;
   if ((code === 'POOL_CREATE_FAILED' || code === 'POOL_UNAVAILABLE') && isDriverError((error as Error).cause)) {
-    return (error as Error).cause;
+    // one connect error can fail many waiting callers: each gets its own copy (its own stack, as in mysql2's pool)
+    return copyError((error as Error).cause as Error);
   }
   const text = code === 'POOL_QUEUE_FULL' ? queueText : mysql2Text[code];
   if (text === undefined) return error;

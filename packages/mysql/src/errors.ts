@@ -12,9 +12,12 @@ const fatalCodes = new Set([
  * Server and client errnos that end the session: 1053 ER_SERVER_SHUTDOWN, 1927 ER_CONNECTION_KILLED
  * (MariaDB, `KILL <id>`), 1184 ER_NEW_ABORTING_CONNECTION, 4031 ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8
  * `wait_timeout`), 2006 CR_SERVER_GONE_ERROR ("MySQL server has gone away"), 2013 CR_SERVER_LOST
- * ("Lost connection to MySQL server during query").
+ * ("Lost connection to MySQL server during query"), and the server's network errors 1153-1161 (1153
+ * ER_NET_PACKET_TOO_LARGE "Got a packet bigger than 'max_allowed_packet' bytes", 1156
+ * ER_NET_PACKETS_OUT_OF_ORDER, 1158-1161 read/write errors and timeouts): the server sends the error,
+ * then closes the connection, so a statement sent next on it would fail with ECONNRESET.
  */
-const fatalErrnos = new Set([1053, 1927, 1184, 4031, 2006, 2013]);
+const fatalErrnos = new Set([1053, 1927, 1184, 4031, 2006, 2013, 1153, 1154, 1155, 1156, 1157, 1158, 1159, 1160, 1161]);
 
 /** Messages of dead-connection errors that mysql2 raises without a code. */
 const fatalMessages = ["Can't add new command when connection is in closed state", "Can't write in closed state", 'server has gone away', 'Lost connection to'];

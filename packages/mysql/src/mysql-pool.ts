@@ -188,7 +188,7 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, Disposab
 
   /** START TRANSACTION ... COMMIT on one connection; ROLLBACK and rethrow when `fn` throws. */
   transaction<T>(fn: (connection: MysqlPoolConnection) => Promise<T> | T, options?: AcquireOptions): Promise<T> {
-    return runTransaction(this, fn, options);
+    return runTransaction(this, fn, options, this.#ctx.watchdog);
   }
 
   /**

@@ -177,6 +177,18 @@ export class MysqlPoolConnection implements AsyncDisposable, Disposable {
   }
 
   /**
+   * Closes the connection at once (no COM_QUIT) after `error` (the frozen-server watchdog gave up on
+   * it): a statement still waiting for its reply fails, and a late reply can never reach anyone.
+   * @internal used by MysqlPool.transaction
+   */
+  abandon(error: unknown): void {
+    // once given back, the connection may be someone else's: leave it alone
+    if (this.#lease.released) return;
+    sessionOf(this.#lease.resource)?.markBroken(error);
+    this.#lease.destroy(error);
+  }
+
+  /**
    * Releases, or destroys when `error` is a connection-level error (evicting every connection after
    * a read-only error): what to call from a `catch`.
    * @internal used by MysqlPool.transaction

@@ -111,6 +111,12 @@ export function readPoolConfig(config: MysqlPoolConfig | string, allowed: readon
   // mysql2's pool opens a connection for each caller it cannot serve, up to the limit, and so does this
   // pool while the server answers (after a failed connect, @pool/core probes one at a time, paced)
   if (pool?.maxConcurrentCreates === undefined) core.maxConcurrentCreates = core.max;
+  // a connect that gets no answer fails with mysql2's own error (ETIMEDOUT, after `connectTimeout`), as
+  // with mysql2's pool: the core's create deadline is set just past it instead of racing it at 10 s
+  if (pool?.createTimeoutMs === undefined) {
+    const createTimeoutMs = createDeadlineFor(connection as ConnectionOptions);
+    if (createTimeoutMs !== undefined) core.createTimeoutMs = createTimeoutMs;
+  }
   // without a `name`: where it connects (`mysql:host:3306/db`), numbered when taken, so pools never collide in metrics
   const where = connection as { uri?: string; host?: string; port?: number; database?: string };
   core.name = defaultPoolName(pool?.name, targetName('mysql', where.uri, where, { host: 'localhost', port: 3306 }));
@@ -127,4 +133,33 @@ export function readPoolConfig(config: MysqlPoolConfig | string, allowed: readon
     trace: (connection as ConnectionOptions).trace !== false,
     mysql2: { connectionLimit: limit, waitForConnections: waitForConnections !== false, queueLimit: queue, maxIdle: maxIdle === undefined ? limit : idleMax, idleTimeout: idleMs, resetOnRelease: resetOnRelease === true },
   };
+}
+
+/** How much later than mysql2's `connectTimeout` the core gives up on a connect (mysql2's timer starts a little after the core's). */
+const connectTimeoutMarginMs = 1000;
+
+/**
+ * The core's create deadline for a single-host pool: mysql2's `connectTimeout` (10 s when unset) plus
+ * a margin, so mysql2's ETIMEDOUT is what a caller sees; undefined (the core's default) with `hosts`
+ * (one create may try every host) or without a driver timeout (`connectTimeout: 0`).
+ */
+function createDeadlineFor(connection: ConnectionOptions & { hosts?: unknown }): number | undefined {
+  if (connection.hosts !== undefined) return undefined;
+  // as mysql2 merges them: a truthy value in the object wins over the URI's
+  const own = connection.connectTimeout;
+  const connectTimeout = own ? own : (connectTimeoutInUri(connection.uri) ?? own ?? 10_000);
+  if (typeof connectTimeout !== 'number' || !(connectTimeout > 0) || !Number.isFinite(connectTimeout)) return undefined;
+  return connectTimeout + connectTimeoutMarginMs;
+}
+
+/** `?connectTimeout=` of a `uri` (read as JSON, as mysql2 does). */
+function connectTimeoutInUri(uri: unknown): unknown {
+  if (typeof uri !== 'string' || !URL.canParse(uri)) return undefined;
+  const value = new URL(uri).searchParams.get('connectTimeout');
+  if (value === null) return undefined;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,4 +1,5 @@
 import { callTrace, traceCall, type CallTraceContext } from '@pool/core/adapter-kit';
+import { PoolError } from '@pool/core';
 import mysql from 'mysql2';
 import type { Query } from 'mysql2';
 import { acquire } from './acquire.js';
@@ -146,24 +147,55 @@ function runTraced(ctx: PoolContext, operation: string, statement: string | unde
   );
 }
 
-/** A streamed or event-emitting query: rows flow as mysql2 emits them; the connection goes back at 'end'. */
+/**
+ * A streamed or event-emitting query: rows flow as mysql2 emits them; the connection goes back at 'end'.
+ * If the connection dies mid-stream (KILL, a restart, a reset socket), mysql2 reports it to the
+ * connection, not to this command, and never ends the command: the connection is then destroyed, the
+ * stream (or the 'error' listeners) get the error, and the pool's slot is free again.
+ */
 function streamQuery(ctx: PoolContext, cmd: QueryCommand, sql: string, args: CallArguments, done: (error: unknown) => void): void {
   acquire(ctx, acquireOptionsOf(args.options)).then((lease) => {
+    const session = sessionOf(lease.resource);
     let failure: unknown;
-    cmd.once('error', (error: unknown) => {
+    let finished = false;
+    const finish = (error: unknown, lost: boolean): void => {
+      if (finished) return;
+      finished = true;
+      session?.core.off('error', onLost);
+      session?.core.off('end', onClosed);
+      if (lost) lease.destroy(error);
+      else if (error !== undefined) settleAfterError(ctx.core, lease, error);
+      else lease.release();
+      done(error);
+    };
+    const onLost = (error: unknown): void => {
+      if (finished) return;
+      const lost = error ?? new PoolError('POOL_CONNECTION_LOST', 'the connection closed while the streamed query ran', { pool: ctx.name });
+      finish(lost, true);
+      cmd.emit('error', lost); // heard by the stream; this function's own listener keeps it from being thrown
+    };
+    // mysql2 emits the connection's 'end' before its 'error' (PROTOCOL_CONNECTION_LOST, raised when the
+    // socket closes): wait for that, so the stream gets mysql2's own error
+    const onClosed = (): void => {
+      const socket = (session?.core as { stream?: { closed?: boolean; once?: (event: string, listener: () => void) => void } } | undefined)?.stream;
+      const settle = () => setImmediate(() => onLost(session?.error));
+      if (socket?.once !== undefined && socket.closed === false) socket.once('close', settle);
+      else settle();
+    };
+    cmd.on('error', (error: unknown) => {
       failure = error;
     });
-    cmd.once('end', () => {
-      if (failure !== undefined) settleAfterError(ctx.core, lease, failure);
-      else lease.release();
-      done(failure);
-    });
+    cmd.once('end', () => finish(failure, false));
     cmd.sql = sql;
-    const session = sessionOf(lease.resource);
     try {
       if (session === undefined) throw new TypeError('@pool/mysql: the pool lent a connection this adapter did not create');
+      session.core.once('error', onLost);
+      session.core.once('end', onClosed);
       session.core.query(cmd as never);
     } catch (error) {
+      finished = true;
+      session?.core.off('error', onLost);
+      session?.core.off('end', onClosed);
       lease.release();
       cmd.emit('error', error);
       done(error);

@@ -5,7 +5,8 @@ const restoreIgnoreSpace = "SET SESSION sql_mode = IF(@@global.sql_mode = '', 'I
 /**
  * Puts a released connection back in the state the next borrower expects.
  *
- * - `full` false: ROLLBACK when the session may be inside a transaction, `DO RELEASE_ALL_LOCKS()` and
+ * - `full` false: ROLLBACK when the session may be inside a transaction (or statements the borrower did not
+ *   await are still running: the ROLLBACK runs after them), `DO RELEASE_ALL_LOCKS()` and
  *   `UNLOCK TABLES` when a statement that takes a lock ran (GET_LOCK, LOCK TABLES, FLUSH TABLES ... READ LOCK,
  *   seen in the SQL text), and restore autocommit if a borrower changed it. Session variables, user
  *   variables and temporary tables are kept.
@@ -30,7 +31,9 @@ export async function resetSession(session: Session, full: boolean): Promise<boo
     for (const { sql, values } of session.setup) await connection.query(sql, values as never);
     return true;
   }
-  if (session.inTransaction || session.uncertain || !session.defaultAutocommit) await connection.query('ROLLBACK');
+  // statements still in flight (released without awaiting them) may open a transaction whose OK packet
+  // has not come yet: the ROLLBACK queues behind them, so it runs once they are done
+  if (session.inTransaction || session.uncertain || session.inFlight > 0 || !session.defaultAutocommit) await connection.query('ROLLBACK');
   // after the ROLLBACK: UNLOCK TABLES would commit an open transaction
   await releaseLocks(session);
   if (session.autocommit !== session.defaultAutocommit) await connection.query(`SET autocommit = ${session.defaultAutocommit ? 1 : 0}`);

@@ -1,6 +1,7 @@
 import type { Connection as CoreConnection } from 'mysql2';
 import type { Connection } from 'mysql2/promise';
 import { listenersChanged, restoreListeners, takeListenerBaseline, type ListenerBaseline } from '@pool/core/adapter-kit';
+import { PoolError } from '@pool/core';
 import { isFatalMysqlError } from './errors.js';
 
 /** SERVER_STATUS_IN_TRANS: the OK packet says a transaction is open. */
@@ -18,6 +19,9 @@ interface CoreInternals {
   _closing?: boolean;
   stream?: { destroyed?: boolean; destroy?: () => void };
   _handshakePacket?: { statusFlags?: number } | null;
+  _command?: unknown;
+  _commands?: { length: number };
+  _notifyError?: (error: unknown) => void;
   config: { database?: string; multipleStatements?: boolean; clientFlags?: number };
 }
 
@@ -86,6 +90,12 @@ export class Session {
   tableLocks = false;
   broken = false;
   /**
+   * Statements sent with a callback whose reply has not come yet. A borrower who releases without
+   * awaiting (`conn.query('START TRANSACTION'); conn.query('INSERT ...'); conn.release()`) leaves them
+   * queued on the connection; their OK packets, which say whether a transaction is open, come later.
+   */
+  inFlight = 0;
+  /**
    * A borrower ran COM_CHANGE_USER (another user, database or charset): no reset brings the session
    * back, so the connection counts as broken and is closed at release, never lent again.
    */
@@ -114,6 +124,7 @@ export class Session {
     core.on('end', () => this.markBroken(undefined));
     this.wrap('query');
     this.wrap('execute');
+    this.wrapPrepare();
     this.watchChangeUser();
     this.connection = core.promise();
     sessions.set(this.connection, this);
@@ -139,7 +150,7 @@ export class Session {
 
   /** True when the session may hold a transaction or a changed autocommit that the next borrower must not inherit. */
   get dirty(): boolean {
-    return this.inTransaction || this.uncertain || this.namedLocks || this.tableLocks || this.autocommit !== this.defaultAutocommit || !this.defaultAutocommit;
+    return this.inTransaction || this.uncertain || this.inFlight > 0 || this.namedLocks || this.tableLocks || this.autocommit !== this.defaultAutocommit || !this.defaultAutocommit;
   }
 
   /** Cheap, no round trip: an 'error'/'end' was seen, mysql2 recorded a fatal error, or the socket is gone. */
@@ -181,10 +192,29 @@ export class Session {
     this.autocommit = this.defaultAutocommit;
   }
 
-  /** Closes the socket at once (no COM_QUIT). */
+  /**
+   * Closes the socket at once (no COM_QUIT). Statements still waiting for their reply fail with
+   * POOL_CONNECTION_LOST: once closing, mysql2 no longer tells them the connection is gone, so their
+   * callbacks and promises would never settle (a borrower's `conn.query(...)` when it called `destroy()`,
+   * or a query queued before an `end()` whose COM_QUIT got no answer).
+   */
   hardClose(): void {
+    this.failPending();
     this.core.destroy();
     (this.core as unknown as CoreInternals).stream?.destroy?.();
+  }
+
+  private failPending(): void {
+    const internals = this.core as unknown as CoreInternals;
+    if (internals._command == null && !((internals._commands?.length ?? 0) > 0)) return;
+    if (typeof internals._notifyError !== 'function' || internals._fatalError != null) return;
+    const error = new PoolError('POOL_CONNECTION_LOST', 'the connection was closed while this statement was still running (destroyed, or its COM_QUIT got no answer within quitTimeoutMs)');
+    (error as PoolError & { fatal: boolean }).fatal = true;
+    try {
+      internals._notifyError.call(this.core, error);
+    } catch {
+      // a callback that throws is the caller's; the socket is closed all the same
+    }
   }
 
   /** Updates the flags from a statement's result (an OK packet, or the last of a multi-statement batch). */
@@ -214,11 +244,19 @@ export class Session {
     };
   }
 
-  /** Wraps the core connection's `query` or `execute` so every result passes through `note`. */
-  private wrap(method: 'query' | 'execute'): void {
-    const core = this.core as unknown as Record<string, (...args: unknown[]) => unknown>;
-    const original = core[method] as (...args: unknown[]) => unknown;
-    const onResult = (callback: Callback): Callback => (error, rows, fields) => {
+  /** Notes what a statement's SQL text may leave behind (a lock), and keeps a 'connection' listener's SET statements. */
+  private noteSql(sql: string | undefined, values: unknown): void {
+    if (sql === undefined) return;
+    if (this.recording !== undefined && setsSession.test(sql)) this.recording.push({ sql, values });
+    if (!this.namedLocks && takesNamedLock.test(sql)) this.namedLocks = true;
+    if (!this.tableLocks && takesTableLock.test(sql)) this.tableLocks = true;
+  }
+
+  /** A statement's callback, wrapped so its result passes through `note` (and a fatal error marks the connection broken). */
+  private onResult(callback: Callback): Callback {
+    this.inFlight++;
+    return (error, rows, fields) => {
+      this.inFlight--;
       if (error) {
         if (isFatalMysqlError(error)) this.markBroken(error);
       } else {
@@ -226,27 +264,84 @@ export class Session {
       }
       callback(error, rows, fields);
     };
+  }
+
+  /** Sends a statement whose callback {@link onResult} wrapped: if mysql2 throws instead (bad bind values), nothing is in flight. */
+  private sent(send: () => unknown): unknown {
+    try {
+      return send();
+    } catch (error) {
+      this.inFlight--;
+      throw error;
+    }
+  }
+
+  /** Wraps the core connection's `query` or `execute` so every result passes through `note`. */
+  private wrap(method: 'query' | 'execute'): void {
+    const core = this.core as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const original = core[method] as (...args: unknown[]) => unknown;
     const session = this;
     // an own property on this one connection object; the driver's prototype is untouched
     core[method] = function tracked(this: unknown, ...args: unknown[]): unknown {
-      const sql = sqlOf(args[0]);
-      if (sql !== undefined) {
-        if (session.recording !== undefined && setsSession.test(sql)) {
-          session.recording.push({ sql, values: args.length > 1 && typeof args[1] !== 'function' ? args[1] : undefined });
-        }
-        if (!session.namedLocks && takesNamedLock.test(sql)) session.namedLocks = true;
-        if (!session.tableLocks && takesTableLock.test(sql)) session.tableLocks = true;
-      }
+      session.noteSql(sqlOf(args[0]), args.length > 1 && typeof args[1] !== 'function' ? args[1] : undefined);
       const last = args.length - 1;
       if (last >= 1 && typeof args[last] === 'function') {
-        args[last] = onResult(args[last] as Callback);
+        args[last] = session.onResult(args[last] as Callback);
       } else if (typeof args[0] === 'object' && args[0] !== null && typeof (args[0] as { onResult?: unknown }).onResult === 'function') {
         const command = args[0] as { onResult: Callback };
-        command.onResult = onResult(command.onResult);
+        command.onResult = session.onResult(command.onResult);
       } else {
         session.uncertain = true;
+        return original.apply(this, args);
+      }
+      return session.sent(() => original.apply(this, args));
+    };
+  }
+
+  /**
+   * Wraps the core connection's `prepare` so a statement prepared by a borrower (`conn.prepare(sql)`,
+   * then `statement.execute(values)`) is tracked as `query`/`execute` are: mysql2 sends its executions
+   * straight to the connection's command queue, past the wrapped `execute`, so a `GET_LOCK` or a
+   * `START TRANSACTION` run that way was never seen and reached the next borrower.
+   */
+  private wrapPrepare(): void {
+    const core = this.core as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const original = core.prepare;
+    if (typeof original !== 'function') return;
+    const session = this;
+    core.prepare = function prepare(this: unknown, ...args: unknown[]): unknown {
+      const last = args.length - 1;
+      if (last >= 1 && typeof args[last] === 'function') {
+        const callback = args[last] as (error: unknown, statement?: unknown) => void;
+        args[last] = (error: unknown, statement?: unknown) => {
+          if (!error) session.trackStatement(statement);
+          callback(error, statement);
+        };
       }
       return original.apply(this, args);
     };
   }
+
+  /** Wraps one prepared statement's `execute` (once: mysql2 hands out a cached statement again for the same SQL). */
+  private trackStatement(statement: unknown): void {
+    if (typeof statement !== 'object' || statement === null || trackedStatements.has(statement)) return;
+    const target = statement as { query?: unknown; execute?: (...args: unknown[]) => unknown };
+    const original = target.execute;
+    if (typeof original !== 'function') return;
+    trackedStatements.add(statement);
+    const session = this;
+    target.execute = function execute(this: unknown, ...args: unknown[]): unknown {
+      session.noteSql(typeof target.query === 'string' ? target.query : undefined, undefined);
+      const last = args.length - 1;
+      if (last < 0 || typeof args[last] !== 'function') {
+        session.uncertain = true;
+        return original.apply(this, args);
+      }
+      args[last] = session.onResult(args[last] as Callback);
+      return session.sent(() => original.apply(this, args));
+    };
+  }
 }
+
+/** Prepared statements whose `execute` is already tracked. */
+const trackedStatements = new WeakSet<object>();

@@ -1,13 +1,45 @@
 import { PoolError, type AcquireOptions } from '@pool/core';
+import type { CallWatchdog, WatchedCall } from '@pool/core/adapter-kit';
 import type { MysqlPool } from './mysql-pool.js';
 import type { MysqlPoolConnection } from './pool-connection.js';
 
 /**
  * Runs `fn` inside START TRANSACTION ... COMMIT on one connection. When `fn` throws, rolls back and
  * rethrows; a connection whose rollback fails, or that hit a connection-level error, is destroyed.
+ *
+ * With the pool's frozen-server `watchdog`, the whole transaction is watched as a one-shot call is: a
+ * transaction with no reply for `livenessCheckAfterMs` makes the pool check the server over another
+ * connection; a live server lets it run (a lock wait, a slow statement), a silent one fails it with
+ * POOL_SERVER_UNRESPONSIVE and its connection is destroyed (`fn`'s statement in flight then fails too).
  */
-export async function runTransaction<T>(pool: MysqlPool, fn: (connection: MysqlPoolConnection) => Promise<T> | T, options?: AcquireOptions): Promise<T> {
+export async function runTransaction<T>(pool: MysqlPool, fn: (connection: MysqlPoolConnection) => Promise<T> | T, options?: AcquireOptions, watchdog?: CallWatchdog): Promise<T> {
   const connection = await pool.getConnection(options);
+  const work = inTransaction(pool, connection, fn);
+  if (watchdog === undefined) return work;
+  let call: WatchedCall | undefined;
+  const silent = new Promise<never>((_, reject) => {
+    call = watchdog.watch((error) => {
+      connection.abandon(error);
+      reject(error);
+    });
+  });
+  silent.catch(() => undefined);
+  work.catch(() => undefined); // once cut, fn's own failure on the closed connection is nobody's to handle
+  let answered = false;
+  try {
+    const result = await Promise.race([work, silent]);
+    answered = true;
+    return result;
+  } catch (error) {
+    // an error from the server (it has an errno) is a reply too: proof the server is alive
+    answered = typeof (error as { errno?: unknown } | null)?.errno === 'number';
+    throw error;
+  } finally {
+    call?.done(answered);
+  }
+}
+
+async function inTransaction<T>(pool: MysqlPool, connection: MysqlPoolConnection, fn: (connection: MysqlPoolConnection) => Promise<T> | T): Promise<T> {
   try {
     await connection.beginTransaction();
   } catch (error) {

@@ -9,6 +9,11 @@ describe('classifyMysqlCreateError: what a failed connect means for the waiting 
     ['ER_ACCESS_DENIED_ERROR', 1045],
     ['ER_BAD_DB_ERROR', 1049],
     ['ER_DBACCESS_DENIED_ERROR', 1044],
+    // MariaDB's "Access denied, this account is locked" (mysql2 names 4151 after MySQL's table) and MySQL's
+    ['ER_BULK_PARSER_INCOMPLETE_ESCAPE_SEQUENCE', 4151],
+    ['ER_ACCOUNT_HAS_BEEN_LOCKED', 3118],
+    ['ER_HOST_NOT_PRIVILEGED', 1130],
+    ['ER_HOST_IS_BLOCKED', 1129],
     ['DEPTH_ZERO_SELF_SIGNED_CERT', undefined],
     ['ERR_TLS_CERT_ALTNAME_INVALID', undefined],
     ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', undefined],
@@ -29,6 +34,8 @@ describe('classifyMysqlCreateError: what a failed connect means for the waiting 
     ['ER_CON_COUNT_ERROR', 1040],
     ['ETIMEDOUT', undefined],
     ['ER_SERVER_SHUTDOWN', 1053],
+    ['ER_TOO_MANY_USER_CONNECTIONS', 1203],
+    ['ER_USER_LIMIT_REACHED', 1226],
   ])('%s is transient', (code, errno) => {
     expect(classifyMysqlCreateError(driverError(code, errno))).toBe('transient');
   });

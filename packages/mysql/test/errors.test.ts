@@ -17,6 +17,8 @@ describe('isFatalMysqlError', () => {
     ['server has gone away (2006)', driverError({ errno: 2006 }, 'MySQL server has gone away')],
     ['lost connection (2013)', driverError({ errno: 2013 }, 'Lost connection to MySQL server during query')],
     ['MariaDB connection killed (1927)', driverError({ code: 'ER_CONNECTION_KILLED', errno: 1927 })],
+    ['a packet over max_allowed_packet (1153): the server closes the connection', driverError({ code: 'ER_NET_PACKET_TOO_LARGE', errno: 1153 })],
+    ['a network read timeout on the server (1159)', driverError({ code: 'ER_NET_READ_INTERRUPTED', errno: 1159 })],
     ['the fatal flag mysql2 sets', driverError({ fatal: true })],
     ['a closed-state enqueue without a code', driverError({}, "Can't add new command when connection is in closed state")],
   ])('%s is fatal: the connection is destroyed', (_, error) => {
@@ -27,6 +29,7 @@ describe('isFatalMysqlError', () => {
     ['a syntax error', driverError({ code: 'ER_PARSE_ERROR', errno: 1064, fatal: false })],
     ['a duplicate key', driverError({ code: 'ER_DUP_ENTRY', errno: 1062 })],
     ['a deadlock', driverError({ code: 'ER_LOCK_DEADLOCK', errno: 1213 })],
+    ['a lock wait timeout', driverError({ code: 'ER_LOCK_WAIT_TIMEOUT', errno: 1205 })],
     ['KILL QUERY', driverError({ code: 'ER_QUERY_INTERRUPTED', errno: 1317 })],
     ['a plain string', 'ECONNRESET'],
     ['null', null],
