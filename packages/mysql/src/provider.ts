@@ -5,7 +5,6 @@ import { close } from './close.js';
 import { secretsOf, splitConfig, type AdapterSettings, type MysqlProviderConfig } from './config.js';
 import { classifyMysqlCreateError } from './classify.js';
 import { connect } from './connect.js';
-import { ConnectPacing } from './connect-pacing.js';
 import { writableHostConnector } from './hosts.js';
 import { isFatalMysqlError, isReadOnlyMysqlError } from './errors.js';
 import { ping } from './ping.js';
@@ -24,9 +23,9 @@ import { sessionOf } from './session.js';
  * - `isBroken` is true once the connection emitted 'error' or 'end', or mysql2 recorded a fatal error.
  * - `isFatal` is true for connection-level errors ({@link isFatalMysqlError}); `isFailover` for read-only errors.
  * - `classifyCreateError`: authentication, unknown database, TLS verification and bad config are
- *   permanent (callers fail at once); refused, reset, timeouts and too many connections are transient.
- *   After "Too many connections" (1040, or a user's limit 1203/1226) the next connect waits 100 ms,
- *   doubling up to 1 s per refusal in a row ({@link ConnectPacing}).
+ *   permanent (callers fail at once); "Too many connections" (1040, or a user's limit 1203/1226) is
+ *   busy (@pool/core paces the connects: 100 ms doubling, at most 1 s apart); refused, reset and
+ *   timeouts are transient.
  *
  * Passwords never appear in errors from `create`, and are removed from the connection's config once
  * it is connected (so `changeUser()` on a pooled connection needs the password passed explicitly).
@@ -54,10 +53,8 @@ export function buildMysqlProvider(config: MysqlProviderConfig | string): BuiltP
   // the options live only in this closure: the provider object itself holds no password to print
   const secrets = secretsOf(driver as Record<string, unknown>);
   const toWritable = settings.hosts === undefined ? undefined! : writableHostConnector(driver, settings.hosts, secrets);
-  // after "Too many connections", connects are paced instead of retried every few ms while callers wait
-  const pacing = new ConnectPacing();
   const provider: ResourceProvider<Connection> = {
-    create: settings.hosts === undefined ? ({ signal }) => pacing.run(signal, () => connect(driver, secrets, signal)) : ({ signal }) => toWritable.create(signal),
+    create: settings.hosts === undefined ? ({ signal }) => connect(driver, secrets, signal) : ({ signal }) => toWritable.create(signal),
     destroy: (connection) => close(connection, settings),
     validate: (connection, { signal }) => ping(connection, signal),
     reset: (connection) => resetOnRelease(connection, settings),

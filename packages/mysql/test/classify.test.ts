@@ -31,12 +31,17 @@ describe('classifyMysqlCreateError: what a failed connect means for the waiting 
     ['ECONNREFUSED', undefined],
     ['ECONNRESET', undefined],
     ['PROTOCOL_CONNECTION_LOST', undefined],
-    ['ER_CON_COUNT_ERROR', 1040],
     ['ETIMEDOUT', undefined],
     ['ER_SERVER_SHUTDOWN', 1053],
-    ['ER_TOO_MANY_USER_CONNECTIONS', 1203],
-    ['ER_USER_LIMIT_REACHED', 1226],
   ])('%s is transient', (code, errno) => {
     expect(classifyMysqlCreateError(driverError(code, errno))).toBe('transient');
+  });
+
+  it.each([
+    ['ER_CON_COUNT_ERROR', 1040],
+    ['ER_TOO_MANY_USER_CONNECTIONS', 1203],
+    ['ER_USER_LIMIT_REACHED', 1226],
+  ])("%s is busy: a server with no room, retried at @pool/core's paced backoff", (code, errno) => {
+    expect(classifyMysqlCreateError(driverError(code, errno))).toBe('busy');
   });
 });
