@@ -38,7 +38,8 @@ export interface CreatorHost<R> {
  *   `acquireTimeoutMs`; then a caller is refused at once (POOL_UNAVAILABLE) only if the outage has
  *   outlasted its own deadline, and its asking starts the next probe. A success closes it.
  * - `provider.classifyCreateError` 'busy' (a full server: too many connections): the next attempt
- *   waits the backoff (capped at 1 s) even while callers wait, instead of `retry.probeDelayMs`.
+ *   waits the backoff (capped at 1 s) even while callers wait, instead of `retry.probeDelayMs`; the
+ *   breaker does not open on it (the server is up: callers wait for a slot or a released resource).
  * - `provider.classifyCreateError` 'permanent' (or any error before the first success with
  *   `failFast.untilConnected`): every waiting caller is rejected at once with POOL_CREATE_FAILED. After a
  *   permanent one, acquires are refused with it for a window (`retry.minDelayMs`, doubling per
@@ -282,7 +283,8 @@ export class Creator<R> {
   }
 
   private maybeOpen(t: number): void {
-    if (this.open || this.failures < this.opts.failFastAfter || t - this.outageStart < this.opts.acquireTimeoutMs) return;
+    // a full server ('busy') is up: callers wait for a slot (or a borrowed resource) rather than being refused
+    if (this.open || this.busy || this.failures < this.opts.failFastAfter || t - this.outageStart < this.opts.acquireTimeoutMs) return;
     this.open = true;
     this.host.availability(true, this.lastError);
   }

@@ -206,6 +206,32 @@ describe("a full server: create errors classified 'busy'", () => {
     await pool.close();
   });
 
+  it('never open the breaker: after an outage past acquireTimeoutMs a new caller still waits, and is served by a released resource', async () => {
+    let full = false;
+    const provider = fakeProvider({ create: () => { if (full) throw tooMany(); } });
+    const pool = createPool({ ...provider, classifyCreateError: () => 'busy' }, { max: 2, acquireTimeoutMs: 1_000, failFast: { afterFailures: 2 } });
+    const held = await pool.acquire();
+    full = true;
+    const refusedAtOnce: unknown[] = [];
+    // 5 s of a full server, callers arriving and timing out all along
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      const outcome = pool.acquire().catch((error: unknown) => error);
+      await vi.advanceTimersByTimeAsync(1_000);
+      const error = await outcome;
+      if (performance.now() - started < 10) refusedAtOnce.push(error);
+      expect(isPoolError(error, 'POOL_CREATE_FAILED')).toBe(true);
+    }
+    expect(refusedAtOnce).toEqual([]);
+    expect(pool.stats().unavailable).toBe(false);
+    const waiting = pool.acquire();
+    held.release();
+    const lease = await waiting;
+    expect(lease.resource).toBe(held.resource);
+    lease.release();
+    await pool.close();
+  });
+
   it('a caller whose deadline passes first gets POOL_CREATE_FAILED with the server\'s error as cause', async () => {
     const provider = fakeProvider({ create: () => { throw tooMany(); } });
     const pool = createPool({ ...provider, classifyCreateError: () => 'busy' }, { max: 1, acquireTimeoutMs: 500 });
