@@ -1,5 +1,5 @@
 import { PoolError, type AcquireOptions } from '@pool/core';
-import type { CallWatchdog, WatchedCall } from '@pool/core/adapter-kit';
+import { raceWatched, type CallWatchdog } from '@pool/core/adapter-kit';
 import type { MysqlPool } from './mysql-pool.js';
 import type { MysqlPoolConnection } from './pool-connection.js';
 
@@ -16,27 +16,8 @@ export async function runTransaction<T>(pool: MysqlPool, fn: (connection: MysqlP
   const connection = await pool.getConnection(options);
   const work = inTransaction(pool, connection, fn);
   if (watchdog === undefined) return work;
-  let call: WatchedCall | undefined;
-  const silent = new Promise<never>((_, reject) => {
-    call = watchdog.watch((error) => {
-      connection.abandon(error);
-      reject(error);
-    });
-  });
-  silent.catch(() => undefined);
-  work.catch(() => undefined); // once cut, fn's own failure on the closed connection is nobody's to handle
-  let answered = false;
-  try {
-    const result = await Promise.race([work, silent]);
-    answered = true;
-    return result;
-  } catch (error) {
-    // an error from the server (it has an errno) is a reply too: proof the server is alive
-    answered = typeof (error as { errno?: unknown } | null)?.errno === 'number';
-    throw error;
-  } finally {
-    call?.done(answered);
-  }
+  // an error from the server (it has an errno) is a reply too: proof the server is alive
+  return raceWatched((fail) => watchdog.watch(fail), work, (error) => connection.abandon(error), (error) => typeof (error as { errno?: unknown } | null)?.errno === 'number');
 }
 
 async function inTransaction<T>(pool: MysqlPool, connection: MysqlPoolConnection, fn: (connection: MysqlPoolConnection) => Promise<T> | T): Promise<T> {

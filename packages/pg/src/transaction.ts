@@ -1,5 +1,5 @@
 import { PoolError, PoolOptionError, type AcquireOptions, type Lease } from '@pool/core';
-import { traceCall } from '@pool/core/adapter-kit';
+import { raceWatched, traceCall } from '@pool/core/adapter-kit';
 import type pg from 'pg';
 import { PgPoolError } from './errors.js';
 import { withLostCause } from './lost-cause.js';
@@ -74,27 +74,12 @@ export function runTransaction<T>(pool: TransactionHost, fn: (client: pg.PoolCli
     const work = inTransaction(host, lease, client, begin, fn);
     if (host.watch === undefined) return work;
     // the liveness check covers the whole transaction: on a silent server it fails with
-    // POOL_SERVER_UNRESPONSIVE and the connection is destroyed (fn's next query then fails too)
-    let stop: ((answered: boolean) => void) | undefined;
-    const silent = new Promise<never>((_, reject) => {
-      stop = (host.watch as NonNullable<CallHost['watch']>)((error) => {
-        if (!lease.released) host.giveBack(lease, client, error, true);
-        reject(error);
-      });
-    });
-    silent.catch(() => {});
-    work.catch(() => {}); // once cut, fn's own failure on the destroyed client is nobody's to handle
-    let answered = false;
-    try {
-      const result = await Promise.race([work, silent]);
-      answered = true;
-      return result;
-    } catch (error) {
-      answered = typeof (error as { severity?: unknown } | null)?.severity === 'string';
-      throw error;
-    } finally {
-      stop?.(answered);
-    }
+    // POOL_SERVER_UNRESPONSIVE and the connection is destroyed (fn's next query then fails too);
+    // an error the server sent (it has a severity) is a reply: proof the server is alive
+    const watch = host.watch;
+    return raceWatched((fail) => ({ done: watch(fail) }), work, (error) => {
+      if (!lease.released) host.giveBack(lease, client, error, true);
+    }, (error) => typeof (error as { severity?: unknown } | null)?.severity === 'string');
   });
 }
 
