@@ -105,7 +105,7 @@ describe('the Done-when checks', () => {
 
   it('HTTP: a restart may fail what undici\'s Pool fails (it refuses each call at once while the server is down) plus the calls in flight', () => {
     const http = (pool: string, failed: number): FaultRow => ({ ...row(pool, [trial({ failed })]), engine: 'HTTP' });
-    const failedCheck = (ours: number) => doneWhenChecks([http('@pool/http (defaults)', ours), http('undici Pool', 7_000)], 50).find((check) => check.what.startsWith('failed calls <='));
+    const failedCheck = (ours: number) => doneWhenChecks([http('@pool/http (defaults)', ours), http('undici Pool', 7_000), http('undici Pool (signal)', 6_500)], 50).find((check) => check.what.startsWith('failed calls <='));
     expect(failedCheck(7_040)).toMatchObject({ ok: true, what: "failed calls <= undici's + those in flight (50)" });
     expect(failedCheck(7_051)).toMatchObject({ ok: false, detail: '7051 vs 7000' });
   });

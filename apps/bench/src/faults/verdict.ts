@@ -44,9 +44,10 @@ export function doneWhenChecks(rows: readonly FaultRow[], callers: number): Chec
     const controls = rows.filter((other) => other.scenario === 'restart' && other.engine === row.engine && !other.pool.startsWith('@pool/'));
     if (row.engine === 'HTTP') {
       // undici's Pool fails each call at once while the server is down (connect refused), and a
-      // drop-in must too: what a restart may fail is what undici fails, plus the calls in flight
-      const fewest = Math.min(...controls.map((control) => med(control, (t) => t.failed) ?? Infinity));
-      add(`failed calls <= undici's + those in flight (${callers})`, failed <= fewest + callers, `${failed} vs ${fewest}`);
+      // drop-in must too: the count is set by how fast the callers' loop spins, so it is held to
+      // what undici's rows failed in the same run, plus the calls in flight
+      const most = Math.max(...controls.map((control) => med(control, (t) => t.failed) ?? 0));
+      add(`failed calls <= undici's + those in flight (${callers})`, failed <= most + callers, `${failed} vs ${most}`);
     } else {
       add(`failed calls <= those in flight (${callers})`, failed <= callers, String(failed));
     }
