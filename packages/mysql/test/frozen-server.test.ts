@@ -1,6 +1,6 @@
 // Issue 14 item 3: a frozen server (SIGSTOP) is caught without a per-call deadline; a slow query on a live server is never cut.
 import { isPoolError } from '@pool/core';
-import { requirePrivateServer, startPrivateMariadb, waitUntil, type PrivateMariadb } from '@pool/testkit';
+import { requirePrivateServer, startPrivateMariadb, waitUntil, within, type PrivateMariadb } from '@pool/testkit';
 import type { RowDataPacket } from 'mysql2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMysqlPool, type MysqlPool } from '../src/index.js';
@@ -84,5 +84,33 @@ describe.skipIf(!check.available)('the frozen-server watchdog on a private Maria
     const error = await pool.query('SELECT 1', undefined, { queryTimeoutMs: 300 }).then(() => undefined, (e: unknown) => e);
     expect(error).toMatchObject({ code: 'POOL_TIMEOUT', phase: 'query' });
     expect(performance.now() - started).toBeLessThan(3000);
+  }, 20_000);
+  // pool.transaction(fn), watched as a one-shot call is: it settles with POOL_SERVER_UNRESPONSIVE
+  // instead of waiting for ever; on a live server a slow transaction is never cut
+  it('a transaction whose server freezes mid-way fails with POOL_SERVER_UNRESPONSIVE within threshold + check, its connection is destroyed, and the pool works after the thaw', async () => {
+    pool = open();
+    const started = performance.now();
+    const outcome = pool.transaction(async (conn) => {
+      await conn.query('SELECT 1');
+      server.freeze();
+      await conn.query('SELECT 2');
+    }).then(() => undefined, (e: unknown) => e);
+    const error = await within(outcome, 10_000, 'the transaction');
+    expect(isPoolError(error, 'POOL_SERVER_UNRESPONSIVE')).toBe(true);
+    expect(performance.now() - started).toBeLessThan(6000);
+    await waitUntil(() => pool!.stats().totals.destroyed >= 1 && pool!.stats().borrowed === 0, 'the frozen connection destroyed', 5000);
+    server.thaw();
+    const [[row]] = await pool.query<RowDataPacket[]>('SELECT 3 AS n');
+    expect(row!.n).toBe(3);
+  }, 20_000);
+
+  it('a slow transaction on a live server (SELECT SLEEP(2.5), 2.5x the threshold) commits', async () => {
+    pool = open();
+    const result = await pool.transaction(async (conn) => {
+      const [[row]] = await conn.query<RowDataPacket[]>('SELECT SLEEP(2.5) AS slept');
+      return row!.slept as number;
+    });
+    expect(result).toBe(0);
+    expect(pool.stats().totals.destroyed).toBe(0);
   }, 20_000);
 });
