@@ -18,8 +18,11 @@ export interface CreatorHost<R> {
   generation(): number;
   /** A create succeeded: the resource joins the pool. False when it came back already broken (destroyed). */
   created(resource: R, durationMs: number, generation: number): boolean;
-  /** A create failed (`report` for the 'error' event); with `reject`, every waiting caller is rejected with it now. */
-  failed(report: PoolError, reject: PoolError | undefined): void;
+  /**
+   * A create failed (`report` for the 'error' event). With `reject`, waiting callers are rejected with
+   * it now: all of them (`everyone`), or those that no idle resource and no create in flight covers.
+   */
+  failed(report: PoolError, reject: PoolError | undefined, everyone: boolean): void;
   /** The breaker opened or closed. */
   availability(unavailable: boolean, cause: unknown): void;
   /** A create that was given up (timeout, close) delivered a resource after all. */
@@ -41,7 +44,8 @@ export interface CreatorHost<R> {
  *   waits the backoff (capped at 1 s) even while callers wait, instead of `retry.probeDelayMs`; the
  *   breaker does not open on it (the server is up: callers wait for a slot or a released resource).
  * - `provider.classifyCreateError` 'permanent' (or any error before the first success with
- *   `failFast.untilConnected`): every waiting caller is rejected at once with POOL_CREATE_FAILED. After a
+ *   `failFast.untilConnected`, then only the callers no other create in flight covers): every waiting
+ *   caller is rejected at once with POOL_CREATE_FAILED. After a
  *   permanent one, acquires are refused with it for a window (`retry.minDelayMs`, doubling per
  *   failure, capped at `retry.maxDelayMs`), and the next attempt starts only when a caller asks.
  */
@@ -260,7 +264,7 @@ export class Creator<R> {
     if (this.busy) this.busyAt = t + backoffDelay(this.failures, this.opts.retryMinDelayMs, Math.min(this.opts.retryMaxDelayMs, BUSY_MAX_DELAY_MS));
     const report = error instanceof PoolTimeoutError ? error : this.createError(error, this.permanent);
     const rejectAll = this.permanent || (this.opts.failFastUntilConnected && !this.connected);
-    this.host.failed(report, rejectAll ? (report instanceof PoolTimeoutError ? this.createError(error, false) : report) : undefined);
+    this.host.failed(report, rejectAll ? (report instanceof PoolTimeoutError ? this.createError(error, false) : report) : undefined, this.permanent);
     if (this.closed) return;
     this.maybeOpen(t);
     this.fill();

@@ -170,9 +170,9 @@ export class Lender<R> implements LeaseOwner<R> {
     return promise;
   }
 
-  /** Rejects every queued caller; returns how many. */
-  failAll(error: unknown): number {
-    return this.room.failAll(error);
+  /** Rejects the first `limit` queued callers (all by default); returns how many. */
+  failAll(error: unknown, limit?: number): number {
+    return this.room.failAll(error, limit);
   }
 
   private needsValidation(slot: Slot<R>): boolean {

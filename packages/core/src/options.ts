@@ -1,6 +1,5 @@
 import { PoolOptionError } from './errors.js';
 import { assertKnownKeys, describeValue as describe, numberOption, type NumberRule } from './option-checks.js';
-import type { PoolLogger } from './logger.js';
 
 /** Options of {@link createPool}. Every duration is in milliseconds; `Infinity` turns a limit off. */
 export interface PoolOptions {
@@ -53,8 +52,9 @@ export interface PoolOptions {
    * Circuit breaker: once `afterFailures` rounds of creates failed in a row and the outage has lasted
    * `acquireTimeoutMs`, an acquire whose own deadline the outage has outlasted is refused at once with
    * POOL_UNAVAILABLE (its asking starts the next probe); a successful probe closes it. With
-   * `untilConnected`, while no create has ever succeeded, any create error rejects the waiting callers
-   * at once with POOL_CREATE_FAILED (as a driver's own pool does before it reached the server).
+   * `untilConnected`, while no create has ever succeeded, a create error rejects at once with
+   * POOL_CREATE_FAILED the waiting callers that no other create in flight can serve (as a driver's own
+   * pool fails each caller whose connect failed before it ever reached the server).
    * `false` turns the breaker off. @default { afterFailures: 5, untilConnected: false }
    */
   failFast?: { afterFailures?: number; untilConnected?: boolean } | false;
@@ -64,51 +64,44 @@ export interface PoolOptions {
   logger?: PoolLogger;
 }
 
-/** Options after defaults and validation. */
-export interface ResolvedOptions {
-  min: number;
-  max: number;
-  grow: number | 'double';
-  acquireTimeoutMs: number;
-  createTimeoutMs: number;
-  destroyTimeoutMs: number;
-  validateTimeoutMs: number;
-  resetTimeoutMs: number;
-  idleTimeoutMs: number;
-  maxIdle: number;
-  maxLifetimeMs: number;
-  maxLifetimeJitter: number;
-  maxUses: number;
-  validateAfterIdleMs: number;
-  keepaliveIntervalMs: number;
-  maxWaiting: number;
-  order: 'lifo' | 'fifo';
+/** A pino-shaped logger: pino, bunyan, console-like objects all fit. Each method takes (object, message). */
+export interface PoolLogger {
+  debug(object: Record<string, unknown>, message: string): void;
+  info(object: Record<string, unknown>, message: string): void;
+  warn(object: Record<string, unknown>, message: string): void;
+  error(object: Record<string, unknown>, message: string): void;
+}
+
+type NumberKey = Exclude<keyof PoolOptions, 'grow' | 'order' | 'retry' | 'failFast' | 'name' | 'logger'>;
+
+/** Options after defaults and validation: `retry` and `failFast` flattened. */
+export interface ResolvedOptions extends Required<Pick<PoolOptions, NumberKey | 'grow' | 'order' | 'name'>> {
   retryMinDelayMs: number;
   retryMaxDelayMs: number;
   retryProbeDelayMs: number;
-  leakDetectionMs: number;
-  maxConcurrentCreates: number;
   failFastAfter: number;
   failFastUntilConnected: boolean;
-  name: string;
   logger: PoolLogger | undefined;
 }
 
-const defaults = {
-  min: 0, max: 10, grow: 1,
-  acquireTimeoutMs: 30_000, createTimeoutMs: 10_000, destroyTimeoutMs: 5_000, validateTimeoutMs: 5_000, resetTimeoutMs: 5_000,
-  idleTimeoutMs: 300_000, maxIdle: Infinity, maxLifetimeMs: 1_800_000, maxLifetimeJitter: 0.1, maxUses: Infinity,
-  validateAfterIdleMs: 1_000, keepaliveIntervalMs: 0, maxWaiting: Infinity, order: 'lifo',
-  leakDetectionMs: 0, maxConcurrentCreates: 2, name: 'pool',
-} as const;
+const count = { minimum: 0, integer: true, allowInfinity: true };
+const positiveCount = { minimum: 1, integer: true, allowInfinity: true };
+const duration = { minimum: 1, allowInfinity: true };
+const ms = { minimum: 0 };
 
-const knownKeys = new Set<string>([...Object.keys(defaults), 'retry', 'failFast', 'logger']);
+/** Every number option: its default and its rule (checked in this order, `max` first). */
+const numbers: Record<NumberKey, [number, NumberRule]> = {
+  max: [10, { minimum: 1, integer: true }], min: [0, { minimum: 0, integer: true }],
+  acquireTimeoutMs: [30_000, duration], createTimeoutMs: [10_000, duration], destroyTimeoutMs: [5_000, duration],
+  validateTimeoutMs: [5_000, duration], resetTimeoutMs: [5_000, duration], idleTimeoutMs: [300_000, duration],
+  maxIdle: [Infinity, count], maxLifetimeMs: [1_800_000, duration], maxLifetimeJitter: [0.1, { minimum: 0, maximum: 1 }],
+  maxUses: [Infinity, positiveCount], validateAfterIdleMs: [1_000, { minimum: 0, allowInfinity: true }],
+  keepaliveIntervalMs: [0, ms], maxWaiting: [Infinity, count], leakDetectionMs: [0, ms], maxConcurrentCreates: [2, positiveCount],
+};
 
-/** A number option of `source`; `label` names it in errors (a nested key). */
-function readNumber(source: Record<string, unknown>, key: string, fallback: number, rule: NumberRule, label = key): number {
-  return numberOption(source[key], label, fallback, rule);
-}
+const knownKeys = new Set<string>([...Object.keys(numbers), 'grow', 'order', 'name', 'retry', 'failFast', 'logger']);
 
+/** `source[key]`, an object with only `allowed` keys, or undefined. */
 function readObject(source: Record<string, unknown>, key: string, allowed: readonly string[]): Record<string, unknown> | undefined {
   const value = source[key];
   if (value === undefined) return undefined;
@@ -121,78 +114,45 @@ function readObject(source: Record<string, unknown>, key: string, allowed: reado
 
 /** Applies defaults and checks every option, throwing {@link PoolOptionError} (POOL_INVALID_OPTION) naming the first bad key. */
 export function resolveOptions(options: PoolOptions | undefined): ResolvedOptions {
-  if (options === undefined) options = {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+  const source = (options === undefined ? {} : options) as Record<string, unknown>;
+  if (typeof source !== 'object' || source === null || Array.isArray(source)) {
     throw new PoolOptionError('options', `Expected options to be an object, got ${describe(options)}`);
   }
-  const source = options as Record<string, unknown>;
   assertKnownKeys(source, knownKeys);
-  const int = { minimum: 0, integer: true };
-  const duration = { minimum: 0, allowInfinity: true };
-  const positiveDuration = { minimum: 1, allowInfinity: true };
-
-  const max = readNumber(source, 'max', defaults.max, { minimum: 1, integer: true });
-  const min = readNumber(source, 'min', defaults.min, int);
-  if (min > max) throw new PoolOptionError('min', `Expected \`min\` (${min}) to be <= \`max\` (${max})`);
-
-  let grow: number | 'double' = defaults.grow;
-  if (source.grow === 'double') grow = 'double';
-  else if (source.grow !== undefined) {
-    if (typeof source.grow === 'string') throw new PoolOptionError('grow', `Expected \`grow\` to be an integer >= 1 or "double", got ${describe(source.grow)}`);
-    grow = readNumber(source, 'grow', defaults.grow, { minimum: 1, integer: true });
+  const resolved = {} as Record<NumberKey, number>;
+  for (const [key, [fallback, rule]] of Object.entries(numbers) as [NumberKey, [number, NumberRule]][]) {
+    resolved[key] = numberOption(source[key], key, fallback, rule);
   }
+  if (resolved.min > resolved.max) throw new PoolOptionError('min', `Expected \`min\` (${resolved.min}) to be <= \`max\` (${resolved.max})`);
 
-  const order = source.order ?? defaults.order;
+  if (typeof source.grow === 'string' && source.grow !== 'double') {
+    throw new PoolOptionError('grow', `Expected \`grow\` to be an integer >= 1 or "double", got ${describe(source.grow)}`);
+  }
+  const grow = source.grow === 'double' ? 'double' : numberOption(source.grow, 'grow', 1, { minimum: 1, integer: true });
+  const order = source.order ?? 'lifo';
   if (order !== 'lifo' && order !== 'fifo') throw new PoolOptionError('order', `Expected \`order\` to be "lifo" or "fifo", got ${describe(order)}`);
-
-  const name = source.name ?? defaults.name;
+  const name = source.name ?? 'pool';
   if (typeof name !== 'string' || name.length === 0) throw new PoolOptionError('name', `Expected \`name\` to be a non-empty string, got ${describe(name)}`);
-
-  const logger = source.logger;
-  if (logger !== undefined) {
-    for (const level of ['debug', 'info', 'warn', 'error'] as const) {
-      if (typeof logger !== 'object' || logger === null || typeof (logger as Record<string, unknown>)[level] !== 'function') {
-        throw new PoolOptionError('logger', `Expected \`logger\` to have debug, info, warn and error methods (pino-shaped); \`${level}\` is missing`);
-      }
+  const logger = source.logger as Record<string, unknown> | undefined;
+  for (const level of logger === undefined ? [] : ['debug', 'info', 'warn', 'error']) {
+    if (typeof logger !== 'object' || logger === null || typeof logger[level] !== 'function') {
+      throw new PoolOptionError('logger', `Expected \`logger\` to have debug, info, warn and error methods (pino-shaped); \`${level}\` is missing`);
     }
   }
 
   const retry = readObject(source, 'retry', ['minDelayMs', 'maxDelayMs', 'probeDelayMs']) ?? {};
-  const retryProbeDelayMs = readNumber(retry, 'probeDelayMs', 25, { minimum: 0 }, 'retry.probeDelayMs');
-  const retryMinDelayMs = readNumber(retry, 'minDelayMs', 100, { minimum: 0 }, 'retry.minDelayMs');
-  const retryMaxDelayMs = readNumber(retry, 'maxDelayMs', 10_000, { minimum: 0 }, 'retry.maxDelayMs');
+  const retryProbeDelayMs = numberOption(retry.probeDelayMs, 'retry.probeDelayMs', 25, ms);
+  const retryMinDelayMs = numberOption(retry.minDelayMs, 'retry.minDelayMs', 100, ms);
+  const retryMaxDelayMs = numberOption(retry.maxDelayMs, 'retry.maxDelayMs', 10_000, ms);
   if (retryMaxDelayMs < retryMinDelayMs) {
     throw new PoolOptionError('retry.maxDelayMs', `Expected \`retry.maxDelayMs\` (${retryMaxDelayMs}) to be >= \`retry.minDelayMs\` (${retryMinDelayMs})`);
   }
 
-  let failFastAfter = 5;
-  let failFastUntilConnected = false;
-  if (source.failFast === false) failFastAfter = Infinity;
-  else if (source.failFast !== undefined) {
-    const failFast = readObject(source, 'failFast', ['afterFailures', 'untilConnected']) ?? {};
-    failFastAfter = readNumber(failFast, 'afterFailures', 5, { minimum: 1, integer: true, allowInfinity: true }, 'failFast.afterFailures');
-    const untilConnected = failFast.untilConnected ?? false;
-    if (typeof untilConnected !== 'boolean') throw new PoolOptionError('failFast.untilConnected', `Expected \`failFast.untilConnected\` to be a boolean, got ${describe(untilConnected)}`);
-    failFastUntilConnected = untilConnected;
+  const failFast = source.failFast === false ? { afterFailures: Infinity } : readObject(source, 'failFast', ['afterFailures', 'untilConnected']) ?? {};
+  const failFastAfter = numberOption(failFast.afterFailures, 'failFast.afterFailures', 5, positiveCount);
+  const failFastUntilConnected = failFast.untilConnected ?? false;
+  if (typeof failFastUntilConnected !== 'boolean') {
+    throw new PoolOptionError('failFast.untilConnected', `Expected \`failFast.untilConnected\` to be a boolean, got ${describe(failFastUntilConnected)}`);
   }
-
-  return {
-    min, max, grow, order, name, logger: logger as PoolLogger | undefined,
-    acquireTimeoutMs: readNumber(source, 'acquireTimeoutMs', defaults.acquireTimeoutMs, positiveDuration),
-    createTimeoutMs: readNumber(source, 'createTimeoutMs', defaults.createTimeoutMs, positiveDuration),
-    destroyTimeoutMs: readNumber(source, 'destroyTimeoutMs', defaults.destroyTimeoutMs, positiveDuration),
-    validateTimeoutMs: readNumber(source, 'validateTimeoutMs', defaults.validateTimeoutMs, positiveDuration),
-    resetTimeoutMs: readNumber(source, 'resetTimeoutMs', defaults.resetTimeoutMs, positiveDuration),
-    idleTimeoutMs: readNumber(source, 'idleTimeoutMs', defaults.idleTimeoutMs, positiveDuration),
-    maxIdle: readNumber(source, 'maxIdle', defaults.maxIdle, { minimum: 0, integer: true, allowInfinity: true }),
-    maxLifetimeMs: readNumber(source, 'maxLifetimeMs', defaults.maxLifetimeMs, positiveDuration),
-    maxLifetimeJitter: readNumber(source, 'maxLifetimeJitter', defaults.maxLifetimeJitter, { minimum: 0, maximum: 1 }),
-    maxUses: readNumber(source, 'maxUses', defaults.maxUses, { minimum: 1, integer: true, allowInfinity: true }),
-    validateAfterIdleMs: readNumber(source, 'validateAfterIdleMs', defaults.validateAfterIdleMs, duration),
-    keepaliveIntervalMs: readNumber(source, 'keepaliveIntervalMs', defaults.keepaliveIntervalMs, { minimum: 0 }),
-    maxWaiting: readNumber(source, 'maxWaiting', defaults.maxWaiting, { minimum: 0, integer: true, allowInfinity: true }),
-    leakDetectionMs: readNumber(source, 'leakDetectionMs', defaults.leakDetectionMs, { minimum: 0 }),
-    maxConcurrentCreates: readNumber(source, 'maxConcurrentCreates', defaults.maxConcurrentCreates, { minimum: 1, integer: true, allowInfinity: true }),
-    retryMinDelayMs, retryMaxDelayMs, retryProbeDelayMs, failFastAfter, failFastUntilConnected,
-  };
+  return { ...resolved, grow, order, name, logger: logger as PoolLogger | undefined, retryMinDelayMs, retryMaxDelayMs, retryProbeDelayMs, failFastAfter, failFastUntilConnected };
 }

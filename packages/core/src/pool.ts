@@ -97,7 +97,7 @@ export class Pool<R> implements AsyncDisposable {
       size,
       generation: () => this.lender.generation,
       created: (resource, durationMs, generation) => this.created(resource, durationMs, generation),
-      failed: (report, reject) => this.createFailed(report, reject),
+      failed: (report, reject, everyone) => this.createFailed(report, reject, everyone),
       availability: (unavailable, cause) => reporter.availability(unavailable, cause, this.creator.failedRounds),
       late: (resource) => {
         reporter.log('debug', {}, 'destroying a resource whose create finished after its deadline');
@@ -331,12 +331,14 @@ export class Pool<R> implements AsyncDisposable {
     return true;
   }
 
-  private createFailed(report: PoolError, reject: PoolError | undefined): void {
+  private createFailed(report: PoolError, reject: PoolError | undefined, everyone: boolean): void {
     this.totals.createErrors++;
     if (this.closed) return;
     for (const ready of this.readyWaiters.splice(0)) ready.reject(report);
     this.reporter.report(report, this.creator.failedRounds > 1); // the probes after an outage's first failure: debug lines
-    if (reject !== undefined) this.totals.rejected += this.lender.failAll(reject);
+    // before the first connect (failFast.untilConnected) a create failing fails only the callers no other create can serve
+    const limit = everyone ? Infinity : this.lender.waiting - this.creator.creating - this.shelf.idleCount;
+    if (reject !== undefined && limit > 0) this.totals.rejected += this.lender.failAll(reject, limit);
   }
 
   private closedError(action: string): PoolError {

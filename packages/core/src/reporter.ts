@@ -1,6 +1,6 @@
 import { messageOf, type PoolError } from './errors.js';
 import type { PoolEmitter } from './events.js';
-import type { PoolLogger } from './logger.js';
+import type { PoolLogger } from './options.js';
 
 /** How the pool tells the world what happened away from any caller: events and log lines. */
 export class Reporter<R> {

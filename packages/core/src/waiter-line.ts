@@ -169,13 +169,6 @@ export class WaiterLine<R> {
     return found;
   }
 
-  /** Removes and returns every live caller, in serving order. */
-  drain(): Ticket<R>[] {
-    const out: Ticket<R>[] = [];
-    for (let ticket = this.shift(); ticket !== undefined; ticket = this.shift()) out.push(ticket);
-    return out;
-  }
-
   /** Drops the dead entries at the front of `level` (a run of timed-out callers, say), so walks start at a live one. */
   private dropDeadFront(level: Level): void {
     for (;;) {

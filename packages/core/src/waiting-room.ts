@@ -139,15 +139,15 @@ export class WaitingRoom<R> {
     waiter.resolve(Promise.reject(error));
   }
 
-  /** Rejects every caller in line with `error`; returns how many. */
-  failAll(error: unknown): number {
-    const all = this.line.drain();
-    for (const ticket of all) {
+  /** Rejects the first `limit` callers in line (all by default) with `error`; returns how many. */
+  failAll(error: unknown, limit = Infinity): number {
+    let failed = 0;
+    for (let ticket; failed < limit && (ticket = this.line.shift()) !== undefined; failed++) {
       if (typeof ticket === 'function') ticket(Promise.reject(error));
       else this.fail(ticket, error);
     }
-    if (this.heap.size === 0) this.disarm();
-    return all.length;
+    if (this.heap.size === 0 && this.line.live === 0) this.disarm();
+    return failed;
   }
 
   /** Deadline and signal of a Waiter: watched until it settles. */

@@ -176,6 +176,28 @@ describe('transient and permanent create errors', () => {
     await pool.close();
   });
 
+  it('failFast.untilConnected: a failed first create rejects only the callers no create still in flight can serve (the one whose create gets in is served, as with pg.Pool)', async () => {
+    // a full server (53300, too many clients): the first connect is refused, the second gets the one free slot
+    const provider = fakeProvider({ create: async (attempt) => {
+      await new Promise((resolve) => setTimeout(resolve, attempt === 1 ? 5 : 20));
+      if (attempt === 1) throw Object.assign(new Error('sorry, too many clients already'), { code: '53300' });
+    } });
+    const pool = createPool(provider, { max: 4, failFast: { untilConnected: true } });
+    const callers = Array.from({ length: 3 }, () => pool.acquire().then((lease) => lease, (e: unknown) => e as PoolError));
+    await vi.advanceTimersByTimeAsync(5);
+    // 3 waiting, 1 create still in flight: 2 fail at once with the server's error, 1 waits for that create
+    expect(pool.stats()).toMatchObject({ pending: 1, creating: 1 });
+    await vi.advanceTimersByTimeAsync(20);
+    const outcomes = await Promise.all(callers);
+    expect(outcomes.filter((o) => isPoolError(o, 'POOL_CREATE_FAILED'))).toHaveLength(2);
+    expect(outcomes.filter((o) => isPoolError(o, 'POOL_CREATE_FAILED')).map((o) => (o as PoolError).cause)).toEqual([expect.objectContaining({ code: '53300' }), expect.objectContaining({ code: '53300' })]);
+    const served = outcomes.find((o) => !isPoolError(o)) as { resource: { id: number }; release(): void };
+    expect(served.resource.id).toBe(1);
+    served.release();
+    expectConsistent(pool);
+    await pool.close();
+  });
+
   it('failFast options are checked', () => {
     expect(() => createPool(fakeProvider(), { failFast: { untilConnected: 'yes' as never } })).toThrow(/failFast.untilConnected/);
     expect(() => createPool(fakeProvider(), { retry: { probeDelayMs: -1 } })).toThrow(/retry.probeDelayMs/);

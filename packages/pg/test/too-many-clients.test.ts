@@ -64,4 +64,28 @@ describe.skipIf(!check.available)('a private PostgreSQL with no connection slot 
       await Promise.all(hogs.map((client) => client.end()));
     }
   }, 30_000);
+  it('before the first connection, with one slot left: pg.Pool serves the caller whose connect got it, and so do we (the others get 53300 at once, or are served on that connection)', async () => {
+    const hogs = await Promise.all([1, 2].map(async () => {
+      const client = new pg.Client({ connectionString: server.url });
+      await client.connect();
+      return client;
+    }));
+    const outcomes = async (pool: { query(sql: string): Promise<unknown>; end(): Promise<void> }): Promise<unknown[]> => {
+      try {
+        return await Promise.all([1, 2, 3].map(() => pool.query('SELECT 1 AS one').catch((caught: unknown) => caught)));
+      } finally {
+        await pool.end();
+      }
+    };
+    const failed = (all: unknown[]) => all.filter((o) => o instanceof Error) as (Error & { code?: string })[];
+    try {
+      const theirs = await outcomes(new pg.Pool({ connectionString: server.url, max: 3 }));
+      const ours = await outcomes(createPgPool({ connectionString: server.url, max: 3, connectionTimeoutMillis: 5_000 }));
+      expect(failed(theirs).length).toBeLessThan(3);
+      expect(failed(ours).length).toBeLessThan(3); // before: the first 53300 rejected all three
+      for (const error of [...failed(theirs), ...failed(ours)]) expect(error.code).toBe('53300');
+    } finally {
+      await Promise.all(hogs.map((client) => client.end()));
+    }
+  }, 30_000);
 });
