@@ -1,4 +1,5 @@
 import { backoffDelay } from './backoff.js';
+import { Alarm } from './alarm.js';
 import { now } from './clock.js';
 import { CreateAbort } from './create-signal.js';
 import { messageOf, PoolError, PoolTimeoutError } from './errors.js';
@@ -73,8 +74,8 @@ export class Creator<R> {
   /** A caller was refused while failing: its asking counts as demand for the next probe. */
   private asked = false;
   private closed = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private timerAt = Infinity;
+  /** The next paced attempt. */
+  private readonly alarm = new Alarm(() => this.fill(), true);
   /** Counts create outcomes: a waiter remembers it, to tell whether creates failed during its wait. */
   private seq = 0;
   private lastFailureSeq = -1;
@@ -153,7 +154,7 @@ export class Creator<R> {
       : this.short() || this.open ? this.pacedAt : Infinity;
     if (at === Infinity) return;
     if (now() >= at) this.start();
-    else this.arm(at);
+    else this.alarm.setBy(at);
   }
 
   /**
@@ -176,8 +177,7 @@ export class Creator<R> {
   /** Gives up every create in flight (their signals abort) and starts no more. */
   close(reason: unknown): void {
     this.closed = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.alarm.stop();
     for (const cancel of [...this.attempts]) cancel(reason);
   }
 
@@ -234,11 +234,7 @@ export class Creator<R> {
     this.failures = 0;
     this.permanent = false;
     this.connected = true;
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      this.timerAt = Infinity;
-    }
+    this.alarm.stop();
     if (this.open) {
       this.open = false;
       this.host.availability(false, undefined);
@@ -296,20 +292,4 @@ export class Creator<R> {
   private permanentWindow(): number {
     return Math.min(this.opts.retryMaxDelayMs, this.opts.retryMinDelayMs * 2 ** Math.min(this.failures - 1, 30));
   }
-
-  private arm(at: number): void {
-    if (this.timer !== undefined) {
-      if (this.timerAt <= at) return;
-      clearTimeout(this.timer);
-    }
-    this.timerAt = at;
-    this.timer = setTimeout(this.onTimer, Math.max(0, Math.ceil(at - now())));
-    this.timer.unref?.();
-  }
-
-  private readonly onTimer = (): void => {
-    this.timer = undefined;
-    this.timerAt = Infinity;
-    this.fill();
-  };
 }

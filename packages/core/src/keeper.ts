@@ -1,3 +1,4 @@
+import { Alarm } from './alarm.js';
 import { coarseNow, now } from './clock.js';
 import { messageOf, PoolError } from './errors.js';
 import type { DestroyReason } from './events.js';
@@ -32,8 +33,7 @@ export interface KeeperHost<R> {
  * process alive. It wakes, does what is due, and aims itself at the next; an early wake-up is harmless.
  */
 export class Keeper<R> {
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private at = Infinity;
+  private readonly alarm = new Alarm(() => this.sweep(), true);
   private stopped = false;
 
   constructor(
@@ -45,27 +45,20 @@ export class Keeper<R> {
 
   /** When the keeper wakes next (Infinity: not armed). */
   get wakeAt(): number {
-    return this.at;
+    return this.alarm.at;
   }
 
   /** Makes sure the keeper wakes by `at`. */
   wakeBy(at: number): void {
-    if (at >= this.at || this.stopped) return;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.at = at;
-    this.timer = setTimeout(this.sweep, Math.max(0, Math.ceil(at - now())));
-    this.timer.unref?.();
+    if (!this.stopped) this.alarm.setBy(at);
   }
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.alarm.stop();
   }
 
-  private readonly sweep = (): void => {
-    this.timer = undefined;
-    this.at = Infinity;
+  private sweep(): void {
     if (this.stopped) return;
     const host = this.host;
     const t = now();
@@ -105,7 +98,7 @@ export class Keeper<R> {
     }
     host.dispatch();
     if (next !== Infinity) this.wakeBy(Math.max(next, t + 1));
-  };
+  }
 
   private keepalive(slot: Slot<R>): void {
     this.host.validate(slot).then((failure) => {

@@ -1,4 +1,5 @@
 import { unwatchAbort, watchAbort } from './abort-watch.js';
+import { Alarm } from './alarm.js';
 import { coarseNow, now } from './clock.js';
 import { DeadlineHeap } from './deadline-heap.js';
 import type { Lease } from './lease.js';
@@ -29,8 +30,8 @@ export type Expired = (enqueuedAt: number, deadline: number, mark: number, t: nu
 export class WaitingRoom<R> {
   private readonly line = new WaiterLine<R>();
   private readonly heap = new DeadlineHeap<Waiter<R>>();
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private timerAt = Infinity;
+  /** Ref'd: a waiting caller keeps the process alive until its deadline. */
+  private readonly alarm = new Alarm(() => this.onTimer(), false);
 
   constructor(
     private readonly pool: string,
@@ -52,7 +53,7 @@ export class WaitingRoom<R> {
     const resolve = newPromise<R>();
     if (priority === 0 && timeoutMs === this.timeoutMs && signal === undefined && stack === undefined) {
       this.line.push(resolve, 0, t, mark);
-      if (t + timeoutMs < this.timerAt) this.arm(t + timeoutMs);
+      if (t + timeoutMs < this.alarm.at) this.alarm.setBy(t + timeoutMs);
       if (place !== undefined) place.ticket = resolve;
     } else {
       const waiter = this.track(new Waiter<R>(resolve, t, t + timeoutMs, mark, priority, signal, stack));
@@ -74,7 +75,7 @@ export class WaitingRoom<R> {
   next(): Ticket<R> | undefined {
     if (this.line.live === 0) return undefined; // all a release with no one waiting pays
     const ticket = this.line.shift();
-    if (this.line.live === 0 && this.heap.size === 0 && this.timer !== undefined) this.disarm();
+    if (this.line.live === 0 && this.heap.size === 0 && this.alarm.at !== Infinity) this.alarm.stop();
     return ticket;
   }
 
@@ -109,7 +110,7 @@ export class WaitingRoom<R> {
     if (typeof ticket === 'function') {
       const at = this.line.at;
       this.line.pushFront(ticket, 0, at, this.line.mark);
-      if (at + this.timeoutMs < this.timerAt) this.arm(at + this.timeoutMs); // `next` may have stopped the timer
+      this.alarm.setBy(at + this.timeoutMs); // `next` may have stopped it
     } else {
       ticket.queued = true;
       this.line.pushFront(ticket, ticket.priority, ticket.enqueuedAt, ticket.mark);
@@ -122,7 +123,7 @@ export class WaitingRoom<R> {
     place.ticket = undefined;
     if (typeof ticket === 'function') {
       if (!this.line.withdraw(ticket)) return false;
-      if (this.line.live === 0 && this.heap.size === 0) this.disarm();
+      if (this.line.live === 0 && this.heap.size === 0) this.alarm.stop();
       ticket(Promise.reject(error));
     } else {
       if (ticket === undefined || !ticket.queued) return false; // served, or held for a validation
@@ -146,7 +147,7 @@ export class WaitingRoom<R> {
       if (typeof ticket === 'function') ticket(Promise.reject(error));
       else this.fail(ticket, error);
     }
-    if (this.heap.size === 0 && this.line.live === 0) this.disarm();
+    if (this.heap.size === 0 && this.line.live === 0) this.alarm.stop();
     return failed;
   }
 
@@ -154,7 +155,7 @@ export class WaitingRoom<R> {
   private track(waiter: Waiter<R>): Waiter<R> {
     if (waiter.deadline !== Infinity) {
       this.heap.push(waiter);
-      if (waiter.deadline < this.timerAt) this.arm(waiter.deadline);
+      this.alarm.setBy(waiter.deadline);
     }
     const signal = waiter.signal;
     if (signal !== undefined) {
@@ -172,21 +173,9 @@ export class WaitingRoom<R> {
     waiter.settled = true;
     if (waiter.heapIndex !== -1) {
       this.heap.remove(waiter);
-      if (this.heap.size === 0 && this.line.live === 0) this.disarm();
+      if (this.heap.size === 0 && this.line.live === 0) this.alarm.stop();
     }
     if (waiter.listener !== undefined) unwatchAbort(waiter.signal as AbortSignal, waiter.listener);
-  }
-
-  private arm(at: number): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(this.onTimer, Math.max(0, Math.ceil(at - now())));
-  }
-
-  private disarm(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = Infinity;
   }
 
   /** The plain caller with the earliest deadline, if due by `t` (`line.at`/`mark` then describe it). */
@@ -196,9 +185,7 @@ export class WaitingRoom<R> {
     return place !== undefined && this.line.at + this.timeoutMs <= t ? place : undefined;
   }
 
-  private readonly onTimer = (): void => {
-    this.timer = undefined;
-    this.timerAt = Infinity;
+  private onTimer(): void {
     const t = now();
     // a timer can fire a fraction of a millisecond early: a caller not yet due stays, and the timer
     // is aimed again, so no caller fails before its full timeout
@@ -215,8 +202,8 @@ export class WaitingRoom<R> {
     }
     const plain = this.timeoutMs !== Infinity && this.line.firstPlain() !== undefined ? this.line.at + this.timeoutMs : Infinity;
     const next = Math.min(plain, this.heap.peek()?.deadline ?? Infinity);
-    if (next !== Infinity) this.arm(next);
-  };
+    this.alarm.setBy(next);
+  }
 }
 
 /** How long a caller that started at `enqueuedAt` (rounded up) waited until `t`: never negative. */
