@@ -3,4 +3,5 @@ export { callTrace, traceCall, type CallTraceContext } from './call-trace.js';
 export { poolSource, poolsOf, defaultPoolName, targetName, type PoolSource, type TargetFields } from './pool-source.js';
 export { CallWatchdog, livenessDefaults, type CallWatchdogOptions, type WatchedCall } from './call-watchdog.js';
 export { raceWatched } from './watched-race.js';
+export { backoffDelay } from '../src/backoff.js';
 export { takeListenerBaseline, listenersChanged, restoreListeners, restoreEveryListener, type AnyEventHost, type ListenerBaseline, type ListenerHost } from './borrower-listeners.js';

@@ -1,4 +1,5 @@
 import { PoolError, type PoolTimeoutError } from '@pool/core';
+import { backoffDelay } from '@pool/core/adapter-kit';
 import type { ResolvedClusterConfig } from './cluster-config.js';
 import { roleMatches, type HostRole, type TargetSessionAttrs } from './host-role.js';
 import { isWriteRoute, noHostError, pickHost } from './host-routing.js';
@@ -104,13 +105,12 @@ export class ClusterState implements HostListener {
   private discover(): void {
     if (this.discovery !== undefined || this.closed) return;
     this.discovery = (async () => {
-      let attempt = 0;
+      let failures = 0;
       while (this.waiting > 0 && !this.closed) {
         await Promise.all(this.hosts.map((host) => host.probe()));
         this.notify();
         const { probeMinDelayMs, probeMaxDelayMs } = this.settings;
-        const delay = Math.min(probeMaxDelayMs, probeMinDelayMs * 2 ** Math.min(attempt++, 30));
-        await sleep(delay / 2 + Math.random() * (delay / 2));
+        await sleep(backoffDelay(++failures, probeMinDelayMs, probeMaxDelayMs));
       }
     })().finally(() => {
       this.discovery = undefined;

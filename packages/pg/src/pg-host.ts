@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import pg from 'pg';
+import { backoffDelay } from '@pool/core/adapter-kit';
 import { describeRole, queryRole, type HostRole } from './host-role.js';
 import { PgPool } from './pg-pool.js';
 import type { PgPoolConfig } from './pool-config.js';
@@ -52,12 +53,6 @@ export interface PgHostStatus {
 
 type ClientClass = new (config: pg.ClientConfig) => pg.Client;
 
-/** Exponential backoff with jitter in [delay/2, delay]. */
-function backoffDelay(attempt: number, minMs: number, maxMs: number): number {
-  const delay = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
-  return delay / 2 + Math.random() * (delay / 2);
-}
-
 function downController(): AbortController {
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
@@ -85,7 +80,7 @@ export class PgHost {
   failures = 0;
   lastError: unknown;
   private controller = downController();
-  private probeAttempt = 0;
+  private probeFailures = 0;
   private probeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly checkTimer: ReturnType<typeof setInterval> | undefined;
   private probing = false;
@@ -158,7 +153,7 @@ export class PgHost {
   markDown(cause: unknown): void {
     if (this.closed || !this.up) return;
     this.up = false;
-    this.probeAttempt = 0;
+    this.probeFailures = 0;
     const error = new PgScaleError('PG_NO_HOST', `host ${this.name} was taken out of rotation after ${this.failures} consecutive failures`, { cause, host: this.name });
     this.controller.abort(error);
     this.pool.core.evictAll(error);
@@ -185,7 +180,7 @@ export class PgHost {
   private markUp(): void {
     this.up = true;
     this.failures = 0;
-    this.probeAttempt = 0;
+    this.probeFailures = 0;
     clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
     this.controller = downController();
@@ -194,7 +189,7 @@ export class PgHost {
 
   private scheduleProbe(): void {
     if (this.closed || this.up) return;
-    const delay = backoffDelay(this.probeAttempt++, this.settings.probeMinDelayMs, this.settings.probeMaxDelayMs);
+    const delay = backoffDelay(++this.probeFailures, this.settings.probeMinDelayMs, this.settings.probeMaxDelayMs);
     this.probeTimer = setTimeout(() => {
       this.probeTimer = undefined;
       void this.probe().then(() => this.scheduleProbe());
