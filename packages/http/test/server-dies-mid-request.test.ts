@@ -82,7 +82,7 @@ describe('the server dies while a POST is in flight on a reused keep-alive conne
     const crashMidRequest = async (make: Make): Promise<unknown> => {
       const error = await postOnReused(make, server.url, async () => {
         // the POST is written to a process that no longer runs, so it waits; then the process dies
-        await new Promise((resolve) => setTimeout(resolve, 600));
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
         await server.kill();
       });
       await server.start();
