@@ -19,11 +19,14 @@ export class HttpConnection {
   requests = 0;
   /** When the last request on it finished (performance.now()), or 0. */
   lastDoneAt = 0;
+  /** How long opening the socket took (ms; TCP, plus TLS and DNS): the connection's round-trip estimate. */
+  readonly connectMs: number;
   private socket: Socket | null;
   private socketClosed = false;
 
-  constructor(origin: ParsedOrigin, socket: Socket, clientOptions: Client.Options) {
+  constructor(origin: ParsedOrigin, socket: Socket, clientOptions: Client.Options, connectMs = 0) {
     this.origin = origin.display;
+    this.connectMs = connectMs;
     this.socket = socket;
     socket.once('close', () => {
       this.socketClosed = true;

@@ -28,6 +28,18 @@ export type Handler = Dispatcher.DispatchHandler;
 /** Sends of a request that never left (its pooled socket closed first) before giving up. */
 const MAX_RESENDS = 3;
 
+/**
+ * The keep-alive race: the server closed an idle connection just as a request was sent on it. Its
+ * close then reaches us within about one round trip of the send. This floor covers event-loop delays;
+ * the connection's connect time (at least one round trip, with TLS and DNS more) widens it on slow links.
+ * A socket that closes later died while the request was being processed (the server crashed or cut it).
+ */
+const STALE_RACE_FLOOR_MS = 150;
+
+function staleRaceWindowMs(connection: HttpConnection): number {
+  return Math.max(STALE_RACE_FLOOR_MS, 2 * connection.connectMs);
+}
+
 /** The path without its query string, which may carry tokens: for messages. */
 function pathOnly(path: string): string {
   const query = path.indexOf('?');
@@ -43,8 +55,10 @@ function pathOnly(path: string): string {
  * - never sent (no connection could be had, or the pooled socket had closed before writing): sent
  *   to another origin, whatever the method;
  * - the socket closed before any response byte: an idempotent request with a replayable body is
- *   retried once on a fresh connection; anything else fails (HTTP_STALE_CONNECTION on a reused
- *   keep-alive connection, otherwise undici's own error).
+ *   retried once on a fresh connection; anything else fails: HTTP_STALE_CONNECTION when it was the
+ *   keep-alive race (a reused connection closed right as the request was sent on it), otherwise
+ *   undici's own error, as its Pool gives (a new connection dying, or a reused one dying while the
+ *   request was being processed).
  */
 export abstract class Exchange {
   protected lease: Lease<HttpConnection> | null = null;
@@ -57,6 +71,11 @@ export abstract class Exchange {
   private retried = false;
   private resends = 0;
   private reused = false;
+  /** When the request was handed to the connection's client, and how long that connection had been idle before (performance.now() ms). */
+  private sentAt = 0;
+  private idleMs = 0;
+  /** The keep-alive race window of the connection it was sent on. */
+  private raceWindowMs = STALE_RACE_FLOOR_MS;
   private tried: Set<OriginState> | undefined;
   /** Reported to the host as finished (or never counted: refused by a closed dispatcher). */
   private isSettled = false;
@@ -150,6 +169,9 @@ export abstract class Exchange {
     const connection = lease.resource;
     this.reused = connection.requests > 0;
     connection.requests++;
+    this.sentAt = performance.now();
+    this.idleMs = this.reused ? this.sentAt - connection.lastDoneAt : 0;
+    this.raceWindowMs = staleRaceWindowMs(connection);
     const origin = this.origin as OriginState;
     if (origin.authorization !== undefined && this.sendOpts === this.opts) {
       this.sendOpts = { ...this.opts, headers: withAuthorization(this.opts.headers, origin.authorization) };
@@ -188,6 +210,9 @@ export abstract class Exchange {
     const origin = this.origin;
     const neverSent = isHttpPoolError(error, 'HTTP_CONNECTION_CLOSED');
     const socketDied = !this.started && isSocketClosedError(error);
+    const sinceSentMs = performance.now() - this.sentAt;
+    // the keep-alive race: a reused connection closed before any answer, right as the request was sent
+    const raced = socketDied && this.reused && sinceSentMs <= this.raceWindowMs;
     if (lease !== null && !lease.released) {
       if (neverSent || isFatalHttpError(error) || lease.resource.broken) lease.destroy(error);
       else lease.release();
@@ -211,14 +236,17 @@ export abstract class Exchange {
     if (socketDied) {
       if (this.host.retryIdempotent && !this.retried && isIdempotent(this.opts) && isReplayableBody(this.opts.body)) {
         this.retried = true;
-        // a new connection dying points at the origin: prefer another one (the same if it is the only one up)
-        this.start(true, this.reused || origin === null ? undefined : origin);
+        // a connection dying under the request (not the keep-alive race) points at the origin: prefer
+        // another one (the same if it is the only one up)
+        this.start(true, raced || origin === null ? undefined : origin);
         return true;
       }
-      if (this.reused) {
+      // otherwise (a new connection, or a reused one that died while the request was being processed)
+      // the caller gets undici's own error, as from its Pool
+      if (raced) {
         const why = this.retried ? 'it was already retried once' : !isIdempotent(this.opts) ? `${this.opts.method} is not idempotent` : 'its body is a stream that cannot be replayed';
         this.settle();
-        this.deliverError(new HttpPoolError('HTTP_STALE_CONNECTION', `the server closed the keep-alive connection to ${origin?.display ?? 'the origin'} as ${this.opts.method} ${pathOnly(this.opts.path)} was sent on it; not retried because ${why}. The server may or may not have processed it`, { cause: error, ...(origin ? { origin: origin.display } : {}) }));
+        this.deliverError(new HttpPoolError('HTTP_STALE_CONNECTION', `the server closed the keep-alive connection to ${origin?.display ?? 'the origin'} as ${this.opts.method} ${pathOnly(this.opts.path)} was sent on it (it closed ${Math.round(sinceSentMs)} ms after the send, before any response, on a connection idle for ${Math.round(this.idleMs)} ms); not retried because ${why}. The server may or may not have processed it`, { cause: error, ...(origin ? { origin: origin.display } : {}) }));
         return false;
       }
     }

@@ -17,8 +17,12 @@ export interface HttpPoolOptions extends Omit<HttpProviderOptions, 'origin'> {
   origin?: string | URL;
   /**
    * @pool/core options for each origin's connection pool. Defaults differ from core's where HTTP
-   * needs it: `maxLifetimeMs` 300000 (picks up DNS changes), `retry` 50–2000 ms, and `failFast`
-   * false (an origin's own failover moves its waiters, or with one origin fails them with the connect error).
+   * needs it: `maxLifetimeMs` 300000 (picks up DNS changes), `retry` 50–2000 ms, `failFast`
+   * false (an origin's own failover moves its waiters, or with one origin fails them with the connect
+   * error), and `validateAfterIdleMs` Infinity: a borrowed connection is checked for a closed socket
+   * (no I/O) but gets no health request first, as undici's `Pool` sends none; origins are still
+   * health-checked by `failover.checkIntervalMs` and probes. A number turns the health request on borrow
+   * back on (`validateAfterIdleMs: 1000`: on a connection idle over 1 s, at the cost of one round trip).
    */
   pool?: PoolOptions;
   /** Taking origins out of rotation and probing them back in. */
@@ -120,6 +124,10 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
         // the origin's down signal moves its waiters (several origins) or fails them (one origin)
         maxLifetimeMs: 300_000, failFast: false,
         retry: { minDelayMs: 50, maxDelayMs: 2_000 },
+        // no health request before each request on an idle connection: it cost a round trip (the first
+        // request after 1.5 s idle: 84 ms instead of 42 against a 40 ms server); a closed socket is still
+        // seen at borrow (isBroken), the keep-alive race is retried, and origins are checked in the background
+        validateAfterIdleMs: Infinity,
         ...pool,
         // a given name as is (one origin) or `api:host:port` (several); without one `http:host:port` (numbered when taken)
         name: pool?.name !== undefined ? (list.length === 1 ? pool.name : `${pool.name}:${provider.origin.hostname}:${provider.origin.port}`) : defaultPoolName(undefined, `${provider.origin.protocol.slice(0, -1)}:${provider.origin.hostname}:${provider.origin.port}`),

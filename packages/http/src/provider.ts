@@ -58,8 +58,9 @@ export function httpProvider(options: HttpProviderOptions): HttpProvider {
   return {
     origin,
     async create({ signal }) {
+      const startedAt = performance.now();
       const socket = await connectSocket(connector, origin, signal);
-      return new HttpConnection(origin, socket, clientOptions);
+      return new HttpConnection(origin, socket, clientOptions, performance.now() - startedAt);
     },
     destroy: (connection) => connection.destroy(),
     async validate(connection, { signal }) {

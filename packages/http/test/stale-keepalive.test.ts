@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { Pool, request, type Dispatcher } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpPool, isHttpPoolError, type HttpPool } from '../src/index.js';
 import { startServer, until, type TestServer } from './helpers/server.js';
@@ -68,10 +68,28 @@ describe('row 26: keep-alive socket closed by the server as it is reused', () =>
     // the query string may carry credentials: it stays out of the message
     expect((error as Error).message).not.toContain('canary-token');
     expect(((error as Error).cause as { code?: string }).code).toBe('UND_ERR_SOCKET');
+    // it says what was seen: the close came right after the send, on a connection that had been idle
+    expect((error as Error).message).toMatch(/closed \d+ ms after the send, before any response, on a connection idle for \d+ ms/);
     expect(server.requests.get('/order?api_key=canary-token')).toBe(1);
     expect(server.connections).toBe(1);
     // the pool is still usable: the next request opens a fresh connection
     expect(await (await request(`${server.origin}/after`, { dispatcher: pool })).body.text()).toBe('GET /after');
+  });
+
+  it('differs from undici\'s Pool there, which gives the caller the SocketError itself (the cause of ours)', async () => {
+    server = await killsReusedSockets();
+    const undici = new Pool(server.origin, { connections: 1 });
+    pool = createHttpPool({ origins: [server.origin], healthCheck: false, pool: { max: 1 } });
+    const postOnReused = async (dispatcher: Dispatcher): Promise<unknown> => {
+      await (await request(`${server!.origin}/warm`, { dispatcher })).body.text();
+      return request(`${server!.origin}/order`, { dispatcher, method: 'POST', body: 'x' }).then(() => undefined, (caught: unknown) => caught);
+    };
+    const theirs = await postOnReused(undici);
+    const ours = await postOnReused(pool);
+    await undici.close();
+    expect(theirs).toMatchObject({ name: 'SocketError', code: 'UND_ERR_SOCKET' });
+    expect(isHttpPoolError(ours, 'HTTP_STALE_CONNECTION')).toBe(true);
+    expect((ours as Error).cause).toMatchObject({ name: 'SocketError', code: 'UND_ERR_SOCKET', message: (theirs as Error).message });
   });
 
   it('causes no reconnect storm: 10 callers x 5 rounds succeed with at most one new connection per request', async () => {
