@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { createPool, isPoolError, PoolError, type Lease, type Pool, type PoolOptions, type PoolStats } from '@pool/core';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '@pool/core/adapter-kit';
 import type { HttpConnection } from './connection.js';
 import { HttpPoolError } from './errors.js';
 import type { HttpProvider } from './provider.js';
@@ -75,7 +75,7 @@ export class OriginState {
    */
   acquireOptions: { signal: AbortSignal };
   private controller = originDownController();
-  private probeAttempt = 0;
+  private probeFailures = 0;
   private probeTimer: ReturnType<typeof setTimeout> | undefined;
   private probing = false;
   /** Requests waiting for this (lone, down) origin's probe: see {@link demand}. */
@@ -229,7 +229,7 @@ export class OriginState {
 
   private markDown(cause: unknown): void {
     this.up = false;
-    this.probeAttempt = 0;
+    this.probeFailures = 0;
     const error = new HttpPoolError('HTTP_NO_ORIGIN', `origin ${this.display} was taken out of rotation after ${Math.max(this.failures, this.healthFailures)} consecutive failures`, { cause, origin: this.display });
     this.controller.abort(error);
     this.pool.evictAll(error);
@@ -242,7 +242,7 @@ export class OriginState {
     this.up = true;
     this.failures = 0;
     this.healthFailures = 0;
-    this.probeAttempt = 0;
+    this.probeFailures = 0;
     this.controller = originDownController();
     this.acquireOptions = { signal: this.controller.signal };
     this.listener.onUp(this);
@@ -267,7 +267,7 @@ export class OriginState {
   private scheduleProbe(): void {
     if (this.closed) return;
     clearTimeout(this.probeTimer);
-    const delay = backoffDelay(this.probeAttempt++, this.failover.probeMinDelayMs, this.failover.probeMaxDelayMs);
+    const delay = backoffDelay(++this.probeFailures, this.failover.probeMinDelayMs, this.failover.probeMaxDelayMs);
     this.probeTimer = setTimeout(() => {
       this.probeTimer = undefined;
       void this.probe();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { withAuthorization } from '../src/authorization.js';
-import { backoffDelay } from '../src/backoff.js';
+import { backoffDelay } from '@pool/core/adapter-kit';
 import { isIdempotent, isReplayableBody } from '../src/idempotent.js';
 import { isFatalHttpError, isSocketClosedError } from '../src/is-fatal.js';
 import { parseOrigin } from '../src/origin.js';
@@ -73,12 +73,12 @@ describe('retry classification', () => {
   });
 });
 
-describe('backoffDelay', () => {
+describe('backoffDelay (core\'s, shared through adapter-kit), as the origin probes use it', () => {
   it('grows exponentially between half and all of the step, capped at the maximum', () => {
-    for (let attempt = 0; attempt < 12; attempt++) {
-      const step = Math.min(10_000, 250 * 2 ** attempt);
+    for (let failures = 1; failures < 13; failures++) {
+      const step = Math.min(10_000, 250 * 2 ** (failures - 1));
       for (let i = 0; i < 50; i++) {
-        const delay = backoffDelay(attempt, 250, 10_000);
+        const delay = backoffDelay(failures, 250, 10_000);
         expect(delay).toBeGreaterThanOrEqual(step / 2);
         expect(delay).toBeLessThanOrEqual(step);
       }
