@@ -77,4 +77,23 @@ describe.skipIf(!check.available)('a server with no room for another connection 
     expect(at - freedAt).toBeLessThan(3000); // the cap is 1 s; generous for a busy 2-core machine
     held.release();
   }, 20_000);
+  it('before the first connection, with one slot free: mysql2 serves a caller on it, and so do we (the others get 1040, or are served on that connection)', async () => {
+    await fill();
+    await hogs.pop()!.end();
+    const threads = async () => {
+      const [[row]] = await admin.query<RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Threads_connected'");
+      return Number(row!.Value);
+    };
+    const oneFree = await threads();
+    const three = (target: { query(sql: string): Promise<unknown> }) => Promise.all([1, 2, 3].map(() => target.query('SELECT 1').then(() => 'ok', (e: unknown) => e)));
+    const theirsPool = mysql.createPool({ ...options(), connectionLimit: 3 });
+    const theirs = await three(theirsPool);
+    await theirsPool.end();
+    for (let i = 0; i < 100 && await threads() > oneFree; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    pool = createMysqlPool({ ...options(), connectionLimit: 3, pool: { acquireTimeoutMs: 5000 } });
+    const ours = await three(pool);
+    expect(theirs.filter((o) => o === 'ok').length).toBeGreaterThan(0);
+    expect(ours.filter((o) => o === 'ok').length).toBeGreaterThan(0); // before: the first 1040 failed all three
+    for (const error of [...theirs, ...ours].filter((o) => o !== 'ok')) expect(error).toMatchObject({ errno: 1040 });
+  }, 20_000);
 });
