@@ -1,4 +1,5 @@
-import { isPoolError, PoolError, type AcquireOptions, type Lease, type Pool } from '@pool/core';
+import { acquireTrace, isPoolError, PoolError, type AcquireOptions, type Lease, type Pool } from '@pool/core';
+import type { CallWatchdog } from '@pool/core/adapter-kit';
 import type { Connection } from 'mysql2/promise';
 import { copyError } from './error-copy.js';
 
@@ -52,12 +53,56 @@ export interface AcquirePolicy {
  * every one of `connectionLimit` is lent or promised to an earlier caller: it is then announced
  * ('enqueue'), or refused at once with `waitForConnections: false`.
  */
-export function acquire(policy: AcquirePolicy, options: AcquireOptions | undefined): Promise<Lease<Connection>> {
+export function acquire(policy: AcquirePolicy, options: AcquireOptions | undefined, watchdog?: CallWatchdog): Promise<Lease<Connection>> {
   const refused = admission(policy);
   if (refused !== undefined) return Promise.reject(refused);
+  if (watchdog !== undefined) return watchedAcquire(policy, options, watchdog);
   return policy.core.acquire(options).catch((error: unknown) => {
     throw callerError(error, policy.queueText);
   });
+}
+
+/**
+ * An acquire watched by the frozen-server watchdog, as a one-shot call's wait for its connection is:
+ * a caller with no connection after `livenessCheckAfterMs` makes the pool check the server, and a
+ * silent server fails it with POOL_SERVER_UNRESPONSIVE (within threshold + check) instead of letting
+ * it wait out its acquire deadline. Without it, on a frozen server the ping of an idle connection got
+ * no answer (validateTimeoutMs), and the caller then waited for connects that got none either
+ * (connectTimeout each, retried) until `acquireTimeoutMs`: 30 s.
+ *
+ * The caller leaves the core's line through an AbortSignal, not `withdraw`: a caller whose idle
+ * connection is being pinged is held outside the line, where only its signal reaches it. The watch
+ * ends when the connection is lent: what the borrower then sends is its own (as with mysql2).
+ */
+function watchedAcquire(policy: AcquirePolicy, options: AcquireOptions | undefined, watchdog: CallWatchdog): Promise<Lease<Connection>> {
+  // an idle connection lent with no wait and no ping needs no watch (nor the signal, ~2.5 us a call);
+  // not while a tracer listens to pool:acquire (its `start`, as the core checks), which tryAcquire bypasses
+  if (options === undefined && !acquireTrace.start.hasSubscribers) {
+    const lease = policy.core.tryAcquire();
+    if (lease !== undefined) return Promise.resolve(lease);
+  }
+  const cut = new AbortController();
+  let unresponsive: PoolError | undefined;
+  const call = watchdog.watch((error) => {
+    // the core rejects the caller with POOL_ABORTED, its cause this error
+    unresponsive = error;
+    cut.abort(error);
+  });
+  const own = options?.signal;
+  const signal = own === undefined ? cut.signal : AbortSignal.any([own, cut.signal]);
+  return policy.core.acquire(options === undefined ? { signal } : { ...options, signal }).then(
+    (lease) => {
+      // a lent connection need not have talked to the server (an idle one lent without a ping): no proof of life
+      call.done(false);
+      return lease;
+    },
+    (error: unknown) => {
+      call.done(false);
+      // the watchdog's own error (with its code), not the core's POOL_ABORTED around it; a caller's own abort stays POOL_ABORTED
+      if (unresponsive !== undefined && (error as Error).cause === unresponsive) throw unresponsive;
+      throw callerError(error, policy.queueText);
+    },
+  );
 }
 
 /**

@@ -149,7 +149,7 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, Disposab
       }
     }
     const { gracefulEnd } = this.#settings;
-    const leased = acquire(this.#ctx, acquireOptionsOf(options));
+    const leased = acquire(this.#ctx, acquireOptionsOf(options), this.#ctx.watchdog);
     if (callback === undefined) return leased.then((lease) => new MysqlPoolConnection(lease, gracefulEnd));
     leased.then(
       // outside the promise chain: an exception in the callback is an uncaught exception, as with mysql2

@@ -1,9 +1,10 @@
 // Issue 14 item 3: a frozen server (SIGSTOP) is caught without a per-call deadline; a slow query on a live server is never cut.
 import { isPoolError } from '@pool/core';
-import { requirePrivateServer, startPrivateMariadb, waitUntil, within, type PrivateMariadb } from '@pool/testkit';
-import type { RowDataPacket } from 'mysql2';
+import { requirePrivateServer, startFaultProxy, startPrivateMariadb, waitUntil, within, type PrivateMariadb } from '@pool/testkit';
+import type { PoolConnection, RowDataPacket } from 'mysql2';
+import mysqlPromise from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMysqlPool, type MysqlPool } from '../src/index.js';
+import { createMysqlPool, type MysqlPool, type MysqlPoolConnection } from '../src/index.js';
 
 const check = requirePrivateServer('mariadb');
 
@@ -102,6 +103,75 @@ describe.skipIf(!check.available)('the frozen-server watchdog on a private Maria
     server.thaw();
     const [[row]] = await pool.query<RowDataPacket[]>('SELECT 3 AS n');
     expect(row!.n).toBe(3);
+  }, 20_000);
+
+  // getConnection() is watched while it waits, as a one-shot call is: its idle connection's ping, then
+  // the connects after it, got no answer (validateTimeoutMs, connectTimeout, retried) until the 30 s acquire deadline
+  it('getConnection() on a frozen server whose idle connection is due for its ping: mysql2 lends it and the borrower\'s query hangs; ours fails with POOL_SERVER_UNRESPONSIVE within threshold + check, in every form (promise, callback, promise(), transaction)', async () => {
+    const ours = Array.from({ length: 4 }, () => open());
+    const theirs = mysqlPromise.createPool({ host: server.host, port: server.port, user: 'root', database: 'test', connectionLimit: 2 });
+    let lent: mysqlPromise.PoolConnection | undefined;
+    try {
+      await Promise.all([...ours.map((p) => p.query('SELECT 1')), theirs.query('SELECT 1')]);
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // past validateAfterIdleMs (1 s): the next lend pings first
+      server.freeze();
+      const started = performance.now();
+      const settle = <T>(promise: Promise<T>) => promise.then(
+        (value) => ({ value, error: undefined, ms: performance.now() - started }),
+        (error: unknown) => ({ value: undefined, error, ms: performance.now() - started }),
+      );
+      const borrowed = Promise.all([
+        settle(ours[0]!.getConnection()),
+        settle(new Promise<PoolConnection>((resolve, reject) => ours[1]!.getConnection((error, conn) => (error ? reject(error) : resolve(conn))))),
+        settle(ours[2]!.promise().getConnection()),
+        settle(ours[3]!.transaction(() => 'ran')),
+      ]);
+      // mysql2 lends the idle connection at once (no ping), and the statement on it never gets a reply
+      lent = await within(theirs.getConnection(), 2000, "mysql2's getConnection()");
+      let theirQuery = 'pending';
+      const query = lent.query('SELECT 1').then(() => (theirQuery = 'answered'), () => (theirQuery = 'failed'));
+      const outcomes = await within(borrowed, 10_000, 'our four getConnection() forms');
+      for (const { error, ms, value } of outcomes) {
+        expect(value).toBeUndefined();
+        expect(isPoolError(error, 'POOL_SERVER_UNRESPONSIVE')).toBe(true);
+        // 1000 ms threshold + 1000 ms check; generous slack for a busy 2-core machine (it was 30 s, the acquire deadline)
+        expect(ms).toBeLessThan(5000);
+      }
+      expect(theirQuery).toBe('pending');
+      // the failed callers left the line: none waits on for a connection
+      for (const p of ours) expect(p.stats().pending).toBe(0);
+      server.thaw();
+      await within(query, 5000, "mysql2's query after the thaw");
+      const [[row]] = await ours[0]!.query<RowDataPacket[]>('SELECT 4 AS n');
+      expect(row!.n).toBe(4);
+      const conn = await ours[1]!.getConnection();
+      conn.release();
+    } finally {
+      if (server.frozen) server.thaw();
+      lent?.release();
+      await Promise.all([...ours.map((p) => p.end({ timeoutMs: 2000 }).catch(() => undefined)), theirs.end().catch(() => undefined)]);
+    }
+  }, 20_000);
+
+  it('getConnection({ readOnly: true }) whose replica went silent (a blackholed path, its idle connection due for its ping) falls back to the primary by the same bound', async () => {
+    const proxy = await startFaultProxy({ host: server.host, port: server.port });
+    const routed = createMysqlPool({ host: server.host, port: server.port, user: 'root', database: 'test', connectionLimit: 2, livenessCheckAfterMs: 1000, pool: { validateTimeoutMs: 1000 }, replicas: [{ port: proxy.port }] });
+    try {
+      await routed.query('SELECT 1', [], { readOnly: true });
+      expect(routed.replicas[0]!.stats().idle).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      proxy.blackhole(true);
+      const started = performance.now();
+      const conn: MysqlPoolConnection = await within(routed.getConnection({ readOnly: true }), 10_000, 'getConnection({ readOnly: true })');
+      expect(performance.now() - started).toBeLessThan(5000);
+      expect(conn.config.port).toBe(server.port); // the primary's connection, not the replica's (through the proxy)
+      const [[row]] = await conn.query<RowDataPacket[]>('SELECT 5 AS n');
+      expect(row!.n).toBe(5);
+      conn.release();
+    } finally {
+      await proxy.close();
+      await routed.end({ timeoutMs: 2000 }).catch(() => undefined);
+    }
   }, 20_000);
 
   it('a slow transaction on a live server (SELECT SLEEP(2.5), 2.5x the threshold) commits', async () => {
