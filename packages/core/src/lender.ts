@@ -137,7 +137,7 @@ export class Lender<R> implements LeaseOwner<R> {
     // the borrower's stack, for leak reports; captured here, where the caller is still on the stack
     const stack = this.opts.leakDetectionMs > 0 ? new Error('acquired here').stack : undefined;
     const slot = (this.flags & PAUSED) === 0 && this.room.length === 0 && options?.signal?.aborted !== true ? this.takeUnbroken() : undefined;
-    if (slot !== undefined) return this.needsValidation(slot) ? this.wait(options, slot, stack) : Promise.resolve(this.lend(slot, stack, -1));
+    if (slot !== undefined) return this.needsValidation(slot) ? this.wait(options, slot, stack, place) : Promise.resolve(this.lend(slot, stack, -1));
     return this.wait(options, undefined, stack, place);
   }
 
@@ -160,7 +160,7 @@ export class Lender<R> implements LeaseOwner<R> {
       }
     }
     if (slot !== undefined) {
-      const held = this.room.enterHeld(timeoutMs, signal, stack, this.host.createMark());
+      const held = this.room.enterHeld(timeoutMs, signal, stack, this.host.createMark(), place);
       this.validateFor(slot, held.waiter);
       return held.promise;
     }

@@ -5,7 +5,7 @@ import { DeadlineHeap } from './deadline-heap.js';
 import type { Lease } from './lease.js';
 import { PoolError } from './errors.js';
 import type { PoolTotals } from './stats.js';
-import { newPromise, takePromise, Waiter } from './waiter.js';
+import { newPromise, takePromise, Waiter, type Resolve } from './waiter.js';
 import { WaiterLine, type Ticket } from './waiter-line.js';
 
 export type { Ticket } from './waiter-line.js';
@@ -32,6 +32,8 @@ export class WaitingRoom<R> {
   private readonly heap = new DeadlineHeap<Waiter<R>>();
   /** Ref'd: a waiting caller keeps the process alive until its deadline. */
   private readonly alarm = new Alarm(() => this.onTimer(), false);
+  /** Plain callers turned into Waiters by `hold`, by their resolve function (what their WaitPlace recorded). */
+  private readonly heldPlain = new Map<Resolve<R>, Waiter<R>>();
 
   constructor(
     private readonly pool: string,
@@ -65,9 +67,10 @@ export class WaitingRoom<R> {
   }
 
   /** A caller that waits outside the line while its resource is validated (push it back with `requeue`). */
-  enterHeld(timeoutMs: number, signal: AbortSignal | undefined, stack: string | undefined, mark: number): { waiter: Waiter<R>; promise: Promise<Lease<R>> } {
+  enterHeld(timeoutMs: number, signal: AbortSignal | undefined, stack: string | undefined, mark: number, place?: WaitPlace): { waiter: Waiter<R>; promise: Promise<Lease<R>> } {
     const t = Math.ceil(now());
     const waiter = this.track(new Waiter<R>(newPromise<R>(), t, t + timeoutMs, mark, 0, signal, stack));
+    if (place !== undefined) place.ticket = waiter;
     return { waiter, promise: takePromise<R>() };
   }
 
@@ -102,7 +105,9 @@ export class WaitingRoom<R> {
   hold(ticket: Ticket<R>): Waiter<R> {
     if (typeof ticket !== 'function') return ticket;
     const at = this.line.at;
-    return this.track(new Waiter<R>(ticket, at, at + this.timeoutMs, this.line.mark, 0, undefined, undefined));
+    const waiter = this.track(new Waiter<R>(ticket, at, at + this.timeoutMs, this.line.mark, 0, undefined, undefined));
+    this.heldPlain.set(ticket, waiter); // a place that recorded the plain caller still finds it (withdraw)
+    return waiter;
   }
 
   /** Puts a caller back at the front of its priority: it keeps its place and its deadline. */
@@ -119,16 +124,18 @@ export class WaitingRoom<R> {
 
   /** Takes the caller `place` recorded out of line and rejects it with `error`; false when it is not waiting there. */
   withdraw(place: WaitPlace, error: unknown): boolean {
-    const ticket = place.ticket as Ticket<R> | undefined;
+    let ticket = place.ticket as Ticket<R> | undefined;
     place.ticket = undefined;
-    if (typeof ticket === 'function') {
-      if (!this.line.withdraw(ticket)) return false;
+    if (typeof ticket === 'function' && this.line.withdraw(ticket)) {
       if (this.line.live === 0 && this.heap.size === 0) this.alarm.stop();
       ticket(Promise.reject(error));
-    } else {
-      if (ticket === undefined || !ticket.queued) return false; // served, or held for a validation
-      this.fail(ticket, error);
+      this.totals.aborted++;
+      return true;
     }
+    // a plain caller out of line is held for a validation (or back in line as a Waiter), or served
+    if (typeof ticket === 'function') ticket = this.heldPlain.get(ticket);
+    if (ticket === undefined || ticket.settled) return false;
+    this.fail(ticket, error); // in line or held: a validation that ends later offers its resource on
     this.totals.aborted++;
     return true;
   }
@@ -171,6 +178,7 @@ export class WaitingRoom<R> {
 
   private settle(waiter: Waiter<R>): void {
     waiter.settled = true;
+    if (this.heldPlain.size > 0) this.heldPlain.delete(waiter.resolve);
     if (waiter.heapIndex !== -1) {
       this.heap.remove(waiter);
       if (this.heap.size === 0 && this.line.live === 0) this.alarm.stop();

@@ -134,4 +134,61 @@ describe('acquireWithdrawable / withdraw: a caller that gives up without an Abor
     expectConsistent(pool);
     await pool.close();
   });
+  it('a caller whose idle resource is being validated for it is withdrawn too (it waits outside the line); the resource goes back idle once its ping ends', async () => {
+    vi.useFakeTimers();
+    try {
+      let answer: ((healthy: boolean) => void) | undefined;
+      const pool = createPool(fakeProvider({ validate: () => new Promise<boolean>((resolve) => { answer = resolve; }) }), { max: 1, validateAfterIdleMs: 100 });
+      (await pool.acquire()).release();
+      await vi.advanceTimersByTimeAsync(200); // idle long enough to be pinged before its next lend
+      const cut = place();
+      const withdrawn = pool.acquireWithdrawable(cut).catch((error: unknown) => error);
+      await flush();
+      expect(answer).toBeDefined(); // the ping is in flight, the caller held for it
+      const reason = new Error('no reply from the server');
+      expect(pool.withdraw(cut, reason)).toBe(true);
+      expect(await withdrawn).toBe(reason);
+      expect(pool.withdraw(cut, reason)).toBe(false);
+      expect(pool.stats()).toMatchObject({ pending: 0, totals: { aborted: 1 } });
+      answer?.(true);
+      await flush();
+      expect(pool.stats()).toMatchObject({ idle: 1, borrowed: 0 }); // not lent to the withdrawn caller
+      // its deadline never fires a second settlement
+      await vi.advanceTimersByTimeAsync(31_000);
+      expect(pool.stats().totals).toMatchObject({ timeouts: 0, aborted: 1 });
+      expectConsistent(pool);
+      await pool.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a plain caller held for a validation after it waited in line (dispatch on resume) is withdrawn by the place it recorded', async () => {
+    vi.useFakeTimers();
+    try {
+      let answer: ((healthy: boolean) => void) | undefined;
+      const pool = createPool(fakeProvider({ validate: () => new Promise<boolean>((resolve) => { answer = resolve; }) }), { max: 1, validateAfterIdleMs: 100 });
+      (await pool.acquire()).release();
+      await vi.advanceTimersByTimeAsync(200);
+      pool.pause();
+      const cut = place();
+      const withdrawn = pool.acquireWithdrawable(cut).catch((error: unknown) => error);
+      expect(pool.stats().pending).toBe(1);
+      pool.resume(); // dispatch: the idle resource is due for its ping, the caller is held for it
+      await flush();
+      expect(answer).toBeDefined();
+      expect(pool.stats().pending).toBe(0);
+      const reason = new Error('cut');
+      expect(pool.withdraw(cut, reason)).toBe(true);
+      expect(await withdrawn).toBe(reason);
+      answer?.(false); // the ping fails: the resource is replaced, and no one is owed it
+      await flush();
+      await vi.advanceTimersByTimeAsync(31_000);
+      expect(pool.stats().totals).toMatchObject({ timeouts: 0, aborted: 1, validationFailures: 1 });
+      expectConsistent(pool);
+      await pool.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

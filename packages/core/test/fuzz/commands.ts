@@ -116,14 +116,16 @@ class Withdraw extends BaseStep {
   }
   act(m: FuzzModel): void {
     this.result = m.withdraw(this.index);
-    if (this.result?.taken && m.pool.stats().pending !== this.result.pendingBefore - 1) {
-      m.violations.push(`withdraw of acquire #${this.result.t.id} said it was in line but pending went ${this.result.pendingBefore} -> ${m.pool.stats().pending}`);
+    // taken from the line (pending drops by one) or from a validation held for it (held callers are not pending)
+    const pending = m.pool.stats().pending;
+    if (this.result?.taken && pending !== this.result.pendingBefore - 1 && pending !== this.result.pendingBefore) {
+      m.violations.push(`withdraw of acquire #${this.result.t.id} said it was waiting but pending went ${this.result.pendingBefore} -> ${pending}`);
     }
   }
   override after(m: FuzzModel): void {
     const result = this.result;
     this.result = undefined;
-    if (result === undefined || !result.taken) return; // served already, or held for a validation
+    if (result === undefined || !result.taken) return; // served already
     const t = result.t;
     if (!t.settled) m.violations.push(`acquire #${t.id} was withdrawn but is still pending`);
     else if (t.outcome !== 'POOL_ABORTED') m.violations.push(`acquire #${t.id} was withdrawn from the line but settled with ${t.outcome}`);

@@ -233,7 +233,7 @@ export class FuzzModel {
     return t;
   }
 
-  /** Withdraws a pending withdrawable acquire; `taken`: the pool said it was still in line. */
+  /** Withdraws a pending withdrawable acquire; `taken`: the pool said it was still waiting (in line or held for a validation). */
   withdraw(index: number): { t: Tracked; taken: boolean; pendingBefore: number } | undefined {
     const open = this.tracked.filter((t) => !t.settled && t.place !== undefined && !t.aborted);
     if (open.length === 0) return undefined;
