@@ -19,11 +19,8 @@ export interface CreatorHost<R> {
   generation(): number;
   /** A create succeeded: the resource joins the pool. False when it came back already broken (destroyed). */
   created(resource: R, durationMs: number, generation: number): boolean;
-  /**
-   * A create failed (`report` for the 'error' event). With `reject`, waiting callers are rejected with
-   * it now: all of them (`everyone`), or those that no idle resource and no create in flight covers.
-   */
-  failed(report: PoolError, reject: PoolError | undefined, everyone: boolean): void;
+  /** A create failed (`report` for the 'error' event); with `reject`, the first `limit` waiting callers are rejected with it now. */
+  failed(report: PoolError, reject: PoolError | undefined, limit: number): void;
   /** The breaker opened or closed. */
   availability(unavailable: boolean, cause: unknown): void;
   /** A create that was given up (timeout, close) delivered a resource after all. */
@@ -260,7 +257,8 @@ export class Creator<R> {
     if (this.busy) this.busyAt = t + backoffDelay(this.failures, this.opts.retryMinDelayMs, Math.min(this.opts.retryMaxDelayMs, BUSY_MAX_DELAY_MS));
     const report = error instanceof PoolTimeoutError ? error : this.createError(error, this.permanent);
     const rejectAll = this.permanent || (this.opts.failFastUntilConnected && !this.connected);
-    this.host.failed(report, rejectAll ? (report instanceof PoolTimeoutError ? this.createError(error, false) : report) : undefined, this.permanent);
+    // before the first connect (failFast.untilConnected), only the callers that no other create in flight covers
+    this.host.failed(report, rejectAll ? (report instanceof PoolTimeoutError ? this.createError(error, false) : report) : undefined, this.permanent ? Infinity : this.host.uncovered());
     if (this.closed) return;
     this.maybeOpen(t);
     this.fill();

@@ -97,7 +97,7 @@ export class Pool<R> implements AsyncDisposable {
       size,
       generation: () => this.lender.generation,
       created: (resource, durationMs, generation) => this.created(resource, durationMs, generation),
-      failed: (report, reject, everyone) => this.createFailed(report, reject, everyone),
+      failed: (report, reject, limit) => this.createFailed(report, reject, limit),
       availability: (unavailable, cause) => reporter.availability(unavailable, cause, this.creator.failedRounds),
       late: (resource) => {
         reporter.log('debug', {}, 'destroying a resource whose create finished after its deadline');
@@ -331,13 +331,11 @@ export class Pool<R> implements AsyncDisposable {
     return true;
   }
 
-  private createFailed(report: PoolError, reject: PoolError | undefined, everyone: boolean): void {
+  private createFailed(report: PoolError, reject: PoolError | undefined, limit: number): void {
     this.totals.createErrors++;
     if (this.closed) return;
     for (const ready of this.readyWaiters.splice(0)) ready.reject(report);
     this.reporter.report(report, this.creator.failedRounds > 1); // the probes after an outage's first failure: debug lines
-    // before the first connect (failFast.untilConnected) a create failing fails only the callers no other create can serve
-    const limit = everyone ? Infinity : this.lender.waiting - this.creator.creating - this.shelf.idleCount;
     if (reject !== undefined && limit > 0) this.totals.rejected += this.lender.failAll(reject, limit);
   }
 
