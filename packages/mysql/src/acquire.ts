@@ -1,4 +1,4 @@
-import { acquireTrace, isPoolError, PoolError, type AcquireOptions, type Lease, type Pool } from '@pool/core';
+import { acquireTrace, isPoolError, PoolError, type AcquireOptions, type Lease, type Pool, type WaitPlace } from '@pool/core';
 import type { CallWatchdog } from '@pool/core/adapter-kit';
 import type { Connection } from 'mysql2/promise';
 import { copyError } from './error-copy.js';
@@ -68,29 +68,20 @@ export function acquire(policy: AcquirePolicy, options: AcquireOptions | undefin
  * silent server fails it with POOL_SERVER_UNRESPONSIVE (within threshold + check) instead of letting
  * it wait out its acquire deadline. Without it, on a frozen server the ping of an idle connection got
  * no answer (validateTimeoutMs), and the caller then waited for connects that got none either
- * (connectTimeout each, retried) until `acquireTimeoutMs`: 30 s.
- *
- * The caller leaves the core's line through an AbortSignal, not `withdraw`: a caller whose idle
- * connection is being pinged is held outside the line, where only its signal reaches it. The watch
- * ends when the connection is lent: what the borrower then sends is its own (as with mysql2).
+ * (connectTimeout each, retried) until `acquireTimeoutMs`: 30 s. The cut takes the caller out of the
+ * core's line (`withdraw`, which also reaches a caller held while its idle connection is pinged). The
+ * watch ends when the connection is lent: what the borrower then sends is its own (as with mysql2).
  */
 function watchedAcquire(policy: AcquirePolicy, options: AcquireOptions | undefined, watchdog: CallWatchdog): Promise<Lease<Connection>> {
-  // an idle connection lent with no wait and no ping needs no watch (nor the signal, ~2.5 us a call);
-  // not while a tracer listens to pool:acquire (its `start`, as the core checks), which tryAcquire bypasses
+  // an idle connection lent with no wait and no ping needs no watch; not while a tracer listens to
+  // pool:acquire (its `start`, as the core checks), which tryAcquire bypasses
   if (options === undefined && !acquireTrace.start.hasSubscribers) {
     const lease = policy.core.tryAcquire();
     if (lease !== undefined) return Promise.resolve(lease);
   }
-  const cut = new AbortController();
-  let unresponsive: PoolError | undefined;
-  const call = watchdog.watch((error) => {
-    // the core rejects the caller with POOL_ABORTED, its cause this error
-    unresponsive = error;
-    cut.abort(error);
-  });
-  const own = options?.signal;
-  const signal = own === undefined ? cut.signal : AbortSignal.any([own, cut.signal]);
-  return policy.core.acquire(options === undefined ? { signal } : { ...options, signal }).then(
+  const place: WaitPlace = { ticket: undefined };
+  const call = watchdog.watch((error) => policy.core.withdraw(place, error));
+  return policy.core.acquireWithdrawable(place, options).then(
     (lease) => {
       // a lent connection need not have talked to the server (an idle one lent without a ping): no proof of life
       call.done(false);
@@ -98,9 +89,7 @@ function watchedAcquire(policy: AcquirePolicy, options: AcquireOptions | undefin
     },
     (error: unknown) => {
       call.done(false);
-      // the watchdog's own error (with its code), not the core's POOL_ABORTED around it; a caller's own abort stays POOL_ABORTED
-      if (unresponsive !== undefined && (error as Error).cause === unresponsive) throw unresponsive;
-      throw callerError(error, policy.queueText);
+      throw callerError(error, policy.queueText); // the watchdog's POOL_SERVER_UNRESPONSIVE passes as it is
     },
   );
 }
