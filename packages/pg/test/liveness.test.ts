@@ -104,7 +104,7 @@ describe('@pool/pg liveness check: a frozen server is caught, a slow query on a 
     // connect(), acquire() and transaction()'s borrow are watched while they wait, as pool.query is: the idle
     // client's validation ping (due after validateAfterIdleMs, 1 s), then connects to the frozen server, got
     // no answer until the acquire deadline: 30 s with defaults, connectionTimeoutMillis when set
-    it('connect() on a frozen server whose idle client is due for its ping: pg.Pool lends it at once and the first query on it hangs; ours fails with POOL_SERVER_UNRESPONSIVE within threshold + check (defaults: 3 s + 2 s), with or without connectionTimeoutMillis, in every form', async () => {
+    it('DIFFERENCE (documented): connect() on a frozen server whose idle client is due for its ping: pg.Pool lends it at once and the first query on it hangs; ours fails with POOL_SERVER_UNRESPONSIVE within threshold + check (defaults: 3 s + 2 s), with or without connectionTimeoutMillis, in every form', async () => {
       const open = (extra: object = {}) => createPgPool({ connectionString: server.url, max: 2, ...extra });
       const plain = [open(), open(), open()];
       const timed = [open({ connectionTimeoutMillis: 10_000 }), open({ connectionTimeoutMillis: 10_000 })];
@@ -156,7 +156,7 @@ describe('@pool/pg liveness check: a frozen server is caught, a slow query on a 
       }
     }, 20_000);
 
-    it('connect() with no idle client on a frozen server (its connects get no answer): pg.Pool (connectionTimeoutMillis 0) waits for ever; ours fails with POOL_SERVER_UNRESPONSIVE within threshold + check; a caller\'s own abort stays POOL_ABORTED', async () => {
+    it('DIFFERENCE (documented): connect() with no idle client on a frozen server (its connects get no answer): pg.Pool (connectionTimeoutMillis 0) waits for ever; ours fails with POOL_SERVER_UNRESPONSIVE within threshold + check; a caller\'s own abort stays POOL_ABORTED', async () => {
       const ours = createPgPool({ connectionString: server.url, max: 2, livenessCheckAfterMs: 1000, pool: { validateTimeoutMs: 1000 } });
       const theirs = new pg.Pool({ connectionString: server.url, max: 2 });
       theirs.on('error', () => {});
@@ -250,6 +250,33 @@ describe('@pool/pg liveness check: a frozen server is caught, a slow query on a 
         const { rows } = await pool.query('SELECT pg_sleep(8), 1 AS ok');
         expect(rows[0].ok).toBe(1);
         expect(pool.stats().totals.destroyed).toBe(0);
+      } finally {
+        await pool.end();
+      }
+    }, 30_000);
+
+    it('an idle client lent at once (no ping due) skips the watch: connect() and transaction() start no watch and no signal; one due for its ping is watched', async () => {
+      const pool = createPgPool({ connectionString: pgUrl, application_name: 'pool-pg-liveness-fast', max: 2 });
+      const watchdog = (pool as unknown as { watchdog: { watch: (...args: unknown[]) => unknown } }).watchdog;
+      const watch = watchdog.watch.bind(watchdog);
+      let watched = 0;
+      watchdog.watch = (...args: unknown[]) => {
+        watched++;
+        return watch(...args);
+      };
+      try {
+        await pool.query('SELECT 1');
+        watched = 0;
+        const client = await pool.connect();
+        client.release();
+        expect(await pool.transaction(async (c) => (await c.query('SELECT 1 AS n')).rows[0].n)).toBe(1);
+        // the transaction itself is watched once lent (its BEGIN ... COMMIT); its borrow was not
+        expect(watched).toBe(1);
+        await sleep(1200); // past validateAfterIdleMs: the next lend pings first, and that wait is watched
+        watched = 0;
+        const pinged = await pool.connect();
+        pinged.release();
+        expect(watched).toBe(1);
       } finally {
         await pool.end();
       }
