@@ -270,10 +270,18 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
     return this.checkoutWith(options, undefined) as Promise<PgPoolClient>;
   }
 
-  private checkoutWith(options: AcquireOptions | undefined, callback: ConnectCallback | undefined): Promise<PgPoolClient> | void {
+  /**
+   * @internal `acquire(options)` for a cluster's one-shot query: `watched` false when the query has a
+   * deadline of its own, which then bounds its wait for a client (as a `pool.query` with one is not watched).
+   */
+  acquireFor(options: AcquireOptions, watched: boolean): Promise<PgPoolClient> {
+    return this.checkoutWith(options, undefined, watched) as Promise<PgPoolClient>;
+  }
+
+  private checkoutWith(options: AcquireOptions | undefined, callback: ConnectCallback | undefined, watched = true): Promise<PgPoolClient> | void {
     const promise = this.ending
       ? Promise.reject(this.endedError())
-      : this.issued.track(watchedAcquire(this.core, options, this.watchdog).then((lease) => this.checkout(lease), (error: unknown) => Promise.reject(acquireError(this.health.closedCause(error)))));
+      : this.issued.track(watchedAcquire(this.core, options, watched ? this.watchdog : undefined).then((lease) => this.checkout(lease), (error: unknown) => Promise.reject(acquireError(this.health.closedCause(error)))));
     if (callback === undefined) return withCallerStack(promise);
     promise.then(
       (client) => process.nextTick(callback, undefined, client, (release?: unknown) => client.release(release as Error | boolean | undefined)),

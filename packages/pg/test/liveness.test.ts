@@ -226,6 +226,33 @@ describe('@pool/pg liveness check: a frozen server is caught, a slow query on a 
       }
     }, 30_000);
 
+    it('a PgCluster\'s connect(), transaction() and query whose idle client is due for its ping fail with POOL_SERVER_UNRESPONSIVE by threshold + check (they waited for the 30 s deadline); a query with its own deadline gets POOL_TIMEOUT by it', async () => {
+      const cluster = createPgPool({ hosts: [server.url], max: 4, livenessCheckAfterMs: 1000, pool: { validateTimeoutMs: 1000 }, health: { checkIntervalMs: 0 } });
+      try {
+        const held = await Promise.all([cluster.connect(), cluster.connect(), cluster.connect(), cluster.connect()]);
+        for (const client of held) client.release();
+        await sleep(1200); // past validateAfterIdleMs: each lend pings first
+        server.freeze();
+        const started = performance.now();
+        const outcomes = await within(Promise.all([
+          cluster.connect().then(() => 'lent', (e: unknown) => e),
+          cluster.transaction(() => 'ran').catch((e: unknown) => e),
+          cluster.query('SELECT 1').catch((e: unknown) => e),
+          // a query with a deadline of its own is not watched (as a PgPool's): that deadline bounds it
+          cluster.query({ text: 'SELECT 1', queryTimeoutMs: 4000 } as never).catch((e: unknown) => e),
+        ]), 11_000, 'the cluster\'s calls');
+        const timed = outcomes.pop();
+        for (const outcome of outcomes) expect(isPoolError(outcome, 'POOL_SERVER_UNRESPONSIVE'), String(outcome)).toBe(true);
+        expect(isPoolError(timed, 'POOL_TIMEOUT'), String(timed)).toBe(true);
+        expect(performance.now() - started).toBeLessThan(7000);
+        server.thaw();
+        await waitUntil(async () => (await cluster.query('SELECT 3 AS n').catch(() => undefined))?.rows[0].n === 3, 'the cluster answers after the thaw', 10_000);
+      } finally {
+        server.thaw();
+        await cluster.end();
+      }
+    }, 20_000);
+
     it('a PgCluster query with a deadline on a frozen server it is connected to settles by it (POOL_TIMEOUT phase query)', async () => {
       const cluster = createPgPool({ hosts: [server.url], max: 2, queryTimeoutMs: 700, health: { checkIntervalMs: 0 } });
       try {
