@@ -1,4 +1,4 @@
-import { acquireTrace, type AcquireOptions, type Lease, type Pool, type PoolError } from '@pool/core';
+import { acquireTrace, type AcquireOptions, type Lease, type Pool, type PoolError, type WaitPlace } from '@pool/core';
 import type { CallWatchdog } from '@pool/core/adapter-kit';
 import { probeWasRefused } from './server-refused.js';
 
@@ -14,37 +14,26 @@ import { probeWasRefused } from './server-refused.js';
  * A server that refuses the check (stopped, restarting) is down, not frozen: the caller waits on within
  * its deadline, watched afresh, as a `pool.query` does (the connects meet the server when it is back).
  *
- * The caller leaves the core's line through an AbortSignal, not `withdraw`: a caller whose idle client
- * is being pinged is held outside the line, where only its signal reaches it. A caller's own `signal`
+ * The cut takes the caller out of the core's line (`withdraw`, which also reaches a caller held while
+ * its idle client is pinged); the watchdog's error reaches it as it is, and a caller's own `signal`
  * still aborts it with POOL_ABORTED. The watch ends when the client is lent: what the borrower sends on
- * it is its own (as with pg.Pool). An idle client lent at once, with no ping, skips the watch and the
- * signal (the fast path stays as cheap as a plain acquire).
+ * it is its own (as with pg.Pool). An idle client lent at once, with no ping, skips the watch.
  */
 export function watchedAcquire<R>(core: Pool<R>, options: AcquireOptions | undefined, watchdog: CallWatchdog | undefined): Promise<Lease<R>> {
   if (watchdog === undefined) return core.acquire(options);
-  const own = options?.signal;
-  // an invalid signal is refused by the core (POOL_INVALID_OPTION); AbortSignal.any would throw a TypeError instead
-  if (own !== undefined && !(own instanceof AbortSignal)) return core.acquire(options);
   // not while a tracer listens to pool:acquire (its `start`, as the core checks): tryAcquire bypasses it
   if (options === undefined && !acquireTrace.start.hasSubscribers) {
     const lease = core.tryAcquire();
     if (lease !== undefined) return Promise.resolve(lease);
   }
-  const cut = new AbortController();
-  let unresponsive: PoolError | undefined;
+  const place: WaitPlace = { ticket: undefined };
   const fail = (error: PoolError): void => {
-    if (probeWasRefused(error)) {
-      // down or restarting, not frozen: wait on, watched afresh
-      call = watchdog.watch(fail);
-      return;
-    }
-    // the core rejects the caller with POOL_ABORTED, its cause this error
-    unresponsive = error;
-    cut.abort(error);
+    // down or restarting, not frozen: wait on, watched afresh
+    if (probeWasRefused(error)) call = watchdog.watch(fail);
+    else core.withdraw(place, error);
   };
   let call = watchdog.watch(fail);
-  const signal = own === undefined ? cut.signal : AbortSignal.any([own, cut.signal]);
-  return core.acquire(options === undefined ? { signal } : { ...options, signal }).then(
+  return core.acquireWithdrawable(place, options).then(
     (lease) => {
       // a lent client need not have talked to the server (an idle one lent without a ping): no proof of life
       call.done(false);
@@ -52,8 +41,6 @@ export function watchedAcquire<R>(core: Pool<R>, options: AcquireOptions | undef
     },
     (error: unknown) => {
       call.done(false);
-      // the watchdog's own error, not the core's POOL_ABORTED around it; a caller's own abort stays POOL_ABORTED
-      if (unresponsive !== undefined && (error as { cause?: unknown } | null)?.cause === unresponsive) throw unresponsive;
       throw error;
     },
   );

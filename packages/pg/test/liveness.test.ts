@@ -141,7 +141,10 @@ describe('@pool/pg liveness check: a frozen server is caught, a slow query on a 
         }
         expect(theirQuery).toBe('pending');
         // the failed callers left the line: none waits on for a client
-        for (const p of ours) expect(p.waitingCount).toBe(0);
+        for (const p of ours) {
+          expect(p.waitingCount).toBe(0);
+          expect(p.stats().pending).toBe(0);
+        }
         server.thaw();
         await within(query, 5000, "pg.Pool's query after the thaw");
         expect(theirQuery).toBe('answered');
@@ -282,7 +285,7 @@ describe('@pool/pg liveness check: a frozen server is caught, a slow query on a 
       }
     }, 30_000);
 
-    it('an idle client lent at once (no ping due) skips the watch: connect() and transaction() start no watch and no signal; one due for its ping is watched', async () => {
+    it('an idle client lent at once (no ping due) skips the watch: connect() and the borrow of transaction() start no watch; one due for its ping is watched', async () => {
       const pool = createPgPool({ connectionString: pgUrl, application_name: 'pool-pg-liveness-fast', max: 2 });
       const watchdog = (pool as unknown as { watchdog: { watch: (...args: unknown[]) => unknown } }).watchdog;
       const watch = watchdog.watch.bind(watchdog);
