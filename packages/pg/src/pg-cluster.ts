@@ -178,7 +178,8 @@ export class PgCluster extends EventEmitter {
     return traceCall(context, async () => {
       const deadline = performance.now() + (queryTimeoutMs > 0 ? Math.min(queryTimeoutMs, this.state.timeoutMs) : this.state.timeoutMs);
       for (;;) {
-        const { client, host } = await this.lend(route, deadline, undefined);
+        // its wait for a client is watched for a frozen server unless its own deadline bounds it, as a PgPool's query
+        const { client, host } = await this.lend(route, deadline, undefined, queryTimeoutMs <= 0);
         context.server = host.server;
         let failure: unknown;
         const call = host.pool.queryHeld(client, config, values, queryTimeoutMs > 0 ? deadline : undefined);
@@ -248,12 +249,12 @@ export class PgCluster extends EventEmitter {
   }
 
   /** A client on a host that `route` allows (counted in the host's `inflight` until the caller is done); waits (within the deadline) through a failover or a down host. */
-  private async lend(route: TargetSessionAttrs, deadline: number, signal: AbortSignal | undefined): Promise<{ client: PgPoolClient; host: PgHost }> {
+  private async lend(route: TargetSessionAttrs, deadline: number, signal: AbortSignal | undefined, watched = true): Promise<{ client: PgPoolClient; host: PgHost }> {
     for (;;) {
       const host = await this.state.hostFor(route, deadline, signal);
       const own = this.state.signalFor(route, host);
       try {
-        const client = await host.pool.acquire({ signal: signal === undefined ? own : AbortSignal.any([signal, own]), timeoutMs: Math.max(1, deadline - performance.now()) });
+        const client = await host.pool.acquireFor({ signal: signal === undefined ? own : AbortSignal.any([signal, own]), timeoutMs: Math.max(1, deadline - performance.now()) }, watched);
         return { client, host };
       } catch (error) {
         host.inflight--;

@@ -19,6 +19,7 @@ import { withCallerStack } from './caller-stack.js';
 import { isPgQueryObject, takeOwnCallback } from './pg-query-object.js';
 import { acquireError, runOnHeldClient, runQuery, type CallHost } from './query-call.js';
 import { runTransaction, type TransactionOptions } from './transaction.js';
+import { watchedAcquire } from './watched-acquire.js';
 
 /** A client lent by {@link PgPool.connect}: a `pg.Client` with `release(err?)`. */
 export type PgPoolClient = pg.PoolClient;
@@ -269,10 +270,18 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
     return this.checkoutWith(options, undefined) as Promise<PgPoolClient>;
   }
 
-  private checkoutWith(options: AcquireOptions | undefined, callback: ConnectCallback | undefined): Promise<PgPoolClient> | void {
+  /**
+   * @internal `acquire(options)` for a cluster's one-shot query: `watched` false when the query has a
+   * deadline of its own, which then bounds its wait for a client (as a `pool.query` with one is not watched).
+   */
+  acquireFor(options: AcquireOptions, watched: boolean): Promise<PgPoolClient> {
+    return this.checkoutWith(options, undefined, watched) as Promise<PgPoolClient>;
+  }
+
+  private checkoutWith(options: AcquireOptions | undefined, callback: ConnectCallback | undefined, watched = true): Promise<PgPoolClient> | void {
     const promise = this.ending
       ? Promise.reject(this.endedError())
-      : this.issued.track(this.core.acquire(options).then((lease) => this.checkout(lease), (error: unknown) => Promise.reject(acquireError(this.health.closedCause(error)))));
+      : this.issued.track(watchedAcquire(this.core, options, watched ? this.watchdog : undefined).then((lease) => this.checkout(lease), (error: unknown) => Promise.reject(acquireError(this.health.closedCause(error)))));
     if (callback === undefined) return withCallerStack(promise);
     promise.then(
       (client) => process.nextTick(callback, undefined, client, (release?: unknown) => client.release(release as Error | boolean | undefined)),
@@ -300,7 +309,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
     return runTransaction(
       {
         host: this.host,
-        acquire: (acquireOptions) => this.issued.track(this.core.acquire(acquireOptions)).then((lease) => ({ lease, client: this.checkout(lease) }), (error: unknown) => Promise.reject(acquireError(this.health.closedCause(error)))),
+        acquire: (acquireOptions) => this.issued.track(watchedAcquire(this.core, acquireOptions, this.watchdog)).then((lease) => ({ lease, client: this.checkout(lease) }), (error: unknown) => Promise.reject(acquireError(this.health.closedCause(error)))),
       },
       fn,
       options,

@@ -19,7 +19,7 @@ describe.skipIf(!privatePg.available)('@pool/pg on a PRIVATE server that goes do
     await server?.dispose();
   });
 
-  it('a stop longer than the liveness threshold: calls waiting for a connection (no connectionTimeoutMillis) wait it out and succeed, none fails with POOL_SERVER_UNRESPONSIVE', async () => {
+  it('a stop longer than the liveness threshold: calls waiting for a connection (no connectionTimeoutMillis; pool.query, connect(), transaction()) wait it out and succeed, none fails with POOL_SERVER_UNRESPONSIVE', async () => {
     // the liveness check runs after 1 s; the server refuses it (down), which is not a frozen server
     const pool = createPgPool({ connectionString: server.url, max: 2, livenessCheckAfterMs: 1000, pool: { validateTimeoutMs: 1000 } });
     pool.on('error', () => undefined);
@@ -30,6 +30,15 @@ describe.skipIf(!privatePg.available)('@pool/pg on a PRIVATE server that goes do
       const calls = Array.from({ length: 3 }, (_, i) =>
         pool.query('SELECT $1::int AS n', [i]).then((result) => ({ ok: result.rows[0].n as number, ms: performance.now() - started }), (error: unknown) => ({ error, ms: performance.now() - started })),
       );
+      // connect() and transaction() wait through it as well (they are watched as pool.query is)
+      const borrowed = pool.connect().then(async (client) => {
+        try {
+          return (await client.query('SELECT 3 AS n')).rows[0].n as number;
+        } finally {
+          client.release();
+        }
+      }, (error: unknown) => error);
+      const transaction = pool.transaction(async (client) => (await client.query('SELECT 4 AS n')).rows[0].n as number).catch((error: unknown) => error);
       // down for 2.5 s: two liveness checks fall in the outage, both refused
       await sleep(2500);
       await server.start();
@@ -38,6 +47,8 @@ describe.skipIf(!privatePg.available)('@pool/pg on a PRIVATE server that goes do
       expect(failures.filter((e) => isPoolError(e, 'POOL_SERVER_UNRESPONSIVE')), 'failed as unresponsive while the server refused').toEqual([]);
       expect(failures).toEqual([]);
       expect(outcomes.map((o) => (o as { ok: number }).ok)).toEqual([0, 1, 2]);
+      expect(await borrowed).toBe(3);
+      expect(await transaction).toBe(4);
     } finally {
       if (!server.running) await server.start();
       await pool.end();
