@@ -1,5 +1,5 @@
-import { acquireTrace, isPoolError, PoolError, type AcquireOptions, type Lease, type Pool, type WaitPlace } from '@pool/core';
-import type { CallWatchdog } from '@pool/core/adapter-kit';
+import { isPoolError, PoolError, type AcquireOptions, type Lease, type Pool } from '@pool/core';
+import { watchedAcquire, type CallWatchdog } from '@pool/core/adapter-kit';
 import type { Connection } from 'mysql2/promise';
 import { copyError } from './error-copy.js';
 
@@ -56,43 +56,12 @@ export interface AcquirePolicy {
 export function acquire(policy: AcquirePolicy, options: AcquireOptions | undefined, watchdog?: CallWatchdog): Promise<Lease<Connection>> {
   const refused = admission(policy);
   if (refused !== undefined) return Promise.reject(refused);
-  if (watchdog !== undefined) return watchedAcquire(policy, options, watchdog);
-  return policy.core.acquire(options).catch((error: unknown) => {
+  // watched while it waits (a frozen server fails it by the watchdog's bound, POOL_SERVER_UNRESPONSIVE as it is)
+  return watchedAcquire(policy.core, options, watchdog).catch((error: unknown) => {
     throw callerError(error, policy.queueText);
   });
 }
 
-/**
- * An acquire watched by the frozen-server watchdog, as a one-shot call's wait for its connection is:
- * a caller with no connection after `livenessCheckAfterMs` makes the pool check the server, and a
- * silent server fails it with POOL_SERVER_UNRESPONSIVE (within threshold + check) instead of letting
- * it wait out its acquire deadline. Without it, on a frozen server the ping of an idle connection got
- * no answer (validateTimeoutMs), and the caller then waited for connects that got none either
- * (connectTimeout each, retried) until `acquireTimeoutMs`: 30 s. The cut takes the caller out of the
- * core's line (`withdraw`, which also reaches a caller held while its idle connection is pinged). The
- * watch ends when the connection is lent: what the borrower then sends is its own (as with mysql2).
- */
-function watchedAcquire(policy: AcquirePolicy, options: AcquireOptions | undefined, watchdog: CallWatchdog): Promise<Lease<Connection>> {
-  // an idle connection lent with no wait and no ping needs no watch; not while a tracer listens to
-  // pool:acquire (its `start`, as the core checks), which tryAcquire bypasses
-  if (options === undefined && !acquireTrace.start.hasSubscribers) {
-    const lease = policy.core.tryAcquire();
-    if (lease !== undefined) return Promise.resolve(lease);
-  }
-  const place: WaitPlace = { ticket: undefined };
-  const call = watchdog.watch((error) => policy.core.withdraw(place, error));
-  return policy.core.acquireWithdrawable(place, options).then(
-    (lease) => {
-      // a lent connection need not have talked to the server (an idle one lent without a ping): no proof of life
-      call.done(false);
-      return lease;
-    },
-    (error: unknown) => {
-      call.done(false);
-      throw callerError(error, policy.queueText); // the watchdog's POOL_SERVER_UNRESPONSIVE passes as it is
-    },
-  );
-}
 
 /**
  * mysql2's queue rules for a caller about to acquire: the refusal when it would have to queue with

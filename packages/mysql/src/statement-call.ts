@@ -1,5 +1,5 @@
 import { PoolError, PoolTimeoutError, type Lease, type WaitPlace } from '@pool/core';
-import { type WatchedCall } from '@pool/core/adapter-kit';
+import { probeWasRefused, type WatchedCall } from '@pool/core/adapter-kit';
 import type { Connection } from 'mysql2/promise';
 import { admission, callerError } from './acquire.js';
 import { applyCallSite, type CallSite } from './call-site.js';
@@ -156,6 +156,12 @@ export class StatementCall implements WaitPlace {
   private abandon(error: PoolError): void {
     if (this.settled) return;
     const lease = this.lease;
+    if (lease === undefined && this.watched !== undefined && probeWasRefused(error)) {
+      // still waiting for a connection, and the server refused the check (down, restarting): not
+      // frozen, so the call waits on within its deadline, watched afresh (as pg's calls do)
+      this.watched = this.ctx.watchdog?.watch((next) => this.abandon(next));
+      return;
+    }
     this.disarm(false);
     this.lease = undefined;
     if (lease !== undefined) {

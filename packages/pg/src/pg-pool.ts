@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createPool, PoolError, type AcquireOptions, type Lease, type Pool, type PoolStats } from '@pool/core';
-import { poolSource, type PoolSource, type CallWatchdog } from '@pool/core/adapter-kit';
+import { poolSource, watchedAcquire, type PoolSource, type CallWatchdog } from '@pool/core/adapter-kit';
 import pg from 'pg';
 import { stateOf } from './client-state.js';
 import { hide } from './config.js';
@@ -19,7 +19,6 @@ import { withCallerStack } from './caller-stack.js';
 import { isPgQueryObject, takeOwnCallback } from './pg-query-object.js';
 import { acquireError, runOnHeldClient, runQuery, type CallHost } from './query-call.js';
 import { runTransaction, type TransactionOptions } from './transaction.js';
-import { watchedAcquire } from './watched-acquire.js';
 
 /** A client lent by {@link PgPool.connect}: a `pg.Client` with `release(err?)`. */
 export type PgPoolClient = pg.PoolClient;

@@ -1,10 +1,9 @@
 import { isPoolError, PoolError, PoolTimeoutError, type AcquireOptions, type Lease, type Pool, type WaitPlace } from '@pool/core';
-import { traceCall } from '@pool/core/adapter-kit';
+import { probeWasRefused, traceCall } from '@pool/core/adapter-kit';
 import type pg from 'pg';
 import { callerError } from './create-errors.js';
 import { withStableCode } from './error-codes.js';
 import type { PgProvider } from './provider.js';
-import { probeWasRefused } from './server-refused.js';
 import { cancelStatement } from './cancel-statement.js';
 
 /** Per-call options a query config object may carry besides pg's own fields. */

@@ -1,7 +1,8 @@
-import { isPoolError } from '@pool/core';
+import { isPoolError } from '../src/errors.js';
+import type { CallWatchdog } from './call-watchdog.js';
 
 /**
- * True when the liveness watch failed a call because its probe was *refused* (ECONNREFUSED, a reset, a
+ * For a {@link CallWatchdog}'s POOL_SERVER_UNRESPONSIVE: true when the liveness watch failed a call because its probe was *refused* (ECONNREFUSED, a reset, a
  * server error such as 57P03 or 53300), not because the server stayed silent (the probe timed out).
  * A refusal proves the server down or restarting, not frozen: a call still waiting for a connection
  * then keeps waiting within its own deadline (the pool's connects retry and will meet the server when
