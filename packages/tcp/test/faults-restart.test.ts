@@ -116,9 +116,10 @@ describe.sequential('@pool/tcp against a real server process: restart and crash;
       const { downAt, readyAt } = ours.fault;
       const waited = ours.outcomes.filter((o) => o.ok && o.start < readyAt && o.end > readyAt).length;
       measure('row 17 kill under load, deadline 4000 ms (longer than the outage)', { ...summary(ours, readyAt), waitedThrough: waited }, { perSocket: summary(perSocket, readyAt) });
-      // the calls in flight on the 4 sockets when the server died fail (their request left); nothing else
+      // only the calls in flight when the server died fail (their request had left): none started during the outage
       expect(Object.keys(ours.codes)).toEqual(['TCP_CLOSED']);
-      expect(ours.failures.length).toBeLessThanOrEqual(4);
+      // at most one per caller: a socket whose reply came in just before the crash can be lent once more before its close is read
+      expect(ours.failures.length).toBeLessThanOrEqual(8);
       expect(ours.failures.every((f) => f.start < downAt)).toBe(true);
       expect(waited).toBeGreaterThanOrEqual(4);
       expect(ours.longestMs).toBeLessThan(4000);
