@@ -106,4 +106,34 @@ describe('request() through a fault proxy', () => {
       await pool.close();
     }
   });
+
+  it('a request that timed out on a silent peer (blackhole): its socket is terminated at once, not sent a close frame the peer will not answer; close() right after resolves at once', async () => {
+    const pool = createWsPool({ url: url(), closeTimeoutMs: 2000, pool: { max: 1 } });
+    await pool.request({ op: 'echo', value: 0 }, { timeoutMs: 2000 });
+    proxy.blackhole(true);
+    const error = await pool.request({ op: 'echo', value: 1 }, { timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(codeOf(error)).toBe('POOL_TIMEOUT');
+    const started = performance.now();
+    await pool.close();
+    const closeMs = performance.now() - started;
+    console.log(`MEASURE close() after a timed-out request on a silent peer (closeTimeoutMs 2000)\n  ours:     ${JSON.stringify({ closeMs: Math.round(closeMs) })}\n  baseline: plain client: terminate() at once`);
+    expect(closeMs).toBeLessThan(1000);
+  });
+
+  it('close({ timeoutMs }) with a request in flight on a silent peer: the call rejects WS_CLOSED and close() resolves by timeoutMs, not timeoutMs + closeTimeoutMs', async () => {
+    const pool = createWsPool({ url: url(), closeTimeoutMs: 2000, pool: { max: 1 } });
+    await pool.request({ op: 'echo', value: 0 }, { timeoutMs: 2000 });
+    proxy.blackhole(true);
+    const inFlight = pool.request({ op: 'echo', value: 1 }, { timeoutMs: 60_000 }).catch((e: unknown) => e);
+    await sleep(50);
+    const started = performance.now();
+    await pool.close({ timeoutMs: 300 });
+    const closeMs = performance.now() - started;
+    const error = await inFlight;
+    const settledMs = performance.now() - started;
+    console.log(`MEASURE close({ timeoutMs: 300 }) with a request in flight on a silent peer (closeTimeoutMs 2000)\n  ours:     ${JSON.stringify({ closeMs: Math.round(closeMs), callSettledMs: Math.round(settledMs), code: codeOf(error) })}`);
+    expect(codeOf(error)).toBe('WS_CLOSED');
+    expect(closeMs).toBeLessThan(300 + 700);
+    expect(settledMs).toBeLessThan(300 + 700);
+  });
 });
