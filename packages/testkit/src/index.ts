@@ -12,6 +12,10 @@ export {
   startPrivateRedisServer,
   startPrivateHttpServer,
   type PrivateHttpServer,
+  startPrivateWsServer,
+  startPrivateLineServer,
+  type PrivateWsServer,
+  type PrivateLineServer,
   requirePrivateServer,
   type PrivateServerCheck,
   redisCommand,
@@ -31,3 +35,4 @@ export {
 export { hasPromtool, requirePromtool, promtoolCheck } from './promtool.js';
 export { restartUnderLoad, type RestartRun, type CallOutcome } from './restart-under-load.js';
 export { recordCallTraces } from './call-traces.js';
+export { faultUnderLoad, type FaultRun, type LoadOutcome } from './fault-under-load.js';

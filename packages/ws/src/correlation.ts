@@ -32,6 +32,11 @@ export class CorrelationRouter {
     });
   }
 
+  /** How many requests wait for their reply on `ws`. */
+  pendingOn(ws: WebSocket): number {
+    return this.waiting.get(ws)?.size ?? 0;
+  }
+
   /**
    * Sends `text` (which carries `id`) and resolves with the parsed reply whose id field equals `id`.
    * Rejects with POOL_TIMEOUT (phase 'query'), WS_ABORTED or WS_CLOSED; the id is forgotten then, so a late

@@ -30,7 +30,8 @@ function flushed(ws: WebSocket): Promise<boolean> {
  * - on release: listeners the borrower added are removed (the pool's own put back if removed),
  *   `binaryType` restored; outgoing data still buffered is flushed
  *   (within the pool's `resetTimeoutMs`, else the socket is destroyed); then your `reset` hook;
- * - destroy: a close frame (1000), and `terminate()` if the server has not answered within `closeTimeoutMs`.
+ * - destroy: a close frame (1000), and `terminate()` if the server has not answered within `closeTimeoutMs`; a
+ *   socket already broken (closed, errored, or given up on after a request went unanswered) is terminated at once.
  *
  * Throws {@link PoolOptionError} (POOL_INVALID_OPTION) for a bad option.
  */

@@ -6,7 +6,7 @@ import { CorrelationRouter } from './correlation.js';
 import { WsPoolError, isWsPoolError } from './errors.js';
 import { type WsProviderOptions } from './options.js';
 import { wsProvider, type WsProvider } from './provider.js';
-import { brokenCause, isWebSocketBroken } from './socket-state.js';
+import { breakWebSocket, brokenCause, isWebSocketBroken } from './socket-state.js';
 
 /** Options of {@link createWsPool}: the provider's, the request helper's, and the pool's. */
 export interface WsPoolOptions extends WsProviderOptions {
@@ -128,8 +128,13 @@ export class WsPool extends Pool<WebSocket> {
       reply = await this.router.send(ws, id, text, { signal: options.signal, timeoutMs });
     } catch (error) {
       const lateReplyPossible = isPoolError(error, 'POOL_TIMEOUT') || isWsPoolError(error, 'WS_ABORTED');
-      if (isWebSocketBroken(ws) || (lateReplyPossible && this.destroyOnTimeout)) lease.destroy(error);
-      else lease.release();
+      if (isWebSocketBroken(ws)) lease.destroy(error);
+      else if (lateReplyPossible && this.destroyOnTimeout) {
+        // closed at once (terminate, no close frame): a peer that left a request unanswered would
+        // leave the close unanswered too, holding the socket (and the process, and close()) for closeTimeoutMs
+        breakWebSocket(ws, error);
+        lease.destroy(error);
+      } else lease.release();
       throw error;
     }
     if (isWebSocketBroken(ws)) lease.destroy(brokenCause(ws));
@@ -163,6 +168,13 @@ export function createWsPool(options: WsPoolOptions): WsPool {
       const ws = await base.create(ctx);
       router.install(ws);
       return ws;
+    },
+    destroy(ws) {
+      // a request still waits on it (close() ran out of time for its lease): closed at once, and the call rejects WS_CLOSED now
+      if (router.pendingOn(ws) > 0) {
+        breakWebSocket(ws, new WsPoolError('WS_CLOSED', `WebSocket to ${base.options.safeUrl} destroyed by the pool with a request waiting for its reply`, { url: base.options.safeUrl }));
+      }
+      return base.destroy?.(ws);
     },
   };
   return new WsPool(provider, router, {

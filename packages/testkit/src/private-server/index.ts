@@ -3,6 +3,7 @@ export { startPrivatePostgres, type PrivatePostgres, type PrivatePostgresOptions
 export { startPrivateMariadb, type PrivateMariadb, type PrivateMariadbOptions } from './mariadb.js';
 export { startPrivateRedisServer, type PrivateRedisServer, type PrivateRedisOptions } from './redis.js';
 export { startPrivateHttpServer, type PrivateHttpServer } from './http.js';
+export { startPrivateWsServer, startPrivateLineServer, type PrivateWsServer, type PrivateLineServer } from './node-servers.js';
 export { redisCommand } from './resp.js';
 export { requirePrivateServer, type PrivateServerCheck } from './available.js';
 export { freeLoopbackPort, processTree, isAlive } from './processes.js';

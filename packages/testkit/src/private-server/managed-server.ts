@@ -27,7 +27,7 @@ export interface RestartOptions {
 
 /** A disposable server this process started on a free loopback port, with its own temp directory. */
 export interface PrivateServer extends AsyncDisposable {
-  readonly kind: 'postgres' | 'mariadb' | 'redis' | 'http';
+  readonly kind: 'postgres' | 'mariadb' | 'redis' | 'http' | 'ws' | 'line';
   /** A connection URL (no password; loopback). */
   readonly url: string;
   readonly host: '127.0.0.1';
