@@ -1,74 +1,29 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { faultUnderLoad, type FaultRun, startPrivateLineServer, waitUntil, type PrivateLineServer } from '@pool/testkit';
-import { createTcpPool, exchange, type TcpPool, type TcpPoolOptions } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { faultUnderLoad, logMeasure, untilSuccess, waitUntil } from '@pool/testkit';
 import { PlainReconnectingSocket, requestPerSocket } from './helpers/plain-clients.js';
+import { ping, pool, server, sleep, summary, useLineServer, warm } from './helpers/line-server-faults.js';
 
 // Server faults on a real line server in its own process (restart, kill -9, SIGSTOP), measured side
 // by side with what a user would otherwise write (a net.Socket per request; one reconnecting
 // socket), same server, same run. Reliability rows 16, 17, 39 (restart, crash) and 40 (freeze).
 
-let server: PrivateLineServer;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const measure = (row: string, ours: unknown, ...baselines: unknown[]) => console.log(`MEASURE ${row}\n  ours:     ${JSON.stringify(ours)}\n${baselines.map((b) => `  baseline: ${JSON.stringify(b)}`).join('\n')}`);
-const ping: NonNullable<TcpPoolOptions['ping']> = async (socket, { signal }) => (await exchange(socket, 'PING', { signal })) === 'PONG';
-
-beforeAll(async () => {
-  server = await startPrivateLineServer();
-});
-afterAll(async () => {
-  await server?.dispose();
-});
-
-function pool(options: TcpPoolOptions['pool'] = {}, extra: Partial<TcpPoolOptions> = {}): TcpPool {
-  return createTcpPool({ host: '127.0.0.1', port: server.port, connectTimeoutMs: 2000, ...extra, pool: { max: 4, ...options } }) as TcpPool;
-}
-
-async function warm(p: TcpPool, n: number): Promise<void> {
-  await Promise.all(Array.from({ length: n }, (_, i) => p.request(`SLOW 30 ${i}`, { timeoutMs: 3000 })));
-  expect(p.stats().idle).toBe(n);
-}
-
-async function untilSuccess(call: () => Promise<unknown>, limitMs = 8000): Promise<{ ms: number; failed: number; codes: string[] }> {
-  const start = performance.now();
-  const codes = new Set<string>();
-  let failed = 0;
-  for (;;) {
-    try {
-      await call();
-      return { ms: Math.round(performance.now() - start), failed, codes: [...codes] };
-    } catch (error) {
-      failed++;
-      codes.add(String((error as { code?: unknown }).code));
-      if (performance.now() - start > limitMs) return { ms: Infinity, failed, codes: [...codes] };
-      await sleep(10);
-    }
-  }
-}
-
-const summary = (r: FaultRun<unknown>, from: number) => ({
-  calls: r.outcomes.length,
-  failed: r.failures.length,
-  codes: r.codes,
-  untyped: r.withoutCode.length,
-  longestMs: Math.round(r.longestMs),
-  firstSuccessAfterMs: Math.round(Math.min(...r.outcomes.filter((o) => o.ok && o.end > from).map((o) => o.end)) - from),
-});
+useLineServer();
 
 describe.sequential('@pool/tcp against a real server process: restart and crash; shutdown during an outage (vs net.Socket per request and a reconnecting socket)', () => {
   for (const [kill, withPing] of [[false, false], [true, false], [true, true]] as const) {
     {
       it(`row 16: server ${kill ? 'killed (SIGKILL)' : 'restarted (SIGTERM)'} while sockets sit idle (${withPing ? 'ping hook' : 'default check'}): no call fails after it is back`, async () => {
         const p = pool({}, withPing ? { ping } : {});
-        const plain = new PlainReconnectingSocket(server.port);
+        const plain = new PlainReconnectingSocket(server().port);
         try {
           await warm(p, 4);
           await waitUntil(() => plain.opened === 1, "the plain client to connect", 3000);
-          await server.restart({ downMs: 1500, kill });
+          await server().restart({ downMs: 1500, kill });
           const ours = await untilSuccess(() => p.request('ECHO 1', { timeoutMs: 3000 }));
           const rest = await Promise.allSettled([1, 2, 3, 4].map((n) => p.request(`ECHO ${n}`, { timeoutMs: 3000 })));
-          const perSocket = await untilSuccess(() => requestPerSocket(server.port, 'ECHO 1', 3000));
+          const perSocket = await untilSuccess(() => requestPerSocket(server().port, 'ECHO 1', 3000));
           const reconnecting = await untilSuccess(() => plain.request('ECHO 1', 3000));
-          measure(`row 16 idle ${kill ? 'kill' : 'restart'} ${withPing ? 'ping' : 'no ping'} (ms from ready to first success, failures before it)`, { ...ours, laterFailed: rest.filter((r) => r.status === 'rejected').length }, { perSocket }, { reconnecting });
+          logMeasure(`row 16 idle ${kill ? 'kill' : 'restart'} ${withPing ? 'ping' : 'no ping'} (ms from ready to first success, failures before it)`, { ...ours, laterFailed: rest.filter((r) => r.status === 'rejected').length }, { perSocket }, { reconnecting });
           expect(ours.failed).toBe(0);
           expect(ours.ms).toBeLessThan(1000);
           expect(rest.every((r) => r.status === 'fulfilled')).toBe(true);
@@ -82,19 +37,19 @@ describe.sequential('@pool/tcp against a real server process: restart and crash;
 
   it('row 17: server killed and back 1.5 s later under load: every failure typed, no call outlives its deadline, first success soon after it is back', async () => {
     const p = pool({ max: 4 });
-    const plain = new PlainReconnectingSocket(server.port);
+    const plain = new PlainReconnectingSocket(server().port);
     try {
       await warm(p, 4);
       await waitUntil(() => plain.opened >= 1, "the plain client to connect", 3000);
       const deadline = 1000;
       const opts = { callers: 8, warmMs: 300, settleMs: 1500 };
       const [ours, perSocket, reconnecting] = await Promise.all([
-        faultUnderLoad(() => p.request('SLOW 5 x', { timeoutMs: deadline }), () => server.restart({ downMs: 1500, kill: true }), opts),
-        faultUnderLoad(() => requestPerSocket(server.port, 'SLOW 5 x', deadline), () => sleep(2000), { ...opts, warmMs: 0 }),
+        faultUnderLoad(() => p.request('SLOW 5 x', { timeoutMs: deadline }), () => server().restart({ downMs: 1500, kill: true }), opts),
+        faultUnderLoad(() => requestPerSocket(server().port, 'SLOW 5 x', deadline), () => sleep(2000), { ...opts, warmMs: 0 }),
         faultUnderLoad(() => plain.request('SLOW 5 x', deadline), () => sleep(2000), { ...opts, warmMs: 0 }),
       ]);
       const readyAt = ours.fault.readyAt;
-      measure('row 17 kill under load (deadline 1000 ms; first success after ready)', summary(ours, readyAt), { perSocket: summary(perSocket, readyAt) }, { reconnecting: summary(reconnecting, readyAt) });
+      logMeasure('row 17 kill under load (deadline 1000 ms; first success after ready)', summary(ours, readyAt), { perSocket: summary(perSocket, readyAt) }, { reconnecting: summary(reconnecting, readyAt) });
       expect(ours.withoutCode).toEqual([]);
       expect(ours.longestMs).toBeLessThan(deadline + 500);
       expect(summary(ours, readyAt).firstSuccessAfterMs).toBeLessThan(500);
@@ -110,12 +65,12 @@ describe.sequential('@pool/tcp against a real server process: restart and crash;
       await warm(p, 4);
       const opts = { callers: 8, warmMs: 300, settleMs: 1000 };
       const [ours, perSocket] = await Promise.all([
-        faultUnderLoad(() => p.request('SLOW 5 x', { timeoutMs: 4000 }), () => server.restart({ downMs: 1500, kill: true }), opts),
-        faultUnderLoad(() => requestPerSocket(server.port, 'SLOW 5 x', 4000), () => sleep(2000), { ...opts, warmMs: 0 }),
+        faultUnderLoad(() => p.request('SLOW 5 x', { timeoutMs: 4000 }), () => server().restart({ downMs: 1500, kill: true }), opts),
+        faultUnderLoad(() => requestPerSocket(server().port, 'SLOW 5 x', 4000), () => sleep(2000), { ...opts, warmMs: 0 }),
       ]);
       const { downAt, readyAt } = ours.fault;
       const waited = ours.outcomes.filter((o) => o.ok && o.start < readyAt && o.end > readyAt).length;
-      measure('row 17 kill under load, deadline 4000 ms (longer than the outage)', { ...summary(ours, readyAt), waitedThrough: waited }, { perSocket: summary(perSocket, readyAt) });
+      logMeasure('row 17 kill under load, deadline 4000 ms (longer than the outage)', { ...summary(ours, readyAt), waitedThrough: waited }, { perSocket: summary(perSocket, readyAt) });
       // only the calls in flight when the server died fail (their request had left): none started during the outage
       expect(Object.keys(ours.codes)).toEqual(['TCP_CLOSED']);
       // at most one per caller: a socket whose reply came in just before the crash can be lent once more before its close is read
@@ -131,7 +86,7 @@ describe.sequential('@pool/tcp against a real server process: restart and crash;
   it('shutdown during an outage: close() settles promptly (server down with callers waiting; server frozen with idle sockets and a call in flight)', async () => {
     const p = pool({ max: 2 });
     await warm(p, 2);
-    await server.stop();
+    await server().stop();
     const waiting = [1, 2, 3].map((n) => p.request(`ECHO ${n}`, { timeoutMs: 10_000 }).catch((e: unknown) => e));
     await sleep(500);
     let started = performance.now();
@@ -139,15 +94,15 @@ describe.sequential('@pool/tcp against a real server process: restart and crash;
     const downCloseMs = performance.now() - started;
     const codes = (await Promise.all(waiting)).map((e) => (e as { code?: unknown }).code);
     const waitersSettledMs = performance.now() - started;
-    await server.start();
+    await server().start();
     const q = pool({ max: 2 });
     await warm(q, 2);
-    server.freeze();
+    server().freeze();
     started = performance.now();
     await q.close();
     const frozenCloseMs = performance.now() - started;
-    server.thaw();
-    measure('shutdown during outage', { downCloseMs: Math.round(downCloseMs), waiterCodes: codes, waitersSettledMs: Math.round(waitersSettledMs), frozenCloseMs: Math.round(frozenCloseMs) }, 'socket.destroy(): at once');
+    server().thaw();
+    logMeasure('shutdown during outage', { downCloseMs: Math.round(downCloseMs), waiterCodes: codes, waitersSettledMs: Math.round(waitersSettledMs), frozenCloseMs: Math.round(frozenCloseMs) }, 'socket.destroy(): at once');
     expect(downCloseMs).toBeLessThan(1000);
     expect(waitersSettledMs).toBeLessThan(1000);
     expect(codes.every((c) => typeof c === 'string')).toBe(true);

@@ -78,3 +78,31 @@ export async function faultUnderLoad<T>(
     firstSuccessAfterMs: after.length === 0 ? Infinity : Math.min(...after) - from,
   };
 }
+
+/** Polls `call` every 10 ms from now: ms until it first succeeded (Infinity past `limitMs`), and the attempts that failed before, with their codes. */
+export async function untilSuccess(call: () => Promise<unknown>, limitMs = 8000): Promise<{ ms: number; failed: number; codes: string[] }> {
+  const start = performance.now();
+  const codes = new Set<string>();
+  let failed = 0;
+  for (;;) {
+    try {
+      await call();
+      return { ms: Math.round(performance.now() - start), failed, codes: [...codes] };
+    } catch (error) {
+      failed++;
+      codes.add(String((error as { code?: unknown }).code));
+      if (performance.now() - start > limitMs) return { ms: Infinity, failed, codes: [...codes] };
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
+
+/** A {@link FaultRun} in one line for a test's log: calls, failures and their codes, the longest call. */
+export function faultSummary(run: FaultRun<unknown>): { calls: number; failed: number; codes: Record<string, number>; untyped: number; longestMs: number } {
+  return { calls: run.outcomes.length, failed: run.failures.length, codes: run.codes, untyped: run.withoutCode.length, longestMs: Math.round(run.longestMs) };
+}
+
+/** Logs one measured row, ours beside each baseline, for the side-by-side notes (`MEASURE` lines). */
+export function logMeasure(row: string, ours: unknown, ...baselines: unknown[]): void {
+  console.log(`MEASURE ${row}\n  ours:     ${JSON.stringify(ours)}\n${baselines.map((b) => `  baseline: ${JSON.stringify(b)}`).join('\n')}`);
+}

@@ -35,4 +35,4 @@ export {
 export { hasPromtool, requirePromtool, promtoolCheck } from './promtool.js';
 export { restartUnderLoad, type RestartRun, type CallOutcome } from './restart-under-load.js';
 export { recordCallTraces } from './call-traces.js';
-export { faultUnderLoad, type FaultRun, type LoadOutcome } from './fault-under-load.js';
+export { faultSummary, faultUnderLoad, logMeasure, untilSuccess, type FaultRun, type LoadOutcome } from './fault-under-load.js';

@@ -1,65 +1,27 @@
-import { createRequire } from 'node:module';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { faultUnderLoad, type FaultRun, startPrivateWsServer, waitUntil, type PrivateWsServer } from '@pool/testkit';
-import { createWsPool, type WsPool } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { faultUnderLoad, logMeasure, untilSuccess, waitUntil, type FaultRun } from '@pool/testkit';
 import { PlainReconnectingClient } from './helpers/plain-client.js';
+import { pool, server, sleep, summary, useWsServer, warm } from './helpers/ws-server-faults.js';
 
 // Server faults on a real `ws` server in its own process (restart, kill -9, SIGSTOP), measured side
 // by side with the client a user would otherwise write (one reconnecting `ws` socket), same server,
 // same run. Reliability rows 16, 17, 39 (restart, crash) and 40 (freeze).
 
-const wsModule = createRequire(import.meta.url).resolve('ws');
-let server: PrivateWsServer;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const measure = (row: string, ours: unknown, baseline: unknown) => console.log(`MEASURE ${row}\n  ours:     ${JSON.stringify(ours)}\n  baseline: ${JSON.stringify(baseline)}`);
-
-beforeAll(async () => {
-  server = await startPrivateWsServer({ wsModule });
-});
-afterAll(async () => {
-  await server?.dispose();
-});
-
-function pool(options: Parameters<typeof createWsPool>[0]['pool'] = {}): WsPool {
-  return createWsPool({ url: server.url, handshakeTimeoutMs: 2000, closeTimeoutMs: 300, pool: { max: 4, ...options } });
-}
-
-async function warm(p: WsPool, n: number): Promise<void> {
-  await Promise.all(Array.from({ length: n }, (_, i) => p.request({ op: 'slow', ms: 30, value: i }, { timeoutMs: 3000 })));
-  expect(p.stats().idle).toBe(n);
-}
-
-/** Polls `call` every 10 ms from now; ms until it first succeeded and how many attempts failed before. */
-async function untilSuccess(call: () => Promise<unknown>, limitMs = 8000): Promise<{ ms: number; failed: number; codes: string[] }> {
-  const start = performance.now();
-  const codes = new Set<string>();
-  let failed = 0;
-  for (;;) {
-    try {
-      await call();
-      return { ms: Math.round(performance.now() - start), failed, codes: [...codes] };
-    } catch (error) {
-      failed++;
-      codes.add(String((error as { code?: unknown }).code));
-      if (performance.now() - start > limitMs) return { ms: Infinity, failed, codes: [...codes] };
-      await sleep(10);
-    }
-  }
-}
+useWsServer();
 
 describe.sequential('@pool/ws against a real server process: frozen (SIGSTOP) (vs a plain reconnecting ws client)', () => {
   it('row 40: server frozen (SIGSTOP) 2 s under load: every call settles by its deadline with a typed error, frozen sockets destroyed, recovery after SIGCONT', async () => {
     const p = pool({ max: 4 });
-    const plain = new PlainReconnectingClient(server.url);
+    const plain = new PlainReconnectingClient(server().url);
     try {
       await warm(p, 4);
       await waitUntil(() => plain.opened >= 1, "the plain client to connect", 3000);
       const deadline = 1000;
       let thawedAt = 0;
       const freeze = async () => {
-        server.freeze();
+        server().freeze();
         await sleep(2000);
-        server.thaw();
+        server().thaw();
         thawedAt = performance.now();
       };
       const before = p.stats().totals;
@@ -70,7 +32,7 @@ describe.sequential('@pool/ws against a real server process: frozen (SIGSTOP) (v
       const plainFirst = Math.min(...baseline.outcomes.filter((o) => o.ok && o.end > thawedAt).map((o) => o.end)) - thawedAt;
       const summary = (r: FaultRun<unknown>, first: number) => ({ calls: r.outcomes.length, failed: r.failures.length, codes: r.codes, untyped: r.withoutCode.length, longestMs: Math.round(r.longestMs), firstSuccessAfterThawMs: Math.round(first) });
       const totals = p.stats().totals;
-      measure('row 40 freeze 2 s under load (deadline 1000 ms)', { ...summary(ours, ours.firstSuccessAfterMs), destroyed: totals.destroyed - before.destroyed, plainSocketsOpened: undefined }, { ...summary(baseline, plainFirst), socketsOpened: plain.opened });
+      logMeasure('row 40 freeze 2 s under load (deadline 1000 ms)', { ...summary(ours, ours.firstSuccessAfterMs), destroyed: totals.destroyed - before.destroyed, plainSocketsOpened: undefined }, { ...summary(baseline, plainFirst), socketsOpened: plain.opened });
       expect(ours.withoutCode).toEqual([]);
       expect(ours.longestMs).toBeLessThan(deadline + 500);
       expect(totals.destroyed - before.destroyed).toBeGreaterThanOrEqual(4);
@@ -86,20 +48,20 @@ describe.sequential('@pool/ws against a real server process: frozen (SIGSTOP) (v
     try {
       await warm(p, 2);
       await sleep(300);
-      server.freeze();
+      server().freeze();
       const started = performance.now();
       const error = await p.request({ op: 'echo', value: 1 }, { timeoutMs: 1500 }).catch((e: unknown) => e);
       const tookMs = performance.now() - started;
       await sleep(1000);
-      server.thaw();
+      server().thaw();
       const after = await untilSuccess(() => p.request({ op: 'echo', value: 2 }, { timeoutMs: 3000 }));
-      measure('row 40 freeze idle (deadline 1500 ms)', { code: (error as { code?: unknown }).code, phase: (error as { phase?: unknown }).phase, tookMs: Math.round(tookMs), destroyed: p.stats().totals.destroyed, afterThaw: after }, 'n/a (plain client: the call waits for its own timer; the socket is kept)');
+      logMeasure('row 40 freeze idle (deadline 1500 ms)', { code: (error as { code?: unknown }).code, phase: (error as { phase?: unknown }).phase, tookMs: Math.round(tookMs), destroyed: p.stats().totals.destroyed, afterThaw: after }, 'n/a (plain client: the call waits for its own timer; the socket is kept)');
       expect((error as { code?: unknown }).code).toBe('POOL_TIMEOUT');
       expect(tookMs).toBeLessThan(1500 + 500);
       expect(p.stats().totals.destroyed).toBeGreaterThanOrEqual(1);
       expect(after.failed).toBe(0);
     } finally {
-      server.thaw();
+      server().thaw();
       await p.close();
     }
   });

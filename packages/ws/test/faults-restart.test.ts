@@ -1,68 +1,28 @@
-import { createRequire } from 'node:module';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { faultUnderLoad, type FaultRun, startPrivateWsServer, waitUntil, type PrivateWsServer } from '@pool/testkit';
-import { createWsPool, type WsPool } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { faultUnderLoad, logMeasure, untilSuccess, waitUntil } from '@pool/testkit';
 import { PlainReconnectingClient } from './helpers/plain-client.js';
+import { pool, server, sleep, summary, useWsServer, warm } from './helpers/ws-server-faults.js';
 
 // Server faults on a real `ws` server in its own process (restart, kill -9, SIGSTOP), measured side
 // by side with the client a user would otherwise write (one reconnecting `ws` socket), same server,
 // same run. Reliability rows 16, 17, 39 (restart, crash) and 40 (freeze).
 
-const wsModule = createRequire(import.meta.url).resolve('ws');
-let server: PrivateWsServer;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const measure = (row: string, ours: unknown, baseline: unknown) => console.log(`MEASURE ${row}\n  ours:     ${JSON.stringify(ours)}\n  baseline: ${JSON.stringify(baseline)}`);
-
-beforeAll(async () => {
-  server = await startPrivateWsServer({ wsModule });
-});
-afterAll(async () => {
-  await server?.dispose();
-});
-
-function pool(options: Parameters<typeof createWsPool>[0]['pool'] = {}): WsPool {
-  return createWsPool({ url: server.url, handshakeTimeoutMs: 2000, closeTimeoutMs: 300, pool: { max: 4, ...options } });
-}
-
-async function warm(p: WsPool, n: number): Promise<void> {
-  await Promise.all(Array.from({ length: n }, (_, i) => p.request({ op: 'slow', ms: 30, value: i }, { timeoutMs: 3000 })));
-  expect(p.stats().idle).toBe(n);
-}
-
-/** Polls `call` every 10 ms from now; ms until it first succeeded and how many attempts failed before. */
-async function untilSuccess(call: () => Promise<unknown>, limitMs = 8000): Promise<{ ms: number; failed: number; codes: string[] }> {
-  const start = performance.now();
-  const codes = new Set<string>();
-  let failed = 0;
-  for (;;) {
-    try {
-      await call();
-      return { ms: Math.round(performance.now() - start), failed, codes: [...codes] };
-    } catch (error) {
-      failed++;
-      codes.add(String((error as { code?: unknown }).code));
-      if (performance.now() - start > limitMs) return { ms: Infinity, failed, codes: [...codes] };
-      await sleep(10);
-    }
-  }
-}
-
-const summary = (r: FaultRun<unknown>, first: number) => ({ calls: r.outcomes.length, failed: r.failures.length, codes: r.codes, untyped: r.withoutCode.length, longestMs: Math.round(r.longestMs), firstSuccessAfterReadyMs: Math.round(first) });
+useWsServer();
 
 describe.sequential('@pool/ws against a real server process: restart and crash; shutdown during an outage (vs a plain reconnecting ws client)', () => {
   for (const kill of [false, true]) {
     it(`row 16: server ${kill ? 'killed (SIGKILL)' : 'restarted (SIGTERM)'} while sockets sit idle: no call fails after it is back, the first succeeds at once`, async () => {
       const p = pool();
-      const plain = new PlainReconnectingClient(server.url);
+      const plain = new PlainReconnectingClient(server().url);
       try {
         await warm(p, 4);
         await waitUntil(() => plain.opened === 1, "the plain client to connect", 3000);
-        const times = await server.restart({ downMs: 1500, kill });
+        const times = await server().restart({ downMs: 1500, kill });
         // the first calls after the server answers again: the dead idle sockets must not be lent
         const ours = await untilSuccess(() => p.request({ op: 'echo', value: 1 }, { timeoutMs: 3000 }));
         const rest = await Promise.allSettled([1, 2, 3, 4].map((n) => p.request({ op: 'echo', value: n }, { timeoutMs: 3000 })));
         const baseline = await untilSuccess(() => plain.request({ op: 'echo' }, 3000));
-        measure(`row 16 idle ${kill ? 'kill' : 'restart'} (ms from ready to first success, failed calls before it)`, { ...ours, laterFailed: rest.filter((r) => r.status === 'rejected').length }, { ...baseline, fromReadyMs: Math.round(performance.now() - times.readyAt) });
+        logMeasure(`row 16 idle ${kill ? 'kill' : 'restart'} (ms from ready to first success, failed calls before it)`, { ...ours, laterFailed: rest.filter((r) => r.status === 'rejected').length }, { ...baseline, fromReadyMs: Math.round(performance.now() - times.readyAt) });
         expect(ours.failed).toBe(0);
         expect(ours.ms).toBeLessThan(1000);
         expect(rest.every((r) => r.status === 'fulfilled')).toBe(true);
@@ -75,7 +35,7 @@ describe.sequential('@pool/ws against a real server process: restart and crash; 
 
   it('row 17: server killed and back 1.5 s later under load: every failure typed, no call outlives its deadline, first success soon after it is back', async () => {
     const p = pool({ max: 4 });
-    const plain = new PlainReconnectingClient(server.url);
+    const plain = new PlainReconnectingClient(server().url);
     try {
       await warm(p, 4);
       await waitUntil(() => plain.opened >= 1, "the plain client to connect", 3000);
@@ -83,12 +43,12 @@ describe.sequential('@pool/ws against a real server process: restart and crash; 
       const opts = { callers: 8, warmMs: 300, settleMs: 1500, recoveredAt: (t: { readyAt: number }) => t.readyAt };
       // the two runs overlap: the same outage for both
       const [ours, baseline] = await Promise.all([
-        faultUnderLoad(() => p.request({ op: 'slow', ms: 5, value: 1 }, { timeoutMs: deadline }), () => server.restart({ downMs: 1500, kill: true }), opts),
+        faultUnderLoad(() => p.request({ op: 'slow', ms: 5, value: 1 }, { timeoutMs: deadline }), () => server().restart({ downMs: 1500, kill: true }), opts),
         faultUnderLoad(() => plain.request({ op: 'slow', ms: 5 }, deadline), () => sleep(300 + 1500 + 200).then(() => ({ readyAt: NaN })), { ...opts, warmMs: 0, recoveredAt: undefined }),
       ]);
       const readyAt = ours.fault.readyAt;
       const plainFirst = Math.min(...baseline.outcomes.filter((o) => o.ok && o.end > readyAt).map((o) => o.end)) - readyAt;
-      measure('row 17 kill under load (deadline 1000 ms)', summary(ours, ours.firstSuccessAfterMs), summary(baseline, plainFirst));
+      logMeasure('row 17 kill under load (deadline 1000 ms)', summary(ours, ours.firstSuccessAfterMs), summary(baseline, plainFirst));
       expect(ours.withoutCode).toEqual([]);
       expect(ours.longestMs).toBeLessThan(deadline + 500);
       expect(ours.firstSuccessAfterMs).toBeLessThan(500);
@@ -100,19 +60,19 @@ describe.sequential('@pool/ws against a real server process: restart and crash; 
 
   it('row 17: callers whose deadline outlasts the outage (killed, back 1.5 s later; deadline 4 s) wait through it and succeed; only the calls in flight at the crash fail', async () => {
     const p = pool({ max: 4 });
-    const plain = new PlainReconnectingClient(server.url);
+    const plain = new PlainReconnectingClient(server().url);
     try {
       await warm(p, 4);
       await waitUntil(() => plain.opened >= 1, 'the plain client to connect', 3000);
       const opts = { callers: 8, warmMs: 300, settleMs: 1000 };
       const [ours, baseline] = await Promise.all([
-        faultUnderLoad(() => p.request({ op: 'slow', ms: 5, value: 1 }, { timeoutMs: 4000 }), () => server.restart({ downMs: 1500, kill: true }), opts),
+        faultUnderLoad(() => p.request({ op: 'slow', ms: 5, value: 1 }, { timeoutMs: 4000 }), () => server().restart({ downMs: 1500, kill: true }), opts),
         faultUnderLoad(() => plain.request({ op: 'slow', ms: 5 }, 4000), () => sleep(2000), { ...opts, warmMs: 0 }),
       ]);
       const { downAt, readyAt } = ours.fault;
       const waited = ours.outcomes.filter((o) => o.ok && o.start < readyAt && o.end > readyAt).length;
       const plainFirst = Math.min(...baseline.outcomes.filter((o) => o.ok && o.end > readyAt).map((o) => o.end)) - readyAt;
-      measure('row 17 kill under load, deadline 4000 ms (longer than the outage)', { ...summary(ours, ours.firstSuccessAfterMs), waitedThrough: waited }, summary(baseline, plainFirst));
+      logMeasure('row 17 kill under load, deadline 4000 ms (longer than the outage)', { ...summary(ours, ours.firstSuccessAfterMs), waitedThrough: waited }, summary(baseline, plainFirst));
       // only the calls in flight when the server died fail (their request had left): none started during the outage
       expect(Object.keys(ours.codes)).toEqual(['WS_CLOSED']);
       // at most one per caller: a socket whose reply came in just before the crash can be lent once more before its close is read
@@ -130,7 +90,7 @@ describe.sequential('@pool/ws against a real server process: restart and crash; 
     // server down, callers waiting for a socket
     const p = pool({ max: 2 });
     await warm(p, 2);
-    await server.stop();
+    await server().stop();
     const waiting = [1, 2, 3].map((n) => p.request({ op: 'echo', value: n }, { timeoutMs: 10_000 }).catch((e: unknown) => e));
     await sleep(500);
     let started = performance.now();
@@ -138,16 +98,16 @@ describe.sequential('@pool/ws against a real server process: restart and crash; 
     const downCloseMs = performance.now() - started;
     const codes = (await Promise.all(waiting)).map((e) => (e as { code?: unknown }).code);
     const waitersSettledMs = performance.now() - started;
-    await server.start();
+    await server().start();
     // server frozen, idle sockets (destroy sends a close frame nobody answers)
     const q = pool({ max: 2 });
     await warm(q, 2);
-    server.freeze();
+    server().freeze();
     started = performance.now();
     await q.close();
     const frozenCloseMs = performance.now() - started;
-    server.thaw();
-    measure('shutdown during outage', { downCloseMs: Math.round(downCloseMs), waiterCodes: codes, waitersSettledMs: Math.round(waitersSettledMs), frozenCloseMs: Math.round(frozenCloseMs) }, 'plain client: close() = terminate(), at once');
+    server().thaw();
+    logMeasure('shutdown during outage', { downCloseMs: Math.round(downCloseMs), waiterCodes: codes, waitersSettledMs: Math.round(waitersSettledMs), frozenCloseMs: Math.round(frozenCloseMs) }, 'plain client: close() = terminate(), at once');
     expect(downCloseMs).toBeLessThan(1000);
     expect(waitersSettledMs).toBeLessThan(1000);
     expect(codes.every((c) => typeof c === 'string')).toBe(true);

@@ -1,5 +1,5 @@
-import { get } from 'node:http';
 import { startManagedServer, type PrivateServer } from './managed-server.js';
+import { httpText, nodeScriptRecipe } from './node-script.js';
 
 /** A node:http server in its own process (so it can be restarted, frozen with SIGSTOP, or crashed). */
 export interface PrivateHttpServer extends PrivateServer {
@@ -35,42 +35,13 @@ process.on('SIGTERM', () => {
 });
 `;
 
-/** GET `path` on a fresh connection; the body as text. */
-function fetchText(port: number, path: string, timeoutMs = 1_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = get({ host: '127.0.0.1', port, path, agent: false, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve(body));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
-    req.on('error', reject);
-  });
-}
-
 /** Starts a disposable HTTP server process on a free loopback port. */
 export async function startPrivateHttpServer(): Promise<PrivateHttpServer> {
   return startManagedServer(
-    {
-      kind: 'http',
-      dirPrefix: 'pool-http-',
-      async prepare() {},
-      command: (_dir, port) => ({ file: process.execPath, args: ['-e', SERVER, String(port)] }),
-      async ready(_dir, port, pid) {
-        try {
-          return (await fetchText(port, '/__pid')) === String(pid);
-        } catch {
-          return false;
-        }
-      },
-      stopSignal: 'SIGTERM',
-      url: (port) => `http://127.0.0.1:${port}`,
-    },
+    nodeScriptRecipe('http', SERVER, [], (port) => httpText(port, '/__pid'), (port) => `http://127.0.0.1:${port}`),
     (server) => ({
       kind: 'http' as const,
-      closeIdleConnections: async () => Number(await fetchText(server.port, '/__close-idle')),
+      closeIdleConnections: async () => Number(await httpText(server.port, '/__close-idle')),
     }),
   );
 }

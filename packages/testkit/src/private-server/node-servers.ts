@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
-import { get } from 'node:http';
 import { startManagedServer, type PrivateServer } from './managed-server.js';
+import { httpText, nodeScriptRecipe } from './node-script.js';
 
 /** A `ws` WebSocket server in its own process (so it can be restarted, frozen with SIGSTOP, or crashed). */
 export interface PrivateWsServer extends PrivateServer {
@@ -73,20 +73,6 @@ process.on('SIGTERM', () => {
 });
 `;
 
-function httpText(port: number, path: string, timeoutMs = 1_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = get({ host: '127.0.0.1', port, path, agent: false, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve(body));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
-    req.on('error', reject);
-  });
-}
-
 function lineText(port: number, line: string, timeoutMs = 1_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port });
@@ -117,21 +103,7 @@ function lineText(port: number, line: string, timeoutMs = 1_000): Promise<string
  */
 export async function startPrivateWsServer({ wsModule }: { wsModule: string }): Promise<PrivateWsServer> {
   return startManagedServer(
-    {
-      kind: 'ws',
-      dirPrefix: 'pool-ws-',
-      async prepare() {},
-      command: (_dir, port) => ({ file: process.execPath, args: ['-e', WS_SERVER, String(port), wsModule] }),
-      async ready(_dir, port, pid) {
-        try {
-          return (await httpText(port, '/__pid')) === String(pid);
-        } catch {
-          return false;
-        }
-      },
-      stopSignal: 'SIGTERM',
-      url: (port) => `ws://127.0.0.1:${port}`,
-    },
+    nodeScriptRecipe('ws', WS_SERVER, [wsModule], (port) => httpText(port, '/__pid'), (port) => `ws://127.0.0.1:${port}`),
     () => ({ kind: 'ws' as const }),
   );
 }
@@ -142,21 +114,7 @@ export async function startPrivateWsServer({ wsModule }: { wsModule: string }): 
  */
 export async function startPrivateLineServer(): Promise<PrivateLineServer> {
   return startManagedServer(
-    {
-      kind: 'line',
-      dirPrefix: 'pool-line-',
-      async prepare() {},
-      command: (_dir, port) => ({ file: process.execPath, args: ['-e', LINE_SERVER, String(port)] }),
-      async ready(_dir, port, pid) {
-        try {
-          return (await lineText(port, 'PID')) === String(pid);
-        } catch {
-          return false;
-        }
-      },
-      stopSignal: 'SIGTERM',
-      url: (port) => `tcp://127.0.0.1:${port}`,
-    },
+    nodeScriptRecipe('line', LINE_SERVER, [], (port) => lineText(port, 'PID'), (port) => `tcp://127.0.0.1:${port}`),
     () => ({ kind: 'line' as const }),
   );
 }
