@@ -11,7 +11,9 @@ import { allocationsMarkdown, comparisonMarkdown, workloadMarkdown } from './rep
 import { checkTargets, targetsMarkdown } from './report/targets.js';
 import type { BenchResults } from './report/results.js';
 import { writeResults, type WrittenFiles } from './report/write.js';
+import { sampleIsolated } from './isolated-sample.js';
 import { runWorkload } from './run-workload.js';
+import { sampleInProcess } from './sample.js';
 import { workloads, type Workload } from './workloads/index.js';
 
 /** apps/bench/results, from src/ or dist/. */
@@ -67,6 +69,7 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
   const results: BenchResults = {
     environment: environment(),
     rounds: options.rounds,
+    inProcess: options.inProcess,
     quick: options.quick,
     notes: pools.map((pool) => ({ pool: pool.name, note: pool.note })),
     workloads: [],
@@ -79,7 +82,7 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
   for (const workload of allWorkloads) {
     if (!selected(workload.id)) continue;
     log(`\n## ${workload.id} ${workload.title}`);
-    const result = await runWorkload(workload, pools, { rounds: options.rounds, quick: options.quick, log });
+    const result = await runWorkload(workload, pools, { rounds: options.rounds, quick: options.quick, log, sample: options.inProcess ? sampleInProcess : sampleIsolated });
     results.workloads.push(result);
     log('');
     log(workloadMarkdown(result));

@@ -14,6 +14,8 @@ export interface BenchOptions {
   outDir: string | undefined;
   /** Only the fault benchmark (`--faults`): restarts, freezes, killed sessions on private servers. */
   faults: boolean;
+  /** W1-W4 samples taken in this process rather than each in a fresh one (`--in-process`, for profiling). */
+  inProcess: boolean;
   help: boolean;
 }
 
@@ -26,12 +28,14 @@ export const usage = `Usage: pnpm bench [-- options]
 
 Runs W1-W4 against @pool/core, generic-pool 3.9, tarn 3.1, pg-pool 3 (fake Client),
 a hand-written minimal pool and a bare Promise.resolve floor, interleaved in rounds,
-then the adapter comparisons (W5 pg, W6 mysql, W7 redis, W8 http, W7C redis-cluster, W9 pgbouncer) that are available.
+each sample in a fresh node process, then the adapter comparisons (W5 pg, W6 mysql, W7 redis, W8 http, W7C redis-cluster, W9 pgbouncer) that are available.
 Writes results/latest.md, results/latest.json and results/ratios.svg.
 
 Options:
   --only W1,W3     run only these workloads or comparisons (ids or names: W1..W4, pg, mysql, redis, http)
   --pools a,b      only pools whose names contain these (e.g. core,hand; for profiling)
+  --in-process     take the W1-W4 samples in this process (to profile it; the ratios then carry
+                   every pool's compiled code into the next, see the README)
   --rounds N       rounds per workload, medians reported (default 3)
   --quick          small counts, a smoke test (numbers not comparable)
   --soak MINUTES   only the soak: mixed acquire/release/destroy/timeout/abort traffic against
@@ -73,6 +77,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         soak: { type: 'string' },
         out: { type: 'string' },
         faults: { type: 'boolean' },
+        'in-process': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -92,6 +97,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     soakMinutes: values.soak === undefined ? undefined : positiveNumber('--soak', values.soak),
     outDir: values.out,
     faults: values.faults === true,
+    inProcess: values['in-process'] === true,
     help: values.help === true,
   };
 }

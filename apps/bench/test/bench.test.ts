@@ -44,7 +44,7 @@ describe('pnpm bench --quick, in process', () => {
       { name: 'fake', comparison: fakeComparison },
       { name: 'pg', missing: 'compare/pg.ts not yet available' },
     ];
-    ({ results, files } = await runBench(parseOptions(['--quick', '--rounds', '3', '--out', dir]), { log: (line) => lines.push(line), loadComparisons }));
+    ({ results, files } = await runBench(parseOptions(['--quick', '--in-process', '--rounds', '3', '--out', dir]), { log: (line) => lines.push(line), loadComparisons }));
   }, 120_000);
 
   afterAll(async () => {
@@ -132,6 +132,7 @@ describe('pnpm bench --quick, in process', () => {
     expect(markdown).toContain(`Node ${process.version}`);
     expect(markdown).toContain(results.environment.cpu);
     expect(markdown).toContain(results.environment.date);
+    expect(markdown).toContain('all in one process, GC between runs');
     for (const id of ['W1', 'W2', 'W3', 'W4', 'W9']) expect(markdown).toMatch(new RegExp(`^### ${id} `, 'm'));
     for (const pool of contenders) expect(markdown).toContain(`| ${pool.name}`);
     expect(markdown).toContain('| pool | ops/s (median) | vs hand-written | p50 wait | p99 wait | max wait |');
@@ -163,7 +164,7 @@ describe('pnpm bench --quick, in process', () => {
 });
 
 describe('runBench selection', () => {
-  it('runs only the workloads and pools asked for', async () => {
+  it('runs only the workloads and pools asked for, each sample in a fresh process by default', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pool-bench-'));
     try {
       const { results } = await runBench(parseOptions(['--quick', '--only', 'w2', '--pools', 'core,hand', '--rounds', '1', '--out', dir]), {
@@ -177,6 +178,8 @@ describe('runBench selection', () => {
         ['@pool/core', 20_000],
       ]);
       expect(results.comparisons).toEqual([]);
+      expect(results.inProcess).toBe(false);
+      expect(await readFile(join(dir, 'latest.md'), 'utf8')).toContain('each sample in a fresh process');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -3,7 +3,7 @@ import { parseOptions, UsageError } from '../src/cli.js';
 
 describe('parseOptions', () => {
   it('defaults to everything, 3 rounds', () => {
-    expect(parseOptions([])).toEqual({ only: [], pools: [], rounds: 3, quick: false, soakMinutes: undefined, outDir: undefined, faults: false, help: false });
+    expect(parseOptions([])).toEqual({ only: [], pools: [], rounds: 3, quick: false, soakMinutes: undefined, outDir: undefined, faults: false, inProcess: false, help: false });
   });
 
   it('reads every flag (and ignores the `--` pnpm passes through)', () => {
@@ -17,6 +17,7 @@ describe('parseOptions', () => {
     expect(parseOptions(['--soak', '2.5']).soakMinutes).toBe(2.5);
     expect(parseOptions(['--help']).help).toBe(true);
     expect(parseOptions(['--faults', '--only', 'pg,redis']).faults).toBe(true);
+    expect(parseOptions(['--in-process']).inProcess).toBe(true);
   });
 
   it.each([

@@ -58,7 +58,7 @@ export function resultsMarkdown(results: BenchResults): string {
     '# @pool bench results',
     '',
     `${env.date} · Node ${env.node} · ${env.cpu} (${env.cores} cores) · ${env.platform} · ` +
-      `medians of ${results.rounds} rounds, pools interleaved, GC between runs${env.gcExposed ? '' : ' (**GC not exposed: run with --expose-gc**)'}` +
+      `medians of ${results.rounds} rounds, pools interleaved, ${results.inProcess ? 'all in one process, GC between runs' : 'each sample in a fresh process'}${env.gcExposed ? '' : ' (**GC not exposed: run with --expose-gc**)'}` +
       `${results.quick ? ' · **--quick (smoke-test sizes, not comparable)**' : ''}`,
     '',
     'Ratio: ops/s divided by the hand-written pool\'s ops/s (higher is faster). Waits are acquire waits, measured with process.hrtime.bigint.',

@@ -8,6 +8,8 @@ import type { TargetCheck } from './targets.js';
 export interface BenchResults {
   environment: Environment;
   rounds: number;
+  /** W1-W4 samples taken in the bench's own process (`--in-process`), not each in a fresh one. */
+  inProcess: boolean;
   quick: boolean;
   /** Pools and what differs from their defaults. */
   notes: { pool: string; note: string }[];
