@@ -8,8 +8,8 @@ const childScript = fileURLToPath(new URL('../dist/sample-child.js', import.meta
 /**
  * One sample in a fresh node process (sample-child.ts), the way an application meets a pool: its
  * own process, its call sites seeing one pool only. In one long process the workload's shared call
- * sites see every pool in turn and go megamorphic, and V8's compiled code and heap sizing carry
- * over from pool to pool; that cost a deep pool more than a 40-line one (see the README's method).
+ * sites see every pool in turn, and V8's compiled code and heap sizing carry over from pool to
+ * pool; @pool/core lost most to that on W2 and W3 (see the README's method).
  */
 export const sampleIsolated: Sampler = (workload, contender, _size, quick) =>
   new Promise<Sample>((resolve, reject) => {

@@ -15,8 +15,10 @@ function recordingWorkload(runs: { measureHeap: boolean | undefined; pool: numbe
     async run(pool: BenchPool, size, options?: RunOptions) {
       const handle = await pool.acquire();
       pool.release(handle);
-      runs.push({ measureHeap: options?.measureHeap, pool: (handle as { pool: number }).pool });
-      return { seconds: 0.001, operations: size.operations, completed: size.operations, ...(options?.measureHeap ? { heapDeltaBytes: 1234 } : {}) };
+      const id = (handle as { pool: number }).pool;
+      runs.push({ measureHeap: options?.measureHeap, pool: id });
+      // a sample's runs take 1, 1 (warm-ups), then 4, 1 and 2 ms (timed): its median timed run took 2 ms
+      return { seconds: [1, 1, 4, 1, 2][id % 5]! / 1000, operations: size.operations, completed: size.operations, ...(options?.measureHeap ? { heapDeltaBytes: 1234 } : {}) };
     },
   };
 }
@@ -41,23 +43,17 @@ function countingContender(created: number[], closed: number[]): PoolContender {
 }
 
 describe('runWorkload', () => {
-  it('times each sample on a fresh pool after two untimed warm-up runs on others, and takes the heap from the first', async () => {
+  it('takes each sample as the median of three timed runs after two untimed warm-ups, each on a fresh pool, and the heap from the first', async () => {
     const runs: { measureHeap: boolean | undefined; pool: number }[] = [];
     const created: number[] = [];
     const closed: number[] = [];
     const result = await runWorkload(recordingWorkload(runs), [countingContender(created, closed)], { rounds: 2, quick: true });
-    // three pools per round: two warm-ups', then the timed run's; each closed before the next is made
-    expect(runs).toEqual([
-      { measureHeap: true, pool: 0 },
-      { measureHeap: false, pool: 1 },
-      { measureHeap: false, pool: 2 },
-      { measureHeap: true, pool: 3 },
-      { measureHeap: false, pool: 4 },
-      { measureHeap: false, pool: 5 },
-    ]);
-    expect(closed).toEqual([0, 1, 2, 3, 4, 5]);
+    // five pools per round: two warm-ups', then three timed runs'; each closed before the next is made
+    const round = (first: number) => [true, false, false, false, false].map((measureHeap, i) => ({ measureHeap, pool: first + i }));
+    expect(runs).toEqual([...round(0), ...round(5)]);
+    expect(closed).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const row = result.rows[0];
-    expect(row?.roundsOpsPerSec).toHaveLength(2);
+    expect(row?.roundsOpsPerSec).toEqual([2000, 2000]); // 4 operations in the median run's 2 ms
     expect(row?.completed).toBe(8);
     expect(row?.heapDeltaBytes).toBe(1234);
   });
