@@ -36,3 +36,5 @@ export { hasPromtool, requirePromtool, promtoolCheck } from './promtool.js';
 export { restartUnderLoad, type RestartRun, type CallOutcome } from './restart-under-load.js';
 export { recordCallTraces } from './call-traces.js';
 export { faultSummary, faultUnderLoad, logMeasure, untilSuccess, type FaultRun, type LoadOutcome } from './fault-under-load.js';
+export { runUntilExit, type ChildExit } from './child-exit.js';
+export { runShutdownExit, type ShutdownExitOptions } from './shutdown-exit-suite.js';
