@@ -1,4 +1,5 @@
 import { isPoolError } from '@pool/core';
+import { cutRequests } from '@pool/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTcpPool, isTcpPoolError, type TcpPool } from '../src/index.js';
 import { startLineServer, type LineServer } from './helpers/line-server.js';
@@ -130,38 +131,12 @@ describe('createTcpPool: request()', () => {
     const pool = linePool(8, { requestTimeoutMs: 30_000 });
     let destroyed = 0;
     pool.on('destroy', () => destroyed++);
-    const total = 10_000;
-    let next = 0;
-    let ok = 0;
-    let wrong = 0;
-    let cutMidReply = 0;
-    let cutWhileQueued = 0;
-    const unexpected: unknown[] = [];
     // 8 callers over 8 sockets: a call never queues behind another, so its cut lands after sending
     // (unless a new socket is still connecting: a cut socket is replaced on demand)
-    const worker = async () => {
-      while (next < total) {
-        const i = next++;
-        const kind = i % 10;
-        const controller = new AbortController();
-        // the reply takes 10 ms: an abort or a budget of 3 ms ends the call while it is in flight
-        const cut = kind === 0 ? setTimeout(() => controller.abort(new Error('caller left')), 3) : undefined;
-        const payload = kind <= 2 ? `SLOW 10 id-${i}` : `ECHO id-${i}`;
-        try {
-          const reply = await pool.request(payload, { signal: controller.signal, ...(kind === 1 ? { timeoutMs: 3 } : {}) });
-          if (reply === `id-${i}`) ok++;
-          else wrong++;
-        } catch (error) {
-          if (kind > 1) unexpected.push(error);
-          else if (isTcpPoolError(error, 'TCP_ABORTED') || (isPoolError(error, 'POOL_TIMEOUT') && (error as { phase?: string }).phase === 'query')) cutMidReply++;
-          else if (isPoolError(error, 'POOL_ABORTED') || isPoolError(error, 'POOL_TIMEOUT')) cutWhileQueued++;
-          else unexpected.push(error);
-        } finally {
-          clearTimeout(cut);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: 8 }, worker));
+    const { ok, wrong, cutMidReply, cutWhileQueued, unexpected } = await cutRequests(
+      async (i, slow, options) => (await pool.request(slow ? `SLOW 10 id-${i}` : `ECHO id-${i}`, options)) === `id-${i}`,
+      (error) => isTcpPoolError(error, 'TCP_ABORTED'),
+    );
     expect(unexpected).toEqual([]);
     expect(wrong).toBe(0);
     // every call that was not cut got its own reply; every cut one failed with a typed error

@@ -38,3 +38,4 @@ export { recordCallTraces } from './call-traces.js';
 export { faultSummary, faultUnderLoad, logMeasure, untilSuccess, type FaultRun, type LoadOutcome } from './fault-under-load.js';
 export { runUntilExit, type ChildExit } from './child-exit.js';
 export { runShutdownExit, type ShutdownExitOptions } from './shutdown-exit-suite.js';
+export { cutRequests, type CutRun } from './cut-requests.js';

@@ -1,5 +1,5 @@
 import { isPoolError } from '@pool/core';
-import { waitUntil } from '@pool/testkit';
+import { cutRequests, waitUntil } from '@pool/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createWsPool, isWsPoolError, type WsPool, type WsPoolOptions } from '../src/index.js';
 import { startWsServer, type TestWsServer } from './helpers/ws-server.js';
@@ -178,36 +178,11 @@ describe('createWsPool: request()', () => {
 
   it('row 34 (destroyOnTimeout: false): 10,000 requests, one in five cut (abort or timeout) while its reply is in flight: every reply reaches its own caller, each late reply is dropped', async () => {
     const pool = wsPool(8, { destroyOnTimeout: false });
-    const total = 10_000;
-    let next = 0;
-    let ok = 0;
-    let wrong = 0;
-    let cutMidReply = 0;
-    let cutWhileQueued = 0;
-    const unexpected: unknown[] = [];
     // 8 callers over 8 sockets: a call never queues behind another, so its cut lands after sending
-    const worker = async () => {
-      while (next < total) {
-        const i = next++;
-        const kind = i % 10;
-        const controller = new AbortController();
-        // the reply takes 10 ms: an abort or a budget of 3 ms ends the call while it is in flight
-        const cut = kind === 0 ? setTimeout(() => controller.abort(new Error('caller left')), 3) : undefined;
-        try {
-          const reply = await pool.request<Echo>(kind <= 2 ? { op: 'slow', ms: 10, value: i } : { op: 'echo', value: i }, { signal: controller.signal, ...(kind === 1 ? { timeoutMs: 3 } : {}) });
-          if (reply.echo === i) ok++;
-          else wrong++;
-        } catch (error) {
-          if (kind > 1) unexpected.push(error);
-          else if (isWsPoolError(error, 'WS_ABORTED') || (isPoolError(error, 'POOL_TIMEOUT') && (error as { phase?: string }).phase === 'query')) cutMidReply++;
-          else if (isPoolError(error, 'POOL_ABORTED') || isPoolError(error, 'POOL_TIMEOUT')) cutWhileQueued++;
-          else unexpected.push(error);
-        } finally {
-          clearTimeout(cut);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: 8 }, worker));
+    const { ok, wrong, cutMidReply, cutWhileQueued, unexpected } = await cutRequests(
+      async (i, slow, options) => (await pool.request<Echo>(slow ? { op: 'slow', ms: 10, value: i } : { op: 'echo', value: i }, options)).echo === i,
+      (error) => isWsPoolError(error, 'WS_ABORTED'),
+    );
     expect(unexpected).toEqual([]);
     expect(wrong).toBe(0);
     expect(ok).toBe(8_000);
