@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { isPoolError, PoolTimeoutError } from '@pool/core';
-import { recordCallTraces } from '@pool/testkit';
+import { optionError, recordCallTraces } from '@pool/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTcpPool, tcpProvider, type TcpPool } from '../src/index.js';
 import { startLineServer, type LineServer } from './helpers/line-server.js';
@@ -20,17 +20,6 @@ async function withPool(options: { requestTimeoutMs?: number }, fn: (pool: TcpPo
   } finally {
     await pool.close({ timeoutMs: 2_000 });
   }
-}
-
-function optionError(fn: () => unknown): { option: string; message: string } {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(isPoolError(caught, 'POOL_INVALID_OPTION')).toBe(true);
-  return caught as { option: string; message: string };
 }
 
 describe('per-call deadline (requestTimeoutMs)', () => {

@@ -1,5 +1,5 @@
 import { isPoolError } from '@pool/core';
-import { cutRequests } from '@pool/testkit';
+import { cutRequests, optionError } from '@pool/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTcpPool, isTcpPoolError, type TcpPool } from '../src/index.js';
 import { startLineServer, type LineServer } from './helpers/line-server.js';
@@ -164,14 +164,7 @@ describe('createTcpPool: request()', () => {
       [JSON.parse('{"port": 80, "__proto__": {"polluted": true}}'), '__proto__'],
     ];
     for (const [options, option] of bad) {
-      let error: unknown;
-      try {
-        createTcpPool(options as never);
-      } catch (e) {
-        error = e;
-      }
-      expect(isPoolError(error, 'POOL_INVALID_OPTION'), `${JSON.stringify(options)} should be refused`).toBe(true);
-      expect((error as { option: string }).option).toBe(option);
+      expect(optionError(() => createTcpPool(options as never), `${JSON.stringify(options)} should be refused`).option).toBe(option);
     }
   });
 });

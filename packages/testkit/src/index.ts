@@ -39,3 +39,4 @@ export { faultSummary, faultUnderLoad, logMeasure, untilSuccess, type FaultRun, 
 export { runUntilExit, type ChildExit } from './child-exit.js';
 export { runShutdownExit, type ShutdownExitOptions } from './shutdown-exit-suite.js';
 export { cutRequests, type CutRun } from './cut-requests.js';
+export { optionError } from './option-error.js';

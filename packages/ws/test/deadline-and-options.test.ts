@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { isPoolError, PoolTimeoutError } from '@pool/core';
-import { recordCallTraces } from '@pool/testkit';
+import { optionError, recordCallTraces } from '@pool/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWsPool, wsProvider, type WsPool } from '../src/index.js';
 import { startWsServer, type TestWsServer } from './helpers/ws-server.js';
@@ -20,17 +20,6 @@ async function withPool(options: { requestTimeoutMs?: number }, fn: (pool: WsPoo
   } finally {
     await pool.close({ timeoutMs: 2_000 });
   }
-}
-
-function optionError(fn: () => unknown): { option: string; message: string; stack: string } {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(isPoolError(caught, 'POOL_INVALID_OPTION')).toBe(true);
-  return caught as { option: string; message: string; stack: string };
 }
 
 describe('per-call deadline (requestTimeoutMs)', () => {
