@@ -40,3 +40,4 @@ export { runUntilExit, type ChildExit } from './child-exit.js';
 export { runShutdownExit, type ShutdownExitOptions } from './shutdown-exit-suite.js';
 export { cutRequests, type CutRun } from './cut-requests.js';
 export { optionError } from './option-error.js';
+export { useProxiedServer, type TestServer } from './proxied-server.js';
