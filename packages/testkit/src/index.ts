@@ -41,3 +41,6 @@ export { runShutdownExit, type ShutdownExitOptions } from './shutdown-exit-suite
 export { cutRequests, type CutRun } from './cut-requests.js';
 export { optionError } from './option-error.js';
 export { useProxiedServer, type TestServer } from './proxied-server.js';
+export { closeDuringOutage, type OutageClose } from './outage-close.js';
+export { freezeFor, callIntoIdleFreeze, type IdleFreeze } from './freeze.js';
+export { withBaseline } from './with-baseline.js';

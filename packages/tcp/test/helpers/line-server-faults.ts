@@ -31,10 +31,11 @@ export function pool(options: TcpPoolOptions['pool'] = {}, extra: Partial<TcpPoo
   return createTcpPool({ host: '127.0.0.1', port: server().port, connectTimeoutMs: 2000, ...extra, pool: { max: 4, ...options } }) as TcpPool;
 }
 
-/** Fills the pool with `n` idle sockets. */
-export async function warm(p: TcpPool, n: number): Promise<void> {
+/** Fills the pool with `n` idle sockets; resolves with the pool. */
+export async function warm(p: TcpPool, n: number): Promise<TcpPool> {
   await Promise.all(Array.from({ length: n }, (_, i) => p.request(`SLOW 30 ${i}`, { timeoutMs: 3000 })));
   expect(p.stats().idle).toBe(n);
+  return p;
 }
 
 /** A run summed up, with the ms from `from` to the first call that succeeded after it. */

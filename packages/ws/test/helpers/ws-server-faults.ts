@@ -31,10 +31,11 @@ export function pool(options: Parameters<typeof createWsPool>[0]['pool'] = {}): 
   return createWsPool({ url: server().url, handshakeTimeoutMs: 2000, closeTimeoutMs: 300, pool: { max: 4, ...options } });
 }
 
-/** Fills the pool with `n` idle sockets. */
-export async function warm(p: WsPool, n: number): Promise<void> {
+/** Fills the pool with `n` idle sockets; resolves with the pool. */
+export async function warm(p: WsPool, n: number): Promise<WsPool> {
   await Promise.all(Array.from({ length: n }, (_, i) => p.request({ op: 'slow', ms: 30, value: i }, { timeoutMs: 3000 })));
   expect(p.stats().idle).toBe(n);
+  return p;
 }
 
 /** A run summed up, with the ms to the first success measured by the caller. */
