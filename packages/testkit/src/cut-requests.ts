@@ -1,4 +1,5 @@
 import { isPoolError } from '@pool/core';
+import { expect } from 'vitest';
 
 /** How the calls of {@link cutRequests} ended. */
 export interface CutRun {
@@ -49,4 +50,18 @@ export async function cutRequests(
   };
   await Promise.all(Array.from({ length: callers }, worker));
   return run;
+}
+
+/**
+ * What row 34 asks of a {@link cutRequests} run of `total` calls (a multiple of 10): no call got
+ * another's reply or an unexpected error, every call that was not cut got its own reply, every cut
+ * one failed with a typed error, and the pattern under test really happened: more than a quarter of
+ * the cuts landed with the reply still on its way.
+ */
+export function expectCutRun(run: CutRun, total = 10_000): void {
+  expect(run.unexpected).toEqual([]);
+  expect(run.wrong).toBe(0);
+  expect(run.ok).toBe((total / 10) * 8);
+  expect(run.cutMidReply + run.cutWhileQueued).toBe((total / 10) * 2);
+  expect(run.cutMidReply).toBeGreaterThan(total / 20);
 }

@@ -38,7 +38,7 @@ export { recordCallTraces } from './call-traces.js';
 export { faultSummary, faultUnderLoad, logMeasure, untilSuccess, type FaultRun, type LoadOutcome } from './fault-under-load.js';
 export { runUntilExit, type ChildExit } from './child-exit.js';
 export { runShutdownExit, type ShutdownExitOptions } from './shutdown-exit-suite.js';
-export { cutRequests, type CutRun } from './cut-requests.js';
+export { cutRequests, expectCutRun, type CutRun } from './cut-requests.js';
 export { optionError } from './option-error.js';
 export { useProxiedServer, type TestServer } from './proxied-server.js';
 export { closeDuringOutage, type OutageClose } from './outage-close.js';

@@ -1,6 +1,6 @@
 import { PoolError, PoolTimeoutError } from '@pool/core';
 import { describe, expect, it } from 'vitest';
-import { cutRequests } from '../src/index.js';
+import { cutRequests, expectCutRun } from '../src/index.js';
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -27,6 +27,17 @@ describe('cutRequests', () => {
     expect(sent.filter((s) => s.slow)).toHaveLength(30);
     expect(sent.filter((s) => s.timeoutMs === 3).map((s) => s.i % 10)).toEqual(Array(10).fill(1));
     expect(run).toEqual({ ok: 79, wrong: 1, cutMidReply: 20, cutWhileQueued: 0, unexpected: [] });
+    // one reply went to the wrong caller: row 34's checks fail
+    expect(() => expectCutRun(run, 100)).toThrow();
+    expect(() => expectCutRun({ ...run, ok: 80, wrong: 0 }, 100)).not.toThrow();
+  });
+
+  it('expectCutRun: too few cuts that landed mid-reply, or a lost call, fail', () => {
+    const clean = { ok: 8_000, wrong: 0, cutMidReply: 501, cutWhileQueued: 1_499, unexpected: [] };
+    expect(() => expectCutRun(clean)).not.toThrow();
+    expect(() => expectCutRun({ ...clean, cutMidReply: 500, cutWhileQueued: 1_500 })).toThrow();
+    expect(() => expectCutRun({ ...clean, cutWhileQueued: 1_498 })).toThrow();
+    expect(() => expectCutRun({ ...clean, unexpected: [new Error('x')] })).toThrow();
   });
 
   it('a cut before sending is counted apart; a failure of a call that was not cut is unexpected', async () => {
