@@ -44,3 +44,4 @@ export { useProxiedServer, type TestServer } from './proxied-server.js';
 export { closeDuringOutage, type OutageClose } from './outage-close.js';
 export { freezeFor, callIntoIdleFreeze, type IdleFreeze } from './freeze.js';
 export { withBaseline } from './with-baseline.js';
+export { expectQueryTimeout } from './query-timeout.js';
