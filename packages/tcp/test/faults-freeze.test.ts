@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callIntoIdleFreeze, faultUnderLoad, freezeFor, logMeasure, withBaseline } from '@pool/testkit';
+import { callIntoIdleFreeze, expectIdleFreezeRecovered, faultUnderLoad, freezeFor, idleFreezeSummary, logMeasure, withBaseline } from '@pool/testkit';
 import { PlainReconnectingSocket, requestPerSocket } from './helpers/plain-clients.js';
 import { ping, pool, server, sleep, summary, useLineServer, warm } from './helpers/line-server-faults.js';
 
@@ -43,12 +43,9 @@ describe.sequential('@pool/tcp against a real server process: frozen (SIGSTOP) (
       const p = pool({ max: 2, validateAfterIdleMs: 200, validateTimeoutMs: 800 }, withPing ? { ping } : {});
       try {
         await warm(p, 2);
-        const { error, tookMs, afterThaw } = await callIntoIdleFreeze(server(), (n, timeoutMs) => p.request(`ECHO ${n}`, { timeoutMs }));
-        logMeasure(`row 40 freeze idle ${withPing ? 'ping' : 'no ping'} (deadline 1500 ms)`, { code: (error as { code?: unknown }).code, phase: (error as { phase?: unknown }).phase, tookMs: Math.round(tookMs), destroyed: p.stats().totals.destroyed, afterThaw }, 'per socket / reconnecting: the call waits for its own timer (connect succeeds: the kernel accepts)');
-        expect((error as { code?: unknown }).code).toBe('POOL_TIMEOUT');
-        expect(tookMs).toBeLessThan(1500 + 500);
-        expect(p.stats().totals.destroyed).toBeGreaterThanOrEqual(1);
-        expect(afterThaw.failed).toBe(0);
+        const run = await callIntoIdleFreeze(server(), (n, timeoutMs) => p.request(`ECHO ${n}`, { timeoutMs }));
+        logMeasure(`row 40 freeze idle ${withPing ? 'ping' : 'no ping'} (deadline 1500 ms)`, { ...idleFreezeSummary(run), destroyed: p.stats().totals.destroyed }, 'per socket / reconnecting: the call waits for its own timer (connect succeeds: the kernel accepts)');
+        expectIdleFreezeRecovered(run, p.stats().totals.destroyed);
       } finally {
         server().thaw();
         await p.close();

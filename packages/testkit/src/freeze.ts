@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { untilSuccess } from './fault-under-load.js';
 import type { PrivateServer } from './private-server/index.js';
 
@@ -37,4 +38,22 @@ export async function callIntoIdleFreeze(server: Freezable, call: (n: number, ti
   server.thaw();
   const afterThaw = await untilSuccess(() => call(2, 3000));
   return { error, tookMs, afterThaw };
+}
+
+/**
+ * What row 40 asks of a {@link callIntoIdleFreeze} run: the call settled by its deadline with
+ * POOL_TIMEOUT, the pool destroyed the unanswered socket (`destroyed`: its destroyed total), and
+ * every call after the thaw succeeded at once.
+ */
+export function expectIdleFreezeRecovered(run: IdleFreeze, destroyed: number): void {
+  expect((run.error as { code?: unknown }).code).toBe('POOL_TIMEOUT');
+  expect(run.tookMs).toBeLessThan(1500 + 500);
+  expect(destroyed).toBeGreaterThanOrEqual(1);
+  expect(run.afterThaw.failed).toBe(0);
+}
+
+/** A {@link callIntoIdleFreeze} run in one line for a test's log: the call's code and phase, its ms, the calls after the thaw. */
+export function idleFreezeSummary(run: IdleFreeze): { code: unknown; phase: unknown; tookMs: number; afterThaw: IdleFreeze['afterThaw'] } {
+  const error = run.error as { code?: unknown; phase?: unknown } | null | undefined;
+  return { code: error?.code, phase: error?.phase, tookMs: Math.round(run.tookMs), afterThaw: run.afterThaw };
 }

@@ -42,6 +42,6 @@ export { cutRequests, expectCutRun, type CutRun } from './cut-requests.js';
 export { optionError } from './option-error.js';
 export { useProxiedServer, type TestServer } from './proxied-server.js';
 export { closeDuringOutage, type OutageClose } from './outage-close.js';
-export { freezeFor, callIntoIdleFreeze, type IdleFreeze } from './freeze.js';
+export { freezeFor, callIntoIdleFreeze, expectIdleFreezeRecovered, idleFreezeSummary, type IdleFreeze } from './freeze.js';
 export { withBaseline } from './with-baseline.js';
 export { expectQueryTimeout } from './query-timeout.js';

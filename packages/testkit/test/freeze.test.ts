@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callIntoIdleFreeze, freezeFor } from '../src/index.js';
+import { callIntoIdleFreeze, expectIdleFreezeRecovered, freezeFor, idleFreezeSummary } from '../src/index.js';
 
 function fakeServer() {
   const server = {
@@ -45,5 +45,11 @@ describe('callIntoIdleFreeze', () => {
     expect((run.error as { code?: unknown }).code).toBe('POOL_TIMEOUT');
     expect(run.tookMs).toBeGreaterThanOrEqual(45);
     expect(run.afterThaw.failed).toBe(0);
+    expectIdleFreezeRecovered(run, 1);
+    expect(idleFreezeSummary(run)).toEqual({ code: 'POOL_TIMEOUT', phase: undefined, tookMs: Math.round(run.tookMs), afterThaw: run.afterThaw });
+    // nothing destroyed, or a call that outlived its deadline, or a failure after the thaw: not recovered
+    expect(() => expectIdleFreezeRecovered(run, 0)).toThrow();
+    expect(() => expectIdleFreezeRecovered({ ...run, tookMs: 2_000 }, 1)).toThrow();
+    expect(() => expectIdleFreezeRecovered({ ...run, afterThaw: { ...run.afterThaw, failed: 1 } }, 1)).toThrow();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callIntoIdleFreeze, faultUnderLoad, freezeFor, logMeasure, withBaseline, type FaultRun } from '@pool/testkit';
+import { callIntoIdleFreeze, expectIdleFreezeRecovered, faultUnderLoad, freezeFor, idleFreezeSummary, logMeasure, withBaseline, type FaultRun } from '@pool/testkit';
 import { PlainReconnectingClient } from './helpers/plain-client.js';
 import { pool, server, sleep, useWsServer, warm } from './helpers/ws-server-faults.js';
 
@@ -36,12 +36,9 @@ describe.sequential('@pool/ws against a real server process: frozen (SIGSTOP) (v
     const p = pool({ max: 2, validateAfterIdleMs: 200, validateTimeoutMs: 800 });
     try {
       await warm(p, 2);
-      const { error, tookMs, afterThaw } = await callIntoIdleFreeze(server(), (n, timeoutMs) => p.request({ op: 'echo', value: n }, { timeoutMs }));
-      logMeasure('row 40 freeze idle (deadline 1500 ms)', { code: (error as { code?: unknown }).code, phase: (error as { phase?: unknown }).phase, tookMs: Math.round(tookMs), destroyed: p.stats().totals.destroyed, afterThaw }, 'n/a (plain client: the call waits for its own timer; the socket is kept)');
-      expect((error as { code?: unknown }).code).toBe('POOL_TIMEOUT');
-      expect(tookMs).toBeLessThan(1500 + 500);
-      expect(p.stats().totals.destroyed).toBeGreaterThanOrEqual(1);
-      expect(afterThaw.failed).toBe(0);
+      const run = await callIntoIdleFreeze(server(), (n, timeoutMs) => p.request({ op: 'echo', value: n }, { timeoutMs }));
+      logMeasure('row 40 freeze idle (deadline 1500 ms)', { ...idleFreezeSummary(run), destroyed: p.stats().totals.destroyed }, 'n/a (plain client: the call waits for its own timer; the socket is kept)');
+      expectIdleFreezeRecovered(run, p.stats().totals.destroyed);
     } finally {
       server().thaw();
       await p.close();
