@@ -1,12 +1,12 @@
 import { isPoolError } from '@pool/core';
-import { cutRequests, expectCutRun, optionError } from '@pool/testkit';
+import { closePoolsAfterEach, cutRequests, expectCutRun, optionError } from '@pool/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTcpPool, isTcpPoolError, type TcpPool } from '../src/index.js';
 import { startLineServer, type LineServer } from './helpers/line-server.js';
 
 let lines: LineServer;
 let frames: LineServer;
-const open: TcpPool<string | Buffer>[] = [];
+const track = closePoolsAfterEach();
 
 beforeAll(async () => {
   lines = await startLineServer();
@@ -16,20 +16,12 @@ afterAll(async () => {
   await lines.close();
   await frames.close();
 });
-afterEach(async () => {
-  for (const pool of open.splice(0)) {
-    await pool.close({ timeoutMs: 2000 });
-    const stats = pool.stats();
-    expect(stats.size).toBe(0);
-    expect(stats.totals.created).toBe(stats.totals.destroyed);
-  }
+afterEach(() => {
   lines.silent = false;
 });
 
 function linePool(max = 2, extra: { requestTimeoutMs?: number; maxFrameBytes?: number } = {}): TcpPool<string> {
-  const pool = createTcpPool({ host: lines.host, port: lines.port, framing: 'line', ...extra, pool: { max, validateAfterIdleMs: Infinity } });
-  open.push(pool);
-  return pool;
+  return track(createTcpPool({ host: lines.host, port: lines.port, framing: 'line', ...extra, pool: { max, validateAfterIdleMs: Infinity } }));
 }
 
 describe('createTcpPool: request()', () => {
@@ -43,8 +35,7 @@ describe('createTcpPool: request()', () => {
   });
 
   it('length-prefixed framing: binary bodies round-trip, split frames are reassembled', async () => {
-    const pool = createTcpPool({ host: frames.host, port: frames.port, framing: 'length-prefixed', pool: { max: 1 } });
-    open.push(pool);
+    const pool = track(createTcpPool({ host: frames.host, port: frames.port, framing: 'length-prefixed', pool: { max: 1 } }));
     const body = Buffer.alloc(300_000, 7);
     body[0] = 0;
     body[body.length - 1] = 0x0a;

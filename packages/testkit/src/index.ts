@@ -45,3 +45,4 @@ export { closeDuringOutage, type OutageClose } from './outage-close.js';
 export { freezeFor, callIntoIdleFreeze, expectIdleFreezeRecovered, idleFreezeSummary, type IdleFreeze } from './freeze.js';
 export { withBaseline } from './with-baseline.js';
 export { expectQueryTimeout } from './query-timeout.js';
+export { closePoolsAfterEach, type ClosablePool } from './close-pools.js';

@@ -1,11 +1,11 @@
 import { isPoolError } from '@pool/core';
-import { cutRequests, expectCutRun, waitUntil } from '@pool/testkit';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { closePoolsAfterEach, cutRequests, expectCutRun, waitUntil } from '@pool/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWsPool, isWsPoolError, type WsPool, type WsPoolOptions } from '../src/index.js';
 import { startWsServer, type TestWsServer } from './helpers/ws-server.js';
 
 let server: TestWsServer;
-const open: WsPool[] = [];
+const track = closePoolsAfterEach();
 
 beforeAll(async () => {
   server = await startWsServer();
@@ -13,19 +13,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-afterEach(async () => {
-  for (const pool of open.splice(0)) {
-    await pool.close({ timeoutMs: 2000 });
-    const stats = pool.stats();
-    expect(stats.size).toBe(0);
-    expect(stats.totals.created).toBe(stats.totals.destroyed);
-  }
-});
 
 function wsPool(max = 2, extra: Partial<WsPoolOptions> = {}): WsPool {
-  const pool = createWsPool({ url: server.url, closeTimeoutMs: 200, ...extra, pool: { max, validateAfterIdleMs: Infinity } });
-  open.push(pool);
-  return pool;
+  return track(createWsPool({ url: server.url, closeTimeoutMs: 200, ...extra, pool: { max, validateAfterIdleMs: Infinity } }));
 }
 
 interface Echo {
