@@ -46,3 +46,4 @@ export { freezeFor, callIntoIdleFreeze, expectIdleFreezeRecovered, idleFreezeSum
 export { withBaseline } from './with-baseline.js';
 export { expectQueryTimeout } from './query-timeout.js';
 export { closePoolsAfterEach, type ClosablePool } from './close-pools.js';
+export { serverPerFile } from './server-per-file.js';
