@@ -47,3 +47,4 @@ export { withBaseline } from './with-baseline.js';
 export { expectQueryTimeout } from './query-timeout.js';
 export { closePoolsAfterEach, type ClosablePool } from './close-pools.js';
 export { serverPerFile } from './server-per-file.js';
+export { usePlainAndTlsServers } from './tls-server-pair.js';
