@@ -48,3 +48,4 @@ export { expectQueryTimeout } from './query-timeout.js';
 export { closePoolsAfterEach, type ClosablePool } from './close-pools.js';
 export { serverPerFile } from './server-per-file.js';
 export { usePlainAndTlsServers } from './tls-server-pair.js';
+export { callsAfterRestart, callsAfterRestartSummary, expectNoFailureAfterRestart, type CallsAfterRestart } from './calls-after-restart.js';
