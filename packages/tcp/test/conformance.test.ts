@@ -1,24 +1,11 @@
 import type { Socket } from 'node:net';
-import { runConformance, waitUntil } from '@pool/testkit';
-import { afterAll, beforeAll } from 'vitest';
+import { runConformance, usePlainAndTlsServers, waitUntil } from '@pool/testkit';
 import { exchange, tcpProvider } from '../src/index.js';
-import { startLineServer, type LineServer } from './helpers/line-server.js';
-import { selfSignedCertificate, type SelfSigned } from '@pool/testkit';
+import { startLineServer } from './helpers/line-server.js';
 
-// In-process servers on 127.0.0.1:0; the suite puts its fault proxy in front of them.
-let plain: LineServer;
-let secure: LineServer;
-let cert: SelfSigned;
-
-beforeAll(async () => {
-  cert = selfSignedCertificate();
-  plain = await startLineServer();
-  secure = await startLineServer({ tls: cert });
-});
-afterAll(async () => {
-  await plain?.close();
-  await secure?.close();
-});
+// In-process servers on 127.0.0.1:0 (plain, and TLS with a certificate made now); the suite puts its
+// fault proxy in front of them.
+const { plain, secure, cert } = usePlainAndTlsServers((options) => startLineServer(options));
 
 /** The protocol ping the suite needs: the default (socket state only) cannot see a blackholed peer. */
 const ping = async (socket: Socket, ctx: { signal: AbortSignal }) => (await exchange(socket, 'PING', { signal: ctx.signal })) === 'PONG';
@@ -37,7 +24,7 @@ async function killServerSide(socket: Socket): Promise<void> {
 runConformance({
   name: '@pool/tcp',
   provider: (target) => tcpProvider({ host: target.host, port: target.port, ping, connectTimeoutMs: 700 }),
-  upstream: () => ({ host: plain.host, port: plain.port }),
+  upstream: () => ({ host: plain().host, port: plain().port }),
   roundTrip,
   killServerSide,
 });
@@ -45,8 +32,8 @@ runConformance({
 runConformance({
   name: '@pool/tcp over TLS',
   // the proxy listens on 127.0.0.1, which the certificate names; verification stays on
-  provider: (target) => tcpProvider({ host: target.host, port: target.port, tls: { ca: cert.cert }, ping, connectTimeoutMs: 700 }),
-  upstream: () => ({ host: secure.host, port: secure.port }),
+  provider: (target) => tcpProvider({ host: target.host, port: target.port, tls: { ca: cert().cert }, ping, connectTimeoutMs: 700 }),
+  upstream: () => ({ host: secure().host, port: secure().port }),
   roundTrip,
   killServerSide,
 });

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { isPoolError, PoolTimeoutError } from '@pool/core';
-import { recordCallTraces } from '@pool/testkit';
+import { expectQueryTimeout, optionError, recordCallTraces } from '@pool/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTcpPool, tcpProvider, type TcpPool } from '../src/index.js';
 import { startLineServer, type LineServer } from './helpers/line-server.js';
@@ -22,17 +22,6 @@ async function withPool(options: { requestTimeoutMs?: number }, fn: (pool: TcpPo
   }
 }
 
-function optionError(fn: () => unknown): { option: string; message: string } {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(isPoolError(caught, 'POOL_INVALID_OPTION')).toBe(true);
-  return caught as { option: string; message: string };
-}
-
 describe('per-call deadline (requestTimeoutMs)', () => {
   it('has a finite documented default', () => {
     const pool = createTcpPool({ port: lines.port });
@@ -43,13 +32,7 @@ describe('per-call deadline (requestTimeoutMs)', () => {
   it('past it the call rejects with POOL_TIMEOUT phase query and the socket is destroyed, never reused', async () => {
     await withPool({ requestTimeoutMs: 200 }, async (pool) => {
       expect(await pool.request('ECHO warm')).toBe('warm');
-      const started = performance.now();
-      const error = await pool.request('SLOW 1500 late').catch((caught: unknown) => caught);
-      const ms = performance.now() - started;
-      expect(error).toBeInstanceOf(PoolTimeoutError);
-      expect((error as PoolTimeoutError).phase).toBe('query');
-      expect(ms).toBeGreaterThanOrEqual(190);
-      expect(ms).toBeLessThan(1_400);
+      await expectQueryTimeout(() => pool.request('SLOW 1500 late'), 190, 1_400);
       expect(pool.stats().totals.destroyed).toBe(1);
       expect(await pool.request('ECHO next')).toBe('next');
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { faultUnderLoad, logMeasure, untilSuccess, waitUntil } from '@pool/testkit';
+import { callsAfterRestart, callsAfterRestartSummary, closeDuringOutage, expectNoFailureAfterRestart, faultUnderLoad, logMeasure, untilSuccess, withBaseline } from '@pool/testkit';
 import { PlainReconnectingSocket, requestPerSocket } from './helpers/plain-clients.js';
 import { ping, pool, server, sleep, summary, useLineServer, warm } from './helpers/line-server-faults.js';
 
@@ -11,36 +11,24 @@ useLineServer();
 
 describe.sequential('@pool/tcp against a real server process: restart and crash; shutdown during an outage (vs net.Socket per request and a reconnecting socket)', () => {
   for (const [kill, withPing] of [[false, false], [true, false], [true, true]] as const) {
-    {
-      it(`row 16: server ${kill ? 'killed (SIGKILL)' : 'restarted (SIGTERM)'} while sockets sit idle (${withPing ? 'ping hook' : 'default check'}): no call fails after it is back`, async () => {
-        const p = pool({}, withPing ? { ping } : {});
-        const plain = new PlainReconnectingSocket(server().port);
-        try {
-          await warm(p, 4);
-          await waitUntil(() => plain.opened === 1, "the plain client to connect", 3000);
-          await server().restart({ downMs: 1500, kill });
-          const ours = await untilSuccess(() => p.request('ECHO 1', { timeoutMs: 3000 }));
-          const rest = await Promise.allSettled([1, 2, 3, 4].map((n) => p.request(`ECHO ${n}`, { timeoutMs: 3000 })));
-          const perSocket = await untilSuccess(() => requestPerSocket(server().port, 'ECHO 1', 3000));
-          const reconnecting = await untilSuccess(() => plain.request('ECHO 1', 3000));
-          logMeasure(`row 16 idle ${kill ? 'kill' : 'restart'} ${withPing ? 'ping' : 'no ping'} (ms from ready to first success, failures before it)`, { ...ours, laterFailed: rest.filter((r) => r.status === 'rejected').length }, { perSocket }, { reconnecting });
-          expect(ours.failed).toBe(0);
-          expect(ours.ms).toBeLessThan(1000);
-          expect(rest.every((r) => r.status === 'fulfilled')).toBe(true);
-        } finally {
-          plain.close();
-          await p.close();
-        }
+    it(`row 16: server ${kill ? 'killed (SIGKILL)' : 'restarted (SIGTERM)'} while sockets sit idle (${withPing ? 'ping hook' : 'default check'}): no call fails after it is back`, async () => {
+      const p = pool({}, withPing ? { ping } : {});
+      const plain = new PlainReconnectingSocket(server().port);
+      await withBaseline(p, () => warm(p, 4), plain, async () => {
+        await server().restart({ downMs: 1500, kill });
+        const ours = await callsAfterRestart((n) => p.request(`ECHO ${n}`, { timeoutMs: 3000 }));
+        const perSocket = await untilSuccess(() => requestPerSocket(server().port, 'ECHO 1', 3000));
+        const reconnecting = await untilSuccess(() => plain.request('ECHO 1', 3000));
+        logMeasure(`row 16 idle ${kill ? 'kill' : 'restart'} ${withPing ? 'ping' : 'no ping'} (ms from ready to first success, failures before it)`, callsAfterRestartSummary(ours), { perSocket }, { reconnecting });
+        expectNoFailureAfterRestart(ours);
       });
-    }
+    });
   }
 
   it('row 17: server killed and back 1.5 s later under load: every failure typed, no call outlives its deadline, first success soon after it is back', async () => {
     const p = pool({ max: 4 });
     const plain = new PlainReconnectingSocket(server().port);
-    try {
-      await warm(p, 4);
-      await waitUntil(() => plain.opened >= 1, "the plain client to connect", 3000);
+    await withBaseline(p, () => warm(p, 4), plain, async () => {
       const deadline = 1000;
       const opts = { callers: 8, warmMs: 300, settleMs: 1500 };
       const [ours, perSocket, reconnecting] = await Promise.all([
@@ -53,10 +41,7 @@ describe.sequential('@pool/tcp against a real server process: restart and crash;
       expect(ours.withoutCode).toEqual([]);
       expect(ours.longestMs).toBeLessThan(deadline + 500);
       expect(summary(ours, readyAt).firstSuccessAfterMs).toBeLessThan(500);
-    } finally {
-      plain.close();
-      await p.close();
-    }
+    });
   });
 
   it('row 17: callers whose deadline outlasts the outage (killed, back 1.5 s later; deadline 4 s) wait through it and succeed; only the calls in flight at the crash fail', async () => {
@@ -84,28 +69,11 @@ describe.sequential('@pool/tcp against a real server process: restart and crash;
   });
 
   it('shutdown during an outage: close() settles promptly (server down with callers waiting; server frozen with idle sockets and a call in flight)', async () => {
-    const p = pool({ max: 2 });
-    await warm(p, 2);
-    await server().stop();
-    const waiting = [1, 2, 3].map((n) => p.request(`ECHO ${n}`, { timeoutMs: 10_000 }).catch((e: unknown) => e));
-    await sleep(500);
-    let started = performance.now();
-    await p.close();
-    const downCloseMs = performance.now() - started;
-    const codes = (await Promise.all(waiting)).map((e) => (e as { code?: unknown }).code);
-    const waitersSettledMs = performance.now() - started;
-    await server().start();
-    const q = pool({ max: 2 });
-    await warm(q, 2);
-    server().freeze();
-    started = performance.now();
-    await q.close();
-    const frozenCloseMs = performance.now() - started;
-    server().thaw();
-    logMeasure('shutdown during outage', { downCloseMs: Math.round(downCloseMs), waiterCodes: codes, waitersSettledMs: Math.round(waitersSettledMs), frozenCloseMs: Math.round(frozenCloseMs) }, 'socket.destroy(): at once');
-    expect(downCloseMs).toBeLessThan(1000);
-    expect(waitersSettledMs).toBeLessThan(1000);
-    expect(codes.every((c) => typeof c === 'string')).toBe(true);
-    expect(frozenCloseMs).toBeLessThan(1000);
+    const run = await closeDuringOutage(server(), () => warm(pool({ max: 2 }), 2), (p, n) => p.request(`ECHO ${n}`, { timeoutMs: 10_000 }));
+    logMeasure('shutdown during outage', { downCloseMs: Math.round(run.downCloseMs), waiterCodes: run.waiterCodes, waitersSettledMs: Math.round(run.waitersSettledMs), frozenCloseMs: Math.round(run.frozenCloseMs) }, 'socket.destroy(): at once');
+    expect(run.downCloseMs).toBeLessThan(1000);
+    expect(run.waitersSettledMs).toBeLessThan(1000);
+    expect(run.waiterCodes.every((c) => typeof c === 'string')).toBe(true);
+    expect(run.frozenCloseMs).toBeLessThan(1000);
   });
 });

@@ -1,11 +1,12 @@
 import { isPoolError } from '@pool/core';
+import { closePoolsAfterEach, cutRequests, expectCutRun, optionError } from '@pool/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTcpPool, isTcpPoolError, type TcpPool } from '../src/index.js';
 import { startLineServer, type LineServer } from './helpers/line-server.js';
 
 let lines: LineServer;
 let frames: LineServer;
-const open: TcpPool<string | Buffer>[] = [];
+const track = closePoolsAfterEach();
 
 beforeAll(async () => {
   lines = await startLineServer();
@@ -15,20 +16,12 @@ afterAll(async () => {
   await lines.close();
   await frames.close();
 });
-afterEach(async () => {
-  for (const pool of open.splice(0)) {
-    await pool.close({ timeoutMs: 2000 });
-    const stats = pool.stats();
-    expect(stats.size).toBe(0);
-    expect(stats.totals.created).toBe(stats.totals.destroyed);
-  }
+afterEach(() => {
   lines.silent = false;
 });
 
 function linePool(max = 2, extra: { requestTimeoutMs?: number; maxFrameBytes?: number } = {}): TcpPool<string> {
-  const pool = createTcpPool({ host: lines.host, port: lines.port, framing: 'line', ...extra, pool: { max, validateAfterIdleMs: Infinity } });
-  open.push(pool);
-  return pool;
+  return track(createTcpPool({ host: lines.host, port: lines.port, framing: 'line', ...extra, pool: { max, validateAfterIdleMs: Infinity } }));
 }
 
 describe('createTcpPool: request()', () => {
@@ -42,8 +35,7 @@ describe('createTcpPool: request()', () => {
   });
 
   it('length-prefixed framing: binary bodies round-trip, split frames are reassembled', async () => {
-    const pool = createTcpPool({ host: frames.host, port: frames.port, framing: 'length-prefixed', pool: { max: 1 } });
-    open.push(pool);
+    const pool = track(createTcpPool({ host: frames.host, port: frames.port, framing: 'length-prefixed', pool: { max: 1 } }));
     const body = Buffer.alloc(300_000, 7);
     body[0] = 0;
     body[body.length - 1] = 0x0a;
@@ -130,48 +122,18 @@ describe('createTcpPool: request()', () => {
     const pool = linePool(8, { requestTimeoutMs: 30_000 });
     let destroyed = 0;
     pool.on('destroy', () => destroyed++);
-    const total = 10_000;
-    let next = 0;
-    let ok = 0;
-    let wrong = 0;
-    let cutMidReply = 0;
-    let cutWhileQueued = 0;
-    const unexpected: unknown[] = [];
     // 8 callers over 8 sockets: a call never queues behind another, so its cut lands after sending
     // (unless a new socket is still connecting: a cut socket is replaced on demand)
-    const worker = async () => {
-      while (next < total) {
-        const i = next++;
-        const kind = i % 10;
-        const controller = new AbortController();
-        // the reply takes 10 ms: an abort or a budget of 3 ms ends the call while it is in flight
-        const cut = kind === 0 ? setTimeout(() => controller.abort(new Error('caller left')), 3) : undefined;
-        const payload = kind <= 2 ? `SLOW 10 id-${i}` : `ECHO id-${i}`;
-        try {
-          const reply = await pool.request(payload, { signal: controller.signal, ...(kind === 1 ? { timeoutMs: 3 } : {}) });
-          if (reply === `id-${i}`) ok++;
-          else wrong++;
-        } catch (error) {
-          if (kind > 1) unexpected.push(error);
-          else if (isTcpPoolError(error, 'TCP_ABORTED') || (isPoolError(error, 'POOL_TIMEOUT') && (error as { phase?: string }).phase === 'query')) cutMidReply++;
-          else if (isPoolError(error, 'POOL_ABORTED') || isPoolError(error, 'POOL_TIMEOUT')) cutWhileQueued++;
-          else unexpected.push(error);
-        } finally {
-          clearTimeout(cut);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: 8 }, worker));
-    expect(unexpected).toEqual([]);
-    expect(wrong).toBe(0);
-    // every call that was not cut got its own reply; every cut one failed with a typed error
-    expect(ok).toBe(8_000);
-    expect(cutMidReply + cutWhileQueued).toBe(2_000);
-    // the pattern under test really happened: cuts landed with the reply still on its way (~1,990 of
-    // 2,000 unloaded; a cut while the replacement socket is still connecting is a queued cut instead)...
-    expect(cutMidReply).toBeGreaterThan(500);
+    const run = await cutRequests(
+      async (i, slow, options) => (await pool.request(slow ? `SLOW 10 id-${i}` : `ECHO id-${i}`, options)) === `id-${i}`,
+      (error) => isTcpPoolError(error, 'TCP_ABORTED'),
+    );
+    // every call that was not cut got its own reply; every cut one failed with a typed error; cuts
+    // landed with the reply still on its way (~1,990 of 2,000 unloaded; a cut while the replacement
+    // socket is still connecting is a queued cut instead)...
+    expectCutRun(run);
     // ...and each of those sockets was destroyed, never lent again (validateAfterIdleMs is off: nothing else destroys)
-    expect(destroyed).toBe(cutMidReply);
+    expect(destroyed).toBe(run.cutMidReply);
     const stats = pool.stats();
     expect(stats.borrowed).toBe(0);
     expect(stats.size - stats.creating).toBe(stats.totals.created - stats.totals.destroyed);
@@ -189,14 +151,7 @@ describe('createTcpPool: request()', () => {
       [JSON.parse('{"port": 80, "__proto__": {"polluted": true}}'), '__proto__'],
     ];
     for (const [options, option] of bad) {
-      let error: unknown;
-      try {
-        createTcpPool(options as never);
-      } catch (e) {
-        error = e;
-      }
-      expect(isPoolError(error, 'POOL_INVALID_OPTION'), `${JSON.stringify(options)} should be refused`).toBe(true);
-      expect((error as { option: string }).option).toBe(option);
+      expect(optionError(() => createTcpPool(options as never), `${JSON.stringify(options)} should be refused`).option).toBe(option);
     }
   });
 });

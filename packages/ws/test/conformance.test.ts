@@ -1,24 +1,11 @@
-import { runConformance, selfSignedCertificate, waitUntil, type SelfSigned } from '@pool/testkit';
-import { afterAll, beforeAll } from 'vitest';
+import { runConformance, usePlainAndTlsServers, waitUntil } from '@pool/testkit';
 import type { WebSocket } from 'ws';
 import { wsProvider } from '../src/index.js';
-import { startWsServer, type TestWsServer } from './helpers/ws-server.js';
+import { startWsServer } from './helpers/ws-server.js';
 
 // In-process ws servers on 127.0.0.1:0 (plain, and wss with a certificate generated now); the suite
 // puts its fault proxy in front of them.
-let server: TestWsServer;
-let secure: TestWsServer;
-let cert: SelfSigned;
-
-beforeAll(async () => {
-  cert = selfSignedCertificate();
-  server = await startWsServer();
-  secure = await startWsServer({ tls: cert });
-});
-afterAll(async () => {
-  await server?.close();
-  await secure?.close();
-});
+const { plain, secure, cert } = usePlainAndTlsServers((options) => startWsServer(options));
 
 /** One JSON request and its reply on the raw socket. */
 function roundTrip(ws: WebSocket): Promise<void> {
@@ -52,7 +39,7 @@ async function killServerSide(ws: WebSocket): Promise<void> {
 runConformance({
   name: '@pool/ws',
   provider: (target) => wsProvider({ url: `ws://${target.host}:${target.port}/`, handshakeTimeoutMs: 700, closeTimeoutMs: 300 }),
-  upstream: () => ({ host: server.host, port: server.port }),
+  upstream: () => ({ host: plain().host, port: plain().port }),
   roundTrip,
   killServerSide,
 });
@@ -60,8 +47,8 @@ runConformance({
 runConformance({
   name: '@pool/ws over TLS (wss)',
   // the proxy listens on 127.0.0.1, which the certificate names; verification stays on, with the CA given
-  provider: (target) => wsProvider({ url: `wss://${target.host}:${target.port}/`, clientOptions: { ca: cert.cert }, handshakeTimeoutMs: 700, closeTimeoutMs: 300 }),
-  upstream: () => ({ host: secure.host, port: secure.port }),
+  provider: (target) => wsProvider({ url: `wss://${target.host}:${target.port}/`, clientOptions: { ca: cert().cert }, handshakeTimeoutMs: 700, closeTimeoutMs: 300 }),
+  upstream: () => ({ host: secure().host, port: secure().port }),
   roundTrip,
   killServerSide,
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { faultUnderLoad, logMeasure, untilSuccess, waitUntil, type FaultRun } from '@pool/testkit';
+import { callIntoIdleFreeze, expectIdleFreezeRecovered, faultUnderLoad, freezeFor, idleFreezeSummary, logMeasure, withBaseline, type FaultRun } from '@pool/testkit';
 import { PlainReconnectingClient } from './helpers/plain-client.js';
-import { pool, server, sleep, summary, useWsServer, warm } from './helpers/ws-server-faults.js';
+import { pool, server, sleep, useWsServer, warm } from './helpers/ws-server-faults.js';
 
 // Server faults on a real `ws` server in its own process (restart, kill -9, SIGSTOP), measured side
 // by side with the client a user would otherwise write (one reconnecting `ws` socket), same server,
@@ -13,22 +13,14 @@ describe.sequential('@pool/ws against a real server process: frozen (SIGSTOP) (v
   it('row 40: server frozen (SIGSTOP) 2 s under load: every call settles by its deadline with a typed error, frozen sockets destroyed, recovery after SIGCONT', async () => {
     const p = pool({ max: 4 });
     const plain = new PlainReconnectingClient(server().url);
-    try {
-      await warm(p, 4);
-      await waitUntil(() => plain.opened >= 1, "the plain client to connect", 3000);
+    await withBaseline(p, () => warm(p, 4), plain, async () => {
       const deadline = 1000;
-      let thawedAt = 0;
-      const freeze = async () => {
-        server().freeze();
-        await sleep(2000);
-        server().thaw();
-        thawedAt = performance.now();
-      };
       const before = p.stats().totals;
       const [ours, baseline] = await Promise.all([
-        faultUnderLoad(() => p.request({ op: 'slow', ms: 5, value: 1 }, { timeoutMs: deadline }), freeze, { callers: 8, settleMs: 2000 }),
+        faultUnderLoad(() => p.request({ op: 'slow', ms: 5, value: 1 }, { timeoutMs: deadline }), () => freezeFor(server(), 2000), { callers: 8, settleMs: 2000 }),
         faultUnderLoad(() => plain.request({ op: 'slow', ms: 5 }, deadline), () => sleep(300 + 2000), { callers: 8, settleMs: 2000, warmMs: 0 }),
       ]);
+      const thawedAt = ours.fault;
       const plainFirst = Math.min(...baseline.outcomes.filter((o) => o.ok && o.end > thawedAt).map((o) => o.end)) - thawedAt;
       const summary = (r: FaultRun<unknown>, first: number) => ({ calls: r.outcomes.length, failed: r.failures.length, codes: r.codes, untyped: r.withoutCode.length, longestMs: Math.round(r.longestMs), firstSuccessAfterThawMs: Math.round(first) });
       const totals = p.stats().totals;
@@ -37,29 +29,16 @@ describe.sequential('@pool/ws against a real server process: frozen (SIGSTOP) (v
       expect(ours.longestMs).toBeLessThan(deadline + 500);
       expect(totals.destroyed - before.destroyed).toBeGreaterThanOrEqual(4);
       expect(ours.firstSuccessAfterMs).toBeLessThan(1500);
-    } finally {
-      plain.close();
-      await p.close();
-    }
+    });
   });
 
   it('row 40: server frozen while sockets sit idle: the call settles by its deadline (POOL_TIMEOUT), the unanswered socket is destroyed, recovery after SIGCONT', async () => {
     const p = pool({ max: 2, validateAfterIdleMs: 200, validateTimeoutMs: 800 });
     try {
       await warm(p, 2);
-      await sleep(300);
-      server().freeze();
-      const started = performance.now();
-      const error = await p.request({ op: 'echo', value: 1 }, { timeoutMs: 1500 }).catch((e: unknown) => e);
-      const tookMs = performance.now() - started;
-      await sleep(1000);
-      server().thaw();
-      const after = await untilSuccess(() => p.request({ op: 'echo', value: 2 }, { timeoutMs: 3000 }));
-      logMeasure('row 40 freeze idle (deadline 1500 ms)', { code: (error as { code?: unknown }).code, phase: (error as { phase?: unknown }).phase, tookMs: Math.round(tookMs), destroyed: p.stats().totals.destroyed, afterThaw: after }, 'n/a (plain client: the call waits for its own timer; the socket is kept)');
-      expect((error as { code?: unknown }).code).toBe('POOL_TIMEOUT');
-      expect(tookMs).toBeLessThan(1500 + 500);
-      expect(p.stats().totals.destroyed).toBeGreaterThanOrEqual(1);
-      expect(after.failed).toBe(0);
+      const run = await callIntoIdleFreeze(server(), (n, timeoutMs) => p.request({ op: 'echo', value: n }, { timeoutMs }));
+      logMeasure('row 40 freeze idle (deadline 1500 ms)', { ...idleFreezeSummary(run), destroyed: p.stats().totals.destroyed }, 'n/a (plain client: the call waits for its own timer; the socket is kept)');
+      expectIdleFreezeRecovered(run, p.stats().totals.destroyed);
     } finally {
       server().thaw();
       await p.close();

@@ -1,31 +1,17 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFaultProxy, waitUntil, type FaultProxy } from '@pool/testkit';
+import { describe, expect, it } from 'vitest';
+import { useProxiedServer, waitUntil } from '@pool/testkit';
 import { createWsPool, type WsPool } from '../src/index.js';
 import { PlainReconnectingClient } from './helpers/plain-client.js';
-import { startWsServer, type TestWsServer } from './helpers/ws-server.js';
+import { startWsServer } from './helpers/ws-server.js';
 
 // Network faults on the request() path (reliability rows 18, 19, 38): a reset mid-request, a
 // blackhole with requests in flight then healed. The socket that lost data is never reused and the
 // next caller is fine; measured beside a plain reconnecting `ws` client through the same proxy.
 
-let server: TestWsServer;
-let proxy: FaultProxy;
+const { proxy } = useProxiedServer(() => startWsServer());
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-beforeAll(async () => {
-  server = await startWsServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
-beforeEach(async () => {
-  proxy = await startFaultProxy({ host: server.host, port: server.port });
-});
-afterEach(async () => {
-  await proxy.close();
-});
-
-const url = () => `ws://${proxy.host}:${proxy.port}/`;
+const url = () => `ws://${proxy().host}:${proxy().port}/`;
 const codeOf = (e: unknown) => (e as { code?: unknown }).code;
 
 describe('request() through a fault proxy', () => {
@@ -39,7 +25,7 @@ describe('request() through a fault proxy', () => {
       const plainInFlight = plain.request({ op: 'slow', ms: 300 }, 5000).catch((e: unknown) => e);
       await sleep(50);
       const resetAt = performance.now();
-      proxy.resetAll();
+      proxy().resetAll();
       const error = await inFlight;
       const settledMs = performance.now() - resetAt;
       const next = await pool.request({ op: 'echo', value: 2 }, { timeoutMs: 2000 }).then(() => 'ok', codeOf);
@@ -63,12 +49,12 @@ describe('request() through a fault proxy', () => {
       try {
         await pool.request({ op: 'echo', value: 0 }, { timeoutMs: 2000 });
         await waitUntil(() => plain.opened === 1, "the plain client to connect", 2000);
-        proxy.blackhole(true);
+        proxy().blackhole(true);
         const started = performance.now();
         const error = await pool.request({ op: 'echo', value: 'lost' }, { timeoutMs: 500 }).catch((e: unknown) => e);
         const tookMs = performance.now() - started;
         const plainError = await plain.request({ op: 'echo', value: 'lost' }, 500).catch((e: unknown) => e);
-        proxy.blackhole(false);
+        proxy().blackhole(false);
         await sleep(200); // the held bytes (the late replies) are delivered now
         const next = await pool.request({ op: 'echo', value: 'next' }, { timeoutMs: 2000 });
         const plainNext = await plain.request({ op: 'echo', value: 'next' }, 2000);
@@ -90,12 +76,12 @@ describe('request() through a fault proxy', () => {
     try {
       await pool.request({ op: 'echo', value: 0 }, { timeoutMs: 2000 });
       await sleep(200);
-      proxy.blackhole(true);
+      proxy().blackhole(true);
       const started = performance.now();
       const error = await pool.request({ op: 'echo', value: 1 }, { timeoutMs: 1500 }).catch((e: unknown) => e);
       const tookMs = performance.now() - started;
       await sleep(300);
-      proxy.blackhole(false);
+      proxy().blackhole(false);
       const next = await pool.request({ op: 'echo', value: 'next' }, { timeoutMs: 3000 });
       // POOL_TIMEOUT, or POOL_CREATE_FAILED when the replacement's handshake (1000 ms) timed out first
       expect(['POOL_TIMEOUT', 'POOL_CREATE_FAILED']).toContain(codeOf(error));
@@ -110,7 +96,7 @@ describe('request() through a fault proxy', () => {
   it('a request that timed out on a silent peer (blackhole): its socket is terminated at once, not sent a close frame the peer will not answer; close() right after resolves at once', async () => {
     const pool = createWsPool({ url: url(), closeTimeoutMs: 2000, pool: { max: 1 } });
     await pool.request({ op: 'echo', value: 0 }, { timeoutMs: 2000 });
-    proxy.blackhole(true);
+    proxy().blackhole(true);
     const error = await pool.request({ op: 'echo', value: 1 }, { timeoutMs: 300 }).catch((e: unknown) => e);
     expect(codeOf(error)).toBe('POOL_TIMEOUT');
     const started = performance.now();
@@ -123,7 +109,7 @@ describe('request() through a fault proxy', () => {
   it('close({ timeoutMs }) with a request in flight on a silent peer: the call rejects WS_CLOSED and close() resolves by timeoutMs, not timeoutMs + closeTimeoutMs', async () => {
     const pool = createWsPool({ url: url(), closeTimeoutMs: 2000, pool: { max: 1 } });
     await pool.request({ op: 'echo', value: 0 }, { timeoutMs: 2000 });
-    proxy.blackhole(true);
+    proxy().blackhole(true);
     const inFlight = pool.request({ op: 'echo', value: 1 }, { timeoutMs: 60_000 }).catch((e: unknown) => e);
     await sleep(50);
     const started = performance.now();

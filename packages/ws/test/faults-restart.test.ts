@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { faultUnderLoad, logMeasure, untilSuccess, waitUntil } from '@pool/testkit';
+import { callsAfterRestart, callsAfterRestartSummary, closeDuringOutage, expectNoFailureAfterRestart, faultUnderLoad, logMeasure, untilSuccess, withBaseline } from '@pool/testkit';
 import { PlainReconnectingClient } from './helpers/plain-client.js';
 import { pool, server, sleep, summary, useWsServer, warm } from './helpers/ws-server-faults.js';
 
@@ -14,31 +14,21 @@ describe.sequential('@pool/ws against a real server process: restart and crash; 
     it(`row 16: server ${kill ? 'killed (SIGKILL)' : 'restarted (SIGTERM)'} while sockets sit idle: no call fails after it is back, the first succeeds at once`, async () => {
       const p = pool();
       const plain = new PlainReconnectingClient(server().url);
-      try {
-        await warm(p, 4);
-        await waitUntil(() => plain.opened === 1, "the plain client to connect", 3000);
+      await withBaseline(p, () => warm(p, 4), plain, async () => {
         const times = await server().restart({ downMs: 1500, kill });
         // the first calls after the server answers again: the dead idle sockets must not be lent
-        const ours = await untilSuccess(() => p.request({ op: 'echo', value: 1 }, { timeoutMs: 3000 }));
-        const rest = await Promise.allSettled([1, 2, 3, 4].map((n) => p.request({ op: 'echo', value: n }, { timeoutMs: 3000 })));
+        const ours = await callsAfterRestart((n) => p.request({ op: 'echo', value: n }, { timeoutMs: 3000 }));
         const baseline = await untilSuccess(() => plain.request({ op: 'echo' }, 3000));
-        logMeasure(`row 16 idle ${kill ? 'kill' : 'restart'} (ms from ready to first success, failed calls before it)`, { ...ours, laterFailed: rest.filter((r) => r.status === 'rejected').length }, { ...baseline, fromReadyMs: Math.round(performance.now() - times.readyAt) });
-        expect(ours.failed).toBe(0);
-        expect(ours.ms).toBeLessThan(1000);
-        expect(rest.every((r) => r.status === 'fulfilled')).toBe(true);
-      } finally {
-        plain.close();
-        await p.close();
-      }
+        logMeasure(`row 16 idle ${kill ? 'kill' : 'restart'} (ms from ready to first success, failed calls before it)`, callsAfterRestartSummary(ours), { ...baseline, fromReadyMs: Math.round(performance.now() - times.readyAt) });
+        expectNoFailureAfterRestart(ours);
+      });
     });
   }
 
   it('row 17: server killed and back 1.5 s later under load: every failure typed, no call outlives its deadline, first success soon after it is back', async () => {
     const p = pool({ max: 4 });
     const plain = new PlainReconnectingClient(server().url);
-    try {
-      await warm(p, 4);
-      await waitUntil(() => plain.opened >= 1, "the plain client to connect", 3000);
+    await withBaseline(p, () => warm(p, 4), plain, async () => {
       const deadline = 1000;
       const opts = { callers: 8, warmMs: 300, settleMs: 1500, recoveredAt: (t: { readyAt: number }) => t.readyAt };
       // the two runs overlap: the same outage for both
@@ -52,18 +42,13 @@ describe.sequential('@pool/ws against a real server process: restart and crash; 
       expect(ours.withoutCode).toEqual([]);
       expect(ours.longestMs).toBeLessThan(deadline + 500);
       expect(ours.firstSuccessAfterMs).toBeLessThan(500);
-    } finally {
-      plain.close();
-      await p.close();
-    }
+    });
   });
 
   it('row 17: callers whose deadline outlasts the outage (killed, back 1.5 s later; deadline 4 s) wait through it and succeed; only the calls in flight at the crash fail', async () => {
     const p = pool({ max: 4 });
     const plain = new PlainReconnectingClient(server().url);
-    try {
-      await warm(p, 4);
-      await waitUntil(() => plain.opened >= 1, 'the plain client to connect', 3000);
+    await withBaseline(p, () => warm(p, 4), plain, async () => {
       const opts = { callers: 8, warmMs: 300, settleMs: 1000 };
       const [ours, baseline] = await Promise.all([
         faultUnderLoad(() => p.request({ op: 'slow', ms: 5, value: 1 }, { timeoutMs: 4000 }), () => server().restart({ downMs: 1500, kill: true }), opts),
@@ -80,37 +65,16 @@ describe.sequential('@pool/ws against a real server process: restart and crash; 
       expect(ours.failures.every((f) => f.start < downAt)).toBe(true);
       expect(waited).toBeGreaterThanOrEqual(4);
       expect(ours.longestMs).toBeLessThan(4000);
-    } finally {
-      plain.close();
-      await p.close();
-    }
+    });
   });
 
   it('shutdown during an outage: close() settles promptly (server down with callers waiting; server frozen with idle sockets)', async () => {
-    // server down, callers waiting for a socket
-    const p = pool({ max: 2 });
-    await warm(p, 2);
-    await server().stop();
-    const waiting = [1, 2, 3].map((n) => p.request({ op: 'echo', value: n }, { timeoutMs: 10_000 }).catch((e: unknown) => e));
-    await sleep(500);
-    let started = performance.now();
-    await p.close();
-    const downCloseMs = performance.now() - started;
-    const codes = (await Promise.all(waiting)).map((e) => (e as { code?: unknown }).code);
-    const waitersSettledMs = performance.now() - started;
-    await server().start();
-    // server frozen, idle sockets (destroy sends a close frame nobody answers)
-    const q = pool({ max: 2 });
-    await warm(q, 2);
-    server().freeze();
-    started = performance.now();
-    await q.close();
-    const frozenCloseMs = performance.now() - started;
-    server().thaw();
-    logMeasure('shutdown during outage', { downCloseMs: Math.round(downCloseMs), waiterCodes: codes, waitersSettledMs: Math.round(waitersSettledMs), frozenCloseMs: Math.round(frozenCloseMs) }, 'plain client: close() = terminate(), at once');
-    expect(downCloseMs).toBeLessThan(1000);
-    expect(waitersSettledMs).toBeLessThan(1000);
-    expect(codes.every((c) => typeof c === 'string')).toBe(true);
-    expect(frozenCloseMs).toBeLessThan(2000);
+    // frozen: destroy sends a close frame nobody answers
+    const run = await closeDuringOutage(server(), () => warm(pool({ max: 2 }), 2), (p, n) => p.request({ op: 'echo', value: n }, { timeoutMs: 10_000 }));
+    logMeasure('shutdown during outage', { downCloseMs: Math.round(run.downCloseMs), waiterCodes: run.waiterCodes, waitersSettledMs: Math.round(run.waitersSettledMs), frozenCloseMs: Math.round(run.frozenCloseMs) }, 'plain client: close() = terminate(), at once');
+    expect(run.downCloseMs).toBeLessThan(1000);
+    expect(run.waitersSettledMs).toBeLessThan(1000);
+    expect(run.waiterCodes.every((c) => typeof c === 'string')).toBe(true);
+    expect(run.frozenCloseMs).toBeLessThan(2000);
   });
 });

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { createPool, isPoolError, type PoolOptions } from '@pool/core';
-import { waitUntil } from '@pool/testkit';
+import { optionError, waitUntil } from '@pool/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AddressInfo } from 'node:net';
@@ -392,15 +392,9 @@ describe('wsProvider: connect failures', () => {
       [JSON.parse('{"url": "ws://127.0.0.1:1", "__proto__": {"x": 1}}'), '__proto__'],
     ];
     for (const [options, option] of bad) {
-      let error: unknown;
-      try {
-        wsProvider(options as never);
-      } catch (e) {
-        error = e;
-      }
-      expect(isPoolError(error, 'POOL_INVALID_OPTION'), JSON.stringify(options)).toBe(true);
-      expect((error as { option: string }).option).toBe(option);
-      expect((error as Error).message).not.toContain('secret-token-123');
+      const error = optionError(() => wsProvider(options as never), JSON.stringify(options));
+      expect(error.option).toBe(option);
+      expect(error.message).not.toContain('secret-token-123');
     }
   });
 });

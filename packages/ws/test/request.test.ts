@@ -1,11 +1,11 @@
 import { isPoolError } from '@pool/core';
-import { waitUntil } from '@pool/testkit';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { closePoolsAfterEach, cutRequests, expectCutRun, waitUntil } from '@pool/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWsPool, isWsPoolError, type WsPool, type WsPoolOptions } from '../src/index.js';
 import { startWsServer, type TestWsServer } from './helpers/ws-server.js';
 
 let server: TestWsServer;
-const open: WsPool[] = [];
+const track = closePoolsAfterEach();
 
 beforeAll(async () => {
   server = await startWsServer();
@@ -13,19 +13,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-afterEach(async () => {
-  for (const pool of open.splice(0)) {
-    await pool.close({ timeoutMs: 2000 });
-    const stats = pool.stats();
-    expect(stats.size).toBe(0);
-    expect(stats.totals.created).toBe(stats.totals.destroyed);
-  }
-});
 
 function wsPool(max = 2, extra: Partial<WsPoolOptions> = {}): WsPool {
-  const pool = createWsPool({ url: server.url, closeTimeoutMs: 200, ...extra, pool: { max, validateAfterIdleMs: Infinity } });
-  open.push(pool);
-  return pool;
+  return track(createWsPool({ url: server.url, closeTimeoutMs: 200, ...extra, pool: { max, validateAfterIdleMs: Infinity } }));
 }
 
 interface Echo {
@@ -178,45 +168,16 @@ describe('createWsPool: request()', () => {
 
   it('row 34 (destroyOnTimeout: false): 10,000 requests, one in five cut (abort or timeout) while its reply is in flight: every reply reaches its own caller, each late reply is dropped', async () => {
     const pool = wsPool(8, { destroyOnTimeout: false });
-    const total = 10_000;
-    let next = 0;
-    let ok = 0;
-    let wrong = 0;
-    let cutMidReply = 0;
-    let cutWhileQueued = 0;
-    const unexpected: unknown[] = [];
     // 8 callers over 8 sockets: a call never queues behind another, so its cut lands after sending
-    const worker = async () => {
-      while (next < total) {
-        const i = next++;
-        const kind = i % 10;
-        const controller = new AbortController();
-        // the reply takes 10 ms: an abort or a budget of 3 ms ends the call while it is in flight
-        const cut = kind === 0 ? setTimeout(() => controller.abort(new Error('caller left')), 3) : undefined;
-        try {
-          const reply = await pool.request<Echo>(kind <= 2 ? { op: 'slow', ms: 10, value: i } : { op: 'echo', value: i }, { signal: controller.signal, ...(kind === 1 ? { timeoutMs: 3 } : {}) });
-          if (reply.echo === i) ok++;
-          else wrong++;
-        } catch (error) {
-          if (kind > 1) unexpected.push(error);
-          else if (isWsPoolError(error, 'WS_ABORTED') || (isPoolError(error, 'POOL_TIMEOUT') && (error as { phase?: string }).phase === 'query')) cutMidReply++;
-          else if (isPoolError(error, 'POOL_ABORTED') || isPoolError(error, 'POOL_TIMEOUT')) cutWhileQueued++;
-          else unexpected.push(error);
-        } finally {
-          clearTimeout(cut);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: 8 }, worker));
-    expect(unexpected).toEqual([]);
-    expect(wrong).toBe(0);
-    expect(ok).toBe(8_000);
-    expect(cutMidReply + cutWhileQueued).toBe(2_000);
-    // the pattern under test really happened: cuts landed with the reply still on its way...
-    expect(cutMidReply).toBeGreaterThan(500);
+    const run = await cutRequests(
+      async (i, slow, options) => (await pool.request<Echo>(slow ? { op: 'slow', ms: 10, value: i } : { op: 'echo', value: i }, options)).echo === i,
+      (error) => isWsPoolError(error, 'WS_ABORTED'),
+    );
+    // every reply reached its own caller, every cut failed typed, cuts landed with the reply still on its way...
+    expectCutRun(run);
     // ...and every one of those late replies came back and was recognised by id and dropped, never
     // handed to another call (the sockets are kept: replies are matched by id, not by order)
-    await waitUntil(() => pool.droppedReplies === cutMidReply, 'every late reply to arrive and be dropped', 5_000);
+    await waitUntil(() => pool.droppedReplies === run.cutMidReply, 'every late reply to arrive and be dropped', 5_000);
     expect(pool.stats().totals.destroyed).toBe(0);
   }, 60_000);
 });

@@ -1,27 +1,17 @@
-import { afterAll, beforeAll, expect } from 'vitest';
-import { faultSummary, startPrivateLineServer, type FaultRun, type PrivateLineServer } from '@pool/testkit';
+import { expect } from 'vitest';
+import { faultSummary, serverPerFile, startPrivateLineServer, type FaultRun, type PrivateLineServer } from '@pool/testkit';
 import { createTcpPool, exchange, type TcpPool, type TcpPoolOptions } from '../../src/index.js';
 
 // What the server-fault test files share: one private line server per file (each file is its own
 // module instance), the pool under test, and the summaries they log.
 
-let current: PrivateLineServer | undefined;
+const file = serverPerFile<PrivateLineServer>(() => startPrivateLineServer(), 'useLineServer');
 
 /** Starts this file's private line server before its tests and disposes of it after. */
-export function useLineServer(): void {
-  beforeAll(async () => {
-    current = await startPrivateLineServer();
-  });
-  afterAll(async () => {
-    await current?.dispose();
-  });
-}
+export const useLineServer: () => void = file.use;
 
 /** This file's private line server. */
-export function server(): PrivateLineServer {
-  if (current === undefined) throw new Error('useLineServer() was not called in this file');
-  return current;
-}
+export const server: () => PrivateLineServer = file.server;
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -31,10 +21,11 @@ export function pool(options: TcpPoolOptions['pool'] = {}, extra: Partial<TcpPoo
   return createTcpPool({ host: '127.0.0.1', port: server().port, connectTimeoutMs: 2000, ...extra, pool: { max: 4, ...options } }) as TcpPool;
 }
 
-/** Fills the pool with `n` idle sockets. */
-export async function warm(p: TcpPool, n: number): Promise<void> {
+/** Fills the pool with `n` idle sockets; resolves with the pool. */
+export async function warm(p: TcpPool, n: number): Promise<TcpPool> {
   await Promise.all(Array.from({ length: n }, (_, i) => p.request(`SLOW 30 ${i}`, { timeoutMs: 3000 })));
   expect(p.stats().idle).toBe(n);
+  return p;
 }
 
 /** A run summed up, with the ms from `from` to the first call that succeeded after it. */
