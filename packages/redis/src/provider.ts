@@ -7,6 +7,7 @@ import { dropBorrowerListeners, recordOwnListeners } from './borrower-listeners.
 import { closeNow } from './close.js';
 import { resolveConfig, type RedisProviderConfig, type ResolvedRedisConfig } from './config.js';
 import { giveDuplicate } from './duplicate.js';
+import { isHandshakeSelectRefusal } from './handshake-select.js';
 import { withStableCode } from './error-codes.js';
 import { isOpen } from './open.js';
 import { judgePingError } from './ping-reply.js';
@@ -112,6 +113,12 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
     if (signal.aborted) {
       closeNow(client);
       throw abortError(signal);
+    }
+    if (isHandshakeSelectRefusal(state.lastError)) {
+      // ioredis carries on in db 0 after a refused SELECT: never lend a connection on another db than configured
+      closeNow(client);
+      const safe = state.lastError as Error;
+      throw new RedisPoolError('REDIS_CONNECT_FAILED', `could not connect to redis at ${address}: SELECT ${db} failed: ${safe.message}`, { cause: safe });
     }
     // the handshake (AUTH, SELECT, CLIENT SETNAME/SETINFO) is the configured session, not a borrower's change
     markClean(state);
