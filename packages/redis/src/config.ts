@@ -29,8 +29,9 @@ export interface RedisProviderConfig {
    * - `'always'`: UNWATCH and SELECT on every release (one pipelined round trip).
    * - `'command'`: RESET (Redis >= 6.2), then AUTH, SELECT and CLIENT SETNAME again, every release:
    *   also clears CLIENT TRACKING, CLIENT REPLY and other session flags.
-   * In every policy, a connection in subscriber mode, inside MULTI, with a reply still in flight, or
-   * after a command that cannot be undone (RESET, HELLO, CLIENT REPLY/TRACKING/...) is destroyed.
+   * In every policy, replies still owed to commands released unawaited are waited for first (up to
+   * 1 s, else the connection is destroyed); a connection in subscriber mode, inside MULTI, or after a
+   * command that cannot be undone (RESET, HELLO, CLIENT REPLY/TRACKING/...) is destroyed.
    */
   reset?: ResetPolicy;
   /**

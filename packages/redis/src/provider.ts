@@ -7,10 +7,12 @@ import { dropBorrowerListeners, recordOwnListeners } from './borrower-listeners.
 import { closeNow } from './close.js';
 import { resolveConfig, type RedisProviderConfig, type ResolvedRedisConfig } from './config.js';
 import { giveDuplicate } from './duplicate.js';
+import { isHandshakeSelectRefusal } from './handshake-select.js';
 import { withStableCode } from './error-codes.js';
 import { isOpen } from './open.js';
 import { judgePingError } from './ping-reply.js';
 import { RedisPoolError } from './errors.js';
+import { drainReplies, RELEASE_DRAIN_MS } from './release-drain.js';
 import { inSubscriberMode, markClean, repliesInFlight, sessionOf, trackSession, type SessionState } from './session.js';
 
 /** A provider of ioredis connections, plus the settings it resolved. */
@@ -67,8 +69,9 @@ function abortError(signal: AbortSignal): unknown {
  *   replaces it. The connect honours the create signal (create timeout, pool close).
  * - validate: `PING <nonce>` and the echo must match (under the pool's `validateTimeoutMs`).
  * - isBroken: not `ready`, or its socket no longer writable (a borrower's `disconnect()`).
- * - reset: see {@link RedisProviderConfig.reset}; a connection in subscriber mode, inside MULTI,
- *   with a reply in flight, or after RESET/HELLO/CLIENT REPLY... is destroyed instead.
+ * - reset: see {@link RedisProviderConfig.reset}; replies still owed to commands released unawaited
+ *   are waited for first (up to RELEASE_DRAIN_MS, else destroyed); a connection in subscriber mode,
+ *   inside MULTI, or after RESET/HELLO/CLIENT REPLY... is destroyed instead.
  * - isFatal: socket errors, "Connection is closed.", command timeouts. isFailover: READONLY.
  *
  * Every error it raises or passes on is redacted: the password never appears in it.
@@ -111,6 +114,12 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
       closeNow(client);
       throw abortError(signal);
     }
+    if (isHandshakeSelectRefusal(state.lastError)) {
+      // ioredis carries on in db 0 after a refused SELECT: never lend a connection on another db than configured
+      closeNow(client);
+      const safe = state.lastError as Error;
+      throw new RedisPoolError('REDIS_CONNECT_FAILED', `could not connect to redis at ${address}: SELECT ${db} failed: ${safe.message}`, { cause: safe });
+    }
     // the handshake (AUTH, SELECT, CLIENT SETNAME/SETINFO) is the configured session, not a borrower's change
     markClean(state);
     hidePassword(client);
@@ -146,17 +155,18 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
   }
 
   function unusable(client: Redis, state: SessionState | undefined): boolean {
-    return (
-      state === undefined ||
-      !isOpen(client) ||
-      state.inMulti ||
-      state.tainted !== undefined ||
-      inSubscriberMode(client) ||
-      repliesInFlight(client) > 0
-    );
+    return state === undefined || !isOpen(client) || state.inMulti || state.tainted !== undefined || inSubscriberMode(client);
   }
 
   function reset(client: Redis): boolean | Promise<boolean> {
+    const state = sessionOf(client);
+    if (unusable(client, state)) return false;
+    // commands released unawaited: let them finish (as on a plain client), then judge the session they leave
+    if (repliesInFlight(client) > 0) return drainReplies(client, RELEASE_DRAIN_MS).then((drained) => drained && repliesInFlight(client) === 0 && resetSession(client));
+    return resetSession(client);
+  }
+
+  function resetSession(client: Redis): boolean | Promise<boolean> {
     const state = sessionOf(client);
     if (unusable(client, state)) return false;
     const session = state as SessionState;

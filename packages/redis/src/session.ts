@@ -123,7 +123,8 @@ export function sessionOf(client: Redis): SessionState | undefined {
 /**
  * Replies still owed to this client: commands written whose reply is not read yet, plus commands
  * `enableAutoPipelining` holds for its next flush (a `process.nextTick` later: released unawaited,
- * they would otherwise be written in the next borrower's session, after its SELECT or inside its MULTI).
+ * they would otherwise be written in the next borrower's session, after its SELECT or inside its
+ * MULTI). Release waits for them (see release-drain.ts).
  */
 export function repliesInFlight(client: Redis): number {
   const { commandQueue, autoPipelineQueueSize } = client as unknown as { commandQueue?: { length?: unknown }; autoPipelineQueueSize?: unknown };

@@ -1,8 +1,8 @@
 import { requireService } from '@pool/testkit';
-import { ReplyError, type Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyRedisCreateError, createRedisPool, isPoolError, isRedisPoolError, redisProvider } from '../src/index.js';
-import { redisServerBinary, startPrivateRedis, type PrivateRedis } from './helpers.js';
+import { adminClient, redisAddress, redisServerBinary, redisUrl, startPrivateRedis, type PrivateRedis } from './helpers.js';
 
 const svc = await requireService('redis');
 const never = new AbortController().signal;
@@ -54,6 +54,42 @@ describe('against real servers', () => {
     expect(isRedisPoolError(error, 'REDIS_CONNECT_FAILED')).toBe(true);
     expect(((error as Error).cause as { code?: string }).code).toBe('ECONNREFUSED');
     expect(provider.classifyCreateError?.(error)).toBe('transient');
+  });
+
+  it.skipIf(!svc.available)('a db the server does not have: ioredis carries on in db 0 (an error event only); the pool fails the connect, permanent, and lends no connection on db 0', async () => {
+    const admin = adminClient();
+    try {
+      const [, count] = (await admin.config('GET', 'databases')) as [string, string];
+      const db = Number(count); // one past the last database: SELECT is refused
+      // side by side: a plain ioredis client configured for that db
+      const events: Error[] = [];
+      const other = new Redis({ ...redisAddress(), db, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      other.on('error', (error: Error) => events.push(error));
+      try {
+        await other.connect();
+        expect(String(await other.client('INFO'))).toContain(' db=0 ');
+        expect(events.map((error) => error.message)).toEqual(['ERR DB index is out of range']);
+      } finally {
+        other.disconnect();
+      }
+      const pool = createRedisPool({ url: redisUrl(), db, pool: { max: 1, acquireTimeoutMs: 5_000 } });
+      pool.pool.on('error', () => undefined);
+      try {
+        const started = performance.now();
+        const error = await pool.call('CLIENT', ['INFO']).catch((caught: unknown) => caught);
+        expect(isPoolError(error, 'POOL_CREATE_FAILED')).toBe(true);
+        const cause = (error as Error).cause;
+        expect(isRedisPoolError(cause, 'REDIS_CONNECT_FAILED')).toBe(true);
+        expect((cause as Error).message).toContain(`SELECT ${db} failed: ERR DB index is out of range`);
+        expect(pool.provider.classifyCreateError?.(cause)).toBe('permanent');
+        expect(performance.now() - started).toBeLessThan(2_000); // permanent: not retried until the deadline
+        expect(pool.stats().totals.created).toBe(0);
+      } finally {
+        await pool.end();
+      }
+    } finally {
+      admin.disconnect();
+    }
   });
 
   const binary = redisServerBinary();

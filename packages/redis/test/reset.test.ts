@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { requireService } from '@pool/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisPool, type RedisPool } from '../src/index.js';
+import { RELEASE_DRAIN_MS } from '../src/release-drain.js';
 import { adminClient, clientsNamed, deletePrefix, redisServerBinary, redisUrl, startPrivateRedis, uniqueName, uniquePrefix, waitFor, type PrivateRedis } from './helpers.js';
 
 // the shared server: unreachable skips loudly locally and fails with CI=true
@@ -149,12 +150,42 @@ describe.skipIf(!svc.available)('reset on release (reliability row 24)', () => {
     }
   });
 
-  it('a connection released with a reply still in flight is destroyed, never reused', async () => {
+  it('a command released unawaited (fire-and-forget) settles as on a plain ioredis client; the connection is kept', async () => {
+    // the same body on a plain ioredis client and on a pooled connection: SET awaited, EXPIRE not
+    const fireAndForget = async (client: Redis, key: string): Promise<{ left: Promise<unknown> }> => {
+      await client.set(key, 'v');
+      // wrapped: an async function returning the promise itself would wait for it
+      return { left: client.expire(key, 100).then((reply) => reply, (error: unknown) => error) };
+    };
+    const plain = adminClient();
+    try {
+      const { left: plainLeft } = await fireAndForget(plain, `${prefix}ff-plain`);
+      const before = pool.stats().totals.destroyed;
+      let pooledLeft: Promise<unknown> = Promise.resolve();
+      await pool.withConnection(async (client) => {
+        ({ left: pooledLeft } = await fireAndForget(client, `${prefix}ff-pool`));
+      });
+      // before: the release closed the connection at once and EXPIRE (which the server ran) rejected with `Connection is closed.`
+      expect(await pooledLeft).toBe(await plainLeft);
+      expect(await pooledLeft).toBe(1);
+      expect(await admin.ttl(`${prefix}ff-pool`)).toBeGreaterThan(0);
+      expect(pool.stats().totals.destroyed).toBe(before);
+      expect(await nextBorrowerSees()).toMatchObject({ db: '0', multi: '-1', name });
+    } finally {
+      plain.disconnect();
+    }
+  });
+
+  it(`a reply still owed ${RELEASE_DRAIN_MS} ms after release (a BLPOP left blocking) gets the connection destroyed, never reused`, async () => {
     const before = pool.stats().totals.destroyed;
     const lease = await pool.pool.acquire();
-    const pending = lease.resource.blpop(`${prefix}empty`, 1).catch((error: unknown) => error);
+    const started = performance.now();
+    const pending = lease.resource.blpop(`${prefix}empty`, 0).catch((error: unknown) => error);
     lease.release();
-    await pending;
+    const error = await pending;
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toBe('Connection is closed.');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(RELEASE_DRAIN_MS - 50);
     await waitFor(() => pool.stats().totals.destroyed === before + 1, 2_000, 'destroy');
     expect(await nextBorrowerSees()).toMatchObject({ db: '0' });
     const stats = pool.stats();
@@ -176,7 +207,7 @@ describe.skipIf(!svc.available)('enableAutoPipelining: a command released unawai
     admin.disconnect();
   });
 
-  it("never runs in the next borrower's session (after its SELECT): the connection is destroyed, as without auto-pipelining", async () => {
+  it("never runs in the next borrower's session (after its SELECT): it runs and settles in its own, as on a plain client, before the connection is lent again", async () => {
     const pool = createRedisPool({ url: redisUrl(), redisOptions: { enableAutoPipelining: true }, pool: { max: 1 } });
     try {
       await pool.call('PING');
@@ -191,8 +222,9 @@ describe.skipIf(!svc.available)('enableAutoPipelining: a command released unawai
       });
       await first;
       expect(await second).toBe(0);
-      expect(await leftover).toBeInstanceOf(Error);
-      expect(pool.stats().totals.destroyed).toBe(1);
+      expect(await leftover).toBe('OK');
+      expect(pool.stats().totals.destroyed).toBe(0);
+      expect(await admin.get(`${prefix}leak`)).toBe('first');
       const db9 = adminClient();
       try {
         await db9.select(9);
