@@ -186,7 +186,13 @@ export abstract class Exchange {
     this.lease = null;
     if (lease !== null) {
       lease.resource.lastDoneAt = performance.now();
-      if (!lease.released) lease.release();
+      // undici is inside its response-complete step: when it will not reuse the socket (`Connection:
+      // close`, a HEAD, `reset: true`) it destroys it as soon as this callback returns. Given back
+      // now, the connection would go straight to a caller waiting for one and fail its request; given
+      // back after, the pool sees it broken and opens a new one for that caller, as undici's Pool does.
+      queueMicrotask(() => {
+        if (!lease.released) lease.release();
+      });
     }
     this.origin?.noteSuccess();
     this.finishOrigin();
