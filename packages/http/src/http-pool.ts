@@ -73,6 +73,8 @@ function resolveFailover(option: FailoverOptions | undefined): ResolvedFailover 
  */
 export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
   readonly retryIdempotent: boolean;
+  /** @internal See {@link ExchangeHost.severalOrigins}. */
+  readonly severalOrigins: boolean;
   private readonly origins: OriginState[];
   private next = 0;
   /** `closed`: close() finished; undici's Pool then refuses requests as destroyed. */
@@ -99,6 +101,7 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
     if (origins !== undefined && origin !== undefined) throw new PoolOptionError('origin', 'Give `origins` or `origin`, not both');
     if (retryIdempotent !== undefined && typeof retryIdempotent !== 'boolean') throw new PoolOptionError('retryIdempotent', 'Expected `retryIdempotent` to be a boolean');
     this.retryIdempotent = retryIdempotent ?? true;
+    this.severalOrigins = list.length > 1;
     const resolvedFailover = resolveFailover(failover);
     const listener: OriginListener = {
       onDown: (state, cause) => this.notify({ origin: state.display, up: false, cause }),
