@@ -3,6 +3,7 @@ import { defaultPoolName, poolSource, type PoolSource } from '@pool/core/adapter
 import { Dispatcher, errors } from 'undici';
 import { HttpPoolError, isHttpPoolError } from './errors.js';
 import { ControllerExchange } from './controller-exchange.js';
+import { createTimeoutFor } from './create-timeout.js';
 import type { ExchangeHost } from './exchange.js';
 import { LegacyExchange } from './legacy-exchange.js';
 import { OriginState, type FailoverOptions, type OriginListener, type OriginStatus, type ResolvedFailover } from './origin-state.js';
@@ -23,6 +24,7 @@ export interface HttpPoolOptions extends Omit<HttpProviderOptions, 'origin'> {
    * (no I/O) but gets no health request first, as undici's `Pool` sends none; origins are still
    * health-checked by `failover.checkIntervalMs` and probes. A number turns the health request on borrow
    * back on (`validateAfterIdleMs: 1000`: on a connection idle over 1 s, at the cost of one round trip).
+   * `createTimeoutMs` is the connect timeout plus 1.5 s, so undici's own connect timeout fires first.
    */
   pool?: PoolOptions;
   /** Taking origins out of rotation and probing them back in. */
@@ -131,6 +133,8 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
         // request after 1.5 s idle: 84 ms instead of 42 against a 40 ms server); a closed socket is still
         // seen at borrow (isBroken), the keep-alive race is retried, and origins are checked in the background
         validateAfterIdleMs: Infinity,
+        // past undici's connect timeout, so a connect that hangs fails with undici's own error
+        createTimeoutMs: createTimeoutFor(providerOptions.connect, providerOptions.client),
         ...pool,
         // a given name as is (one origin) or `api:host:port` (several); without one `http:host:port` (numbered when taken)
         name: pool?.name !== undefined ? (list.length === 1 ? pool.name : `${pool.name}:${provider.origin.hostname}:${provider.origin.port}`) : defaultPoolName(undefined, `${provider.origin.protocol.slice(0, -1)}:${provider.origin.hostname}:${provider.origin.port}`),

@@ -78,4 +78,22 @@ describe('undici Client connect options given in `client`, side by side with und
       await s.close();
     }
   });
+
+  it('a connect that hangs, at the defaults: undici\'s ConnectTimeoutError (UND_ERR_CONNECT_TIMEOUT) after its 10 s, not a core create timeout', async () => {
+    const never: LookupFunction = () => undefined;
+    // side by side at once (each waits 10 s); one attempt on ours, as undici makes (downAfterFailures: 1)
+    const attempt = async (pool: Dispatcher) => {
+      const startedAt = Date.now();
+      const error = shape(await caught(pool.request({ path: '/', method: 'GET' })));
+      const seconds = Math.round((Date.now() - startedAt) / 1000);
+      await pool.destroy();
+      return { error: error === 'no error' ? error : { name: error.name, code: error.code }, about10s: seconds >= 9 && seconds <= 12 };
+    };
+    const [undici, ours] = await Promise.all([
+      attempt(new Pool('http://never.test:8080', { connect: { lookup: never } })),
+      attempt(createHttpPool({ origin: 'http://never.test:8080', healthCheck: false, connect: { lookup: never }, failover: { downAfterFailures: 1 } })),
+    ]);
+    expect(undici).toEqual({ error: { name: 'ConnectTimeoutError', code: 'UND_ERR_CONNECT_TIMEOUT' }, about10s: true });
+    expect(ours).toEqual(undici);
+  });
 });
