@@ -4,6 +4,7 @@ import { Dispatcher, errors } from 'undici';
 import { HttpPoolError, isHttpPoolError } from './errors.js';
 import { ControllerExchange } from './controller-exchange.js';
 import { createTimeoutFor } from './create-timeout.js';
+import { assertNoUndiciPoolOptions } from './undici-option-hint.js';
 import type { ExchangeHost } from './exchange.js';
 import { LegacyExchange } from './legacy-exchange.js';
 import { OriginState, type FailoverOptions, type OriginListener, type OriginStatus, type ResolvedFailover } from './origin-state.js';
@@ -93,6 +94,7 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
   constructor(options: HttpPoolOptions) {
     super();
     if (typeof options !== 'object' || options === null) throw new PoolOptionError('options', 'Expected createHttpPool options to be an object');
+    assertNoUndiciPoolOptions(options, 'createHttpPool');
     assertKnownKeys(options, poolKeys, 'createHttpPool');
     const { origins, origin, pool, failover, retryIdempotent, ...providerOptions } = options;
     if (pool !== undefined && (typeof pool !== 'object' || pool === null || Array.isArray(pool))) {
