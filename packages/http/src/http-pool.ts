@@ -5,6 +5,7 @@ import { HttpPoolError, isHttpPoolError } from './errors.js';
 import { ControllerExchange } from './controller-exchange.js';
 import { createTimeoutFor } from './create-timeout.js';
 import { assertNoUndiciPoolOptions } from './undici-option-hint.js';
+import { setUndiciUrl } from './undici-url.js';
 import type { ExchangeHost } from './exchange.js';
 import { LegacyExchange } from './legacy-exchange.js';
 import { OriginState, type FailoverOptions, type OriginListener, type OriginStatus, type ResolvedFailover } from './origin-state.js';
@@ -145,6 +146,8 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
       // breaker only refuses callers once an outage has outlasted their own deadline
       return new OriginState(provider, poolOptions, resolvedFailover, listener);
     });
+    // undici's Agent#stats reads it when this pool is an Agent's per-origin dispatcher (its `factory`)
+    setUndiciUrl(this, (this.origins[0] as OriginState).href);
   }
 
   /**
