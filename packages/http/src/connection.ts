@@ -22,12 +22,15 @@ export class HttpConnection {
   /** How long opening the socket took (ms; TCP, plus TLS and DNS): the connection's round-trip estimate. */
   readonly connectMs: number;
   private socket: Socket | null;
+  /** The same socket for the connection's whole life: undici destroys it synchronously (before 'close') when it will not reuse it. */
+  private readonly ownSocket: Socket;
   private socketClosed = false;
 
   constructor(origin: ParsedOrigin, socket: Socket, clientOptions: Client.Options, connectMs = 0) {
     this.origin = origin.display;
     this.connectMs = connectMs;
     this.socket = socket;
+    this.ownSocket = socket;
     socket.once('close', () => {
       this.socketClosed = true;
     });
@@ -53,9 +56,14 @@ export class HttpConnection {
     this.client.on('connectionError', noop);
   }
 
-  /** True once the socket closed or the client was closed or destroyed: never hand it out again. */
+  /**
+   * True once the socket closed or is closing, or the client was closed or destroyed: never hand it
+   * out again. "Closing" matters: after a `Connection: close` response, a HEAD or a `reset: true`
+   * request, undici destroys the socket right after the response's last callback, and its 'close'
+   * event comes a tick later.
+   */
   get broken(): boolean {
-    return this.socketClosed || this.client.destroyed || this.client.closed;
+    return this.socketClosed || this.ownSocket.destroyed || this.client.destroyed || this.client.closed;
   }
 
   /** Destroys the client and its socket at once; requests on it fail with `reason` (undici's ClientDestroyedError without one). */

@@ -16,6 +16,13 @@ export interface ExchangeHost {
   /** The error for "no origin can take the request" (`tried` origins failed, the others are down). */
   noOriginError(tried: ReadonlySet<OriginState> | undefined, lastError: Error | undefined): Error;
   readonly retryIdempotent: boolean;
+  /**
+   * True with several origins: a fresh connection dying under its first request counts against its
+   * origin (enough take it out and move its waiters elsewhere). With one origin it does not: that is
+   * the request's own error, as from undici's Pool, and taking the lone origin out would fail the
+   * requests waiting for it with that error too.
+   */
+  readonly severalOrigins: boolean;
   /** Set once the dispatcher was destroyed: requests not yet answered fail with it, never retried. */
   readonly destroyError: Error | undefined;
   /** One exchange started by `dispatch` has finished (answered, failed or upgraded): `close()` waits for all of them. */
@@ -186,7 +193,13 @@ export abstract class Exchange {
     this.lease = null;
     if (lease !== null) {
       lease.resource.lastDoneAt = performance.now();
-      if (!lease.released) lease.release();
+      // undici is inside its response-complete step: when it will not reuse the socket (`Connection:
+      // close`, a HEAD, `reset: true`) it destroys it as soon as this callback returns. Given back
+      // now, the connection would go straight to a caller waiting for one and fail its request; given
+      // back after, the pool sees it broken and opens a new one for that caller, as undici's Pool does.
+      queueMicrotask(() => {
+        if (!lease.released) lease.release();
+      });
     }
     this.origin?.noteSuccess();
     this.finishOrigin();
@@ -218,8 +231,9 @@ export abstract class Exchange {
       else lease.release();
     }
     if (origin !== null) {
-      // a fresh connection dying under its first request points at the origin, not at keep-alive
-      if (socketDied && !this.reused) origin.noteFailure(error);
+      // a fresh connection dying under its first request points at the origin, not at keep-alive;
+      // with a lone origin it is this request's failure alone (undici's Pool answers the others)
+      if (socketDied && !this.reused && this.host.severalOrigins) origin.noteFailure(error);
       origin.inflight--;
       this.origin = null;
     }

@@ -3,6 +3,9 @@ import { defaultPoolName, poolSource, type PoolSource } from '@pool/core/adapter
 import { Dispatcher, errors } from 'undici';
 import { HttpPoolError, isHttpPoolError } from './errors.js';
 import { ControllerExchange } from './controller-exchange.js';
+import { createTimeoutFor } from './create-timeout.js';
+import { assertNoUndiciPoolOptions } from './undici-option-hint.js';
+import { setUndiciUrl } from './undici-url.js';
 import type { ExchangeHost } from './exchange.js';
 import { LegacyExchange } from './legacy-exchange.js';
 import { OriginState, type FailoverOptions, type OriginListener, type OriginStatus, type ResolvedFailover } from './origin-state.js';
@@ -23,6 +26,7 @@ export interface HttpPoolOptions extends Omit<HttpProviderOptions, 'origin'> {
    * (no I/O) but gets no health request first, as undici's `Pool` sends none; origins are still
    * health-checked by `failover.checkIntervalMs` and probes. A number turns the health request on borrow
    * back on (`validateAfterIdleMs: 1000`: on a connection idle over 1 s, at the cost of one round trip).
+   * `createTimeoutMs` is the connect timeout plus 1.5 s, so undici's own connect timeout fires first.
    */
   pool?: PoolOptions;
   /** Taking origins out of rotation and probing them back in. */
@@ -73,6 +77,8 @@ function resolveFailover(option: FailoverOptions | undefined): ResolvedFailover 
  */
 export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
   readonly retryIdempotent: boolean;
+  /** @internal See {@link ExchangeHost.severalOrigins}. */
+  readonly severalOrigins: boolean;
   private readonly origins: OriginState[];
   private next = 0;
   /** `closed`: close() finished; undici's Pool then refuses requests as destroyed. */
@@ -89,6 +95,7 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
   constructor(options: HttpPoolOptions) {
     super();
     if (typeof options !== 'object' || options === null) throw new PoolOptionError('options', 'Expected createHttpPool options to be an object');
+    assertNoUndiciPoolOptions(options, 'createHttpPool');
     assertKnownKeys(options, poolKeys, 'createHttpPool');
     const { origins, origin, pool, failover, retryIdempotent, ...providerOptions } = options;
     if (pool !== undefined && (typeof pool !== 'object' || pool === null || Array.isArray(pool))) {
@@ -99,6 +106,7 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
     if (origins !== undefined && origin !== undefined) throw new PoolOptionError('origin', 'Give `origins` or `origin`, not both');
     if (retryIdempotent !== undefined && typeof retryIdempotent !== 'boolean') throw new PoolOptionError('retryIdempotent', 'Expected `retryIdempotent` to be a boolean');
     this.retryIdempotent = retryIdempotent ?? true;
+    this.severalOrigins = list.length > 1;
     const resolvedFailover = resolveFailover(failover);
     const listener: OriginListener = {
       onDown: (state, cause) => this.notify({ origin: state.display, up: false, cause }),
@@ -128,6 +136,8 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
         // request after 1.5 s idle: 84 ms instead of 42 against a 40 ms server); a closed socket is still
         // seen at borrow (isBroken), the keep-alive race is retried, and origins are checked in the background
         validateAfterIdleMs: Infinity,
+        // past undici's connect timeout, so a connect that hangs fails with undici's own error
+        createTimeoutMs: createTimeoutFor(providerOptions.connect, providerOptions.client),
         ...pool,
         // a given name as is (one origin) or `api:host:port` (several); without one `http:host:port` (numbered when taken)
         name: pool?.name !== undefined ? (list.length === 1 ? pool.name : `${pool.name}:${provider.origin.hostname}:${provider.origin.port}`) : defaultPoolName(undefined, `${provider.origin.protocol.slice(0, -1)}:${provider.origin.hostname}:${provider.origin.port}`),
@@ -136,6 +146,8 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
       // breaker only refuses callers once an outage has outlasted their own deadline
       return new OriginState(provider, poolOptions, resolvedFailover, listener);
     });
+    // undici's Agent#stats reads it when this pool is an Agent's per-origin dispatcher (its `factory`)
+    setUndiciUrl(this, (this.origins[0] as OriginState).href);
   }
 
   /**

@@ -1,7 +1,8 @@
 import type { ResourceProvider } from '@pool/core';
 import { assertKnownKeys, describeValue, PoolOptionError } from '@pool/core';
-import { buildConnector, type Client } from 'undici';
+import type { buildConnector, Client } from 'undici';
 import { connectSocket } from './connect-socket.js';
+import { socketConnector } from './socket-connector.js';
 import { HttpConnection } from './connection.js';
 import { resolveHealthCheck, runHealthCheck, type HealthCheckOptions } from './health-check.js';
 import { isFatalHttpError } from './is-fatal.js';
@@ -52,14 +53,14 @@ export function httpProvider(options: HttpProviderOptions): HttpProvider {
   if (typeof client !== 'object' || client === null || Array.isArray(client)) throw new PoolOptionError('client', 'Expected `client` to be an object of undici Client options');
   if ('connect' in client || 'pipelining' in client) throw new PoolOptionError('client', 'Pass `connect` and `pipelining` at the top level, not inside `client`');
   const healthCheck = resolveHealthCheck(options.healthCheck, origin.authorization);
-  const connector = buildConnector({ ...(options.connect ?? {}), ...(client.allowH2 !== undefined ? { allowH2: client.allowH2 } : {}) });
+  const connector = socketConnector(options.connect, client);
   const clientOptions: Client.Options = { ...client, pipelining };
 
   return {
     origin,
     async create({ signal }) {
       const startedAt = performance.now();
-      const socket = await connectSocket(connector, origin, signal);
+      const socket = await connectSocket(connector, origin, signal, client.localAddress ?? undefined);
       return new HttpConnection(origin, socket, clientOptions, performance.now() - startedAt);
     },
     destroy: (connection) => connection.destroy(),

@@ -160,6 +160,27 @@ describe('httpProvider', () => {
     }
   });
 
+  it('an option written for undici\'s Pool at the top level is refused with where it goes here', () => {
+    const cases = [
+      ['connections', '`pool: { max }`'],
+      ['clientTtl', '`pool: { maxLifetimeMs }`'],
+      ['headersTimeout', '`client: { headersTimeout }`'],
+      ['connectTimeout', '`client: { connectTimeout }`'],
+      ['keepAliveTimeout', '`client: { keepAliveTimeout }`'],
+    ] as const;
+    for (const [key, where] of cases) {
+      let caught: unknown;
+      try {
+        createHttpPool({ origin: 'http://127.0.0.1:1', [key]: 1 } as never);
+      } catch (error) {
+        caught = error;
+      }
+      expect(isPoolError(caught, 'POOL_INVALID_OPTION')).toBe(true);
+      expect((caught as { option?: unknown }).option).toBe(key);
+      expect((caught as Error).message).toContain(where);
+    }
+  });
+
   it('a typo of a pool-level key is answered with "did you mean" the pool-level key', () => {
     for (const [key, near] of [['retryIdempotnet', 'retryIdempotent'], ['failovr', 'failover'], ['orgins', 'origins'], ['pipelinning', 'pipelining']] as const) {
       let caught: unknown;
