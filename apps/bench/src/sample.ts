@@ -25,9 +25,9 @@ const TIMED_RUNS = 3;
 
 /**
  * One timed sample in this process: a full GC, two untimed warm-up runs, each on a throwaway pool,
- * then {@link TIMED_RUNS} timed runs, each on a fresh pool. The GC frees the rounds before (so no pool pays for another's
- * garbage), but V8 frees with them the hidden classes of their objects, which deoptimizes every
- * function compiled against those. The first warm-up compiles them again and its `close()` turns the
+ * then {@link TIMED_RUNS} timed runs, each on a fresh pool. The GC frees the rounds before (so no
+ * pool pays for another's garbage), but V8 frees with them the hidden classes of their objects,
+ * which deoptimizes every function compiled against those. The first warm-up compiles them again and its `close()` turns the
  * fields that only closing writes from constant to mutable, which deoptimizes them once more
  * (`--trace-deopt`, `--trace-generalization`); the second compiles them for good. W4's heap is
  * measured on the first warm-up run: a fresh pool right after the GC.
