@@ -1,12 +1,8 @@
+import { faultUnderLoad, type LoadOutcome } from './fault-under-load.js';
 import type { PrivateServer, RestartTimes } from './private-server/index.js';
 
 /** One call made while a server restarted: when it started and ended, and its error's `code` if it failed. */
-export interface CallOutcome {
-  ok: boolean;
-  start: number;
-  end: number;
-  code?: unknown;
-}
+export type CallOutcome = LoadOutcome;
 
 /** What {@link restartUnderLoad} saw, and the checks every adapter's restart test makes of it. */
 export interface RestartRun {
@@ -24,41 +20,22 @@ export interface RestartRun {
 /**
  * Runs `callers` loops of `call` (a failed call waits 10 ms before the next), restarts `server`
  * (`downMs` down) after `warmMs`, goes on for `settleMs` after it is back, then stops the loops and
- * sums up. The pool under test is the caller's to create and close.
+ * sums up ({@link faultUnderLoad} with a restart as the fault). The pool under test is the caller's
+ * to create and close.
  */
 export async function restartUnderLoad(
   server: PrivateServer,
   call: () => Promise<unknown>,
   { callers = 20, downMs = 1000, warmMs = 300, settleMs = 1500 } = {},
 ): Promise<RestartRun> {
-  const outcomes: CallOutcome[] = [];
-  let stop = false;
-  const loop = async () => {
-    while (!stop) {
-      const start = performance.now();
-      try {
-        await call();
-        outcomes.push({ ok: true, start, end: performance.now() });
-      } catch (error) {
-        outcomes.push({ ok: false, start, end: performance.now(), code: (error as { code?: unknown } | null)?.code });
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    }
-  };
-  const loops = Array.from({ length: callers }, loop);
-  await new Promise((resolve) => setTimeout(resolve, warmMs));
-  const times = await server.restart({ downMs });
-  await new Promise((resolve) => setTimeout(resolve, settleMs));
-  stop = true;
-  await Promise.all(loops);
-  const failures = outcomes.filter((o) => !o.ok);
-  const after = outcomes.filter((o) => o.ok && o.end > times.readyAt).map((o) => o.end);
+  const run = await faultUnderLoad(call, () => server.restart({ downMs }), { callers, warmMs, settleMs, pauseMs: 10, recoveredAt: (times) => times.readyAt });
+  const times = run.fault;
   return {
-    outcomes,
+    outcomes: run.outcomes,
     times,
-    failures,
-    withoutCode: failures.filter((f) => typeof f.code !== 'string'),
-    waitedThrough: outcomes.filter((o) => o.ok && o.start < times.downAt && o.end > times.readyAt),
-    firstSuccessAfterMs: after.length === 0 ? Infinity : Math.min(...after) - times.readyAt,
+    failures: run.failures,
+    withoutCode: run.withoutCode,
+    waitedThrough: run.outcomes.filter((o) => o.ok && o.start < times.downAt && o.end > times.readyAt),
+    firstSuccessAfterMs: run.firstSuccessAfterMs,
   };
 }
