@@ -106,4 +106,21 @@ describe('abort (reliability row 6)', () => {
     expect(pool.stats()).toMatchObject({ idle: 1, totals: { destroyed: 0 } });
     await pool.close();
   });
+
+  it('use(): timeoutMs bounds the wait for a resource, not fn; AbortSignal.timeout bounds the whole call', async () => {
+    const provider = fakeProvider();
+    const pool = createPool(provider, { max: 1 });
+    // timeoutMs is acquire's deadline: a resource is free at once, so a slow fn runs to its end
+    const slow = await pool.use((fake) => new Promise<number>((resolve) => setTimeout(() => resolve(fake.id), 60)), { timeoutMs: 20 });
+    expect(slow).toBe(1);
+    expect(pool.stats()).toMatchObject({ idle: 1, totals: { destroyed: 0, timeouts: 0 } });
+    // a signal from AbortSignal.timeout bounds fn as well: the call is abandoned and its resource destroyed
+    const hung = pool.use(() => new Promise<never>(() => {}), { signal: AbortSignal.timeout(20) });
+    const error = (await hung.catch((caught: unknown) => caught)) as PoolError;
+    expect(isPoolError(error, 'POOL_ABORTED')).toBe(true);
+    expect((error.cause as Error).name).toBe('TimeoutError');
+    expect(provider.destroyed).toHaveLength(1);
+    expect(pool.stats()).toMatchObject({ borrowed: 0, size: 0 });
+    await pool.close();
+  });
 });
