@@ -8,12 +8,14 @@ export interface ParsedFamily {
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)/gy;
 
-export function parseExposition(text: string): Map<string, ParsedFamily> {
+/** `blankLines`: skip empty lines (the format ignores them; prom-client writes one between families, ours none). */
+export function parseExposition(text: string, options: { blankLines?: boolean } = {}): Map<string, ParsedFamily> {
   if (text !== '' && !text.endsWith('\n')) throw new Error('exposition must end with a line feed');
   const families = new Map<string, ParsedFamily>();
   let current: ParsedFamily | undefined;
   let currentName = '';
   for (const line of text.split('\n').slice(0, -1)) {
+    if (line === '' && options.blankLines === true) continue;
     const help = /^# HELP (\S+) (.*)$/.exec(line);
     if (help) {
       if (families.has(help[1]!)) throw new Error(`HELP twice for ${help[1]}`);
@@ -46,7 +48,8 @@ export function parseExposition(text: string): Map<string, ParsedFamily> {
     }
     const raw = m[3]!;
     const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw);
-    if (raw !== 'NaN' && Number.isNaN(value)) throw new Error(`bad value: ${raw}`);
+    // Go's ParseFloat, which Prometheus uses, takes NaN in any case (prom-client writes `Nan`)
+    if (raw.toLowerCase() !== 'nan' && Number.isNaN(value)) throw new Error(`bad value: ${raw}`);
     current.samples.push({ name, labels, value });
   }
   return families;
