@@ -135,6 +135,27 @@ export function canWaitForQueries(client: pg.Client): boolean {
   return inner.connection !== undefined && ('_activeQuery' in inner || 'activeQuery' in inner);
 }
 
+/**
+ * Calls `fn` once, synchronously, at the client's next ReadyForQuery (after pg's own handler has
+ * marked the client ready), or when its connection ends or fails first.
+ */
+export function atNextReadyForQuery(client: pg.Client, fn: () => void): void {
+  const connection = internals(client).connection;
+  if (connection === undefined) {
+    fn();
+    return;
+  }
+  const done = () => {
+    connection.removeListener('readyForQuery', done);
+    client.removeListener('end', done);
+    client.removeListener('error', done);
+    fn();
+  };
+  connection.once('readyForQuery', done);
+  client.once('end', done);
+  client.once('error', done);
+}
+
 /** Resolves at the client's next ReadyForQuery (or when its connection ends). */
 export function nextReadyForQuery(client: pg.Client): Promise<void> {
   const connection = internals(client).connection;

@@ -5,6 +5,7 @@ import { callerError } from './create-errors.js';
 import { withStableCode } from './error-codes.js';
 import type { PgProvider } from './provider.js';
 import { cancelStatement } from './cancel-statement.js';
+import { atNextReadyForQuery, wireState, WireState } from './client-state.js';
 
 /** Per-call options a query config object may carry besides pg's own fields. */
 export interface CallOptions {
@@ -29,6 +30,9 @@ export interface CallHost {
   /** Watches a call that has had no reply for a while (the liveness check). Returns a stop function. */
   watch?: (fail: (error: Error) => void) => (answered: boolean) => void;
 }
+
+/** How long a failed `pool.query` waits for the ReadyForQuery behind its error before it settles anyway. */
+const readyForQueryWaitMs = 1000;
 
 /** Errors pg raises without sending anything: the statement was never on the wire. */
 const notSentMessages = ['Client has encountered a connection error and is not queryable', 'Client was closed and is not queryable'];
@@ -134,12 +138,31 @@ export function runQuery(host: CallHost, config: unknown, values: unknown[] | un
             if (settled) return;
             // pg's query_timeout gave up on the reply, not the server on the statement: cancel it there
             if (isReadTimeout(error)) cancelStatement(client);
-            host.giveBack(lease, client, error);
-            current = undefined;
-            // a submitted pg.Query object keeps the callback of its first submit: it is never sent twice
-            if (error && !retried && provesNotSent(error) && !submittable) attempt(true);
-            // a reply of the server's (rows, or a statement error with a SQLSTATE) proves it alive
-            else finish(error ? withStableCode(error) : undefined, result, !error || typeof (error as { severity?: unknown }).severity === 'string');
+            let given = false;
+            const done = () => {
+              if (given || settled) return;
+              given = true;
+              host.giveBack(lease, client, error);
+              current = undefined;
+              // a submitted pg.Query object keeps the callback of its first submit: it is never sent twice
+              if (error && !retried && provesNotSent(error) && !submittable) attempt(true);
+              // a reply of the server's (rows, or a statement error with a SQLSTATE) proves it alive
+              else finish(error ? withStableCode(error) : undefined, result, !error || typeof (error as { severity?: unknown }).severity === 'string');
+            };
+            // pg calls back on a statement's ErrorResponse, before the ReadyForQuery behind it (the server
+            // flushes the error at once, so it often comes in a packet of its own): given back now, the
+            // client would go idle only at that ReadyForQuery, and a call the caller makes at once would
+            // find none and open another connection. Given back at the ReadyForQuery, it is idle when the
+            // caller hears the error. A fatal error (the server closing the session) destroys the client
+            // at once; a ReadyForQuery that does not come within a second is waited for by the reset.
+            if (error && !host.provider.isFatal(error) && !host.provider.isBroken(client) && wireState(client) === WireState.AwaitingReady) {
+              const timer = setTimeout(done, readyForQueryWaitMs);
+              timer.unref?.();
+              atNextReadyForQuery(client, () => {
+                clearTimeout(timer);
+                done();
+              });
+            } else done();
           });
         } catch (error) {
           host.giveBack(lease, client, error);

@@ -52,6 +52,27 @@ describe.skipIf(!svc.available)('@pool/pg createPgPool: the pg.Pool-compatible s
     await expect(p.query(submittable as never)).rejects.toMatchObject({ code: 'PG_SUBMITTABLE_NOT_SUPPORTED' });
   });
 
+  it('after a statement error the client is idle again when the caller hears it: the next call takes it, no second connection is opened', async () => {
+    // found with @prisma/adapter-pg (test/compat/): each failed pool.query left its client waiting for the
+    // ReadyForQuery behind the error, so the caller's next call, made at once, opened another connection
+    const p = open({ max: 4 });
+    await p.query('SELECT 1');
+    const failing: Array<string | { text: string; values?: unknown[]; name?: string }> = [
+      'SELECT * FROM no_such_table_xyz',
+      { text: 'SELECT 1 / $1::int', values: [0] },
+      { name: 'pool-pg-failing-named', text: 'SELECT 1 / $1::int', values: [0] },
+      'SELECT 1; SELEC 2',
+    ];
+    for (const statement of failing) {
+      await expect(p.query(statement as never)).rejects.toHaveProperty('severity', 'ERROR');
+      expect([p.totalCount, p.idleCount], JSON.stringify(statement)).toEqual([1, 1]);
+      expect((await p.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+    }
+    const viaCallback = await new Promise<unknown>((resolve) => p.query('SELEC 1', (error) => resolve([error !== undefined, p.totalCount, p.idleCount])));
+    expect(viaCallback).toEqual([true, 1, 1]);
+    expect(p.stats()).toMatchObject({ size: 1, creating: 0, totals: { created: 1, destroyed: 0 } });
+  });
+
   it('connect() lends a client with release(); release(err) destroys it; a second release throws POOL_LEASE_RELEASED', async () => {
     const p = open({ max: 1 });
     const client = await p.connect();
