@@ -210,7 +210,8 @@ describe.skipIf(!svc.available)('side by side with pg.Pool: what user code does'
 
   it('LISTEN on a client from connect(): notifications reach its listener while held; a killed backend is the holder\'s error, not the pool\'s', async () => {
     const { theirs, ours } = await sideBySide(async (make) => {
-      const pool = make(baseConfig({ max: 2, idleTimeoutMillis: 100 }));
+      // the idle timeout must outlast the steps from pg_notify to `held` (a terminate and its errors) on a loaded machine
+      const pool = make(baseConfig({ max: 2, idleTimeoutMillis: 1_000 }));
       const poolErrors: unknown[] = [];
       pool.on('error', (error) => poolErrors.push(error));
       const client = await pool.connect();
@@ -220,7 +221,7 @@ describe.skipIf(!svc.available)('side by side with pg.Pool: what user code does'
       client.on('error', (error) => clientErrors.push((error as pg.DatabaseError).code ?? (error as Error).message));
       await client.query('LISTEN pool_pg_audit');
       await pool.query("NOTIFY pool_pg_audit, 'one'");
-      await sleep(300); // past idleTimeoutMillis: the other client is gone, the held one is not
+      await sleep(1_300); // past idleTimeoutMillis: the other client is gone, the held one is not
       await pool.query("SELECT pg_notify('pool_pg_audit', 'two')");
       while (payloads.length < 2) await sleep(5);
       await terminate(pidOf(client));
