@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import diagnostics from 'node:diagnostics_channel';
 import { requireService } from '@pool/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,8 +9,9 @@ import { deletePrefix, redisUrl, uniquePrefix } from './helpers.js';
 // the shared server: unreachable skips loudly locally and fails with CI=true
 const svc = await requireService('redis');
 
-/** The db of this file's pools and plain clients: no other test uses it. */
+/** The db of this file's pools and plain clients, and the one their borrowers SELECT: no other test uses them. */
 const DB = 12;
+const OTHER_DB = 13;
 
 /** Bytes that are not valid UTF-8 (a lone 0xff, a truncated sequence, a stray continuation byte, a NUL). */
 const BINARY = Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28, 0x80, 0x41, 0xe2, 0x82]);
@@ -165,4 +168,83 @@ describe.skipIf(!svc.available)('side by side with a plain ioredis client', () =
     });
   });
 
+  describe("a later borrower's view of the db after an earlier borrower's SELECT", () => {
+    // The plain client a borrower would otherwise have: it went to OTHER_DB and back to DB, as the
+    // pool's reset takes the connection back to DB on release.
+    async function plainAfterSelectBack(): Promise<Redis> {
+      const client = new Redis(redisUrl(), { db: DB, maxRetriesPerRequest: 1 });
+      await client.select(OTHER_DB);
+      await client.select(DB);
+      return client;
+    }
+
+    async function earlierBorrowerSelects(): Promise<void> {
+      await pool.withConnection((client) => client.select(OTHER_DB));
+    }
+
+    it("`condition.select` names the db it is in, `options.db` the configured one, and its 'select' listener hears each SELECT, as on a plain client", async () => {
+      const reference = await plainAfterSelectBack();
+      const heard: number[] = [];
+      const expected = { condition: reference.condition?.select, optionsDb: reference.options.db, heard };
+      reference.on('select', (db: number) => heard.push(db));
+      await reference.select(OTHER_DB);
+      await reference.select(DB);
+      reference.disconnect();
+      expect(expected).toEqual({ condition: DB, optionsDb: DB, heard: [OTHER_DB, DB] });
+
+      await earlierBorrowerSelects();
+      const seen = await pool.withConnection(async (client) => {
+        const events: number[] = [];
+        const view = { condition: client.condition?.select, optionsDb: client.options.db, heard: events };
+        client.on('select', (db: number) => events.push(db));
+        await client.select(OTHER_DB);
+        await client.select(DB);
+        return view;
+      });
+      expect(seen).toEqual(expected);
+    });
+
+    it("ioredis's own command traces (ioredis:command) name the db the later borrower's commands run in", async () => {
+      const key = `${prefix}traced`;
+      const databases: unknown[] = [];
+      const channel = diagnostics.tracingChannel<unknown, { command?: string; args?: string[]; database?: unknown }>('ioredis:command');
+      const handlers = {
+        start: (context: { command?: string; args?: string[]; database?: unknown }) => {
+          if (context.command === 'get' && context.args?.[0] === key) databases.push(context.database);
+        },
+        end: () => undefined, asyncStart: () => undefined, asyncEnd: () => undefined, error: () => undefined,
+      };
+      channel.subscribe(handlers);
+      try {
+        const reference = await plainAfterSelectBack();
+        await reference.get(key);
+        reference.disconnect();
+        await earlierBorrowerSelects();
+        await pool.withConnection((client) => client.get(key));
+      } finally {
+        channel.unsubscribe(handlers);
+      }
+      expect(databases).toEqual([DB, DB]);
+    });
+
+    it('a later borrower that reconnects its connection (disconnect, then connect) is in the configured db, as a plain client is', async () => {
+      const key = `${prefix}afterReconnect`;
+      await plain.set(key, `in db ${DB}`);
+      const reconnectAndRead = async (client: Redis) => {
+        const ended = once(client, 'end');
+        client.disconnect();
+        await ended;
+        await client.connect();
+        const info = (await client.client('INFO')) as string;
+        return { db: /\bdb=(\d+)/.exec(info)?.[1], value: await client.get(key) };
+      };
+      const reference = await plainAfterSelectBack();
+      const expected = await reconnectAndRead(reference);
+      reference.disconnect();
+      expect(expected).toEqual({ db: String(DB), value: `in db ${DB}` });
+
+      await earlierBorrowerSelects();
+      expect(await pool.withConnection(reconnectAndRead)).toEqual(expected);
+    });
+  });
 });
