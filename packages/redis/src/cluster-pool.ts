@@ -8,6 +8,7 @@ import { fetchSlotMap, type SlotMap } from './cluster-slots.js';
 import { addTotals, emptyTotals, sumStats, type ClusterPoolStats } from './cluster-stats.js';
 import { resolveConfig } from './config.js';
 import { isRedisPoolError } from './errors.js';
+import { checkPoolEvent } from './pool-events.js';
 import { addressKey, type NodeAddress } from './node-address.js';
 import { sendBlmove, sendXread, streamPairs, xreadArgs, type XReadBufferResult, type XReadResult, type XReadStreams } from './commands.js';
 import { RedisPool, type CallOptions } from './redis-pool.js';
@@ -119,8 +120,9 @@ export class RedisClusterPool implements PoolSource {
     return owner === undefined ? undefined : this.nodePools.get(owner);
   }
 
-  /** Forwards an event of every node pool (present and future) to `listener`. */
+  /** Forwards an event of every node pool (present and future) to `listener`; an ioredis client event ('ready', ...) throws POOL_INVALID_OPTION, as `RedisPool.on` does. */
   on<K extends PoolEventName>(event: K, listener: (payload: PoolEvents<Redis>[K]) => void): this {
+    checkPoolEvent(event);
     this.listeners.push([event, listener as AnyListener]);
     for (const node of this.nodePools.values()) node.pool.on(event, listener as never);
     return this;

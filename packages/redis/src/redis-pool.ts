@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { assertKnownKeys, createPool, describeValue, numberOption, PoolOptionError, type Pool, type PoolOptions, type PoolStats } from '@pool/core';
+import { assertKnownKeys, createPool, describeValue, numberOption, PoolOptionError, type Pool, type PoolEventName, type PoolEvents, type PoolOptions, type PoolStats } from '@pool/core';
 import { defaultPoolName, poolSource, type PoolSource, traceCall, type CallTraceContext } from '@pool/core/adapter-kit';
 import type { ChainableCommander, Redis, RedisKey } from 'ioredis';
 import { serverWaitMs } from './blocking-commands.js';
@@ -7,6 +7,7 @@ import { runGuarded } from './call-deadline.js';
 import { sendBlmove, sendXread, streamPairs, xreadArgs, type XReadBufferResult, type XReadResult, type XReadStreams } from './commands.js';
 import type { RedisProviderConfig } from './config.js';
 import { provesNeverSent, withStableCode } from './error-codes.js';
+import { checkPoolEvent } from './pool-events.js';
 import { clientOptionKeys } from './option-keys.js';
 import { redisProvider, type RedisProvider } from './provider.js';
 import { isSentinelConfig, sentinelKeys, type RedisSentinelOptions } from './sentinel-config.js';
@@ -225,6 +226,25 @@ export class RedisPool implements PoolSource {
   /** The @pool/core pool, for @pool/metrics and tracers. */
   [poolSource](): ReadonlyArray<Pool<unknown>> {
     return [this.pool as Pool<unknown>];
+  }
+
+  /**
+   * Listens to the pool's events (@pool/core's: 'create', 'destroy', 'acquire', 'release', 'leak',
+   * 'error', 'availability'), as `pool.pool.on` does. `on('error')` hears what fails away from any
+   * caller (a connect nobody waited for, a reset); unlike an ioredis client, no listener is needed
+   * to keep the process alive. An ioredis client event ('ready', 'end', ...) throws
+   * POOL_INVALID_OPTION naming the pool's counterpart: the pool never emits it.
+   */
+  on<K extends PoolEventName>(event: K, listener: (payload: PoolEvents<Redis>[K]) => void): this {
+    checkPoolEvent(event);
+    this.pool.on(event, listener);
+    return this;
+  }
+
+  /** Removes a listener {@link on} added. */
+  off<K extends PoolEventName>(event: K, listener: (payload: PoolEvents<Redis>[K]) => void): this {
+    this.pool.off(event, listener);
+    return this;
   }
 
   /** Pool sizes and totals (see @pool/core `stats()`). */

@@ -246,6 +246,8 @@ describe.skipIf(!service.available)('createRedisClusterPool against a real clust
     await pool.withConnection(`${prefix}after-off`, (client) => client.ping());
     expect(seen.sort()).toEqual(shards.map((s) => `redis-cluster 127.0.0.1:${s.port}`).sort());
     expect(pool.stats().name).toBe('redis-cluster');
+    // an ioredis client event is no pool event: refused, as RedisPool.on refuses it
+    expect(() => pool.on('ready' as 'error', () => undefined)).toThrow(expect.objectContaining({ code: 'POOL_INVALID_OPTION', option: 'event' }));
   });
 
   it('traces every ready-made call on pool:call (adapter redis, the command, the node)', async () => {

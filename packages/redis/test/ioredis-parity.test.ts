@@ -3,7 +3,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { requireService } from '@pool/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisPool, type RedisPool } from '../src/index.js';
+import { createRedisPool, isPoolError, type RedisPool } from '../src/index.js';
 import { deletePrefix, redisUrl, uniquePrefix } from './helpers.js';
 
 // the shared server: unreachable skips loudly locally and fails with CI=true
@@ -245,6 +245,122 @@ describe.skipIf(!svc.available)('side by side with a plain ioredis client', () =
 
       await earlierBorrowerSelects();
       expect(await pool.withConnection(reconnectAndRead)).toEqual(expected);
+    });
+  });
+
+  describe("everyday ioredis calls, the pool's way (README: From a plain ioredis client)", () => {
+    /** Each `[error, reply]` with the error as its class, message and command. */
+    const replies = (results: [Error | null, unknown][] | null) => results?.map(([error, reply]) => [error === null ? null : shape(error), reply]) ?? null;
+
+    it('pipeline() inside withConnection and transaction() give the results of a plain pipeline() and multi().exec()', async () => {
+      const key = `${prefix}everyday`;
+      const [mine, theirs] = [`${key}:pool`, `${key}:plain`];
+      const piped = await pool.withConnection((client) => client.pipeline().set(mine, 'y').get(mine).incr(mine).exec());
+      const plainPiped = await plain.pipeline().set(theirs, 'y').get(theirs).incr(theirs).exec();
+      // the same but for the key each names
+      expect(JSON.stringify(replies(piped)).replaceAll(mine, theirs)).toBe(JSON.stringify(replies(plainPiped)));
+
+      const inTx = await pool.transaction((multi) => void multi.set(mine, 'y').get(mine).incr(mine));
+      const plainTx = await plain.multi().set(theirs, 'y').get(theirs).incr(theirs).exec();
+      expect(JSON.stringify(replies(inTx)).replaceAll(mine, theirs)).toBe(JSON.stringify(replies(plainTx)));
+
+      // a WATCH conflict: null from both
+      const conflicted = await pool.transaction(async (multi) => {
+        await plain.set(mine, 'changed');
+        multi.set(mine, 'mine');
+      }, { watch: [mine] });
+      await plain.watch(theirs);
+      await pool.call('SET', [theirs, 'changed']);
+      const plainConflicted = await plain.multi().set(theirs, 'mine').exec();
+      expect(conflicted).toBeNull();
+      expect(plainConflicted).toBeNull();
+    });
+
+    it('scanStream consumed inside withConnection yields what a plain scanStream yields', async () => {
+      const match = `${prefix}scan:*`;
+      await plain.mset(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`${prefix}scan:${i}`, String(i)])));
+      const collect = async (client: Redis) => {
+        const keys: string[] = [];
+        for await (const batch of client.scanStream({ match, count: 7 })) keys.push(...(batch as string[]));
+        return keys.sort();
+      };
+      const mine = await pool.withConnection(collect);
+      expect(mine).toHaveLength(40);
+      expect(mine).toEqual(await collect(plain));
+    });
+
+    it("a borrowed client is an ioredis client: status, 'ready' listeners, connect() and quit() as on a plain one; a command after disconnect() fails at once", async () => {
+      const quitting = new Redis(redisUrl(), { db: DB });
+      await once(quitting, 'ready');
+      const borrowed = async (client: Redis) => {
+        let readyHeard = false;
+        client.on('ready', () => {
+          readyHeard = true;
+        });
+        const status = client.status;
+        const connectError = await rejection(client.connect());
+        const quit = await client.quit();
+        const afterQuit = await rejection(client.get(`${prefix}x`));
+        return { status, readyHeard, connect: (connectError as Error).message, quit, afterQuit: (afterQuit as Error).message };
+      };
+      const expected = await borrowed(quitting);
+      expect(expected).toEqual({ status: 'ready', readyHeard: false, connect: 'Redis is already connecting/connected', quit: 'OK', afterQuit: 'Connection is closed.' });
+      const destroyedBefore = pool.stats().totals.destroyed;
+      expect(await pool.withConnection(borrowed)).toEqual(expected);
+      // the connection that quit is replaced, never lent again
+      expect(pool.stats().totals.destroyed).toBe(destroyedBefore + 1);
+      await expect(pool.call('PING')).resolves.toBe('PONG');
+
+      // the documented difference: no offline queue, so no wait for the socket to close
+      const disconnecting = new Redis(redisUrl(), { db: DB });
+      await once(disconnecting, 'ready');
+      const afterDisconnect = (client: Redis) => {
+        client.disconnect();
+        return client.get(`${prefix}x`);
+      };
+      expect(await rejection(afterDisconnect(disconnecting))).toMatchObject({ message: 'Connection is closed.' });
+      expect(await rejection(pool.withConnection(afterDisconnect))).toMatchObject({ message: "Stream isn't writeable and enableOfflineQueue options is false", code: 'POOL_CONNECTION_LOST' });
+    });
+
+    it("pool.on('error') hears what fails away from any caller, as redis.on('error') does; an ioredis client event ('ready', 'end', ...) is refused naming the pool's", async () => {
+      const refused = createRedisPool({ host: '127.0.0.1', port: 1, pool: { min: 1 } });
+      const plainRefused = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, retryStrategy: () => null });
+      try {
+        const heard = new Promise<unknown>((resolve) => refused.on('error', resolve));
+        const plainHeard = new Promise<unknown>((resolve) => plainRefused.on('error', resolve));
+        await plainRefused.connect().catch(() => undefined);
+        const [error, plainError] = await Promise.all([heard, plainHeard]);
+        expect(plainError).toMatchObject({ code: 'ECONNREFUSED' });
+        expect(isPoolError(error, 'POOL_CREATE_FAILED')).toBe(true);
+        expect((error as Error).message).toContain('ECONNREFUSED');
+        for (const event of ['ready', 'end', 'connect', 'close', 'reconnecting', 'nonsense']) {
+          let thrown: unknown;
+          try {
+            refused.on(event as 'error', () => undefined);
+          } catch (caught) {
+            thrown = caught;
+          }
+          expect(isPoolError(thrown, 'POOL_INVALID_OPTION'), event).toBe(true);
+          expect((thrown as { option?: string }).option).toBe('event');
+          expect((thrown as Error).message).toContain(`"${event}"`);
+          if (event !== 'nonsense') expect((thrown as Error).message).toContain("'create' is a connection made and ready");
+        }
+        // on/off are the core pool's
+        const created: unknown[] = [];
+        const onCreate = (event: unknown) => created.push(event);
+        pool.on('create', onCreate).off('create', onCreate);
+        pool.pool.evictAll();
+        await pool.call('PING');
+        expect(created).toEqual([]);
+        pool.on('create', onCreate);
+        pool.pool.evictAll();
+        await pool.call('PING');
+        pool.off('create', onCreate);
+        expect(created).toHaveLength(1);
+      } finally {
+        plainRefused.disconnect();
+        await refused.end();
+      }
     });
   });
 });
