@@ -246,7 +246,8 @@ export class RedisClusterPool implements PoolSource {
 
   private asked<T>(client: Redis, asking: boolean, command: () => Promise<T>): Promise<T> {
     if (!asking) return command();
-    return (client.call('ASKING') as Promise<unknown>).then(command);
+    // ioredis's own `asking()`, as ioredis's Cluster sends it (an error names 'asking')
+    return client.asking().then(command);
   }
 
   private run<T>(operation: string, keys: RedisKey | RedisKey[], work: Work<T>, options: CallOptions, planOf: () => Plan): Promise<T> {

@@ -285,7 +285,7 @@ export class RedisPool implements PoolSource {
     } catch (error) {
       return Promise.reject(error);
     }
-    const args = xreadArgs(streamPairs(streams), { blockMs, ...(read.count !== undefined ? { count: read.count } : {}) });
+    const args = xreadArgs(streamPairs(streams), read);
     return this.run({ operation: 'XREAD', blockMs, retryIfNeverSent: true }, (client) => sendXread(client, args, buffers), options);
   }
 
