@@ -8,8 +8,10 @@ import { fetchSlotMap, type SlotMap } from './cluster-slots.js';
 import { addTotals, emptyTotals, sumStats, type ClusterPoolStats } from './cluster-stats.js';
 import { resolveConfig } from './config.js';
 import { isRedisPoolError } from './errors.js';
+import { checkPoolEvent } from './pool-events.js';
 import { addressKey, type NodeAddress } from './node-address.js';
-import { RedisPool, type CallOptions, type XReadResult } from './redis-pool.js';
+import { sendBlmove, sendXread, streamPairs, xreadArgs, type XReadBufferResult, type XReadResult, type XReadStreams } from './commands.js';
+import { RedisPool, type CallOptions } from './redis-pool.js';
 import { readTransactionOptions, watchedTransaction, type ExecResult, type TransactionBody } from './transaction.js';
 import { blockingPlan, holdLimit, type Plan } from './cluster-call.js';
 import { slotOfKey, slotOfKeys } from './cluster-keys.js';
@@ -118,8 +120,9 @@ export class RedisClusterPool implements PoolSource {
     return owner === undefined ? undefined : this.nodePools.get(owner);
   }
 
-  /** Forwards an event of every node pool (present and future) to `listener`. */
+  /** Forwards an event of every node pool (present and future) to `listener`; an ioredis client event ('ready', ...) throws POOL_INVALID_OPTION, as `RedisPool.on` does. */
   on<K extends PoolEventName>(event: K, listener: (payload: PoolEvents<Redis>[K]) => void): this {
+    checkPoolEvent(event);
     this.listeners.push([event, listener as AnyListener]);
     for (const node of this.nodePools.values()) node.pool.on(event, listener as never);
     return this;
@@ -143,34 +146,45 @@ export class RedisClusterPool implements PoolSource {
   /** `BLPOP keys timeout` on the owner of the keys' slot: `[key, value]`, or null after `timeoutSeconds`. */
   blpop(keys: RedisKey | RedisKey[], timeoutSeconds: number, options: CallOptions = {}): Promise<[key: string, value: string] | null> {
     const list = Array.isArray(keys) ? keys : [keys];
-    return this.run('BLPOP', list, (client, asking) => this.asked(client, asking, () => client.blpop(...list, timeoutSeconds)), options, () => blockingPlan(timeoutSeconds, 'timeoutSeconds'));
+    return this.blocking('BLPOP', list, timeoutSeconds, (client) => client.blpop(...list, timeoutSeconds), options);
+  }
+
+  /** {@link blpop} with ioredis's `blpopBuffer`: `[key, value]` as Buffers. */
+  blpopBuffer(keys: RedisKey | RedisKey[], timeoutSeconds: number, options: CallOptions = {}): Promise<[key: Buffer, value: Buffer] | null> {
+    const list = Array.isArray(keys) ? keys : [keys];
+    return this.blocking('BLPOP', list, timeoutSeconds, (client) => client.blpopBuffer(...list, timeoutSeconds), options);
   }
 
   /** `BRPOP keys timeout` on the owner of the keys' slot. */
   brpop(keys: RedisKey | RedisKey[], timeoutSeconds: number, options: CallOptions = {}): Promise<[key: string, value: string] | null> {
     const list = Array.isArray(keys) ? keys : [keys];
-    return this.run('BRPOP', list, (client, asking) => this.asked(client, asking, () => client.brpop(...list, timeoutSeconds)), options, () => blockingPlan(timeoutSeconds, 'timeoutSeconds'));
+    return this.blocking('BRPOP', list, timeoutSeconds, (client) => client.brpop(...list, timeoutSeconds), options);
+  }
+
+  /** {@link brpop} with ioredis's `brpopBuffer`: `[key, value]` as Buffers. */
+  brpopBuffer(keys: RedisKey | RedisKey[], timeoutSeconds: number, options: CallOptions = {}): Promise<[key: Buffer, value: Buffer] | null> {
+    const list = Array.isArray(keys) ? keys : [keys];
+    return this.blocking('BRPOP', list, timeoutSeconds, (client) => client.brpopBuffer(...list, timeoutSeconds), options);
   }
 
   /** `BLMOVE source destination from to timeout` (both keys in one slot). */
   blmove(source: RedisKey, destination: RedisKey, from: 'LEFT' | 'RIGHT', to: 'LEFT' | 'RIGHT', timeoutSeconds: number, options: CallOptions = {}): Promise<string | null> {
-    return this.run('BLMOVE', [source, destination], (client, asking) => this.asked(client, asking, () => client.call('BLMOVE', source, destination, from, to, String(timeoutSeconds)) as Promise<string | null>), options, () => blockingPlan(timeoutSeconds, 'timeoutSeconds'));
+    return this.blocking('BLMOVE', [source, destination], timeoutSeconds, (client) => sendBlmove(client, [source, destination, from, to, timeoutSeconds], false) as Promise<string | null>, options);
+  }
+
+  /** {@link blmove} with ioredis's `blmoveBuffer`: the moved element as a Buffer. */
+  blmoveBuffer(source: RedisKey, destination: RedisKey, from: 'LEFT' | 'RIGHT', to: 'LEFT' | 'RIGHT', timeoutSeconds: number, options: CallOptions = {}): Promise<Buffer | null> {
+    return this.blocking('BLMOVE', [source, destination], timeoutSeconds, (client) => sendBlmove(client, [source, destination, from, to, timeoutSeconds], true) as Promise<Buffer | null>, options);
   }
 
   /** `XREAD [COUNT n] BLOCK ms STREAMS key... id...` (the streams in one slot). */
-  xread(streams: Record<string, string> | [key: RedisKey, id: string][], read: { blockMs: number; count?: number }, options: CallOptions = {}): Promise<XReadResult | null> {
-    const pairs = Array.isArray(streams) ? streams : Object.entries(streams ?? {});
-    const plan = () => {
-      const checked = blockingPlan(read?.blockMs, 'blockMs');
-      if (read.count !== undefined) numberOption(read.count, 'count', 1, { minimum: 1, integer: true });
-      return checked;
-    };
-    const command = (client: Redis) => {
-      const args: (string | Buffer | number)[] = read.count !== undefined ? ['COUNT', read.count] : [];
-      args.push('BLOCK', read.blockMs, 'STREAMS', ...pairs.map(([key]) => key), ...pairs.map(([, id]) => id));
-      return client.call('XREAD', ...args) as Promise<XReadResult | null>;
-    };
-    return this.run('XREAD', pairs.map(([key]) => key), (client, asking) => this.asked(client, asking, () => command(client)), options, plan);
+  xread(streams: XReadStreams, read: { blockMs: number; count?: number }, options: CallOptions = {}): Promise<XReadResult | null> {
+    return this.readStreams(streams, read, options, false) as Promise<XReadResult | null>;
+  }
+
+  /** {@link xread} with ioredis's `xreadBuffer`: keys, ids, fields and values as Buffers. */
+  xreadBuffer(streams: XReadStreams, read: { blockMs: number; count?: number }, options: CallOptions = {}): Promise<XReadBufferResult | null> {
+    return this.readStreams(streams, read, options, true) as Promise<XReadBufferResult | null>;
   }
 
   /**
@@ -216,9 +230,24 @@ export class RedisClusterPool implements PoolSource {
 
   // ------------------------------------------------------------------ routing
 
+  private blocking<T>(operation: string, keys: RedisKey[], timeoutSeconds: number, command: (client: Redis) => Promise<T>, options: CallOptions): Promise<T> {
+    return this.run(operation, keys, (client, asking) => this.asked(client, asking, () => command(client)), options, () => blockingPlan(timeoutSeconds, 'timeoutSeconds'));
+  }
+
+  private readStreams(streams: XReadStreams, read: { blockMs: number; count?: number }, options: CallOptions, buffers: boolean): Promise<unknown> {
+    const pairs = streamPairs(streams);
+    const plan = () => {
+      const checked = blockingPlan(read?.blockMs, 'blockMs');
+      if (read.count !== undefined) numberOption(read.count, 'count', 1, { minimum: 1, integer: true });
+      return checked;
+    };
+    return this.run('XREAD', pairs.map(([key]) => key), (client, asking) => this.asked(client, asking, () => sendXread(client, xreadArgs(pairs, read), buffers)), options, plan);
+  }
+
   private asked<T>(client: Redis, asking: boolean, command: () => Promise<T>): Promise<T> {
     if (!asking) return command();
-    return (client.call('ASKING') as Promise<unknown>).then(command);
+    // ioredis's own `asking()`, as ioredis's Cluster sends it (an error names 'asking')
+    return client.asking().then(command);
   }
 
   private run<T>(operation: string, keys: RedisKey | RedisKey[], work: Work<T>, options: CallOptions, planOf: () => Plan): Promise<T> {

@@ -1,5 +1,5 @@
 export { redisProvider, type RedisProvider } from './provider.js';
-export { createRedisPool, RedisPool, DEFAULT_QUERY_TIMEOUT_MS, type RedisPoolConfig, type CallOptions, type TransactionOptions, type ExecResult, type XReadResult } from './redis-pool.js';
+export { createRedisPool, RedisPool, DEFAULT_QUERY_TIMEOUT_MS, type RedisPoolConfig, type CallOptions, type TransactionOptions, type ExecResult, type XReadResult, type XReadBufferResult, type XReadStreams } from './redis-pool.js';
 export { resolveConfig, type RedisProviderConfig, type ResolvedRedisConfig, type ResetPolicy } from './config.js';
 export { RedisPoolError, isRedisPoolError, type RedisPoolErrorCode } from './errors.js';
 export { isFatalRedisError, isFailoverRedisError, classifyRedisCreateError } from './classify.js';

@@ -188,7 +188,11 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
       expected.push('OK');
     }
     if (resolved.reset !== 'tracked' || session.selected) {
-      pipeline.call('SELECT', String(db));
+      // ioredis's own `select` (lower-case name): ioredis tracks it in `condition.select`, as it does a
+      // borrower's. `call('SELECT')` went untracked, so the next borrower's client still named the
+      // borrower's db: in ioredis's command traces, to its 'select' listeners (its own SELECT of that db
+      // emitted nothing), and on a reconnect, which selected that db again
+      pipeline.select(db);
       expected.push('OK');
     }
     // an empty clientName means "no name": `CLIENT SETNAME ''` clears the one a borrower set

@@ -1,11 +1,13 @@
 import { inspect } from 'node:util';
-import { assertKnownKeys, createPool, describeValue, numberOption, PoolOptionError, type Pool, type PoolOptions, type PoolStats } from '@pool/core';
+import { assertKnownKeys, createPool, describeValue, numberOption, PoolOptionError, type Pool, type PoolEventName, type PoolEvents, type PoolOptions, type PoolStats } from '@pool/core';
 import { defaultPoolName, poolSource, type PoolSource, traceCall, type CallTraceContext } from '@pool/core/adapter-kit';
 import type { ChainableCommander, Redis, RedisKey } from 'ioredis';
 import { serverWaitMs } from './blocking-commands.js';
 import { runGuarded } from './call-deadline.js';
+import { sendBlmove, sendXread, streamPairs, xreadArgs, type XReadBufferResult, type XReadResult, type XReadStreams } from './commands.js';
 import type { RedisProviderConfig } from './config.js';
 import { provesNeverSent, withStableCode } from './error-codes.js';
+import { checkPoolEvent } from './pool-events.js';
 import { clientOptionKeys } from './option-keys.js';
 import { redisProvider, type RedisProvider } from './provider.js';
 import { isSentinelConfig, sentinelKeys, type RedisSentinelOptions } from './sentinel-config.js';
@@ -58,9 +60,7 @@ export interface TransactionOptions extends CallOptions {
 }
 
 export type { ExecResult } from './transaction.js';
-
-/** `XREAD` reply: per stream, its entries as `[id, [field, value, ...]]`. */
-export type XReadResult = [key: string, entries: [id: string, fields: string[]][]][];
+export type { XReadResult, XReadBufferResult, XReadStreams } from './commands.js';
 
 const callOptionKeys = new Set(['signal', 'timeoutMs', 'queryTimeoutMs']);
 const transactionOptionKeys = new Set([...callOptionKeys, 'watch', 'retries']);
@@ -141,16 +141,22 @@ export class RedisPool implements PoolSource {
   }
 
   /**
-   * One command on a pooled connection: `call('GET', ['key'])`. Retried once on another connection
-   * when the failure proves it was never sent (its connection was already closed); never when it
-   * may have run. A blocking command (BLPOP, BRPOPLPUSH, BZPOPMIN, XREADGROUP ... BLOCK, WAIT, ...)
-   * gets its own server timeout plus `queryTimeoutMs` as its deadline, as the helpers do.
+   * One command on a pooled connection: `call('GET', ['key'])`, sent with ioredis's `client.call`
+   * (replies decoded as UTF-8 strings). Retried once on another connection when the failure proves
+   * it was never sent (its connection was already closed); never when it may have run. A blocking
+   * command (BLPOP, BRPOPLPUSH, BZPOPMIN, XREADGROUP ... BLOCK, WAIT, ...) gets its own server
+   * timeout plus `queryTimeoutMs` as its deadline, as the helpers do.
    */
   call<T = unknown>(command: string, args: (string | Buffer | number)[] = [], options?: CallOptions): Promise<T> {
-    if (typeof command !== 'string' || command === '') return Promise.reject(new PoolOptionError('command', `[@pool/redis] expected a command name, got ${describeValue(command)}`));
-    if (!Array.isArray(args)) return Promise.reject(new PoolOptionError('args', `[@pool/redis] expected an array of arguments, got ${describeValue(args)}`));
-    const blockMs = serverWaitMs(command, args);
-    return this.run({ operation: command.toUpperCase(), ...(blockMs !== undefined ? { blockMs } : {}), retryIfNeverSent: true }, (client) => client.call(command, ...args) as Promise<T>, options);
+    return this.command(false, command, args, options);
+  }
+
+  /**
+   * {@link call} with ioredis's `client.callBuffer`: every string of the reply is a Buffer holding
+   * the bytes the server sent (binary values, bytes that are not valid UTF-8, kept intact).
+   */
+  callBuffer<T = unknown>(command: string, args: (string | Buffer | number)[] = [], options?: CallOptions): Promise<T> {
+    return this.command(true, command, args, options);
   }
 
   /** `BLPOP keys timeout` on a connection of its own: `[key, value]`, or null after `timeoutSeconds` (0 = forever). */
@@ -159,15 +165,32 @@ export class RedisPool implements PoolSource {
     return this.blocking('BLPOP', timeoutSeconds, (client) => client.blpop(...list, timeoutSeconds), options);
   }
 
+  /** {@link blpop} with ioredis's `blpopBuffer`: `[key, value]` as Buffers. */
+  blpopBuffer(keys: RedisKey | RedisKey[], timeoutSeconds: number, options?: CallOptions): Promise<[key: Buffer, value: Buffer] | null> {
+    const list = Array.isArray(keys) ? keys : [keys];
+    return this.blocking('BLPOP', timeoutSeconds, (client) => client.blpopBuffer(...list, timeoutSeconds), options);
+  }
+
   /** `BRPOP keys timeout` on a connection of its own: `[key, value]`, or null after `timeoutSeconds` (0 = forever). */
   brpop(keys: RedisKey | RedisKey[], timeoutSeconds: number, options?: CallOptions): Promise<[key: string, value: string] | null> {
     const list = Array.isArray(keys) ? keys : [keys];
     return this.blocking('BRPOP', timeoutSeconds, (client) => client.brpop(...list, timeoutSeconds), options);
   }
 
+  /** {@link brpop} with ioredis's `brpopBuffer`: `[key, value]` as Buffers. */
+  brpopBuffer(keys: RedisKey | RedisKey[], timeoutSeconds: number, options?: CallOptions): Promise<[key: Buffer, value: Buffer] | null> {
+    const list = Array.isArray(keys) ? keys : [keys];
+    return this.blocking('BRPOP', timeoutSeconds, (client) => client.brpopBuffer(...list, timeoutSeconds), options);
+  }
+
   /** `BLMOVE source destination from to timeout`: the moved element, or null after `timeoutSeconds`. */
   blmove(source: RedisKey, destination: RedisKey, from: 'LEFT' | 'RIGHT', to: 'LEFT' | 'RIGHT', timeoutSeconds: number, options?: CallOptions): Promise<string | null> {
-    return this.blocking('BLMOVE', timeoutSeconds, (client) => client.call('BLMOVE', source, destination, from, to, String(timeoutSeconds)) as Promise<string | null>, options);
+    return this.blocking('BLMOVE', timeoutSeconds, (client) => sendBlmove(client, [source, destination, from, to, timeoutSeconds], false) as Promise<string | null>, options);
+  }
+
+  /** {@link blmove} with ioredis's `blmoveBuffer`: the moved element as a Buffer. */
+  blmoveBuffer(source: RedisKey, destination: RedisKey, from: 'LEFT' | 'RIGHT', to: 'LEFT' | 'RIGHT', timeoutSeconds: number, options?: CallOptions): Promise<Buffer | null> {
+    return this.blocking('BLMOVE', timeoutSeconds, (client) => sendBlmove(client, [source, destination, from, to, timeoutSeconds], true) as Promise<Buffer | null>, options);
   }
 
   /**
@@ -175,21 +198,13 @@ export class RedisPool implements PoolSource {
    * maps each key to the last id seen (`'$'` for only new entries). Null when `blockMs` passes with
    * nothing new (0 blocks forever: give it a signal).
    */
-  xread(streams: Record<string, string> | [key: RedisKey, id: string][], read: { blockMs: number; count?: number }, options?: CallOptions): Promise<XReadResult | null> {
-    let blockMs: number;
-    try {
-      if (typeof read !== 'object' || read === null || read.blockMs === undefined) throw new PoolOptionError('blockMs', '[@pool/redis] xread needs `{ blockMs }` (0 blocks for ever)');
-      blockMs = numberOption(read.blockMs, 'blockMs', 0, { minimum: 0, integer: true });
-      if (read.count !== undefined) numberOption(read.count, 'count', 1, { minimum: 1, integer: true });
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const pairs = Array.isArray(streams) ? streams : Object.entries(streams);
-    const args: (string | Buffer | number)[] = [];
-    if (read.count !== undefined) args.push('COUNT', read.count);
-    args.push('BLOCK', blockMs, 'STREAMS', ...pairs.map(([key]) => key), ...pairs.map(([, id]) => id));
-    const plan = { operation: 'XREAD', blockMs, retryIfNeverSent: true };
-    return this.run(plan, (client) => client.call('XREAD', ...args) as Promise<XReadResult | null>, options);
+  xread(streams: XReadStreams, read: { blockMs: number; count?: number }, options?: CallOptions): Promise<XReadResult | null> {
+    return this.readStreams(streams, read, options, false) as Promise<XReadResult | null>;
+  }
+
+  /** {@link xread} with ioredis's `xreadBuffer`: keys, ids, fields and values as Buffers. */
+  xreadBuffer(streams: XReadStreams, read: { blockMs: number; count?: number }, options?: CallOptions): Promise<XReadBufferResult | null> {
+    return this.readStreams(streams, read, options, true) as Promise<XReadBufferResult | null>;
   }
 
   /**
@@ -213,6 +228,25 @@ export class RedisPool implements PoolSource {
     return [this.pool as Pool<unknown>];
   }
 
+  /**
+   * Listens to the pool's events (@pool/core's: 'create', 'destroy', 'acquire', 'release', 'leak',
+   * 'error', 'availability'), as `pool.pool.on` does. `on('error')` hears what fails away from any
+   * caller (a connect nobody waited for, a reset); unlike an ioredis client, no listener is needed
+   * to keep the process alive. An ioredis client event ('ready', 'end', ...) throws
+   * POOL_INVALID_OPTION naming the pool's counterpart: the pool never emits it.
+   */
+  on<K extends PoolEventName>(event: K, listener: (payload: PoolEvents<Redis>[K]) => void): this {
+    checkPoolEvent(event);
+    this.pool.on(event, listener);
+    return this;
+  }
+
+  /** Removes a listener {@link on} added. */
+  off<K extends PoolEventName>(event: K, listener: (payload: PoolEvents<Redis>[K]) => void): this {
+    this.pool.off(event, listener);
+    return this;
+  }
+
   /** Pool sizes and totals (see @pool/core `stats()`). */
   stats(): PoolStats {
     return this.pool.stats();
@@ -231,6 +265,28 @@ export class RedisPool implements PoolSource {
   /** What `console.log` and `util.inspect` show: the server and the sizes, never a client's options. */
   [inspect.custom](): string {
     return `RedisPool { name: ${JSON.stringify(this.pool.name)}, server: '${this.provider.address}', db: ${this.provider.config.db}, stats: ${inspect(this.pool.stats(), { breakLength: Infinity })} }`;
+  }
+
+  /** `call` and `callBuffer`: the command through ioredis's `client.call` / `client.callBuffer`, as given (its case kept, as ioredis keeps it). */
+  private command<T>(buffers: boolean, command: string, args: (string | Buffer | number)[], options: CallOptions | undefined): Promise<T> {
+    if (typeof command !== 'string' || command === '') return Promise.reject(new PoolOptionError('command', `[@pool/redis] expected a command name, got ${describeValue(command)}`));
+    if (!Array.isArray(args)) return Promise.reject(new PoolOptionError('args', `[@pool/redis] expected an array of arguments, got ${describeValue(args)}`));
+    const blockMs = serverWaitMs(command, args);
+    const send = buffers ? (client: Redis) => client.callBuffer(command, ...args) : (client: Redis) => client.call(command, ...args);
+    return this.run({ operation: command.toUpperCase(), ...(blockMs !== undefined ? { blockMs } : {}), retryIfNeverSent: true }, send as (client: Redis) => Promise<T>, options);
+  }
+
+  private readStreams(streams: XReadStreams, read: { blockMs: number; count?: number }, options: CallOptions | undefined, buffers: boolean): Promise<unknown> {
+    let blockMs: number;
+    try {
+      if (typeof read !== 'object' || read === null || read.blockMs === undefined) throw new PoolOptionError('blockMs', '[@pool/redis] xread needs `{ blockMs }` (0 blocks for ever)');
+      blockMs = numberOption(read.blockMs, 'blockMs', 0, { minimum: 0, integer: true });
+      if (read.count !== undefined) numberOption(read.count, 'count', 1, { minimum: 1, integer: true });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const args = xreadArgs(streamPairs(streams), read);
+    return this.run({ operation: 'XREAD', blockMs, retryIfNeverSent: true }, (client) => sendXread(client, args, buffers), options);
   }
 
   private blocking<T>(operation: string, timeoutSeconds: number, fn: (client: Redis) => Promise<T>, options: CallOptions | undefined): Promise<T> {

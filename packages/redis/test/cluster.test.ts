@@ -174,6 +174,38 @@ describe.skipIf(!service.available)('createRedisClusterPool against a real clust
     }
   });
 
+  it("the Buffer forms return Buffers, and errors carry ioredis Cluster's own `command` (blmove, xread: not upper-cased)", async () => {
+    const reference = new Cluster([{ host: '127.0.0.1', port: 7000 }]);
+    const [text, list, stream] = [`${prefix}{bin}text`, `${prefix}{bin}list`, `${prefix}{bin}stream`];
+    const binary = Buffer.from([0xff, 0x00, 0xc3, 0x28, 0x80]);
+    const shape = (error: unknown) => ({ message: (error as Error).message, command: (error as { command?: unknown }).command });
+    try {
+      await reference.set(text, 'x');
+      await reference.rpush(list, binary, binary, binary);
+      await expect(pool.blpopBuffer(list, 1)).resolves.toEqual([Buffer.from(list), binary]);
+      await expect(pool.brpopBuffer(list, 1)).resolves.toEqual([Buffer.from(list), binary]);
+      await expect(pool.blmoveBuffer(list, `${prefix}{bin}to`, 'LEFT', 'RIGHT', 1)).resolves.toEqual(binary);
+      await reference.xadd(stream, '*', binary, binary);
+      const read = await pool.xreadBuffer({ [stream]: '0' }, { blockMs: 10 });
+      expect(read).toEqual(await reference.xreadBuffer('BLOCK', 10, 'STREAMS', stream, '0'));
+      expect(read?.[0]?.[1][0]?.[1]).toEqual([binary, binary]);
+      for (const [label, mine, theirs] of [
+        ['blmove', () => pool.blmove(text, list, 'LEFT', 'RIGHT', 1), () => reference.blmove(text, list, 'LEFT', 'RIGHT', 1)],
+        ['blmoveBuffer', () => pool.blmoveBuffer(text, list, 'LEFT', 'RIGHT', 1), () => reference.blmoveBuffer(text, list, 'LEFT', 'RIGHT', 1)],
+        ['xread', () => pool.xread({ [text]: '0' }, { blockMs: 10, count: 1 }), () => reference.xread('COUNT', 1, 'BLOCK', 10, 'STREAMS', text, '0')],
+        ['xreadBuffer', () => pool.xreadBuffer([[text, '0']], { blockMs: 10 }), () => reference.xreadBuffer('BLOCK', 10, 'STREAMS', text, '0')],
+        ['blpop', () => pool.blpop(text, 1), () => reference.blpop(text, 1)],
+      ] as const) {
+        const [actual, expected] = await Promise.all([mine().then(() => 'resolved', (e: unknown) => e), theirs().then(() => 'resolved', (e: unknown) => e)]);
+        expect(shape(actual), label).toEqual(shape(expected));
+        expect(shape(expected).command, label).toMatchObject({ name: label.replace('Buffer', '') });
+      }
+    } finally {
+      await reference.del(text, list, stream, `${prefix}{bin}to`);
+      reference.disconnect();
+    }
+  });
+
   it('with redisOptions.keyPrefix, routes by the key as ioredis sends it (prefix included), like ioredis Cluster with the same keyPrefix', async () => {
     const keyPrefix = `${prefix}kp:`;
     const prefixed = createRedisClusterPool({ nodes: ['127.0.0.1:7000'], clientName, redisOptions: { keyPrefix } });
@@ -214,6 +246,8 @@ describe.skipIf(!service.available)('createRedisClusterPool against a real clust
     await pool.withConnection(`${prefix}after-off`, (client) => client.ping());
     expect(seen.sort()).toEqual(shards.map((s) => `redis-cluster 127.0.0.1:${s.port}`).sort());
     expect(pool.stats().name).toBe('redis-cluster');
+    // an ioredis client event is no pool event: refused, as RedisPool.on refuses it
+    expect(() => pool.on('ready' as 'error', () => undefined)).toThrow(expect.objectContaining({ code: 'POOL_INVALID_OPTION', option: 'event' }));
   });
 
   it('traces every ready-made call on pool:call (adapter redis, the command, the node)', async () => {

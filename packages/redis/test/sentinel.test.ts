@@ -96,7 +96,7 @@ describe.skipIf(!service.available)('Sentinel: createRedisPool({ sentinels, name
         expect((pingError as Error).message).toContain(`PING to 127.0.0.1:${primaryPort} failed`);
         await client.select(0); // a borrower's SELECT: release sends SELECT back
         const pipeline = client.pipeline.bind(client);
-        (client as unknown as { pipeline: () => unknown }).pipeline = () => ({ call() { return this; }, exec: lost });
+        (client as unknown as { pipeline: () => unknown }).pipeline = () => ({ call() { return this; }, select() { return this; }, exec: lost });
         const resetError = await Promise.resolve(pool.provider.reset?.(client)).catch((caught: unknown) => caught);
         (client as unknown as { pipeline: typeof pipeline }).pipeline = pipeline;
         expect((resetError as Error).message).toContain(`reset of a connection to 127.0.0.1:${primaryPort} failed`);
