@@ -1,19 +1,18 @@
-import { PoolError, isPoolError, numberOption, type Pool, type PoolEventName, type PoolEvents, type PoolTotals } from '@pool/core';
+import { PoolError, numberOption, type Pool, type PoolEventName, type PoolEvents, type PoolTotals } from '@pool/core';
 import { poolSource, traceCall, type PoolSource } from '@pool/core/adapter-kit';
 import type { ChainableCommander, Redis, RedisKey, RedisOptions } from 'ioredis';
-import { isFatalRedisError } from './classify.js';
 import { resolveClusterConfig, type RedisClusterPoolConfig, type ResolvedClusterConfig } from './cluster-config.js';
-import { isNotExecuted, redirectOf, type Redirect } from './cluster-redirect.js';
+import type { Redirect } from './cluster-redirect.js';
 import { fetchSlotMap, type SlotMap } from './cluster-slots.js';
 import { addTotals, emptyTotals, sumStats, type ClusterPoolStats } from './cluster-stats.js';
 import { resolveConfig } from './config.js';
-import { isRedisPoolError } from './errors.js';
 import { checkPoolEvent } from './pool-events.js';
 import { addressKey, type NodeAddress } from './node-address.js';
 import { sendBlmove, sendXread, streamPairs, xreadArgs, type XReadBufferResult, type XReadResult, type XReadStreams } from './commands.js';
 import { RedisPool, type CallOptions } from './redis-pool.js';
 import { readTransactionOptions, watchedTransaction, type ExecResult, type TransactionBody } from './transaction.js';
-import { blockingPlan, holdLimit, type Plan } from './cluster-call.js';
+import { blockingPlan, type Plan } from './cluster-call.js';
+import { routeCall, type ClusterRouter, type Work } from './cluster-route.js';
 import { slotOfKey, slotOfKeys } from './cluster-keys.js';
 import { keySlot, SLOT_COUNT } from './slot.js';
 import { RedisTopologyError } from './topology-errors.js';
@@ -27,7 +26,6 @@ export interface ClusterTransactionOptions extends CallOptions {
 }
 
 type AnyListener = (payload: never) => void;
-type Work<T> = (client: Redis, asking: boolean) => Promise<T>;
 
 /**
  * Dedicated connections on a Redis Cluster: one @pool/core pool per primary (learnt from
@@ -64,6 +62,7 @@ export class RedisClusterPool implements PoolSource {
   private refreshTimer: NodeJS.Timeout | undefined;
   private lastRefreshAt = 0;
   private closed = false;
+  private readonly router: ClusterRouter;
 
   constructor(config: RedisClusterPoolConfig) {
     this.config = resolveClusterConfig(config);
@@ -74,6 +73,22 @@ export class RedisClusterPool implements PoolSource {
     this.topologyOptions = resolved.options;
     this.secrets = resolved.secrets;
     this.keyPrefix = typeof resolved.options.keyPrefix === 'string' ? resolved.options.keyPrefix : '';
+    const self = this;
+    this.router = {
+      get closed() {
+        return self.closed;
+      },
+      queryTimeoutMs: this.config.queryTimeoutMs,
+      acquireTimeoutMs: this.config.poolOptions.acquireTimeoutMs ?? 30_000,
+      ownerOf: (slot) => this.owners[slot],
+      addressOf: (key) => this.addresses.get(key),
+      hasNode: (key) => this.nodePools.has(key),
+      node: (key, address) => this.node(key, address),
+      load: () => (this.loaded === undefined ? this.ready() : this.refresh()),
+      refresh: () => this.refresh(),
+      refreshSoon: () => this.refreshSoon(),
+      moved: (redirect) => this.moved(redirect),
+    };
   }
 
   /** Resolves once the slot map is loaded (calls load it on demand; this surfaces a bad seed list early). */
@@ -262,55 +277,7 @@ export class RedisClusterPool implements PoolSource {
     }
     const owner = this.owners[slot];
     const server = owner === undefined ? undefined : this.addresses.get(owner);
-    return traceCall({ pool: this.name, adapter: 'redis', operation, statement: operation, ...(server !== undefined ? { server: { host: server.host, port: server.port } } : {}) }, () => this.route(slot, work, options, plan));
-  }
-
-  private async route<T>(slot: number, work: Work<T>, options: CallOptions, plan: Plan): Promise<T> {
-    const { retryable } = plan;
-    const held = holdLimit(plan, options, this.config.queryTimeoutMs);
-    if (this.owners[slot] === undefined) await (this.loaded === undefined ? this.ready() : this.refresh());
-    const deadline = performance.now() + (options.timeoutMs ?? this.config.poolOptions.acquireTimeoutMs ?? 30_000);
-    let ask: Redirect | undefined;
-    let redirects = 0;
-    let retries = 0;
-    for (;;) {
-      const owner = ask?.key ?? this.owners[slot];
-      if (owner === undefined) throw new RedisTopologyError('REDIS_SLOT_UNCOVERED', `no primary serves slot ${slot} (cluster down or being set up)`);
-      const node = this.node(owner, ask?.address);
-      const asking = ask !== undefined;
-      ask = undefined;
-      const timeoutMs = Math.max(1, Math.round(deadline - performance.now()));
-      try {
-        return await node.withConnection((client) => work(client, asking), { ...(options.signal !== undefined ? { signal: options.signal } : {}), timeoutMs, ...held } as CallOptions);
-      } catch (error) {
-        if (this.closed || options.signal?.aborted) throw error;
-        const host = this.addresses.get(owner)?.host ?? '127.0.0.1';
-        const redirect = redirectOf(error, host);
-        if (redirect !== undefined) {
-          if (redirect.kind === 'MOVED') this.moved(redirect);
-          if (!retryable) throw error;
-          if (++redirects > 1) throw new RedisTopologyError('REDIS_TOO_MANY_REDIRECTS', `slot ${slot} was redirected again after a retry (${redirect.kind} to ${redirect.key})`, { cause: error });
-          if (redirect.kind === 'ASK') ask = redirect;
-          continue;
-        }
-        const left = deadline - performance.now();
-        if (retryable && isNotExecuted(error) && retries++ < 3 && left > 50) {
-          // the node changed role or the slot is moving: give the cluster a moment, then look again
-          await new Promise((resolve) => setTimeout(resolve, Math.min(100, left / 4)));
-          await this.refresh().catch(() => undefined);
-          continue;
-        }
-        // the node's pool was closed under a queued caller (no longer a primary): nothing ran, go to the new owner
-        if (isPoolError(error, 'POOL_CLOSED') && !this.nodePools.has(owner) && retries++ < 3) {
-          await this.refresh().catch(() => undefined);
-          continue;
-        }
-        if (isFatalRedisError(error) || isRedisPoolError(error, 'REDIS_CONNECT_FAILED') || isPoolError(error, 'POOL_TIMEOUT') || isPoolError(error, 'POOL_UNAVAILABLE')) {
-          this.refreshSoon();
-        }
-        throw error;
-      }
-    }
+    return traceCall({ pool: this.name, adapter: 'redis', operation, statement: operation, ...(server !== undefined ? { server: { host: server.host, port: server.port } } : {}) }, () => routeCall(this.router, slot, work, options, plan));
   }
 
   private moved(redirect: Redirect): void {
