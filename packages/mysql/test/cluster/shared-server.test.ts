@@ -246,6 +246,47 @@ describe.skipIf(!service.available)('createPoolCluster on the shared server, sid
     expect(events).toEqual([]); // no warn, no node counted down for a closed cluster
   });
 
+  it('a call after end(): mysql2 sends it to its ended node pools (4 warns "Pool is closed.", the node removed, then POOL_NOEXIST); ours fails it with POOL_CLOSED and leaves the nodes be', async () => {
+    const { mysql2, ours } = await bothClusters(async (c) => {
+      const cluster = c.callbackCluster();
+      const events = recordEvents(cluster);
+      cluster.add('NODE1', node(1));
+      await endCluster(cluster);
+      const first = (await borrow(cluster)).error;
+      const second = (await borrow(cluster)).error;
+      return { first: [first?.code, first?.message.slice(0, 15)], second: second?.code, events };
+    });
+    expect(mysql2).toEqual({ first: [undefined, 'Pool is closed.'], second: 'POOL_NOEXIST', events: [...Array(4).fill('warn:Pool is closed.'), 'remove:NODE1'] });
+    expect(ours).toEqual({ first: ['POOL_CLOSED', 'Pool is closed.'], second: 'POOL_CLOSED', events: [] });
+  });
+
+  it('a node\'s own options reach the namespace\'s one-shot calls: queryTimeoutMs (POOL_TIMEOUT phase query), per-call options, streaming, and the release reset', async () => {
+    const cluster = createPoolCluster();
+    cluster.add('SLOW', node(1, { queryTimeoutMs: 300 }));
+    cluster.add('FAST', node(2));
+    try {
+      const timedOut = await cluster.of('SLOW').query('SELECT SLEEP(2)').then(() => undefined, (e: unknown) => e);
+      expect(timedOut).toMatchObject({ code: 'POOL_TIMEOUT', phase: 'query' });
+      const cut = await cluster.of('FAST').execute('SELECT SLEEP(2)', [], { queryTimeoutMs: 200 }).then(() => undefined, (e: unknown) => e);
+      expect(cut).toMatchObject({ code: 'POOL_TIMEOUT', phase: 'query' });
+      const rows: unknown[] = [];
+      for await (const row of cluster.of('FAST').query('SELECT DATABASE() AS db UNION ALL SELECT 2').stream()) rows.push(row);
+      expect(rows).toEqual([{ db: databases[1] }, { db: '2' }]);
+      // a transaction a borrower left open is rolled back before the next borrower gets the connection
+      const conn = await cluster.getConnection('FAST');
+      await conn.query('START TRANSACTION');
+      const thread = conn.threadId;
+      conn.release();
+      const again = await cluster.getConnection('FAST');
+      const [[state]] = await again.query<RowDataPacket[]>('SELECT CONNECTION_ID() AS id, @@in_transaction AS inTrx');
+      again.release();
+      expect(state).toEqual({ id: thread, inTrx: 0 });
+      expect(cluster.stats().FAST).toMatchObject({ borrowed: 0 });
+    } finally {
+      await cluster.end();
+    }
+  });
+
   it('stats() by node: the pool\'s sizes and totals, the error count and whether it is online; [poolSource] lists every node\'s pool', async () => {
     const cluster = createPoolCluster({ restoreNodeTimeout: 60_000, removeNodeErrorCount: 1 });
     cluster.add('GOOD', node(1));
