@@ -119,6 +119,34 @@ describe.skipIf(!check.available)('PoolCluster nodes down and back (private Mari
     }
   }, 40_000);
 
+  it('a frozen node (SIGSTOP): a statement already sent there fails with POOL_SERVER_UNRESPONSIVE and is not retried (it may have run); a borrow stuck there fails the same way within about 5 s, counts, and is served by the other node', async () => {
+    const cluster = createPoolCluster() as PoolCluster;
+    const events = recordEvents(cluster);
+    const c = { name: '@pool/mysql' } as ClusterContender;
+    cluster.add('N1', nodeConfig(n1, c));
+    cluster.add('N2', nodeConfig(n2, c));
+    const ns = cluster.of('N*') as unknown as mysql.PoolNamespace;
+    try {
+      expect([await portOf(ns), await portOf(ns)]).toEqual([n1.port, n2.port]);
+      n1.freeze();
+      // N1's turn: its idle connection is lent (as mysql2 lends it), the statement gets no reply
+      let started = performance.now();
+      expect(await portOf(ns)).toBe('POOL_SERVER_UNRESPONSIVE');
+      expect(performance.now() - started).toBeLessThan(8000);
+      expect(events).toEqual([]);
+      expect(await portOf(ns)).toBe(n2.port);
+      // N1's turn again: a new connection whose handshake gets no reply fails the borrow, which moves to N2
+      started = performance.now();
+      expect(await portOf(ns)).toBe(n2.port);
+      expect(performance.now() - started).toBeLessThan(8000);
+      expect(events).toEqual(['warn:POOL_SERVER_UNRESPONSIVE']);
+      expect(cluster.stats().N1).toMatchObject({ errorCount: 1 });
+    } finally {
+      n1.thaw();
+      await cluster.end({ timeoutMs: 2000 });
+    }
+  }, 40_000);
+
   it('deliberate difference: the only node of a pattern restarts: mysql2 fails the call (4 warns, then removes the node for good: POOL_NOEXIST); ours waits within its deadline and the node stays', async () => {
     const { mysql2, ours } = await bothClusters(async (c) => {
       const cluster = c.callbackCluster();

@@ -1,7 +1,7 @@
 // mysql2's PoolCluster and ours side by side on the shared server: nodes told apart by their database
 // (pool_cluster_1..3), so which node served a call is `SELECT DATABASE()`.
 import { poolSource } from '@pool/core/adapter-kit';
-import { requireService } from '@pool/testkit';
+import { requireService, waitUntil } from '@pool/testkit';
 import mysql from 'mysql2';
 import mysqlPromise, { type RowDataPacket } from 'mysql2/promise';
 import { inspect } from 'node:util';
@@ -29,6 +29,21 @@ describe.skipIf(!service.available)('createPoolCluster on the shared server, sid
     const admin = await adminConnection();
     for (const db of databases) await admin.query(`DROP DATABASE IF EXISTS ${db}`);
     await admin.end();
+  });
+
+  it('query/execute on the cluster itself run on of(\'*\'); mysql2\'s callback cluster has none, and mysql2/promise\'s rejects with a TypeError', async () => {
+    expect((mysql.createPoolCluster() as unknown as { query?: unknown }).query).toBeUndefined();
+    const theirs = mysqlPromise.createPoolCluster();
+    theirs.add('NODE1', node(1));
+    await expect((theirs as unknown as { query(sql: string): Promise<unknown> }).query('SELECT 1')).rejects.toThrow(TypeError);
+    await theirs.end();
+    const cluster = createPoolCluster();
+    cluster.add('NODE1', node(1));
+    cluster.add('NODE2', node(2));
+    const [[a]] = await cluster.query<RowDataPacket[]>('SELECT DATABASE() AS db');
+    const [[b]] = await cluster.execute<RowDataPacket[]>('SELECT DATABASE() AS db');
+    expect([a!.db, b!.db]).toEqual([databases[0], databases[1]]);
+    await cluster.end();
   });
 
   it('both modules export createPoolCluster: mysql2 (callback) and mysql2/promise (promise); ours is one object for both', () => {
@@ -212,13 +227,15 @@ describe.skipIf(!service.available)('createPoolCluster on the shared server, sid
     };
     try {
       const { mysql2, ours } = await bothClusters(async (c) => {
+        await waitUntil(async () => (await open()) === 0, 'the connections of earlier tests to be gone', 3000, 20);
         const cluster = c.callbackCluster();
         for (const i of [1, 2, 3]) cluster.add(`NODE${i}`, node(i));
         for (let i = 0; i < 3; i++) await servedBy((await borrow(cluster, 'NODE*')).connection!);
         const before = await open();
         const first = await endCluster(cluster);
         const second = await endCluster(cluster);
-        const after = await open();
+        // the server drops a thread a moment after its client's COM_QUIT
+        const after = await waitUntil(async () => (await open()) === 0, 'every node connection to be gone', 3000, 20).then(() => 0, () => open());
         return { before, first, second, after };
       });
       expect(mysql2).toEqual({ before: 3, first: null, second: null, after: 0 });
@@ -263,7 +280,7 @@ describe.skipIf(!service.available)('createPoolCluster on the shared server, sid
   it('a node\'s own options reach the namespace\'s one-shot calls: queryTimeoutMs (POOL_TIMEOUT phase query), per-call options, streaming, and the release reset', async () => {
     const cluster = createPoolCluster();
     cluster.add('SLOW', node(1, { queryTimeoutMs: 300 }));
-    cluster.add('FAST', node(2));
+    cluster.add('FAST', node(2, { connectionLimit: 1 })); // one connection: the next borrower gets the one just released
     try {
       const timedOut = await cluster.of('SLOW').query('SELECT SLEEP(2)').then(() => undefined, (e: unknown) => e);
       expect(timedOut).toMatchObject({ code: 'POOL_TIMEOUT', phase: 'query' });
@@ -302,7 +319,8 @@ describe.skipIf(!service.available)('createPoolCluster on the shared server, sid
     await cluster.end();
   });
 
-  it('options are checked: an unknown key, a wrong type, a bad selector, a node config with replicas throw POOL_INVALID_OPTION', () => {
+  it('options are checked: an unknown key, a wrong type, a bad selector, a node config with replicas throw POOL_INVALID_OPTION (mysql2 ignores them, or throws a TypeError at of())', () => {
+    expect(() => mysql.createPoolCluster().of('*', 'FIRST')).toThrow(TypeError);
     expect(() => createPoolCluster({ canRetry: 'yes' } as never)).toThrow(/canRetry/);
     expect(() => createPoolCluster({ restoreNodeTimout: 1 } as never)).toThrow(/did you mean `restoreNodeTimeout`/);
     expect(() => createPoolCluster({ defaultSelector: 'FIRST' } as never)).toThrow(/defaultSelector/);
