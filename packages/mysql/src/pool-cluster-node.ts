@@ -75,11 +75,11 @@ export class ClusterNode {
     );
   }
 
-  /** Takes the node out: its pool ends (borrowed connections finish first) and it no longer hears its pool. */
-  remove(): void {
+  /** Takes the node out: its pool ends (borrowed connections finish first) and it no longer hears its pool. Resolves once it has ended. */
+  remove(): Promise<void> {
     this.removed = true;
     this.pool.pool.off('error', this.onPoolError);
-    this.pool.end().catch(() => undefined);
+    return this.pool.end().catch(() => undefined);
   }
 
   stats(now: number): ClusterNodeStats {

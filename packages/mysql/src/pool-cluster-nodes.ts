@@ -21,6 +21,8 @@ export type ClusterEmit = (event: 'warn' | 'remove' | 'online' | 'offline', payl
 export class ClusterNodes {
   closed = false;
   private readonly nodes = new Map<string, ClusterNode>();
+  /** The pools of removed nodes still ending (their borrowed connections not back yet): the cluster's `end()` waits for them too. */
+  private readonly ending = new Set<Promise<void>>();
   private readonly found = new Map<string, readonly string[]>();
 
   constructor(readonly settings: ClusterSettings, private readonly emit: ClusterEmit) {}
@@ -74,7 +76,15 @@ export class ClusterNodes {
     if (this.nodes.get(node.id) !== node) return;
     this.nodes.delete(node.id);
     this.found.clear();
-    node.remove();
+    const ended = node.remove();
+    this.ending.add(ended);
+    void ended.then(() => this.ending.delete(ended));
+  }
+
+  /** Ends every node's pool (and waits for removed ones still ending); no borrow starts afterwards. */
+  end(end: (node: ClusterNode) => Promise<void>): Promise<void> {
+    this.closed = true;
+    return Promise.all([...[...this.nodes.values()].map(end), ...this.ending]).then(() => undefined);
   }
 
   /** A borrow failed on `node`: at `removeNodeErrorCount` it goes offline for `restoreNodeTimeout` ('offline'), or is removed ('remove') without one. */

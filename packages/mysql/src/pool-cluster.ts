@@ -196,10 +196,7 @@ export class PoolCluster extends EventEmitter implements AsyncDisposable, Dispos
   end(first?: CloseOptions | EndCallback, second?: EndCallback): Promise<void> {
     const callback = typeof first === 'function' ? first : second;
     const options = typeof first === 'function' ? undefined : first;
-    if (this.#ended === undefined) {
-      this.#nodes.closed = true;
-      this.#ended = Promise.all([...this.#nodes.all()].map((node) => node.pool.end(options))).then(() => undefined);
-    }
+    this.#ended ??= this.#nodes.end((node) => node.pool.end(options));
     const ended = this.#ended;
     if (callback === undefined) return ended;
     ended.then(() => process.nextTick(callback, null), (error: unknown) => process.nextTick(callback, error));
@@ -225,7 +222,8 @@ function readClusterOptions(config: PoolClusterOptions): ClusterSettings {
   assertKnownKeys(config, optionKeys, 'a @pool/mysql PoolCluster');
   const { canRetry, removeNodeErrorCount, restoreNodeTimeout, defaultSelector } = config;
   if (canRetry !== undefined && typeof canRetry !== 'boolean') throw new PoolOptionError('canRetry', `Expected \`canRetry\` to be a boolean, got ${describeValue(canRetry)}`);
-  const selector = defaultSelector === undefined || defaultSelector === '' as never ? 'RR' : typeof defaultSelector === 'string' ? defaultSelector.toUpperCase() : defaultSelector;
+  // mysql2 reads `defaultSelector || 'RR'` and upper-cases the selector it uses
+  const selector = defaultSelector === undefined || (defaultSelector as string) === '' ? 'RR' : typeof defaultSelector === 'string' ? defaultSelector.toUpperCase() : defaultSelector;
   if (!isSelector(selector)) throw new PoolOptionError('defaultSelector', `Expected \`defaultSelector\` to be 'RR', 'RANDOM' or 'ORDER', got ${describeValue(defaultSelector)}`);
   return {
     canRetry: canRetry !== false,

@@ -263,6 +263,26 @@ describe.skipIf(!service.available)('createPoolCluster on the shared server, sid
     expect(events).toEqual([]); // no warn, no node counted down for a closed cluster
   });
 
+  it('remove(pattern) lets a node\'s borrowed connection finish: its pool ends once it is back, and the cluster\'s end() waits for it too', async () => {
+    const cluster = createPoolCluster();
+    cluster.add('NODE1', node(1));
+    cluster.add('NODE2', node(2));
+    const held = await cluster.getConnection('NODE1');
+    cluster.remove('NODE1');
+    expect([...cluster.nodes.keys()]).toEqual(['NODE2']);
+    const [[row]] = await held.query<RowDataPacket[]>('SELECT DATABASE() AS db'); // still usable by its borrower
+    expect(row!.db).toBe(databases[0]);
+    let ended = false;
+    const ending = cluster.end().then(() => {
+      ended = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(ended).toBe(false);
+    held.release();
+    await ending;
+    expect(ended).toBe(true);
+  });
+
   it('a call after end(): mysql2 sends it to its ended node pools (4 warns "Pool is closed.", the node removed, then POOL_NOEXIST); ours fails it with POOL_CLOSED and leaves the nodes be', async () => {
     const { mysql2, ours } = await bothClusters(async (c) => {
       const cluster = c.callbackCluster();
