@@ -79,7 +79,7 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, Disposab
       onEnqueue: undefined,
     };
     this.#route = poolRoute(this.#ctx);
-    setInternals(this, { ctx: this.#ctx, gracefulEnd: settings.gracefulEnd, hasReplicas: routing.replicas.length > 0 });
+    setInternals(this, { ctx: this.#ctx, gracefulEnd: settings.gracefulEnd });
     this.#replicas = routing.replicas.length === 0 ? undefined : new ReplicaSet(routing.replicas.map((replica) => new MysqlPool(replica)), this);
     // mysql2's events, wired to the core pool's only once someone listens: the lend/return path
     // stays free of event payloads otherwise

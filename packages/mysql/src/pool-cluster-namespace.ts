@@ -1,4 +1,4 @@
-import type { Lease } from '@pool/core';
+import { isPoolError, PoolTimeoutError, type Lease, type PoolError } from '@pool/core';
 import type { FieldPacket, PoolConnection, Query, QueryOptions, QueryResult } from 'mysql2';
 import type { Connection } from 'mysql2/promise';
 import { applyCallSite } from './call-site.js';
@@ -114,7 +114,8 @@ export class PoolNamespace {
     const pattern = this.#pattern;
     const acquireOptions = acquireOptionsOf(options);
     const timeoutMs = acquireOptions?.timeoutMs;
-    const deadline = timeoutMs === undefined || timeoutMs === Infinity ? undefined : performance.now() + timeoutMs;
+    // a bad timeoutMs goes to the node's pool as it is, which refuses it (POOL_INVALID_OPTION)
+    const deadline = typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs !== Infinity ? performance.now() + timeoutMs : undefined;
     for (;;) {
       if (nodes.closed) throw clusterClosedError('get a connection');
       const node = this.#pickNode();
@@ -125,8 +126,8 @@ export class PoolNamespace {
         nodes.succeeded(node);
         return { node, lease };
       } catch (error) {
-        // the caller's own abort, or an ended cluster: nothing to count or retry
-        if (nodes.closed || acquireOptions?.signal?.aborted === true) throw error;
+        // the caller's own abort or bad options, a busy node's deadline, an ended cluster: nothing to count or retry
+        if (nodes.closed || acquireOptions?.signal?.aborted === true || !isNodeFailure(error)) throw error;
         if (!node.removed) nodes.failed(node);
         const timedOut = deadline !== undefined && performance.now() >= deadline;
         if (!nodes.settings.canRetry || timedOut || nodes.find(pattern).length === 0) throw error;
@@ -141,6 +142,17 @@ export class PoolNamespace {
     if (ids.length === 0) return undefined;
     return this.#nodes.get(ids.length === 1 ? ids[0]! : this.#pick(ids));
   }
+}
+
+/**
+ * Whether a failed borrow counts against its node (mysql2 counts every getConnection error). Not:
+ * bad call options, and a deadline that passed while the node was up but busy (POOL_TIMEOUT; mysql2's
+ * pool has no acquire deadline), which would otherwise take a merely saturated node out. A deadline
+ * that passed while the node's connects kept failing reaches here as the connect error, and counts.
+ */
+function isNodeFailure(error: unknown): boolean {
+  if (error instanceof PoolTimeoutError && error.phase === 'acquire') return false;
+  return !(isPoolError(error) && (error as PoolError).code === 'POOL_INVALID_OPTION');
 }
 
 /** How a namespace's one-shot calls get their connection: the borrow above, then the node pool's statement call. */

@@ -6,8 +6,6 @@ export interface PoolInternals {
   readonly ctx: PoolContext;
   /** mysql2's `gracefulEnd`: `conn.end()` closes the connection instead of releasing it. */
   readonly gracefulEnd: boolean;
-  /** Built with `replicas`: reads may go elsewhere, which a cluster node does not do. */
-  readonly hasReplicas: boolean;
 }
 
 const internals = new WeakMap<object, PoolInternals>();

@@ -283,6 +283,26 @@ describe.skipIf(!service.available)('createPoolCluster on the shared server, sid
     expect(ended).toBe(true);
   });
 
+  it('a busy node\'s deadline (POOL_TIMEOUT) and bad call options reach the caller without counting against the node or a retry elsewhere', async () => {
+    const cluster = createPoolCluster({ removeNodeErrorCount: 1 });
+    const events = recordEvents(cluster);
+    cluster.add('NODE1', node(1, { connectionLimit: 1 }));
+    cluster.add('NODE2', node(2));
+    try {
+      const held = await cluster.getConnection('NODE1');
+      const busy = await cluster.getConnection('NODE1', undefined, { timeoutMs: 150 }).then(() => undefined, (e: unknown) => e);
+      expect(busy).toMatchObject({ code: 'POOL_TIMEOUT', phase: 'acquire' });
+      const bad = await cluster.getConnection('NODE*', undefined, { timeoutMs: -1 }).then(() => undefined, (e: unknown) => e);
+      expect(bad).toMatchObject({ code: 'POOL_INVALID_OPTION' });
+      held.release();
+      expect(events).toEqual([]);
+      expect(cluster.stats().NODE1).toMatchObject({ errorCount: 0, online: true });
+      expect([...cluster.nodes.keys()]).toEqual(['NODE1', 'NODE2']);
+    } finally {
+      await cluster.end({ timeoutMs: 2000 });
+    }
+  });
+
   it('a call after end(): mysql2 sends it to its ended node pools (4 warns "Pool is closed.", the node removed, then POOL_NOEXIST); ours fails it with POOL_CLOSED and leaves the nodes be', async () => {
     const { mysql2, ours } = await bothClusters(async (c) => {
       const cluster = c.callbackCluster();
