@@ -194,6 +194,7 @@ describe.skipIf(!service.available)('createPoolCluster on the shared server, sid
           dbs.push(await servedBy(got.connection!));
         }
         out.mixed = { dbs, events };
+        if (c.name === '@pool/mysql') seen.push(inspect(cluster, { depth: 8, showHidden: true }), JSON.stringify((cluster as unknown as PoolCluster).stats()));
         await endCluster(cluster);
       }
       {
