@@ -10,3 +10,4 @@ export { classifyMysqlCreateError } from './classify.js';
 export { redactUrl } from '@pool/core/adapter-kit';
 // what users of this adapter need from @pool/core (errors, isPoolError, types), so they need not import it themselves
 export { PoolError, PoolTimeoutError, PoolOptionError, isPoolError, type PoolErrorCode, type TimeoutPhase, type Pool, type PoolOptions, type PoolStats, type PoolTotals, type AcquireOptions, type CloseOptions, type Lease, type PoolEvents, type PoolLogger } from '@pool/core';
+export { createPoolCluster, PoolCluster, PoolNamespace, type PoolClusterOptions, type ClusterNodeConfig, type ClusterNodeStats, type ClusterSelector, type ClusterConnectionCallback } from './pool-cluster.js';

@@ -11,7 +11,8 @@ import { callbackConnection } from './callback-connection.js';
 import type { PoolContext } from './context.js';
 import { MysqlPoolConnection } from './pool-connection.js';
 import { readPoolConfig, type MysqlPoolConfig, type ReadConfig } from './pool-options.js';
-import { poolExecute, poolQuery } from './pool-query.js';
+import { poolExecute, poolQuery, poolRoute, type CallRoute } from './pool-query.js';
+import { setInternals } from './pool-internals.js';
 import { probeServer } from './probe.js';
 import { buildMysqlProvider } from './provider.js';
 import { sessionOf } from './session.js';
@@ -40,6 +41,7 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, Disposab
   /** The underlying @pool/core pool: its events (`on('error')`...), `resize`, `pause`, `evictAll`. */
   readonly pool: Pool<Connection>;
   readonly #ctx: PoolContext;
+  readonly #route: CallRoute;
   readonly #settings: ReadConfig;
   readonly #replicas: ReplicaSet<MysqlPool> | undefined;
   readonly #driver: mysql.ConnectionOptions;
@@ -76,6 +78,8 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, Disposab
       queueText: settings.waitForConnections ? 'Queue limit reached.' : 'No connections available.',
       onEnqueue: undefined,
     };
+    this.#route = poolRoute(this.#ctx);
+    setInternals(this, { ctx: this.#ctx, gracefulEnd: settings.gracefulEnd });
     this.#replicas = routing.replicas.length === 0 ? undefined : new ReplicaSet(routing.replicas.map((replica) => new MysqlPool(replica)), this);
     // mysql2's events, wired to the core pool's only once someone listens: the lend/return path
     // stays free of event payloads otherwise
@@ -110,7 +114,7 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, Disposab
   query<T extends QueryResult = QueryResult>(sql: string | QueryOptions, values?: MysqlValues, options?: CallOptions): QueryPromise<[T, FieldPacket[]]>;
   query(sql: unknown, ...rest: unknown[]): unknown {
     if (this.#replicas !== undefined && isRead(rest)) return routeRead(this.#replicas, this, 'query', [sql, ...rest]);
-    return poolQuery(this.#ctx, sql, rest, MysqlPool.prototype.query);
+    return poolQuery(this.#route, sql, rest, MysqlPool.prototype.query);
   }
 
   /** A prepared statement (binary protocol), in the same callback and promise forms as `query`. */
@@ -120,7 +124,7 @@ export class MysqlPool extends EventEmitter implements AsyncDisposable, Disposab
   execute<T extends QueryResult = QueryResult>(sql: string | QueryOptions, values?: MysqlValues, options?: CallOptions): Promise<[T, FieldPacket[]]>;
   execute(sql: unknown, ...rest: unknown[]): unknown {
     if (this.#replicas !== undefined && isRead(rest)) return routeRead(this.#replicas, this, 'execute', [sql, ...rest]);
-    return poolExecute(this.#ctx, sql, rest, MysqlPool.prototype.execute);
+    return poolExecute(this.#route, sql, rest, MysqlPool.prototype.execute);
   }
 
   /**

@@ -1,7 +1,8 @@
 import { callTrace, traceCall, type CallTraceContext } from '@pool/core/adapter-kit';
-import { PoolError } from '@pool/core';
+import { PoolError, type Lease } from '@pool/core';
 import mysql from 'mysql2';
 import type { Query } from 'mysql2';
+import type { Connection } from 'mysql2/promise';
 import { acquire } from './acquire.js';
 import { captureCallSite, type CallSite } from './call-site.js';
 import { acquireOptionsOf, readCallArguments, type Callback, type CallArguments } from './call-options.js';
@@ -26,15 +27,46 @@ interface QueryCommand extends Query {
 
 const createQuery = (mysql.Connection as unknown as { createQuery(sql: unknown, values: unknown, cb: unknown, config: unknown): QueryCommand }).createQuery;
 
+/** A connection lent for one call, with the context of the pool it came from. */
+export interface Lent {
+  readonly ctx: PoolContext;
+  readonly lease: Lease<Connection>;
+}
+
+/**
+ * Where one-shot calls get their connection: a pool's own ({@link poolRoute}), or a PoolCluster's
+ * namespace, which picks a node per call (pool-cluster-namespace.ts).
+ */
+export interface CallRoute {
+  /** mysql2's `trace` option: errors of one-shot calls carry the caller's stack. */
+  readonly trace: boolean;
+  /** The connection options `query` commands are built with. */
+  readonly queryConfig: PoolContext['queryConfig'];
+  /** One statement: acquire, send, give the connection back, call `finish` exactly once. */
+  run(operation: 'query' | 'execute', statement: string | undefined, args: CallArguments, send: Send, finish: Callback, site: CallSite | undefined): void;
+  /** A connection for a streamed query. Rejects with the caller's error. */
+  lend(args: CallArguments): Promise<Lent>;
+}
+
+/** The route of a pool's own calls: its connections, traced under its name. */
+export function poolRoute(ctx: PoolContext): CallRoute {
+  return {
+    trace: ctx.trace,
+    queryConfig: ctx.queryConfig,
+    run: (operation, statement, args, send, finish, site) => runTraced(ctx, operation, statement, args, send, finish, site),
+    lend: (args) => acquire(ctx, acquireOptionsOf(args.options)).then((lease) => ({ ctx, lease })),
+  };
+}
+
 /**
  * The pool's `query`, in every form of mysql2's pools: with a callback (returns mysql2's `Query`
  * command, as the callback pool does), or without (returns a {@link QueryPromise}).
  */
-export function poolQuery(ctx: PoolContext, sqlArgument: unknown, rest: readonly unknown[], above: Function): unknown {
+export function poolQuery(route: CallRoute, sqlArgument: unknown, rest: readonly unknown[], above: Function): unknown {
   const args = readCallArguments(sqlArgument, rest);
-  const site = ctx.trace ? captureCallSite(above) : undefined;
-  const cmd = createQuery(args.sql, args.values, undefined, ctx.queryConfig);
-  if (cmd.namedPlaceholders === undefined) cmd.namedPlaceholders = ctx.queryConfig.namedPlaceholders;
+  const site = route.trace ? captureCallSite(above) : undefined;
+  const cmd = createQuery(args.sql, args.values, undefined, route.queryConfig);
+  if (cmd.namedPlaceholders === undefined) cmd.namedPlaceholders = route.queryConfig.namedPlaceholders;
   const sql = cmd.sql;
   const send: Send = (session, reply) => {
     cmd.sql = sql;
@@ -42,7 +74,7 @@ export function poolQuery(ctx: PoolContext, sqlArgument: unknown, rest: readonly
     session.core.query(cmd as never);
   };
   if (args.callback !== undefined) {
-    runTraced(ctx, 'query', sql, args, send, args.callback, site);
+    route.run('query', sql, args, send, args.callback, site);
     return cmd;
   }
   const state = new QueryState(cmd);
@@ -62,8 +94,8 @@ export function poolQuery(ctx: PoolContext, sqlArgument: unknown, rest: readonly
   promise.once = onceEvent;
   // decided after the caller's synchronous code, where `.stream()` or `.on()` is called
   queueMicrotask(() => {
-    if (!state.emitting) runTraced(ctx, 'query', sql, args, send, state.settle, site);
-    else streamQuery(ctx, cmd, sql, args, (error) => {
+    if (!state.emitting) route.run('query', sql, args, send, state.settle, site);
+    else streamQuery(route.lend(args), cmd, sql, (error) => {
       if (state.used) state.settle(error, [], []);
     });
   });
@@ -113,9 +145,9 @@ function onceEvent<T>(this: T & { [STATE]: QueryState }, event: string, listener
 }
 
 /** The pool's `execute`: callback form (returns undefined, as mysql2's pool) or promise of `[rows, fields]`. */
-export function poolExecute(ctx: PoolContext, sqlArgument: unknown, rest: readonly unknown[], above: Function): unknown {
+export function poolExecute(route: CallRoute, sqlArgument: unknown, rest: readonly unknown[], above: Function): unknown {
   const args = readCallArguments(sqlArgument, rest);
-  const site = ctx.trace ? captureCallSite(above) : undefined;
+  const site = route.trace ? captureCallSite(above) : undefined;
   const { sql, values } = args;
   const send: Send = (session, reply) => {
     if (values === undefined) (session.core.execute as (sql: unknown, cb: Callback) => unknown)(sql, reply);
@@ -123,11 +155,11 @@ export function poolExecute(ctx: PoolContext, sqlArgument: unknown, rest: readon
   };
   const text = typeof sql === 'string' ? sql : (sql as { sql?: string } | undefined)?.sql;
   if (args.callback !== undefined) {
-    runTraced(ctx, 'execute', text, args, send, args.callback, site);
+    route.run('execute', text, args, send, args.callback, site);
     return undefined;
   }
   return new Promise((resolve, reject) => {
-    runTraced(ctx, 'execute', text, args, send, (error, rows, fields) => (error ? reject(error) : resolve([rows, fields])), site);
+    route.run('execute', text, args, send, (error, rows, fields) => (error ? reject(error) : resolve([rows, fields])), site);
   });
 }
 
@@ -136,10 +168,17 @@ function runTraced(ctx: PoolContext, operation: string, statement: string | unde
     new StatementCall(ctx, args.options, send, finish, site).start();
     return;
   }
-  const context: CallTraceContext = { pool: ctx.name, adapter: 'mysql', operation, server: ctx.server };
+  traced({ pool: ctx.name, adapter: 'mysql', operation, server: ctx.server }, statement, (done) => new StatementCall(ctx, args.options, send, done, site).start(), finish);
+}
+
+/**
+ * Runs `start` under @pool/core's `traceCall` (the `pool:call` channel) with `context`, then
+ * delivers its outcome to `finish` outside the promise chain.
+ */
+export function traced(context: CallTraceContext, statement: string | undefined, start: (done: Callback) => void, finish: Callback): void {
   if (statement !== undefined) context.statement = statement;
   traceCall(context, () => new Promise<[unknown, unknown]>((resolve, reject) => {
-    new StatementCall(ctx, args.options, send, (error, rows, fields) => (error ? reject(error) : resolve([rows, fields])), site).start();
+    start((error, rows, fields) => (error ? reject(error) : resolve([rows, fields])));
   })).then(
     // delivered outside the promise chain: an exception in the caller's callback stays an uncaught exception, as with mysql2
     ([rows, fields]) => process.nextTick(finish, null, rows, fields),
@@ -153,8 +192,8 @@ function runTraced(ctx: PoolContext, operation: string, statement: string | unde
  * connection, not to this command, and never ends the command: the connection is then destroyed, the
  * stream (or the 'error' listeners) get the error, and the pool's slot is free again.
  */
-function streamQuery(ctx: PoolContext, cmd: QueryCommand, sql: string, args: CallArguments, done: (error: unknown) => void): void {
-  acquire(ctx, acquireOptionsOf(args.options)).then((lease) => {
+function streamQuery(lent: Promise<Lent>, cmd: QueryCommand, sql: string, done: (error: unknown) => void): void {
+  lent.then(({ ctx, lease }) => {
     const session = sessionOf(lease.resource);
     let failure: unknown;
     let finished = false;

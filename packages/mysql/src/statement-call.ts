@@ -63,6 +63,15 @@ export class StatementCall implements WaitPlace {
     );
   }
 
+  /**
+   * Runs on a connection already lent for this call (a PoolCluster's namespace borrowed it from the
+   * node it picked, watched while it waited). A retry (the statement provably never left) borrows
+   * from this call's pool.
+   */
+  runOn(lease: Lease<Connection>): void {
+    this.run(lease);
+  }
+
   private deadlineMs(): number {
     return this.options?.queryTimeoutMs ?? this.ctx.queryTimeoutMs;
   }

@@ -1,0 +1,93 @@
+import { PoolTimeoutError, type AcquireOptions, type Lease, type PoolError, type PoolStats } from '@pool/core';
+import type { Connection } from 'mysql2/promise';
+import { acquire, callerError } from './acquire.js';
+import type { PoolContext } from './context.js';
+import type { MysqlPool } from './mysql-pool.js';
+import { internalsOf } from './pool-internals.js';
+
+/** One node's numbers: its pool's stats, plus the cluster's view of it. */
+export interface ClusterNodeStats extends PoolStats {
+  /** mysql2's error count: up by one per failed borrow, down by one per successful one. */
+  errorCount: number;
+  /** False while the node is offline (`restoreNodeTimeout`), until a borrow succeeds on it again. */
+  online: boolean;
+}
+
+/** A borrow waiting on a node, which the cluster may move to another node when the node's connects fail. */
+interface Waiting {
+  failOver(error: unknown): void;
+}
+
+/**
+ * A node of a PoolCluster: an @pool/mysql pool, mysql2's error count and offline deadline, and the
+ * borrows waiting on it. A connect the node's pool fails (refused, reset, timed out, access denied)
+ * is offered to every borrow waiting on the node, which gives up on it at once when another online
+ * node of its pattern can take it (mysql2 fails each such borrow with its connect error, and its
+ * cluster moves it on); with no other node, the borrow waits on within its deadline while the pool
+ * retries, as a single pool's callers do.
+ */
+export class ClusterNode {
+  errorCount = 0;
+  /** `performance.now()` until which the node is offline; 0 when it is not. */
+  offlineUntil = 0;
+  removed = false;
+  readonly ctx: PoolContext;
+  readonly gracefulEnd: boolean;
+  private readonly waiting = new Set<Waiting>();
+  private readonly onPoolError = (error: PoolError): void => {
+    if (this.waiting.size === 0 || !isConnectFailure(error)) return;
+    for (const borrow of [...this.waiting]) borrow.failOver(callerError(error, this.ctx.queueText));
+  };
+
+  constructor(readonly id: string, readonly pool: MysqlPool) {
+    const internals = internalsOf(pool)!;
+    this.ctx = internals.ctx;
+    this.gracefulEnd = internals.gracefulEnd;
+    pool.pool.on('error', this.onPoolError);
+  }
+
+  /**
+   * Borrows a connection from the node's pool (its queue rules, deadline and frozen-server watch).
+   * `canFailOver` says whether another online node could take the borrow: then a failed connect of
+   * the node fails it at once with that connect error.
+   */
+  acquire(options: AcquireOptions | undefined, canFailOver: () => boolean): Promise<Lease<Connection>> {
+    const controller = new AbortController();
+    let failure: unknown;
+    const borrow: Waiting = {
+      failOver: (error) => {
+        if (failure !== undefined || !canFailOver()) return;
+        failure = error;
+        controller.abort(error);
+      },
+    };
+    const signal = options?.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal]);
+    this.waiting.add(borrow);
+    return acquire(this.ctx, { ...options, signal }, this.ctx.watchdog).then(
+      (lease) => {
+        this.waiting.delete(borrow);
+        return lease;
+      },
+      (error: unknown) => {
+        this.waiting.delete(borrow);
+        throw failure ?? error;
+      },
+    );
+  }
+
+  /** Takes the node out: its pool ends (borrowed connections finish first) and it no longer hears its pool. Resolves once it has ended. */
+  remove(): Promise<void> {
+    this.removed = true;
+    this.pool.pool.off('error', this.onPoolError);
+    return this.pool.end().catch(() => undefined);
+  }
+
+  stats(now: number): ClusterNodeStats {
+    return { ...this.pool.stats(), errorCount: this.errorCount, online: !(this.offlineUntil > now) };
+  }
+}
+
+/** A connect that failed (its error, or its deadline), as the pool reports it. */
+function isConnectFailure(error: PoolError): boolean {
+  return error.code === 'POOL_CREATE_FAILED' || (error instanceof PoolTimeoutError && error.phase === 'create');
+}
