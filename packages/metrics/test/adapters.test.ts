@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { createHttpPool } from '@pool/http';
-import { createMysqlPool } from '@pool/mysql';
-import { createPgPool } from '@pool/pg';
+import { createMysqlPool, createPoolCluster } from '@pool/mysql';
+import { createPgCluster, createPgPool } from '@pool/pg';
 import { createRedisPool } from '@pool/redis';
 import { createTcpPool } from '@pool/tcp';
 import { promtoolCheck, requirePromtool, requireService, serviceUrl } from '@pool/testkit';
@@ -90,4 +90,43 @@ describe.skipIf(!pg.available || !mysql.available || !redis.available)('every ad
       await Promise.all([pgA.end(), pgB.end(), my.end(), rd.end(), tcp.close(), ws.close(), http.close()]);
     }
   }, 60_000);
+
+  it("a PgCluster: exporter.add(cluster) gives each host's pool its own series", async () => {
+    const url = new URL(serviceUrl('pg'));
+    const other = new URL(url);
+    other.hostname = 'localhost'; // the same server under a second host name: two hosts, two pools
+    const cluster = createPgCluster({ hosts: [url.href, other.href], targetSessionAttrs: 'any', max: 2 });
+    const exporter = new PrometheusExporter();
+    try {
+      exporter.add(cluster);
+      for (let i = 0; i < 4; i++) await cluster.query('SELECT 1');
+      const families = parseExposition(exporter.collect());
+      const acquires = families.get('pool_acquires_total')!.samples;
+      expect(acquires.map((s) => s.labels.pool).sort()).toEqual([expect.stringMatching(/^pg:127\.0\.0\.1:5432\//), expect.stringMatching(/^pg:localhost:5432\//)]);
+      expect(acquires.reduce((sum, s) => sum + s.value, 0)).toBeGreaterThanOrEqual(4);
+    } finally {
+      exporter.close();
+      await cluster.end();
+    }
+  });
+
+  it("a mysql2-style PoolCluster: exporter.add(cluster) gives each node's pool its own series", async () => {
+    const cluster = createPoolCluster();
+    cluster.add('MASTER', { uri: serviceUrl('mysql'), pool: { max: 2 } });
+    cluster.add('SLAVE1', { uri: serviceUrl('mysql'), pool: { max: 2 } });
+    const exporter = new PrometheusExporter();
+    try {
+      exporter.add(cluster);
+      for (let i = 0; i < 4; i++) await cluster.of('*', 'RR').query('SELECT 1');
+      const families = parseExposition(exporter.collect());
+      const acquires = families.get('pool_acquires_total')!.samples;
+      expect(acquires).toHaveLength(2);
+      expect(new Set(acquires.map((s) => s.labels.pool)).size).toBe(2);
+      // round-robin: two calls on each node
+      expect(acquires.map((s) => s.value)).toEqual([2, 2]);
+    } finally {
+      exporter.close();
+      await cluster.end();
+    }
+  });
 });

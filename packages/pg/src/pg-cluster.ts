@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { isPoolError, type AcquireOptions } from '@pool/core';
-import { traceCall, type CallTraceContext } from '@pool/core/adapter-kit';
+import { isPoolError, type AcquireOptions, type Pool } from '@pool/core';
+import { poolSource, traceCall, type CallTraceContext, type PoolSource } from '@pool/core/adapter-kit';
 import pg from 'pg';
 import { resolveClusterConfig, type PgClusterConfig } from './cluster-config.js';
 import { ClusterState } from './cluster-state.js';
@@ -48,7 +48,7 @@ function isReadOnlyError(error: unknown): boolean {
  * Events: 'primary' (host name) when a primary is found, 'failover' ({ from, cause }) when the primary
  * is lost, 'down' ({ host, cause }) and 'up' (host name) as hosts leave and rejoin the rotation.
  */
-export class PgCluster extends EventEmitter {
+export class PgCluster extends EventEmitter implements PoolSource {
   /** Every host, in the order given (primary first). */
   readonly hosts: readonly PgHost[];
   /** Where `query`, `connect` and `transaction` go. */
@@ -144,6 +144,11 @@ export class PgCluster extends EventEmitter {
 
   get expiredCount(): number {
     return this.hosts.reduce((sum, host) => sum + host.pool.expiredCount, 0);
+  }
+
+  /** Each host's @pool/core pool, for @pool/metrics (`exporter.add(cluster)`: one series per host). */
+  [poolSource](): ReadonlyArray<Pool<unknown>> {
+    return this.hosts.flatMap((host) => host.pool[poolSource]());
   }
 
   /** Each host's role, health, load and pool stats. */
