@@ -19,6 +19,11 @@ class StableController implements Dispatcher.DispatchController {
     return this.current?.paused ?? this.pausedNow;
   }
 
+  /** The caller paused the response (its body's buffer is full) and has not resumed it. */
+  get pausedByCaller(): boolean {
+    return this.pausedNow;
+  }
+
   get reason(): Error | null {
     return this.abortedWith ?? this.current?.reason ?? null;
   }
@@ -93,6 +98,10 @@ export class ControllerExchange extends Exchange {
     this.controller.rawHeaders = controller.rawHeaders;
     this.controller.rawTrailers = controller.rawTrailers;
     return this.controller;
+  }
+
+  get bodyPaused(): boolean {
+    return this.controller.pausedByCaller;
   }
 
   protected abortCurrent(reason: Error): void {

@@ -5,7 +5,7 @@ import type { HttpConnection } from './connection.js';
 import { HttpPoolError, isHttpPoolError } from './errors.js';
 import { isIdempotent, isReplayableBody } from './idempotent.js';
 import { isFatalHttpError, isSocketClosedError } from './is-fatal.js';
-import type { OriginState } from './origin-state.js';
+import type { LinePlace, OriginState } from './origin-state.js';
 
 /** What an exchange needs from its dispatcher. */
 export interface ExchangeHost {
@@ -67,7 +67,12 @@ function pathOnly(path: string): string {
  *   undici's own error, as its Pool gives (a new connection dying, or a reused one dying while the
  *   request was being processed).
  */
-export abstract class Exchange {
+export abstract class Exchange implements LinePlace {
+  /** Where this request waits for a connection, if it has to (core's `WaitPlace`): a lone origin fails it when the connect made for it fails. */
+  ticket: unknown = undefined;
+  line: LinePlace['line'] = null;
+  previousInLine: LinePlace | null = null;
+  nextInLine: LinePlace | null = null;
   protected lease: Lease<HttpConnection> | null = null;
   protected origin: OriginState | null = null;
   /** Response headers arrived (or an upgrade): from then on nothing is retried. */
@@ -112,7 +117,7 @@ export abstract class Exchange {
     }
     this.origin = origin;
     origin.inflight++;
-    origin.acquire(this.signal, fresh).then(
+    origin.acquire(this, this.signal, fresh).then(
       (lease) => this.send(lease),
       (error: unknown) => this.notSent(origin, error),
     );
@@ -142,6 +147,7 @@ export abstract class Exchange {
 
   /** No connection was had on `origin`: try another origin, or fail. */
   private notSent(origin: OriginState, error: unknown): void {
+    origin.leftLine(this);
     origin.inflight--;
     this.origin = null;
     if (this.abortReason !== null || this.signal?.aborted) {
@@ -154,8 +160,13 @@ export abstract class Exchange {
       return;
     }
     // closed, or saturated (an acquire timeout with no failing create): another origin would only add a second wait
-    if (isPoolError(error, 'POOL_CLOSED') || isPoolError(error, 'POOL_QUEUE_FULL') || (isPoolError(error, 'POOL_TIMEOUT') && error.cause === undefined)) {
+    if (isPoolError(error, 'POOL_CLOSED') || isPoolError(error, 'POOL_QUEUE_FULL')) {
       this.fail(error);
+      return;
+    }
+    if (isPoolError(error, 'POOL_TIMEOUT') && error.cause === undefined) {
+      // saturation: the message says when responses whose bodies are not being read hold the connections
+      this.fail(origin.explainSaturation(error));
       return;
     }
     // POOL_ABORTED from the origin's own signal (it went down), POOL_UNAVAILABLE (breaker open),
@@ -166,6 +177,7 @@ export abstract class Exchange {
   }
 
   private send(lease: Lease<HttpConnection>): void {
+    this.origin?.leftLine(this);
     if (this.abortReason !== null) {
       lease.release();
       this.finishOrigin();
@@ -176,6 +188,7 @@ export abstract class Exchange {
     const connection = lease.resource;
     this.reused = connection.requests > 0;
     connection.requests++;
+    connection.holder = this;
     this.sentAt = performance.now();
     this.idleMs = this.reused ? this.sentAt - connection.lastDoneAt : 0;
     this.raceWindowMs = staleRaceWindowMs(connection);
@@ -192,6 +205,7 @@ export abstract class Exchange {
     const lease = this.lease;
     this.lease = null;
     if (lease !== null) {
+      lease.resource.holder = null;
       lease.resource.lastDoneAt = performance.now();
       // undici is inside its response-complete step: when it will not reuse the socket (`Connection:
       // close`, a HEAD, `reset: true`) it destroys it as soon as this callback returns. Given back
@@ -211,6 +225,7 @@ export abstract class Exchange {
     this.started = true;
     const lease = this.lease;
     this.lease = null;
+    if (lease !== null) lease.resource.holder = null;
     if (lease !== null && !lease.released) lease.destroy('upgraded');
     this.finishOrigin();
     this.settle();
@@ -226,6 +241,7 @@ export abstract class Exchange {
     const sinceSentMs = performance.now() - this.sentAt;
     // the keep-alive race: a reused connection closed before any answer, right as the request was sent
     const raced = socketDied && this.reused && sinceSentMs <= this.raceWindowMs;
+    if (lease !== null) lease.resource.holder = null;
     if (lease !== null && !lease.released) {
       if (neverSent || isFatalHttpError(error) || lease.resource.broken) lease.destroy(error);
       else lease.release();
@@ -300,6 +316,13 @@ export abstract class Exchange {
     this.abortReason = reason ?? new HttpAbortError();
     this.abortCurrent(this.abortReason);
   }
+
+  /**
+   * True while the caller does not take the response body: the last chunk handed to it met a full
+   * buffer (backpressure) and it has not asked for more since. undici then stops reading the socket,
+   * so the response, and the connection under it, is held until the body is read or discarded.
+   */
+  abstract get bodyPaused(): boolean;
 
   protected abstract abortCurrent(reason: Error): void;
   protected abstract deliverError(error: Error): void;

@@ -3,7 +3,6 @@ import { defaultPoolName, poolSource, type PoolSource } from '@pool/core/adapter
 import { Dispatcher, errors } from 'undici';
 import { HttpPoolError, isHttpPoolError } from './errors.js';
 import { ControllerExchange } from './controller-exchange.js';
-import { createTimeoutFor } from './create-timeout.js';
 import { assertNoUndiciPoolOptions } from './undici-option-hint.js';
 import { setUndiciUrl } from './undici-url.js';
 import type { ExchangeHost } from './exchange.js';
@@ -137,14 +136,14 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
         // seen at borrow (isBroken), the keep-alive race is retried, and origins are checked in the background
         validateAfterIdleMs: Infinity,
         // past undici's connect timeout, so a connect that hangs fails with undici's own error
-        createTimeoutMs: createTimeoutFor(providerOptions.connect, providerOptions.client),
+        createTimeoutMs: provider.createTimeoutMs,
         ...pool,
         // a given name as is (one origin) or `api:host:port` (several); without one `http:host:port` (numbered when taken)
         name: pool?.name !== undefined ? (list.length === 1 ? pool.name : `${pool.name}:${provider.origin.hostname}:${provider.origin.port}`) : defaultPoolName(undefined, `${provider.origin.protocol.slice(0, -1)}:${provider.origin.hostname}:${provider.origin.port}`),
       };
       // the origin's down signal moves (several origins) or fails (one origin) its waiters at once: core's
       // breaker only refuses callers once an outage has outlasted their own deadline
-      return new OriginState(provider, poolOptions, resolvedFailover, listener);
+      return new OriginState(provider, poolOptions, resolvedFailover, listener, list.length === 1);
     });
     // undici's Agent#stats reads it when this pool is an Agent's per-origin dispatcher (its `factory`)
     setUndiciUrl(this, (this.origins[0] as OriginState).href);

@@ -9,6 +9,13 @@ export class LegacyExchange extends Exchange {
   private abortFn: ((reason?: Error) => void) | null = null;
   private connected = false;
   private readonly callerAbort = (reason?: Error) => this.userAbort(reason);
+  private paused = false;
+  private undiciResume: (() => void) | null = null;
+  /** The `resume` the caller gets: undici's, noting that the caller takes the body again. */
+  private readonly callerResume = () => {
+    this.paused = false;
+    this.undiciResume?.();
+  };
 
   constructor(host: ExchangeHost, opts: Dispatcher.DispatchOptions, private readonly handler: Handler) {
     super(host, opts);
@@ -32,11 +39,18 @@ export class LegacyExchange extends Exchange {
 
   onHeaders(statusCode: number, headers: Buffer[], resume: () => void, statusText: string): boolean {
     if (statusCode >= 200) this.started = true;
-    return this.handler.onHeaders?.(statusCode, headers, resume, statusText) ?? true;
+    this.undiciResume = resume;
+    return this.handler.onHeaders?.(statusCode, headers, this.callerResume, statusText) ?? true;
   }
 
   onData(chunk: Buffer): boolean {
-    return this.handler.onData?.(chunk) ?? true;
+    const more = this.handler.onData?.(chunk) ?? true;
+    if (more === false) this.paused = true;
+    return more;
+  }
+
+  get bodyPaused(): boolean {
+    return this.paused;
   }
 
   onBodySent(chunkSize: number, totalBytesSent: number): void {

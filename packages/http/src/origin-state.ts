@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { createPool, isPoolError, PoolError, type Lease, type Pool, type PoolOptions, type PoolStats } from '@pool/core';
+import { createPool, isPoolError, PoolError, PoolTimeoutError, type Lease, type Pool, type PoolOptions, type PoolStats, type WaitPlace } from '@pool/core';
 import { backoffDelay } from '@pool/core/adapter-kit';
 import type { HttpConnection } from './connection.js';
 import { HttpPoolError } from './errors.js';
@@ -54,6 +54,48 @@ export interface OriginListener {
   onConnectError?(origin: OriginState, error: unknown): void;
 }
 
+/**
+ * Where a caller waits for a lone origin's connection: core's `WaitPlace`, linked into a {@link Line}
+ * (a list threaded through the places: no Set, whose hashing of each request cost more than the rest
+ * of this bookkeeping).
+ */
+export interface LinePlace extends WaitPlace {
+  line: Line | null;
+  previousInLine: LinePlace | null;
+  nextInLine: LinePlace | null;
+}
+
+/** A new place for a caller that is not a request (a periodic check). */
+export function linePlace(): LinePlace {
+  return { ticket: undefined, line: null, previousInLine: null, nextInLine: null };
+}
+
+/** Callers waiting for a connection, first come first: a doubly linked list through their places. */
+class Line {
+  first: LinePlace | null = null;
+  private last: LinePlace | null = null;
+
+  push(place: LinePlace): void {
+    place.line = this;
+    place.previousInLine = this.last;
+    place.nextInLine = null;
+    if (this.last === null) this.first = place;
+    else this.last.nextInLine = place;
+    this.last = place;
+  }
+
+  remove(place: LinePlace): void {
+    const { previousInLine: previous, nextInLine: next } = place;
+    if (previous === null) this.first = next;
+    else previous.nextInLine = next;
+    if (next === null) this.last = previous;
+    else next.previousInLine = previous;
+    place.line = null;
+    place.previousInLine = null;
+    place.nextInLine = null;
+  }
+}
+
 /** One origin: its connection pool, its health, and its share of the load. */
 export class OriginState {
   readonly pool: Pool<HttpConnection>;
@@ -85,8 +127,16 @@ export class OriginState {
   private readonly provider: HttpProvider;
   /** Every connection the pool owns, so `destroy()` can cut requests in flight. */
   private readonly connections = new Set<HttpConnection>();
+  /**
+   * With a lone origin, who waits for a connection, in the pool's order: the fresh-connection retries
+   * (priority 1) first, then requests and periodic checks (priority 0), first come first. A connect
+   * that fails fails the first of them, the one it would have served (see {@link failFirstWaiting}).
+   */
+  private readonly urgentLine = new Line();
+  private readonly line = new Line();
 
-  constructor(provider: HttpProvider, poolOptions: PoolOptions, private readonly failover: ResolvedFailover, private readonly listener: OriginListener) {
+  /** `lone`: the dispatcher's only origin (there is nowhere to move a request whose connect failed). */
+  constructor(provider: HttpProvider, poolOptions: PoolOptions, private readonly failover: ResolvedFailover, private readonly listener: OriginListener, private readonly lone = false) {
     this.provider = provider;
     this.display = provider.origin.display;
     this.href = provider.origin.origin;
@@ -103,6 +153,7 @@ export class OriginState {
           this.listener.onConnection?.(this, connection);
           return connection;
         } catch (error) {
+          if (this.lone && !this.closed) this.failFirstWaiting(error);
           this.noteFailure(error);
           if (!this.closed) this.listener.onConnectError?.(this, error);
           throw error;
@@ -130,11 +181,48 @@ export class OriginState {
     }
   }
 
-  /** Borrows a connection; with `fresh`, one that has never carried a request (for the retry after a stale keep-alive close). */
-  acquire(signal: AbortSignal | undefined, fresh = false): Promise<Lease<HttpConnection>> {
+  /**
+   * Borrows a connection; with `fresh`, one that has never carried a request (for the retry after a
+   * stale keep-alive close). `place` records the wait (call {@link leftLine} with it once the acquire
+   * settled): with a lone origin, a connect that fails fails the first place in line with its error.
+   */
+  acquire(place: LinePlace, signal: AbortSignal | undefined, fresh = false): Promise<Lease<HttpConnection>> {
     const own = this.acquireOptions;
     const options = signal === undefined ? own : { signal: AbortSignal.any([signal, own.signal]) };
-    return fresh ? this.acquireFresh({ ...options, priority: 1 }) : this.pool.acquire(options);
+    return fresh ? this.acquireFresh(place, { ...options, priority: 1 }) : this.wait(place, options, this.line);
+  }
+
+  /** An acquire that may have to wait; with a lone origin a waiting one joins `line` (see {@link failFirstWaiting}). */
+  private wait(place: LinePlace, options: { signal: AbortSignal; priority?: number }, line: Line): Promise<Lease<HttpConnection>> {
+    const promise = this.pool.acquireWithdrawable(place, options);
+    if (this.lone && place.ticket !== undefined) line.push(place);
+    return promise;
+  }
+
+  /** The acquire of `place` settled (a lease, or an error): it no longer waits. */
+  leftLine(place: LinePlace): void {
+    place.line?.remove(place);
+  }
+
+  /**
+   * A lone origin's connect failed: the first caller waiting for a connection, whom it would have
+   * served, fails now with that error (a POOL_CREATE_FAILED whose cause it is; the dispatcher gives
+   * the caller the cause itself), as undici's Pool fails the request whose connect failed: a connect
+   * that hangs fails its request after the connect timeout, not after `downAfterFailures` attempts.
+   * The others keep waiting for the next attempt (the pool makes one at once while callers wait).
+   * It does not count against the origin any more than before: taking it out still needs
+   * `downAfterFailures` failures in a row. (Core counts the caller as aborted in its totals. With
+   * `validateAfterIdleMs`, a caller whose idle connection is being checked is in line too, so a connect
+   * failing meanwhile may fail it rather than the caller behind it: one caller fails either way.)
+   */
+  private failFirstWaiting(error: unknown): void {
+    for (const line of [this.urgentLine, this.line]) {
+      for (let place = line.first; place !== null; place = line.first) {
+        line.remove(place);
+        // false: it was served or failed meanwhile, and has not heard it yet
+        if (this.pool.withdraw(place, new PoolError('POOL_CREATE_FAILED', `create failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error, pool: this.pool.name }))) return;
+      }
+    }
   }
 
   /**
@@ -145,11 +233,16 @@ export class OriginState {
    * under steady load each new connection went to another caller, so the retry waited for as long as
    * the load lasted while the pool destroyed and created connections in a loop.
    */
-  private async acquireFresh(options: { signal: AbortSignal; priority: number }): Promise<Lease<HttpConnection>> {
+  private async acquireFresh(place: LinePlace, options: { signal: AbortSignal; priority: number }): Promise<Lease<HttpConnection>> {
     const held: Lease<HttpConnection>[] = [];
     try {
       for (;;) {
-        const lease = await this.pool.acquire(options);
+        let lease: Lease<HttpConnection>;
+        try {
+          lease = await this.wait(place, options, this.urgentLine);
+        } finally {
+          this.leftLine(place);
+        }
         if (lease.resource.requests === 0) return lease;
         held.push(lease);
         const stats = this.pool.stats();
@@ -160,6 +253,23 @@ export class OriginState {
     } finally {
       for (const lease of held) lease.release();
     }
+  }
+
+  /**
+   * A request's acquire timed out, every connection busy (`error`: core's POOL_TIMEOUT): when
+   * responses whose bodies are not being read hold connections, the same error with a message that
+   * says how many and what to do. An unread body is the usual cause: undici stops reading a
+   * response's socket once its body's buffer is full (64 KiB for `request()`), so the response never
+   * ends and its connection is never given back. undici's Pool then waits for ever (its `bodyTimeout`
+   * does not run while the body is paused).
+   */
+  explainSaturation(error: PoolError): PoolError {
+    let unread = 0;
+    for (const connection of this.connections) if (connection.holder?.bodyPaused === true) unread++;
+    if (unread === 0) return error;
+    const total = this.connections.size;
+    const held = unread === 1 ? `1 of the ${total} connections to ${this.display} is held by a response whose body is` : `${unread} of the ${total} connections to ${this.display} are held by responses whose bodies are`;
+    return new PoolTimeoutError('acquire', (error as Partial<PoolTimeoutError>).elapsedMs ?? 0, `${error.detail}; ${held} not being read. A response keeps its connection until its body has been read to the end: read every body (await body.text(), body.json(), for await ... of body; with fetch, await res.text()) or discard it (await body.dump(); with fetch, await res.body?.cancel())`, { pool: error.pool });
   }
 
   /** A request finished with a response: the origin is reachable (its health is the health check's call). */
@@ -306,20 +416,28 @@ export class OriginState {
     if (!this.up || this.closed) return;
     const validate = this.provider.validate as NonNullable<HttpProvider['validate']>;
     const timeoutMs = Math.min(this.pool.options.validateTimeoutMs, 2 ** 31 - 1);
-    this.pool
-      .use(async (connection, lease) => {
+    // in line as a request is: a connect made for it (no connection idle) that fails fails it, not a request behind it
+    const place = linePlace();
+    this.wait(place, this.acquireOptions, this.line).then(
+      async (lease) => {
+        this.leftLine(place);
         try {
-          if ((await validate(connection, { signal: AbortSignal.timeout(timeoutMs), idleMs: 0 })) === false) lease.destroy('broken');
-          else this.noteHealthy();
+          if ((await validate(lease.resource, { signal: AbortSignal.timeout(timeoutMs), idleMs: 0 })) === false) lease.destroy('broken');
+          else {
+            this.noteHealthy();
+            lease.release();
+          }
         } catch (error) {
           lease.destroy(error);
           this.noteHealthFailure(error);
         }
-      }, this.acquireOptions)
-      .catch((error: unknown) => {
-        // POOL_ABORTED: the origin went down meanwhile; create failures were counted by create
-        if (!isPoolError(error, 'POOL_ABORTED') && !isPoolError(error, 'POOL_CLOSED')) this.lastError = error;
-      });
+      },
+      (error: unknown) => {
+        this.leftLine(place);
+        // POOL_ABORTED: the origin went down meanwhile; create failures were counted (and kept) by create
+        if (!isPoolError(error, 'POOL_ABORTED') && !isPoolError(error, 'POOL_CLOSED') && !isPoolError(error, 'POOL_CREATE_FAILED')) this.lastError = error;
+      },
+    );
   }
 }
 

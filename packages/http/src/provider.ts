@@ -2,6 +2,7 @@ import type { ResourceProvider } from '@pool/core';
 import { assertKnownKeys, describeValue, PoolOptionError } from '@pool/core';
 import type { buildConnector, Client } from 'undici';
 import { connectSocket } from './connect-socket.js';
+import { createTimeoutFor } from './create-timeout.js';
 import { socketConnector } from './socket-connector.js';
 import { HttpConnection } from './connection.js';
 import { resolveHealthCheck, runHealthCheck, type HealthCheckOptions } from './health-check.js';
@@ -28,6 +29,16 @@ export interface HttpProviderOptions {
 /** The provider plus what the pooled dispatcher needs to know about its origin. */
 export interface HttpProvider extends ResourceProvider<HttpConnection> {
   readonly origin: ParsedOrigin;
+  /**
+   * The @pool/core `createTimeoutMs` this provider needs: its connect timeout (`connect.timeout`, else
+   * `client.connectTimeout`, else undici's 10 s) plus 1.5 s; `Infinity` when the connect timeout is off.
+   * Pass it to your own pool (`createPool(provider, { createTimeoutMs: provider.createTimeoutMs })`)
+   * so a connect that hangs fails with undici's `ConnectTimeoutError` (`UND_ERR_CONNECT_TIMEOUT`).
+   * Core's default (10 s) equals undici's connect timeout: the two timers race, and core's exact one
+   * usually wins over undici's (which ticks about once a second), so the create fails with core's
+   * "create timed out after 10000 ms" instead. `createHttpPool` sets it for you.
+   */
+  readonly createTimeoutMs: number;
 }
 
 /** The keys {@link httpProvider} accepts. */
@@ -58,6 +69,7 @@ export function httpProvider(options: HttpProviderOptions): HttpProvider {
 
   return {
     origin,
+    createTimeoutMs: createTimeoutFor(options.connect, client),
     async create({ signal }) {
       const startedAt = performance.now();
       const socket = await connectSocket(connector, origin, signal, client.localAddress ?? undefined);
