@@ -5,7 +5,9 @@ import type { HttpConnection } from './connection.js';
 import { HttpPoolError, isHttpPoolError } from './errors.js';
 import { isIdempotent, isReplayableBody } from './idempotent.js';
 import { isFatalHttpError, isSocketClosedError } from './is-fatal.js';
-import type { LinePlace, OriginState } from './origin-state.js';
+import type { OriginState } from './origin-state.js';
+import type { LinePlace } from './wait-line.js';
+import { firstUp, routeCause, toError, untilAborted } from './origin-wait.js';
 
 /** What an exchange needs from its dispatcher. */
 export interface ExchangeHost {
@@ -334,36 +336,4 @@ class HttpAbortError extends Error {
     super('Request aborted');
     this.name = 'AbortError';
   }
-}
-
-/**
- * The error worth reporting for an origin that gave no connection: when its acquire was aborted
- * because the origin went down, the reason it went down (`connect ECONNREFUSED ...`), not the abort.
- */
-function routeCause(error: unknown): Error {
-  if (isPoolError(error, 'POOL_ABORTED') && isHttpPoolError(error.cause, 'HTTP_NO_ORIGIN') && error.cause.cause instanceof Error) return error.cause.cause;
-  return toError(error);
-}
-
-/** Resolves once one of `origins` is up; rejects with the last probe's error when none came up. */
-function firstUp(origins: OriginState[]): Promise<void> {
-  if (origins.length === 1) return (origins[0] as OriginState).demand();
-  return Promise.any(origins.map((origin) => origin.demand())).catch((error: unknown) => {
-    throw error instanceof AggregateError ? error.errors[error.errors.length - 1] : error;
-  });
-}
-
-/** `promise`, or a rejection with the signal's reason as soon as it aborts. */
-function untilAborted(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
-function toError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
 }

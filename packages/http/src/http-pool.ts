@@ -7,7 +7,8 @@ import { assertNoUndiciPoolOptions } from './undici-option-hint.js';
 import { setUndiciUrl } from './undici-url.js';
 import type { ExchangeHost } from './exchange.js';
 import { LegacyExchange } from './legacy-exchange.js';
-import { OriginState, type FailoverOptions, type OriginListener, type OriginStatus, type ResolvedFailover } from './origin-state.js';
+import { OriginState } from './origin-state.js';
+import type { FailoverOptions, OriginListener, OriginStatus, ResolvedFailover } from './origin-types.js';
 import { httpProvider, providerKeys, type HttpProviderOptions } from './provider.js';
 import { undiciStats, type HttpPoolStats } from './undici-stats.js';
 

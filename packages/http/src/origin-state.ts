@@ -1,100 +1,13 @@
 import { setMaxListeners } from 'node:events';
-import { createPool, isPoolError, PoolError, PoolTimeoutError, type Lease, type Pool, type PoolOptions, type PoolStats, type WaitPlace } from '@pool/core';
+import { createPool, isPoolError, PoolError, type Lease, type Pool, type PoolOptions } from '@pool/core';
 import { backoffDelay } from '@pool/core/adapter-kit';
 import type { HttpConnection } from './connection.js';
 import { HttpPoolError } from './errors.js';
 import type { HttpProvider } from './provider.js';
 import { hide } from './hidden.js';
-
-/** How origins are taken out of rotation and probed back in. */
-export interface FailoverOptions {
-  /**
-   * Failures in a row that mark an origin down: connection failures (connect errors, a new socket
-   * dying under its first request), reset by any answered request; or failed health checks, reset
-   * only by a passing one (an origin that answers requests but fails its health check is taken out). @default 2
-   */
-  downAfterFailures?: number;
-  /** Backoff between probes of a down origin: a fresh connection plus one health check. @default { minDelayMs: 250, maxDelayMs: 10000 } */
-  probe?: { minDelayMs?: number; maxDelayMs?: number };
-  /** When > 0, each up origin is health-checked this often on a pooled connection, whatever the traffic. @default 10000 */
-  checkIntervalMs?: number;
-}
-
-/** Resolved failover settings. */
-export interface ResolvedFailover {
-  downAfterFailures: number;
-  probeMinDelayMs: number;
-  probeMaxDelayMs: number;
-  checkIntervalMs: number;
-}
-
-/** One origin's state as {@link HttpPool.origins} reports it. */
-export interface OriginStatus {
-  /** The origin, password redacted. */
-  origin: string;
-  /** False while the origin is out of rotation. */
-  up: boolean;
-  /** Requests routed to it that have not finished (waiting for a connection included). */
-  inflight: number;
-  /** Consecutive failures counted toward `downAfterFailures`: the larger of connection failures and failed health checks. */
-  failures: number;
-  /** The last failure, if any. */
-  lastError: unknown;
-  /** The origin's @pool/core pool. */
-  pool: PoolStats;
-}
-
-/** What an origin tells its dispatcher. */
-export interface OriginListener {
-  onDown(origin: OriginState, cause: unknown): void;
-  onUp(origin: OriginState): void;
-  /** A pooled connection was opened (before any request on it). */
-  onConnection?(origin: OriginState, connection: HttpConnection): void;
-  /** Opening a pooled connection failed (refused, timed out, TLS error, ...). */
-  onConnectError?(origin: OriginState, error: unknown): void;
-}
-
-/**
- * Where a caller waits for a lone origin's connection: core's `WaitPlace`, linked into a {@link Line}
- * (a list threaded through the places: no Set, whose hashing of each request cost more than the rest
- * of this bookkeeping).
- */
-export interface LinePlace extends WaitPlace {
-  line: Line | null;
-  previousInLine: LinePlace | null;
-  nextInLine: LinePlace | null;
-}
-
-/** A new place for a caller that is not a request (a periodic check). */
-export function linePlace(): LinePlace {
-  return { ticket: undefined, line: null, previousInLine: null, nextInLine: null };
-}
-
-/** Callers waiting for a connection, first come first: a doubly linked list through their places. */
-class Line {
-  first: LinePlace | null = null;
-  private last: LinePlace | null = null;
-
-  push(place: LinePlace): void {
-    place.line = this;
-    place.previousInLine = this.last;
-    place.nextInLine = null;
-    if (this.last === null) this.first = place;
-    else this.last.nextInLine = place;
-    this.last = place;
-  }
-
-  remove(place: LinePlace): void {
-    const { previousInLine: previous, nextInLine: next } = place;
-    if (previous === null) this.first = next;
-    else previous.nextInLine = next;
-    if (next === null) this.last = previous;
-    else next.previousInLine = previous;
-    place.line = null;
-    place.previousInLine = null;
-    place.nextInLine = null;
-  }
-}
+import type { OriginListener, OriginStatus, ResolvedFailover } from './origin-types.js';
+import { explainSaturation } from './unread-bodies.js';
+import { Line, linePlace, type LinePlace } from './wait-line.js';
 
 /** One origin: its connection pool, its health, and its share of the load. */
 export class OriginState {
@@ -255,21 +168,9 @@ export class OriginState {
     }
   }
 
-  /**
-   * A request's acquire timed out, every connection busy (`error`: core's POOL_TIMEOUT): when
-   * responses whose bodies are not being read hold connections, the same error with a message that
-   * says how many and what to do. An unread body is the usual cause: undici stops reading a
-   * response's socket once its body's buffer is full (64 KiB for `request()`), so the response never
-   * ends and its connection is never given back. undici's Pool then waits for ever (its `bodyTimeout`
-   * does not run while the body is paused).
-   */
+  /** A request's acquire timed out, every connection busy: see {@link explainSaturation}. */
   explainSaturation(error: PoolError): PoolError {
-    let unread = 0;
-    for (const connection of this.connections) if (connection.holder?.bodyPaused === true) unread++;
-    if (unread === 0) return error;
-    const total = this.connections.size;
-    const held = unread === 1 ? `1 of the ${total} connections to ${this.display} is held by a response whose body is` : `${unread} of the ${total} connections to ${this.display} are held by responses whose bodies are`;
-    return new PoolTimeoutError('acquire', (error as Partial<PoolTimeoutError>).elapsedMs ?? 0, `${error.detail}; ${held} not being read. A response keeps its connection until its body has been read to the end: read every body (await body.text(), body.json(), for await ... of body; with fetch, await res.text()) or discard it (await body.dump(); with fetch, await res.body?.cancel())`, { pool: error.pool });
+    return explainSaturation(error, this.connections, this.display);
   }
 
   /** A request finished with a response: the origin is reachable (its health is the health check's call). */

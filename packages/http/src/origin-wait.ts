@@ -1,0 +1,38 @@
+import { isPoolError } from '@pool/core';
+import { isHttpPoolError } from './errors.js';
+import type { OriginState } from './origin-state.js';
+
+// A request that found no origin up waits for a probe of the down ones (Exchange.awaitProbe).
+
+/**
+ * The error worth reporting for an origin that gave no connection: when its acquire was aborted
+ * because the origin went down, the reason it went down (`connect ECONNREFUSED ...`), not the abort.
+ */
+export function routeCause(error: unknown): Error {
+  if (isPoolError(error, 'POOL_ABORTED') && isHttpPoolError(error.cause, 'HTTP_NO_ORIGIN') && error.cause.cause instanceof Error) return error.cause.cause;
+  return toError(error);
+}
+
+/** Resolves once one of `origins` is up; rejects with the last probe's error when none came up. */
+export function firstUp(origins: OriginState[]): Promise<void> {
+  if (origins.length === 1) return (origins[0] as OriginState).demand();
+  return Promise.any(origins.map((origin) => origin.demand())).catch((error: unknown) => {
+    throw error instanceof AggregateError ? error.errors[error.errors.length - 1] : error;
+  });
+}
+
+/** `promise`, or a rejection with the signal's reason as soon as it aborts. */
+export function untilAborted(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** `value` as an Error (a thrown non-Error wrapped). */
+export function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
