@@ -158,19 +158,7 @@ export function atNextReadyForQuery(client: pg.Client, fn: () => void): void {
 
 /** Resolves at the client's next ReadyForQuery (or when its connection ends). */
 export function nextReadyForQuery(client: pg.Client): Promise<void> {
-  const connection = internals(client).connection;
-  if (connection === undefined) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      connection.removeListener('readyForQuery', done);
-      client.removeListener('end', done);
-      client.removeListener('error', done);
-      resolve();
-    };
-    connection.once('readyForQuery', done);
-    client.once('end', done);
-    client.once('error', done);
-  });
+  return new Promise((resolve) => atNextReadyForQuery(client, resolve));
 }
 
 /** Forgets node-postgres's client-side cache of named prepared statements (after DISCARD ALL on the server). */

@@ -3,11 +3,11 @@ import { createPool, PoolError, type AcquireOptions, type Lease, type Pool, type
 import { poolSource, watchedAcquire, type PoolSource, type CallWatchdog } from '@pool/core/adapter-kit';
 import pg from 'pg';
 import { stateOf } from './client-state.js';
-import { hide } from './config.js';
 import { PgPoolError } from './errors.js';
 import { pgProvider, type PgProvider } from './provider.js';
 import { recordSetup } from './session-setup.js';
 import { splitPoolConfig, type PgPoolConfig } from './pool-config.js';
+import { reportedOptions } from './reported-options.js';
 import { isClusterConfig, type PgClusterInput } from './cluster-config.js';
 import { createPgCluster, type PgCluster } from './pg-cluster.js';
 import { pgWatchdog } from './liveness.js';
@@ -86,23 +86,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
     this.counters = new PgPoolCounters(this.core);
     this.health = new ConnectHealth(this.core);
     const resolved = this.core.options;
-    const options: Record<string, unknown> = {
-      ...split.provider,
-      max: resolved.max,
-      min: resolved.min,
-      maxUses: resolved.maxUses,
-      allowExitOnIdle: this.provider.config.allowExitOnIdle,
-      maxLifetimeSeconds: resolved.maxLifetimeMs === Infinity ? 0 : resolved.maxLifetimeMs / 1000,
-      // null (pg.Pool's "never", as its types allow) is reported as given
-      idleTimeoutMillis: split.idleTimeoutNull ? null : resolved.idleTimeoutMs === Infinity ? 0 : resolved.idleTimeoutMs,
-    };
-    if (typeof config === 'object' && config !== null && 'password' in config) options.password = config.password;
-    hide(options, 'password');
-    // pg.Pool hides ssl.key too (a copy here: the caller's object is left as it is)
-    const ssl = options.ssl;
-    if (typeof ssl === 'object' && ssl !== null && 'key' in ssl) hide((options.ssl = Object.defineProperties({}, Object.getOwnPropertyDescriptors(ssl))), 'key');
-    hide(options, 'connectionString');
-    this.options = options as unknown as pg.PoolOptions;
+    this.options = reportedOptions(config, split, resolved, this.provider.config.allowExitOnIdle);
     this.core.on('create', (event) => {
       // the SET statements its listeners send are sent again after a resetQuery (session-setup.ts), and
       // the client listeners they add stay on every release (a borrower's are removed), as in pg.Pool

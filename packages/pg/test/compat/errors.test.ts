@@ -1,6 +1,5 @@
-import { createServer } from 'node:net';
 import { isPoolError } from '@pool/core';
-import { requireService } from '@pool/testkit';
+import { requireService, freeLoopbackPort } from '@pool/testkit';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { pgUrl, terminate, pidOf } from '../helpers.js';
@@ -9,15 +8,6 @@ import { baseConfig, describeError, sideBySide, sleep } from './side-by-side.js'
 
 const svc = await requireService('pg');
 const auth = await requirePasswordAuth();
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The connect error and how long it took, for a config that cannot connect. */
 async function connectFailure(make: (config: never) => pg.Pool, config: object): Promise<{ error: Record<string, unknown>; ms: number; promiseError: Record<string, unknown> }> {
@@ -48,7 +38,7 @@ describe.skipIf(!svc.available)('side by side with pg.Pool: connect errors, end(
   });
 
   it('a refused connection: the same Error ECONNREFUSED at once', async () => {
-    const port = await closedPort();
+    const port = await freeLoopbackPort();
     const { theirs, ours } = await sideBySide((make) => connectFailure(make as never, { host: '127.0.0.1', port, user: 'x', database: 'x' }));
     expect(ours.error).toEqual(theirs.error);
     expect(theirs.error).toMatchObject({ class: 'Error', code: 'ECONNREFUSED' });

@@ -1,6 +1,5 @@
-import { createServer } from 'node:net';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { requireService } from '@pool/testkit';
+import { requireService, freeLoopbackPort } from '@pool/testkit';
 import { describe, expect, it } from 'vitest';
 import type { PgPool } from '../../src/index.js';
 import { pgUrl, terminate } from '../helpers.js';
@@ -46,15 +45,6 @@ async function adapterOn(pool: AnyPool, options?: ConstructorParameters<typeof P
 }
 
 const dropTable = (pool: AnyPool) => pool.query(`DROP TABLE IF EXISTS ${table}`);
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe.skipIf(!svc.available)('side by side with pg.Pool: @prisma/adapter-pg (Prisma 7 driver adapter)', () => {
   it('new PrismaPg(pool) takes the very pool; queryRaw maps every column type and argument type the same', async () => {
@@ -188,7 +178,7 @@ describe.skipIf(!svc.available)('side by side with pg.Pool: @prisma/adapter-pg (
   });
 
   it('connect failures reach Prisma as the same mapped errors: DatabaseNotReachable (host, port), DatabaseDoesNotExist (db)', async () => {
-    const port = await closedPort();
+    const port = await freeLoopbackPort();
     const noDb = new URL(pgUrl);
     noDb.pathname = '/pool_pg_no_such_database';
     const { theirs, ours } = await sideBySide(async (make) => {
