@@ -246,7 +246,7 @@ export class OriginState {
    * (it is first in line: {@link failFirstWaiting}) or at its deadline, as with undici's Pool, where
    * each request has a connect of its own. Failing them all with the error of the connects that took
    * the origin out failed requests no connect was made for: a 100 ms restart under a burst of 200
-   * (max 10, 20 ms connects) failed all 200, undici's Pool 30.
+   * (max 10, 20 ms connects) failed all 200, undici's Pool 30 to 40.
    */
   private markDown(cause: unknown, keepWaiters: boolean): void {
     this.up = false;
