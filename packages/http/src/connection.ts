@@ -19,8 +19,8 @@ export class HttpConnection {
   requests = 0;
   /** When the last request on it finished (performance.now()), or 0. */
   lastDoneAt = 0;
-  /** @internal The request of the pooled dispatcher it carries now, if any (for the message of a POOL_TIMEOUT: see `bodyPaused`). */
-  holder: { readonly bodyPaused: boolean } | null = null;
+  /** @internal The request of the pooled dispatcher it carries now, if any (for the message of a POOL_TIMEOUT: see `bodyPausedAt`). */
+  holder: { readonly bodyPausedAt: number } | null = null;
   /** How long opening the socket took (ms; TCP, plus TLS and DNS): the connection's round-trip estimate. */
   readonly connectMs: number;
   private socket: Socket | null;

@@ -4,7 +4,8 @@ import { Exchange, type ExchangeHost, type Handler } from './exchange.js';
 /** The caller's view of a controller that survives a retry: it always acts on the current attempt. */
 class StableController implements Dispatcher.DispatchController {
   current: Dispatcher.DispatchController | null = null;
-  private pausedNow = false;
+  /** When the caller paused the response (performance.now()), -1 while it is not paused. */
+  pausedByCallerAt = -1;
   private abortedWith: Error | null = null;
   rawHeaders?: Dispatcher.DispatchController['rawHeaders'];
   rawTrailers?: Dispatcher.DispatchController['rawTrailers'];
@@ -16,12 +17,7 @@ class StableController implements Dispatcher.DispatchController {
   }
 
   get paused(): boolean {
-    return this.current?.paused ?? this.pausedNow;
-  }
-
-  /** The caller paused the response (its body's buffer is full) and has not resumed it. */
-  get pausedByCaller(): boolean {
-    return this.pausedNow;
+    return this.current?.paused ?? this.pausedByCallerAt >= 0;
   }
 
   get reason(): Error | null {
@@ -35,12 +31,12 @@ class StableController implements Dispatcher.DispatchController {
   }
 
   pause(): void {
-    this.pausedNow = true;
+    if (this.pausedByCallerAt < 0) this.pausedByCallerAt = performance.now();
     this.current?.pause();
   }
 
   resume(): void {
-    this.pausedNow = false;
+    this.pausedByCallerAt = -1;
     this.current?.resume();
   }
 }
@@ -100,8 +96,8 @@ export class ControllerExchange extends Exchange {
     return this.controller;
   }
 
-  get bodyPaused(): boolean {
-    return this.controller.pausedByCaller;
+  get bodyPausedAt(): number {
+    return this.controller.pausedByCallerAt;
   }
 
   protected abortCurrent(reason: Error): void {

@@ -12,8 +12,10 @@ const MARGIN_MS = 1_500;
  * (both were 10 s). No connect timeout (`0`) means none here either.
  */
 export function createTimeoutFor(connect: buildConnector.BuildOptions | undefined, client: Client.Options | undefined): number {
-  // the connector's own options win over the Client's, as in undici's Client
-  const timeout: unknown = connect?.timeout ?? client?.connectTimeout ?? UNDICI_CONNECT_TIMEOUT_MS;
+  // the connector's own options win over the Client's as given, as in undici's Client (and
+  // socketConnector): a `timeout` key there, even undefined or null, hides `connectTimeout`
+  const given: unknown = connect !== undefined && 'timeout' in connect ? connect.timeout : client?.connectTimeout;
+  const timeout = given ?? UNDICI_CONNECT_TIMEOUT_MS;
   if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) return Infinity;
   return timeout + MARGIN_MS;
 }

@@ -320,11 +320,13 @@ export abstract class Exchange implements LinePlace {
   }
 
   /**
-   * True while the caller does not take the response body: the last chunk handed to it met a full
-   * buffer (backpressure) and it has not asked for more since. undici then stops reading the socket,
-   * so the response, and the connection under it, is held until the body is read or discarded.
+   * Since when (performance.now()) the caller has not taken the response body, -1 while it does: a
+   * chunk handed to it met a full buffer (backpressure) and it has not asked for more since. undici
+   * then stops reading the socket, so the response, and the connection under it, is held until the
+   * body is read or discarded. A body read more slowly than it arrives pauses between its reads too,
+   * hence the time: only a long pause tells an unread body.
    */
-  abstract get bodyPaused(): boolean;
+  abstract get bodyPausedAt(): number;
 
   protected abstract abortCurrent(reason: Error): void;
   protected abstract deliverError(error: Error): void;

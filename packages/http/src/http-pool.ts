@@ -21,8 +21,8 @@ export interface HttpPoolOptions extends Omit<HttpProviderOptions, 'origin'> {
   /**
    * @pool/core options for each origin's connection pool. Defaults differ from core's where HTTP
    * needs it: `maxLifetimeMs` 300000 (picks up DNS changes), `retry` 50–2000 ms, `failFast`
-   * false (an origin's own failover moves its waiters, or with one origin fails them with the connect
-   * error), and `validateAfterIdleMs` Infinity: a borrowed connection is checked for a closed socket
+   * false (an origin's own failover moves its waiters; with one origin, each waiter fails with the error
+   * of the connect made for it), and `validateAfterIdleMs` Infinity: a borrowed connection is checked for a closed socket
    * (no I/O) but gets no health request first, as undici's `Pool` sends none; origins are still
    * health-checked by `failover.checkIntervalMs` and probes. A number turns the health request on borrow
    * back on (`validateAfterIdleMs: 1000`: on a connection idle over 1 s, at the cost of one round trip).
@@ -129,7 +129,7 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
       if (seen.has(provider.origin.origin)) throw new PoolOptionError(`origins[${index}]`, `Origin ${provider.origin.display} is listed twice`);
       seen.add(provider.origin.origin);
       const poolOptions: PoolOptions = {
-        // the origin's down signal moves its waiters (several origins) or fails them (one origin)
+        // an origin's own failover moves its waiters (several origins); one origin fails each with its own connect's error
         maxLifetimeMs: 300_000, failFast: false,
         retry: { minDelayMs: 50, maxDelayMs: 2_000 },
         // no health request before each request on an idle connection: it cost a round trip (the first
@@ -142,8 +142,8 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
         // a given name as is (one origin) or `api:host:port` (several); without one `http:host:port` (numbered when taken)
         name: pool?.name !== undefined ? (list.length === 1 ? pool.name : `${pool.name}:${provider.origin.hostname}:${provider.origin.port}`) : defaultPoolName(undefined, `${provider.origin.protocol.slice(0, -1)}:${provider.origin.hostname}:${provider.origin.port}`),
       };
-      // the origin's down signal moves (several origins) or fails (one origin) its waiters at once: core's
-      // breaker only refuses callers once an outage has outlasted their own deadline
+      // the origin's down signal moves its waiters at once (several origins; one origin: failed health
+      // checks fail them), where core's breaker only refuses callers once an outage has outlasted their own deadline
       return new OriginState(provider, poolOptions, resolvedFailover, listener, list.length === 1);
     });
     // undici's Agent#stats reads it when this pool is an Agent's per-origin dispatcher (its `factory`)

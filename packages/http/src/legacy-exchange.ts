@@ -9,11 +9,11 @@ export class LegacyExchange extends Exchange {
   private abortFn: ((reason?: Error) => void) | null = null;
   private connected = false;
   private readonly callerAbort = (reason?: Error) => this.userAbort(reason);
-  private paused = false;
+  private pausedAt = -1;
   private undiciResume: (() => void) | null = null;
   /** The `resume` the caller gets: undici's, noting that the caller takes the body again. */
   private readonly callerResume = () => {
-    this.paused = false;
+    this.pausedAt = -1;
     this.undiciResume?.();
   };
 
@@ -45,12 +45,13 @@ export class LegacyExchange extends Exchange {
 
   onData(chunk: Buffer): boolean {
     const more = this.handler.onData?.(chunk) ?? true;
-    if (more === false) this.paused = true;
+    // the first refusal: undici may hand over what it already parsed before it stops
+    if (more === false && this.pausedAt < 0) this.pausedAt = performance.now();
     return more;
   }
 
-  get bodyPaused(): boolean {
-    return this.paused;
+  get bodyPausedAt(): number {
+    return this.pausedAt;
   }
 
   onBodySent(chunkSize: number, totalBytesSent: number): void {

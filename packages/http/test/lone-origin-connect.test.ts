@@ -58,6 +58,43 @@ describe('a lone origin\'s failed connect fails the request it was for', () => {
     }
   });
 
+  it('side by side with undici\'s Pool: the failed connects that take the lone origin out (downAfterFailures 2) fail only the requests they were made for; the requests behind them get connects of their own', async () => {
+    // before: the second failed connect took the origin out and failed all four at once, though no
+    // connect was ever made for the last two (a 100 ms restart under a burst of 200, max 10, 20 ms
+    // connects: undici's Pool failed 30 to 40 requests, ours all 200; now 3)
+    const s = await startServer();
+    try {
+      const run = async (make: (lookup: LookupFunction) => Dispatcher) => {
+        const gate = gatedLookup();
+        const pool = make(gate.lookup);
+        const settled: Array<string | undefined> = [];
+        const results = [1, 2, 3, 4].map((n) => pool.request({ path: `/${n}`, method: 'GET' }).then(
+          async (res) => (await res.body.json() as { path: string }).path,
+          (error: unknown) => { const seen = shape(error); return seen === 'no error' ? seen : String(seen.code); },
+        ).then((result) => { settled.push(result); return result; }));
+        await until(() => gate.pending.length === 2, 2_000, 'two connects');
+        gate.pending[0]?.fail(notFound());
+        gate.pending[1]?.fail(notFound());
+        // the server is back: every later connect passes
+        let answered = 2;
+        await until(() => {
+          while (answered < gate.pending.length) gate.pending[answered++]?.pass();
+          return settled.length === 4;
+        }, 5_000, 'every request settled');
+        const out = { results: await Promise.all(results), connects: gate.pending.length };
+        await pool.destroy();
+        return out;
+      };
+      const origin = `http://gated.test:${s.port}`;
+      const undici = await run((lookup) => new Pool(origin, { connections: 2, connect: { lookup } }));
+      const ours = await run((lookup) => createHttpPool({ origin, healthCheck: false, pool: { max: 2 }, connect: { lookup } }));
+      expect(undici).toEqual({ results: ['ENOTFOUND', 'ENOTFOUND', '/3', '/4'], connects: 4 });
+      expect(ours.results).toEqual(undici.results);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('a periodic check\'s failed connect fails the check, not a request waiting behind it; one failed check leaves the origin in rotation', async () => {
     const s = await startServer();
     const gate = gatedLookup();

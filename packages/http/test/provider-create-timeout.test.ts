@@ -32,6 +32,11 @@ describe('httpProvider in a pool of your own: createTimeoutMs', () => {
     expect(httpProvider({ origin, client: { connectTimeout: 300 } }).createTimeoutMs).toBe(1_800);
     expect(httpProvider({ origin, client: { connectTimeout: 300 }, connect: { timeout: 2_000 } }).createTimeoutMs).toBe(3_500);
     expect(httpProvider({ origin, client: { connectTimeout: 0 } }).createTimeoutMs).toBe(Infinity);
+    // `connect`'s keys win over the Client's as given, as in undici's Client: an explicit undefined or
+    // null `timeout` there means undici's 10 s, whatever `client.connectTimeout` says (before: 1.8 s
+    // here, so core cut a connect undici would have let run for 10 s)
+    expect(httpProvider({ origin, client: { connectTimeout: 300 }, connect: { timeout: undefined } }).createTimeoutMs).toBe(11_500);
+    expect(httpProvider({ origin, client: { connectTimeout: 300 }, connect: { timeout: null as unknown as number } }).createTimeoutMs).toBe(11_500);
     const pool = createHttpPool({ origin, client: { connectTimeout: 300 } });
     expect(pool[poolSource]()[0]?.options.createTimeoutMs).toBe(1_800);
     void pool.destroy();

@@ -72,6 +72,40 @@ describe('every connection held by a response whose body was not read', () => {
     });
   });
 
+  it('a body being read, more slowly than the server sends it (paused and resumed by each read), is not called unread: request() and fetch', async () => {
+    // before: a paused body counted however briefly it was paused, so a reader taking 20 ms per
+    // chunk (undici pauses the socket between reads) was reported as "not being read"
+    const huge = Buffer.alloc(16_000_000, 98);
+    await withServer((_req, res) => res.end(huge), async (s) => {
+      const pool = createHttpPool({ origin: s.origin, healthCheck: false, pool: { max: 1, acquireTimeoutMs: 500 } });
+      let stop = false;
+      const readSlowly = async (body: AsyncIterable<Uint8Array>) => {
+        let chunks = 0;
+        for await (const chunk of body) {
+          if (chunk.length > 0) chunks++;
+          if (stop) break; // the rest is not needed (breaking off destroys the response)
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        return chunks;
+      };
+      const res = await pool.request({ path: '/huge', method: 'GET' });
+      const reading = readSlowly(res.body);
+      const error = await caught(pool.request({ path: '/next', method: 'GET' }));
+      expect(error).toMatchObject({ code: 'POOL_TIMEOUT', message: expect.stringMatching(/acquire timed out after 500 ms \(1\/1 borrowed, \d+ waiting\)$/) });
+      stop = true;
+      expect(await reading).toBeGreaterThan(15); // it was being read all along
+      stop = false;
+
+      const viaFetch = await fetch(`${s.origin}/huge`, { dispatcher: pool });
+      const fetchReading = readSlowly(viaFetch.body as AsyncIterable<Uint8Array>);
+      const fetchError = await caught(fetch(`${s.origin}/next`, { dispatcher: pool }));
+      expect(((fetchError as Error).cause as Error).message).toMatch(/acquire timed out after 500 ms \(1\/1 borrowed, \d+ waiting\)$/);
+      stop = true;
+      expect(await fetchReading).toBeGreaterThan(15);
+      await pool.close();
+    });
+  });
+
   it('the message says nothing of bodies when they are not the cause: busy with slow responses, or with a body being read; small unread bodies (buffered whole) do not hold connections, on either', async () => {
     await withServer(handler, async (s) => {
       const slow = createHttpPool({ origin: s.origin, healthCheck: false, pool: { max: 1, acquireTimeoutMs: 200 } });
