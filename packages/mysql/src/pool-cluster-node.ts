@@ -22,9 +22,9 @@ interface Waiting {
  * A node of a PoolCluster: an @pool/mysql pool, mysql2's error count and offline deadline, and the
  * borrows waiting on it. A connect the node's pool fails (refused, reset, timed out, access denied)
  * is offered to every borrow waiting on the node, which gives up on it at once when another online
- * node of its pattern can take it (mysql2 fails each such borrow with its connect error, and its
- * cluster moves it on); with no other node, the borrow waits on within its deadline while the pool
- * retries, as a single pool's callers do.
+ * node of its pattern can take it, or with `canRetry: false` (mysql2 fails each such borrow with its
+ * connect error, and its cluster moves it on or not); with no other node, the borrow waits on within
+ * its deadline while the pool retries, as a single pool's callers do.
  */
 export class ClusterNode {
   errorCount = 0;
@@ -48,8 +48,9 @@ export class ClusterNode {
 
   /**
    * Borrows a connection from the node's pool (its queue rules, deadline and frozen-server watch).
-   * `canFailOver` says whether another online node could take the borrow: then a failed connect of
-   * the node fails it at once with that connect error.
+   * `canFailOver` says whether the borrow gives up on the node at its first failed connect (another
+   * online node could take it, or `canRetry: false` wants the error now): then that connect error
+   * fails it at once.
    */
   acquire(options: AcquireOptions | undefined, canFailOver: () => boolean): Promise<Lease<Connection>> {
     const controller = new AbortController();
