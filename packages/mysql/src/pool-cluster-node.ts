@@ -9,7 +9,7 @@ import { internalsOf } from './pool-internals.js';
 export interface ClusterNodeStats extends PoolStats {
   /** mysql2's error count: up by one per failed borrow, down by one per successful one. */
   errorCount: number;
-  /** False while the node is offline (`restoreNodeTimeout`), until a borrow succeeds on it again. */
+  /** False while the node is offline: from reaching `removeNodeErrorCount` until its `restoreNodeTimeout` has passed (it is picked again then; 'online' comes with its first successful borrow). */
   online: boolean;
 }
 

@@ -4,13 +4,18 @@
 // pattern/selector, and end() with bad options.
 import { requireService, startFaultProxy } from '@pool/testkit';
 import type mysql from 'mysql2';
+import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createPoolCluster } from '../../src/index.js';
 import { connectionOptions } from '../helpers.js';
 import { borrow, bothClusters, endCluster, recordEvents } from './harness.js';
 
 const service = await requireService('mysql');
+// the built package and mysql2, for the test that runs each cluster in a child process
+const dist = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+const mysql2Entry = fileURLToPath(new URL('../../node_modules/mysql2/index.js', import.meta.url));
 
 /** A borrow's node id (then released), or its error's code (its message when it has none). */
 async function borrowedId(cluster: mysql.PoolCluster, ...args: unknown[]): Promise<string> {
@@ -112,6 +117,39 @@ describe.skipIf(!service.available)('PoolCluster edge cases, side by side with m
     expect(mysql2).toEqual({ global: ['SLAVE1', 'SLAVE2', 'SLAVE3', 'SLAVE1', 'SLAVE2', 'SLAVE3'], nulls: ['SLAVE1', 'SLAVE2'], left: 'SLAVE3' });
     expect(ours).toEqual(mysql2);
   });
+
+  it('many borrows failing on one node at once: all are served by the other node; the node is removed at removeNodeErrorCount and ours says so once, where mysql2 says it again per later failure and throws an uncaught ECONNREFUSED (difference)', () => {
+    // each in a process of its own: mysql2's uncaught exception would otherwise land in this test run
+    const run = (create: string) => {
+      const script = `
+        import mysql from ${JSON.stringify(mysql2Entry)};
+        import { createPoolCluster } from ${JSON.stringify(dist)};
+        const uncaught = [];
+        process.on('uncaughtException', (error) => uncaught.push(error.code ?? error.message));
+        const cluster = ${create}({ removeNodeErrorCount: 3 });
+        const events = [];
+        for (const event of ['warn', 'remove']) cluster.on(event, (payload) => events.push(event));
+        // nothing listens on port 1: every connect is refused
+        cluster.add('N1', { host: '127.0.0.1', port: 1, user: 'root', database: 'test', connectionLimit: 2 });
+        cluster.add('N2', ${JSON.stringify({ ...connectionOptions(), connectionLimit: 10 })});
+        const served = await Promise.all(Array.from({ length: 10 }, () => new Promise((resolve) => cluster.getConnection('N*', (error, connection) => {
+          connection?.release();
+          resolve(error ? error.code : connection._clusterId);
+        }))));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await new Promise((resolve) => cluster.end(resolve));
+        console.log(JSON.stringify({ served, removes: events.filter((e) => e === 'remove').length, uncaught }));
+      `;
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+      return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { served: string[]; removes: number; uncaught: string[] };
+    };
+    const mysql2 = run('mysql.createPoolCluster');
+    const ours = run('createPoolCluster');
+    expect(mysql2.served).toEqual(Array(10).fill('N2'));
+    expect(mysql2.removes).toBeGreaterThan(1);
+    expect(mysql2.uncaught).toContain('ECONNREFUSED');
+    expect(ours).toEqual({ served: Array(10).fill('N2'), removes: 1, uncaught: [] });
+  }, 60_000);
 
   it('end() with bad options rejects (POOL_INVALID_OPTION) and ends nothing: the cluster still serves, and a later end() ends it', async () => {
     const cluster = createPoolCluster();
