@@ -7,7 +7,7 @@ import { internalsOf } from './pool-internals.js';
 
 /** One node's numbers: its pool's stats, plus the cluster's view of it. */
 export interface ClusterNodeStats extends PoolStats {
-  /** mysql2's error count: up by one per failed borrow, down by one per successful one. */
+  /** mysql2's error count: up by one per failed borrow (per failed connect, however many borrows waited on it), down by one per successful one. */
   errorCount: number;
   /** False while the node is offline: from reaching `removeNodeErrorCount` until its `restoreNodeTimeout` has passed (it is picked again then; 'online' comes with its first successful borrow). */
   online: boolean;
@@ -34,8 +34,13 @@ export class ClusterNode {
   readonly ctx: PoolContext;
   readonly gracefulEnd: boolean;
   private readonly waiting = new Set<Waiting>();
+  /** Connects of the node's pool that failed (its 'error' events), and how many of them failed borrows have counted. */
+  private connectFailures = 0;
+  private countedFailures = 0;
   private readonly onPoolError = (error: PoolError): void => {
-    if (this.waiting.size === 0 || !isConnectFailure(error)) return;
+    if (!isConnectFailure(error)) return;
+    this.connectFailures++;
+    if (this.waiting.size === 0) return;
     for (const borrow of [...this.waiting]) borrow.failOver(callerError(error, this.ctx.queueText));
   };
 
@@ -74,6 +79,28 @@ export class ClusterNode {
         throw failure ?? error;
       },
     );
+  }
+
+  /** Where the node's connect failures stand: a borrow notes it when it starts, for {@link claimFailure}. */
+  get failureMark(): number {
+    return this.connectFailures;
+  }
+
+  /**
+   * Whether a borrow that started at `mark` and failed counts against the node. In mysql2 every borrow
+   * that fails had a connect of its own fail, so the error count goes up once per failed connect. Here one
+   * failed connect can fail every borrow waiting on the node (they move to another node, or the pool
+   * rejects them before it ever connected): those count once per connect that failed while they waited,
+   * so one connection reset under a burst of borrows cannot take a healthy node out. A borrow that saw
+   * no connect fail while it waited (refused at once after a permanent error, a frozen node, a queue
+   * limit, a pool ended under it) counts as it is.
+   */
+  claimFailure(mark: number): boolean {
+    if (this.connectFailures === mark) return true;
+    const counted = Math.max(this.countedFailures, mark);
+    if (counted >= this.connectFailures) return false;
+    this.countedFailures = counted + 1;
+    return true;
   }
 
   /** Takes the node out: its pool ends (borrowed connections finish first) and it no longer hears its pool. Resolves once it has ended. */

@@ -5,10 +5,11 @@
 import { requireService, startFaultProxy } from '@pool/testkit';
 import type mysql from 'mysql2';
 import { spawnSync } from 'node:child_process';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createPoolCluster } from '../../src/index.js';
+import { createPoolCluster, type PoolCluster } from '../../src/index.js';
 import { connectionOptions } from '../helpers.js';
 import { borrow, bothClusters, endCluster, recordEvents } from './harness.js';
 
@@ -16,6 +17,33 @@ const service = await requireService('mysql');
 // the built package and mysql2, for the test that runs each cluster in a child process
 const dist = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 const mysql2Entry = fileURLToPath(new URL('../../node_modules/mysql2/index.js', import.meta.url));
+
+/** A TCP relay to the test server that resets the first connection it accepts and relays the others. */
+async function resetFirstConnection(): Promise<{ port: number; close(): void }> {
+  const target = connectionOptions();
+  const sockets = new Set<Socket>();
+  let accepted = 0;
+  const server = createServer((client) => {
+    sockets.add(client);
+    if (accepted++ === 0) {
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = connect(target.port!, target.host!);
+    sockets.add(upstream);
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy()).on('close', () => upstream.destroy());
+    upstream.on('error', () => client.destroy()).on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
 
 /** A borrow's node id (then released), or its error's code (its message when it has none). */
 async function borrowedId(cluster: mysql.PoolCluster, ...args: unknown[]): Promise<string> {
@@ -150,6 +178,31 @@ describe.skipIf(!service.available)('PoolCluster edge cases, side by side with m
     expect(mysql2.uncaught).toContain('ECONNREFUSED');
     expect(ours).toEqual({ served: Array(10).fill('N2'), removes: 1, uncaught: [] });
   }, 60_000);
+
+  it('one connection reset during a burst of borrows on a node that is up: the node stays in the cluster and keeps serving, as in mysql2 (its error count goes up once per failed connect, not once per borrow waiting on it)', async () => {
+    const { mysql2, ours } = await bothClusters(async (c) => {
+      const relay = await resetFirstConnection();
+      const cluster = c.callbackCluster(); // restoreNodeTimeout 0: a node that reaches removeNodeErrorCount (5) is removed for good
+      const events = recordEvents(cluster);
+      try {
+        cluster.add('N1', { ...connectionOptions(), port: relay.port, connectionLimit: 10 });
+        cluster.add('N2', { ...connectionOptions(), connectionLimit: 20 });
+        // 20 borrows at once, RR: 10 wait on N1, whose first connect is reset
+        const burst = await Promise.all(Array.from({ length: 20 }, () => borrowedId(cluster, 'N*')));
+        const later: string[] = [];
+        for (let i = 0; i < 4; i++) later.push(await borrowedId(cluster, 'N*'));
+        const errorCount = c.name === 'mysql2'
+          ? (cluster as unknown as { _nodes: Record<string, { errorCount: number } | undefined> })._nodes.N1?.errorCount
+          : (cluster as unknown as PoolCluster).stats().N1?.errorCount;
+        return { failed: burst.filter((id) => id !== 'N1' && id !== 'N2'), removed: events.includes('remove:N1'), later: [...new Set(later)].sort(), errorCount };
+      } finally {
+        await endCluster(cluster);
+        relay.close();
+      }
+    });
+    expect(mysql2).toEqual({ failed: [], removed: false, later: ['N1', 'N2'], errorCount: 0 });
+    expect(ours).toEqual(mysql2);
+  });
 
   it('end() with bad options rejects (POOL_INVALID_OPTION) and ends nothing: the cluster still serves, and a later end() ends it', async () => {
     const cluster = createPoolCluster();
