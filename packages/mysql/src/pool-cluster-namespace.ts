@@ -121,18 +121,26 @@ export class PoolNamespace {
       const node = this.#pickNode();
       if (node === undefined) throw noNodeError(nodes.find(pattern, true).length !== 0);
       const left = deadline === undefined ? undefined : Math.max(1, deadline - performance.now());
+      const mark = node.failureMark;
       try {
-        const lease = await node.acquire(left === undefined ? acquireOptions : { ...acquireOptions, timeoutMs: left }, () => nodes.settings.canRetry && nodes.find(pattern).some((id) => id !== node.id));
+        // fail at the node's first failed connect when the caller asked for no retry (mysql2's canRetry: false),
+        // or when another online node of the pattern can take the borrow; else wait on within the deadline
+        const failsAtConnectError = () => !nodes.settings.canRetry || nodes.find(pattern).some((id) => id !== node.id);
+        const lease = await node.acquire(left === undefined ? acquireOptions : { ...acquireOptions, timeoutMs: left }, failsAtConnectError);
         nodes.succeeded(node);
         return { node, lease };
       } catch (error) {
         // the caller's own abort or bad options, a busy node's deadline, an ended cluster: nothing to count or retry
         if (nodes.closed || acquireOptions?.signal?.aborted === true || !isNodeFailure(error)) throw error;
-        if (!node.removed) nodes.failed(node);
+        if (!node.removed && node.claimFailure(mark)) nodes.failed(node);
         const timedOut = deadline !== undefined && performance.now() >= deadline;
         if (!nodes.settings.canRetry || timedOut || nodes.find(pattern).length === 0) throw error;
         nodes.warn(error);
       }
+      // a node's pool may refuse at once (a permanent connect error, an open breaker): without a turn of
+      // the event loop between tries, a loop over such nodes (removeNodeErrorCount: Infinity) would
+      // starve every timer and socket, this borrow's deadline included. mysql2's tries are real connects.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 

@@ -7,9 +7,9 @@ import { internalsOf } from './pool-internals.js';
 
 /** One node's numbers: its pool's stats, plus the cluster's view of it. */
 export interface ClusterNodeStats extends PoolStats {
-  /** mysql2's error count: up by one per failed borrow, down by one per successful one. */
+  /** mysql2's error count: up by one per failed borrow (per failed connect, however many borrows waited on it), down by one per successful one. */
   errorCount: number;
-  /** False while the node is offline (`restoreNodeTimeout`), until a borrow succeeds on it again. */
+  /** False while the node is offline: from reaching `removeNodeErrorCount` until its `restoreNodeTimeout` has passed (it is picked again then; 'online' comes with its first successful borrow). */
   online: boolean;
 }
 
@@ -22,9 +22,9 @@ interface Waiting {
  * A node of a PoolCluster: an @pool/mysql pool, mysql2's error count and offline deadline, and the
  * borrows waiting on it. A connect the node's pool fails (refused, reset, timed out, access denied)
  * is offered to every borrow waiting on the node, which gives up on it at once when another online
- * node of its pattern can take it (mysql2 fails each such borrow with its connect error, and its
- * cluster moves it on); with no other node, the borrow waits on within its deadline while the pool
- * retries, as a single pool's callers do.
+ * node of its pattern can take it, or with `canRetry: false` (mysql2 fails each such borrow with its
+ * connect error, and its cluster moves it on or not); with no other node, the borrow waits on within
+ * its deadline while the pool retries, as a single pool's callers do.
  */
 export class ClusterNode {
   errorCount = 0;
@@ -34,8 +34,13 @@ export class ClusterNode {
   readonly ctx: PoolContext;
   readonly gracefulEnd: boolean;
   private readonly waiting = new Set<Waiting>();
+  /** Connects of the node's pool that failed (its 'error' events), and how many of them failed borrows have counted. */
+  private connectFailures = 0;
+  private countedFailures = 0;
   private readonly onPoolError = (error: PoolError): void => {
-    if (this.waiting.size === 0 || !isConnectFailure(error)) return;
+    if (!isConnectFailure(error)) return;
+    this.connectFailures++;
+    if (this.waiting.size === 0) return;
     for (const borrow of [...this.waiting]) borrow.failOver(callerError(error, this.ctx.queueText));
   };
 
@@ -48,8 +53,9 @@ export class ClusterNode {
 
   /**
    * Borrows a connection from the node's pool (its queue rules, deadline and frozen-server watch).
-   * `canFailOver` says whether another online node could take the borrow: then a failed connect of
-   * the node fails it at once with that connect error.
+   * `canFailOver` says whether the borrow gives up on the node at its first failed connect (another
+   * online node could take it, or `canRetry: false` wants the error now): then that connect error
+   * fails it at once.
    */
   acquire(options: AcquireOptions | undefined, canFailOver: () => boolean): Promise<Lease<Connection>> {
     const controller = new AbortController();
@@ -73,6 +79,28 @@ export class ClusterNode {
         throw failure ?? error;
       },
     );
+  }
+
+  /** Where the node's connect failures stand: a borrow notes it when it starts, for {@link claimFailure}. */
+  get failureMark(): number {
+    return this.connectFailures;
+  }
+
+  /**
+   * Whether a borrow that started at `mark` and failed counts against the node. In mysql2 every borrow
+   * that fails had a connect of its own fail, so the error count goes up once per failed connect. Here one
+   * failed connect can fail every borrow waiting on the node (they move to another node, or the pool
+   * rejects them before it ever connected): those count once per connect that failed while they waited,
+   * so one connection reset under a burst of borrows cannot take a healthy node out. A borrow that saw
+   * no connect fail while it waited (refused at once after a permanent error, a frozen node, a queue
+   * limit, a pool ended under it) counts as it is.
+   */
+  claimFailure(mark: number): boolean {
+    if (this.connectFailures === mark) return true;
+    const counted = Math.max(this.countedFailures, mark);
+    if (counted >= this.connectFailures) return false;
+    this.countedFailures = counted + 1;
+    return true;
   }
 
   /** Takes the node out: its pool ends (borrowed connections finish first) and it no longer hears its pool. Resolves once it has ended. */

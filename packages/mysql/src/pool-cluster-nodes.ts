@@ -53,7 +53,11 @@ export class ClusterNodes {
     let ids = this.found.get(key);
     if (ids === undefined) {
       const expression = patternRegExp(pattern);
-      ids = [...this.nodes.keys()].filter((id) => expression.test(id));
+      ids = [...this.nodes.keys()].filter((id) => {
+        // a RegExp with the g or y flag keeps a lastIndex between tests: mysql2's id.match() starts each at 0
+        expression.lastIndex = 0;
+        return expression.test(id);
+      });
       this.found.set(key, ids);
     }
     if (includeOffline) return ids;

@@ -101,8 +101,9 @@ export class PoolCluster extends EventEmitter implements AsyncDisposable, Dispos
    * `execute`. The same object for the same pattern and selector, so `RR` goes round across calls.
    */
   of(pattern?: string | RegExp, selector?: string): PoolNamespace {
-    const resolvedPattern = pattern === undefined || pattern === '' ? '*' : pattern;
-    const name = selector === undefined || selector === '' ? this.#nodes.settings.defaultSelector : selector.toUpperCase();
+    // mysql2 reads `pattern || '*'` and `selector || defaultSelector`: null and '' are the defaults too
+    const resolvedPattern = pattern === undefined || pattern === null || pattern === '' ? '*' : pattern;
+    const name = selector === undefined || selector === null || selector === '' ? this.#nodes.settings.defaultSelector : typeof selector === 'string' ? selector.toUpperCase() : selector;
     if (!isSelector(name)) throw new PoolOptionError('selector', `Expected the selector to be 'RR', 'RANDOM' or 'ORDER', got ${describeValue(selector)}`);
     const key = `${String(resolvedPattern)}${name}`;
     let namespace = this.#namespaces.get(key);
@@ -196,11 +197,20 @@ export class PoolCluster extends EventEmitter implements AsyncDisposable, Dispos
   end(first?: CloseOptions | EndCallback, second?: EndCallback): Promise<void> {
     const callback = typeof first === 'function' ? first : second;
     const options = typeof first === 'function' ? undefined : first;
-    this.#ended ??= this.#nodes.end((node) => node.pool.end(options));
-    const ended = this.#ended;
+    const ended = this.#ended ?? this.#startEnd(options);
     if (callback === undefined) return ended;
     ended.then(() => process.nextTick(callback, null), (error: unknown) => process.nextTick(callback, error));
     return ended.catch(() => undefined);
+  }
+
+  /** Starts ending every node, unless `options` are bad: then nothing ends (the cluster still serves) and the refusal is returned. */
+  #startEnd(options: CloseOptions | undefined): Promise<void> {
+    const timeoutMs = options?.timeoutMs;
+    if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0)) {
+      return Promise.reject(new PoolOptionError('timeoutMs', `Expected \`timeoutMs\` to be a number >= 0, got ${describeValue(timeoutMs)}`));
+    }
+    this.#ended = this.#nodes.end((node) => node.pool.end(options));
+    return this.#ended;
   }
 
   [Symbol.asyncDispose](): Promise<void> {
