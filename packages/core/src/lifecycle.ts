@@ -1,3 +1,4 @@
+import { now } from './clock.js';
 import { PoolTimeoutError } from './errors.js';
 import type { DestroyReason } from './events.js';
 import type { ResolvedOptions } from './options.js';
@@ -31,6 +32,8 @@ export class Lifecycle<R> {
   private readonly live = new Set<Slot<R>>();
   private readonly destroying = new Set<Promise<void>>();
   private onDrained: (() => void) | undefined;
+  private drainTimer: ReturnType<typeof setTimeout> | undefined;
+  private drainDeadline = Infinity;
   private closing = false;
 
   constructor(
@@ -89,19 +92,33 @@ export class Lifecycle<R> {
   async drain(timeoutMs: number): Promise<void> {
     this.closing = true;
     if (this.host.borrowed() > 0) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      const started = now();
       await new Promise<void>((resolve) => {
         this.onDrained = resolve;
-        if (timeoutMs !== Infinity) timer = setTimeout(resolve, timeoutMs);
+        this.waitUntil(started + timeoutMs);
       });
-      clearTimeout(timer);
+      clearTimeout(this.drainTimer);
       this.onDrained = undefined;
       const left = this.host.borrowed();
       if (left > 0) {
-        this.reporter.report(new PoolTimeoutError('close', timeoutMs, `close timed out after ${timeoutMs} ms with ${left} resource(s) still borrowed; destroying them`, { pool: this.opts.name }));
+        const limit = Math.round(this.drainDeadline - started);
+        this.reporter.report(new PoolTimeoutError('close', limit, `close timed out after ${limit} ms with ${left} resource(s) still borrowed; destroying them`, { pool: this.opts.name }));
         for (const slot of [...this.live]) this.retire(slot, 'closed');
       }
     }
     while (this.destroying.size > 0) await Promise.all([...this.destroying]);
+  }
+
+  /** A later close() asking for a sooner deadline: the wait for the leases out ends by then (never later). */
+  shortenDrain(timeoutMs: number): void {
+    if (this.onDrained === undefined) return;
+    const at = now() + timeoutMs;
+    if (at < this.drainDeadline) this.waitUntil(at);
+  }
+
+  private waitUntil(at: number): void {
+    this.drainDeadline = at;
+    clearTimeout(this.drainTimer);
+    if (at !== Infinity) this.drainTimer = setTimeout(this.onDrained as () => void, Math.max(0, at - now()));
   }
 }

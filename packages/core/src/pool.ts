@@ -48,6 +48,8 @@ export class Pool<R> implements AsyncDisposable {
   private paused = false;
   private closed = false;
   private closing: Promise<void> | undefined;
+  /** Resources owned plus creates in flight: what `max` caps. */
+  private readonly size = (): number => this.lifecycle.owned + this.creator.creating;
 
   constructor(provider: ResourceProvider<R>, options?: PoolOptions) {
     ResourceChecks.assertProvider(provider);
@@ -59,7 +61,7 @@ export class Pool<R> implements AsyncDisposable {
     const isBroken = (slot: Slot<R>): boolean => checks.isBroken(slot);
     const retire: Lifecycle<R>['retire'] = (slot, reason, error) => this.lifecycle.retire(slot, reason, error);
     const fill = this.fill.bind(this);
-    const size = (): number => this.lifecycle.owned + this.creator.creating;
+    const size = this.size;
     this.keeper = new Keeper<R>(opts, this.totals, reporter, {
       size, isBroken, retire,
       takeAllIdle: () => shelf.takeAll(),
@@ -171,10 +173,10 @@ export class Pool<R> implements AsyncDisposable {
   }
 
   /**
-   * Runs `fn` with a borrowed resource and gives it back: released after success; destroyed when
-   * `fn` throws an error the provider calls fatal (or the resource is broken); every resource evicted
-   * when the provider calls it a failover. If `options.signal` aborts while `fn` runs, `use` rejects
-   * with POOL_ABORTED and destroys the resource at once, never reused.
+   * Runs `fn` with a borrowed resource: released after success, destroyed after an error the provider
+   * calls fatal (or when broken), every resource evicted after a failover error. `options` are acquire's
+   * (`timeoutMs` bounds the wait); a `signal` aborting while `fn` runs rejects with POOL_ABORTED and
+   * destroys the resource at once, never reused.
    */
   async use<T>(fn: (resource: R, lease: Lease<R>) => T | Promise<T>, options?: AcquireOptions): Promise<T> {
     const lease = await this.acquire(options);
@@ -204,8 +206,8 @@ export class Pool<R> implements AsyncDisposable {
     this.opts.min = next.min;
     this.opts.max = next.max;
     if (this.closed) return;
-    while (this.size > this.opts.max && this.shelf.idleCount > 0) this.lifecycle.retire(this.shelf.take() as Slot<R>, 'resized');
-    if (this.size > this.opts.max) this.lender.setFlag(OVER_MAX, true);
+    while (this.size() > this.opts.max && this.shelf.idleCount > 0) this.lifecycle.retire(this.shelf.take() as Slot<R>, 'resized');
+    if (this.size() > this.opts.max) this.lender.setFlag(OVER_MAX, true);
     this.lender.dispatch();
   }
 
@@ -237,14 +239,16 @@ export class Pool<R> implements AsyncDisposable {
 
   /**
    * Closes the pool: new acquires and waiters reject with POOL_CLOSED, creates are abandoned, idle
-   * resources destroyed; then it waits for borrowed leases up to `timeoutMs` and destroys the rest
-   * (their leases become no-ops). Resolves when every destroy has finished or timed out. Idempotent.
+   * resources destroyed; then it waits for borrowed leases up to `timeoutMs` (a later call's, if
+   * sooner) and destroys the rest (their leases become no-ops). Resolves when every destroy has
+   * finished or timed out. A later call returns the same promise.
    */
   close(options?: CloseOptions): Promise<void> {
-    if (this.closing !== undefined) return this.closing;
     const timeoutMs = options?.timeoutMs ?? 30_000;
-    if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
-      return Promise.reject(new PoolOptionError('timeoutMs', `Expected \`timeoutMs\` to be a number >= 0, got ${String(timeoutMs)}`));
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) return Promise.reject(new PoolOptionError('timeoutMs', `Expected \`timeoutMs\` to be a number >= 0, got ${String(timeoutMs)}`));
+    if (this.closing !== undefined) {
+      if (options?.timeoutMs !== undefined) this.lifecycle.shortenDrain(timeoutMs);
+      return this.closing;
     }
     this.closed = true;
     this.lender.setFlag(CLOSED, true);
@@ -266,7 +270,7 @@ export class Pool<R> implements AsyncDisposable {
   /** A snapshot of sizes and running totals. */
   stats(): PoolStats {
     return {
-      name: this.name, size: this.size, idle: this.shelf.idleCount, borrowed: this.shelf.borrowed,
+      name: this.name, size: this.size(), idle: this.shelf.idleCount, borrowed: this.shelf.borrowed,
       creating: this.creator.creating, pending: this.lender.waiting, min: this.opts.min, max: this.opts.max,
       paused: this.paused, closed: this.closed, unavailable: this.creator.unavailable,
       totals: { ...this.totals, acquired: this.lender.acquired, released: this.lender.released },
@@ -291,11 +295,6 @@ export class Pool<R> implements AsyncDisposable {
     this.emitter.off(event, listener);
     this.countLeaseListeners();
     return this;
-  }
-
-  /** Resources owned plus creates in flight: what `max` caps. */
-  private get size(): number {
-    return this.lifecycle.owned + this.creator.creating;
   }
 
   private countLeaseListeners(): void {

@@ -65,6 +65,31 @@ describe('close (reliability row 10)', () => {
     expect(pool.stats()).toMatchObject({ size: 0, totals: { destroyed: 2 } });
   });
 
+  it('a later close({ timeoutMs }) with a sooner deadline shortens the wait for leases out; a later one changes nothing', async () => {
+    const provider = fakeProvider();
+    const pool = createPool(provider, { max: 1 });
+    const errors: PoolError[] = [];
+    pool.on('error', (error) => errors.push(error));
+    const lease = await pool.acquire();
+    let closed = false;
+    const first = pool.close({ timeoutMs: 30_000 }).then(() => { closed = true; });
+    await vi.advanceTimersByTimeAsync(1_000);
+    // a later, longer deadline does not extend the wait, and gives back the same promise
+    expect(pool.close({ timeoutMs: 60_000 })).toBe(pool.close());
+    const second = pool.close({ timeoutMs: 200 });
+    await vi.advanceTimersByTimeAsync(199);
+    expect(closed).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await second;
+    await first;
+    expect(closed).toBe(true);
+    expect(provider.destroyed).toEqual([lease.resource]);
+    // the reported limit is the one that ended the wait: 1,000 ms waited + 200
+    expect(errors).toEqual([expect.objectContaining({ code: 'POOL_TIMEOUT', phase: 'close', message: expect.stringContaining('after 1200 ms') })]);
+    // a bad timeoutMs on a later call is refused as on the first
+    await expect(pool.close({ timeoutMs: -1 })).rejects.toMatchObject({ code: 'POOL_INVALID_OPTION' });
+  });
+
   it('is idempotent and also reachable through Symbol.asyncDispose', async () => {
     const pool = createPool(fakeProvider(), { max: 1 });
     (await pool.acquire()).release();

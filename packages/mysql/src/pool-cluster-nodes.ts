@@ -21,8 +21,8 @@ export type ClusterEmit = (event: 'warn' | 'remove' | 'online' | 'offline', payl
 export class ClusterNodes {
   closed = false;
   private readonly nodes = new Map<string, ClusterNode>();
-  /** The pools of removed nodes still ending (their borrowed connections not back yet): the cluster's `end()` waits for them too. */
-  private readonly ending = new Set<Promise<void>>();
+  /** Removed nodes whose pools are still ending (their borrowed connections not back yet): the cluster's `end()` waits for them too. */
+  private readonly ending = new Map<ClusterNode, Promise<void>>();
   private readonly found = new Map<string, readonly string[]>();
 
   constructor(readonly settings: ClusterSettings, private readonly emit: ClusterEmit) {}
@@ -81,14 +81,17 @@ export class ClusterNodes {
     this.nodes.delete(node.id);
     this.found.clear();
     const ended = node.remove();
-    this.ending.add(ended);
-    void ended.then(() => this.ending.delete(ended));
+    this.ending.set(node, ended);
+    void ended.then(() => this.ending.delete(node));
   }
 
-  /** Ends every node's pool (and waits for removed ones still ending); no borrow starts afterwards. */
+  /**
+   * Ends every node's pool, removed ones still ending included (so `end({ timeoutMs })` bounds their
+   * wait for borrowed connections too), and resolves once all have ended; no borrow starts afterwards.
+   */
   end(end: (node: ClusterNode) => Promise<void>): Promise<void> {
     this.closed = true;
-    return Promise.all([...[...this.nodes.values()].map(end), ...this.ending]).then(() => undefined);
+    return Promise.all([...[...this.nodes.values()].map(end), ...[...this.ending].map(([node, ended]) => Promise.all([end(node).catch(() => undefined), ended]))]).then(() => undefined);
   }
 
   /** A borrow failed on `node`: at `removeNodeErrorCount` it goes offline for `restoreNodeTimeout` ('offline'), or is removed ('remove') without one. */

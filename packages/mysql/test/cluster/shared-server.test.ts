@@ -284,6 +284,22 @@ describe.skipIf(!service.available)('createPoolCluster on the shared server, sid
     expect(ended).toBe(true);
   });
 
+  it('end({ timeoutMs }) bounds a removed node\'s wait for its borrowed connection too (remove() had started it with the default 30 s)', async () => {
+    const cluster = createPoolCluster();
+    cluster.add('NODE1', node(1));
+    cluster.add('NODE2', node(2));
+    const held = await cluster.getConnection('NODE1');
+    cluster.remove('NODE1');
+    const started = performance.now();
+    await cluster.end({ timeoutMs: 200 });
+    const tookMs = performance.now() - started;
+    expect(tookMs).toBeGreaterThanOrEqual(150);
+    expect(tookMs).toBeLessThan(5_000);
+    // the connection was closed under its borrower after the 200 ms; its release is a no-op
+    await expect(held.query('SELECT 1')).rejects.toBeDefined();
+    held.release();
+  });
+
   it('a busy node\'s deadline (POOL_TIMEOUT) and bad call options reach the caller without counting against the node or a retry elsewhere', async () => {
     const cluster = createPoolCluster({ removeNodeErrorCount: 1 });
     const events = recordEvents(cluster);
