@@ -7,7 +7,7 @@ import type { HttpProvider } from './provider.js';
 import { hide } from './hidden.js';
 import type { OriginListener, OriginStatus, ResolvedFailover } from './origin-types.js';
 import { explainSaturation } from './unread-bodies.js';
-import { Line, linePlace, type LinePlace } from './wait-line.js';
+import { linePlace, WaitingLines, type LinePlace } from './wait-line.js';
 
 /** One origin: its connection pool, its health, and its share of the load. */
 export class OriginState {
@@ -41,13 +41,8 @@ export class OriginState {
   private readonly provider: HttpProvider;
   /** Every connection the pool owns, so `destroy()` can cut requests in flight. */
   private readonly connections = new Set<HttpConnection>();
-  /**
-   * With a lone origin, who waits for a connection, in the pool's order: the fresh-connection retries
-   * (priority 1) first, then requests and periodic checks (priority 0), first come first. A connect
-   * that fails fails the first of them, the one it would have served (see {@link failFirstWaiting}).
-   */
-  private readonly urgentLine = new Line();
-  private readonly line = new Line();
+  /** With a lone origin, who waits for a connection (see {@link WaitingLines}). */
+  private readonly lines = new WaitingLines();
 
   /** `lone`: the dispatcher's only origin (there is nowhere to move a request whose connect failed). */
   constructor(provider: HttpProvider, poolOptions: PoolOptions, private readonly failover: ResolvedFailover, private readonly listener: OriginListener, private readonly lone = false) {
@@ -103,13 +98,13 @@ export class OriginState {
   acquire(place: LinePlace, signal: AbortSignal | undefined, fresh = false): Promise<Lease<HttpConnection>> {
     const own = this.acquireOptions;
     const options = signal === undefined ? own : { signal: AbortSignal.any([signal, own.signal]) };
-    return fresh ? this.acquireFresh(place, { ...options, priority: 1 }) : this.wait(place, options, this.line);
+    return fresh ? this.acquireFresh(place, { ...options, priority: 1 }) : this.wait(place, options, false);
   }
 
-  /** An acquire that may have to wait; with a lone origin a waiting one joins `line` (see {@link failFirstWaiting}). */
-  private wait(place: LinePlace, options: { signal: AbortSignal; priority?: number }, line: Line): Promise<Lease<HttpConnection>> {
+  /** An acquire that may have to wait; with a lone origin a waiting one joins the lines (`urgent`: a fresh-connection retry). */
+  private wait(place: LinePlace, options: { signal: AbortSignal; priority?: number }, urgent: boolean): Promise<Lease<HttpConnection>> {
     const promise = this.pool.acquireWithdrawable(place, options);
-    if (this.lone && place.ticket !== undefined) line.push(place);
+    if (this.lone && place.ticket !== undefined) this.lines.join(place, urgent);
     return promise;
   }
 
@@ -118,25 +113,9 @@ export class OriginState {
     place.line?.remove(place);
   }
 
-  /**
-   * A lone origin's connect failed: the first caller waiting for a connection, whom it would have
-   * served, fails now with that error (a POOL_CREATE_FAILED whose cause it is; the dispatcher gives
-   * the caller the cause itself), as undici's Pool fails the request whose connect failed: a connect
-   * that hangs fails its request after the connect timeout, not after `downAfterFailures` attempts.
-   * The others keep waiting for the next attempt (the pool makes one at once while callers wait).
-   * It does not count against the origin any more than before: taking it out still needs
-   * `downAfterFailures` failures in a row. (Core counts the caller as aborted in its totals. With
-   * `validateAfterIdleMs`, a caller whose idle connection is being checked is in line too, so a connect
-   * failing meanwhile may fail it rather than the caller behind it: one caller fails either way.)
-   */
+  /** A lone origin's connect failed: the first caller waiting for a connection fails with it (see {@link WaitingLines.failFirst}). */
   private failFirstWaiting(error: unknown): void {
-    for (const line of [this.urgentLine, this.line]) {
-      for (let place = line.first; place !== null; place = line.first) {
-        line.remove(place);
-        // false: it was served or failed meanwhile, and has not heard it yet
-        if (this.pool.withdraw(place, new PoolError('POOL_CREATE_FAILED', `create failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error, pool: this.pool.name }))) return;
-      }
-    }
+    this.lines.failFirst((place) => this.pool.withdraw(place, new PoolError('POOL_CREATE_FAILED', `create failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error, pool: this.pool.name })));
   }
 
   /**
@@ -153,7 +132,7 @@ export class OriginState {
       for (;;) {
         let lease: Lease<HttpConnection>;
         try {
-          lease = await this.wait(place, options, this.urgentLine);
+          lease = await this.wait(place, options, true);
         } finally {
           this.leftLine(place);
         }
@@ -332,7 +311,7 @@ export class OriginState {
     const timeoutMs = Math.min(this.pool.options.validateTimeoutMs, 2 ** 31 - 1);
     // in line as a request is: a connect made for it (no connection idle) that fails fails it, not a request behind it
     const place = linePlace();
-    this.wait(place, this.acquireOptions, this.line).then(
+    this.wait(place, this.acquireOptions, false).then(
       async (lease) => {
         this.leftLine(place);
         try {

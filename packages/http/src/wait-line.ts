@@ -41,3 +41,38 @@ export class Line {
     place.nextInLine = null;
   }
 }
+
+/**
+ * With a lone origin, who waits for a connection, in the pool's order: the fresh-connection retries
+ * (priority 1) first, then requests and periodic checks (priority 0), first come first.
+ */
+export class WaitingLines {
+  private readonly urgent = new Line();
+  private readonly normal = new Line();
+
+  /** A caller that had to wait (`place.ticket` set by core's acquireWithdrawable); `urgent`: a retry. */
+  join(place: LinePlace, urgent: boolean): void {
+    (urgent ? this.urgent : this.normal).push(place);
+  }
+
+  /**
+   * A lone origin's connect failed: the first caller waiting for a connection, whom it would have
+   * served, fails now with that error (`withdraw` rejects it with a POOL_CREATE_FAILED whose cause it
+   * is; the dispatcher gives the caller the cause itself), as undici's Pool fails the request whose
+   * connect failed: a connect that hangs fails its request after the connect timeout, not after
+   * `downAfterFailures` attempts. The others keep waiting for the next attempt (the pool makes one at
+   * once while callers wait). It does not count against the origin any more than before. (Core counts
+   * the caller as aborted in its totals. With `validateAfterIdleMs`, a caller whose idle connection is
+   * being checked is in line too, so a connect failing meanwhile may fail it rather than the caller
+   * behind it: one caller fails either way.)
+   */
+  failFirst(withdraw: (place: LinePlace) => boolean): void {
+    for (const line of [this.urgent, this.normal]) {
+      for (let place = line.first; place !== null; place = line.first) {
+        line.remove(place);
+        // false: it was served or failed meanwhile, and has not heard it yet
+        if (withdraw(place)) return;
+      }
+    }
+  }
+}

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { stateOf } from './client-state.js';
 import { PgPoolError } from './errors.js';
 import { pgProvider, type PgProvider } from './provider.js';
-import { recordSetup } from './session-setup.js';
+import { forwardLifecycleEvents } from './pool-lifecycle-events.js';
 import { splitPoolConfig, type PgPoolConfig } from './pool-config.js';
 import { reportedOptions } from './reported-options.js';
 import { isClusterConfig, type PgClusterInput } from './cluster-config.js';
@@ -87,17 +87,7 @@ export class PgPool extends EventEmitter implements pg.Pool, PoolSource {
     this.health = new ConnectHealth(this.core);
     const resolved = this.core.options;
     this.options = reportedOptions(config, split, resolved, this.provider.config.allowExitOnIdle);
-    this.core.on('create', (event) => {
-      // the SET statements its listeners send are sent again after a resetQuery (session-setup.ts), and
-      // the client listeners they add stay on every release (a borrower's are removed), as in pg.Pool
-      if (this.listenerCount('connect') > 0) {
-        recordSetup(event.resource, () => this.emit('connect', event.resource));
-        this.provider.keepListeners(event.resource);
-      }
-    });
-    this.core.on('destroy', (event) => {
-      if (this.listenerCount('remove') > 0) this.emit('remove', event.resource);
-    });
+    forwardLifecycleEvents(this.core, this, this.provider);
     if (split.calls.log !== undefined) attachPgLog(this.core, split.calls.log);
     const client = this.provider.config.client;
     this.host = {
