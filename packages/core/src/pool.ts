@@ -56,7 +56,7 @@ export class Pool<R> implements AsyncDisposable {
     const opts = this.opts = resolveOptions(options);
     this.name = opts.name;
     const reporter = this.reporter = new Reporter<R>(opts.name, opts.logger, this.emitter);
-    const checks = this.checks = new ResourceChecks<R>(provider, opts, this.totals);
+    const checks = this.checks = new ResourceChecks<R>(provider, opts, this.totals, () => this.fill());
     const shelf = this.shelf = new Shelf<R>(opts.order === 'lifo');
     const isBroken = (slot: Slot<R>): boolean => checks.isBroken(slot);
     const retire: Lifecycle<R>['retire'] = (slot, reason, error) => this.lifecycle.retire(slot, reason, error);
@@ -95,7 +95,7 @@ export class Pool<R> implements AsyncDisposable {
       discharge: (slot) => this.shelf.discharge(slot),
     });
     this.creator = new Creator<R>(provider, opts, {
-      uncovered: () => this.lender.waiting - this.creator.creating - this.shelf.idleCount,
+      uncovered: () => this.lender.waiting - this.creator.creating - this.shelf.idleCount - checks.returning.count,
       size,
       generation: () => this.lender.generation,
       created: (resource, durationMs, generation) => this.created(resource, durationMs, generation),
@@ -317,6 +317,7 @@ export class Pool<R> implements AsyncDisposable {
     const lifetime = this.opts.maxLifetimeMs;
     const expiresAt = lifetime === Infinity ? Infinity : Math.ceil(now() + lifetime * (1 - this.opts.maxLifetimeJitter * Math.random()));
     const slot = this.join(resource, expiresAt, generation);
+    this.checks.returning.created(durationMs);
     if (this.emitter.wants('create')) this.emitter.emit('create', { pool: this.name, resource, durationMs });
     if (this.readyWaiters.length > 0 && this.lifecycle.owned >= this.opts.min) {
       for (const ready of this.readyWaiters.splice(0)) ready.resolve();

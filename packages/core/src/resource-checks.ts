@@ -2,6 +2,7 @@ import { coarseNow } from './clock.js';
 import { messageOf, PoolError, PoolOptionError, PoolTimeoutError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { ResourceProvider } from './provider.js';
+import { Returning } from './returning.js';
 import type { Slot } from './slot.js';
 import type { PoolTotals } from './stats.js';
 import { withTimeout } from './with-timeout.js';
@@ -17,11 +18,18 @@ function yes(question: () => boolean | undefined): boolean {
 
 /** The provider's per-resource hooks (isBroken, validate, reset, isFatal, isFailover) run under the pool's timeouts and rules. */
 export class ResourceChecks<R> {
+  /** Resources in an asynchronous reset, counted as about to come back (returning.ts). */
+  readonly returning: Returning;
+
   constructor(
     private readonly provider: ResourceProvider<R>,
     private readonly opts: ResolvedOptions,
     private readonly totals: PoolTotals,
-  ) {}
+    /** Demand may need a create: a reset stopped counting as a resource about to come back. */
+    fill: () => void,
+  ) {
+    this.returning = new Returning(fill);
+  }
 
   /** Throws POOL_INVALID_OPTION unless `provider` has a `create` function and only functions as hooks. */
   static assertProvider(provider: unknown): void {
@@ -90,7 +98,18 @@ export class ResourceChecks<R> {
     }
     if (typeof result === 'boolean') done(slot, result);
     else {
-      withTimeout(() => result, this.opts.resetTimeoutMs, 'reset', this.opts.name).then((ok) => done(slot, ok !== false), (error: unknown) => done(slot, false, error));
+      const returning = this.returning;
+      returning.begin(slot);
+      withTimeout(() => result, this.opts.resetTimeoutMs, 'reset', this.opts.name).then(
+        (ok) => {
+          returning.end(slot);
+          done(slot, ok !== false);
+        },
+        (error: unknown) => {
+          returning.end(slot);
+          done(slot, false, error);
+        },
+      );
     }
   }
 

@@ -180,6 +180,27 @@ describe.skipIf(!svc.available)('side by side with pg.Pool: queries, connect, ev
     }
   });
 
+  it('a client released right after a failed statement (connect, BEGIN, a failing query, release: how ORMs run transactions) is the one the next connect() gets: no second connection', async () => {
+    const { theirs, ours } = await sideBySide(async (make) => {
+      const pool = make(baseConfig({ max: 4 }));
+      const seen: number[] = [];
+      for (const inTransaction of [false, true, false]) {
+        const client = await pool.connect();
+        if (inTransaction) await client.query('BEGIN');
+        await client.query('SELECT * FROM no_such_table_released_at_once').catch(() => {});
+        client.release();
+        const next = await pool.connect(); // at once: the released client may still be finishing its statement
+        seen.push(pool.totalCount);
+        // pg.Pool hands the client over as it was left, its transaction aborted; ours rolled it back
+        await next.query('ROLLBACK');
+        next.release();
+      }
+      return seen;
+    });
+    expect(theirs).toEqual([1, 1, 1]);
+    expect(ours).toEqual(theirs);
+  });
+
   it('DIFFERENCE (documented): min clients are opened at start and kept (pg.Pool opens them on demand)', async () => {
     const { theirs, ours } = await sideBySide(async (make, name) => {
       const pool = make(baseConfig({ min: 2, max: 4 }));
