@@ -19,7 +19,7 @@ export interface KeeperHost<R> {
   slots(): Iterable<Slot<R>>;
   isBroken(slot: Slot<R>): boolean;
   retire(slot: Slot<R>, reason: DestroyReason, error?: unknown): void;
-  /** Pings a resource; resolves undefined when healthy, else with the failure. */
+  /** Pings a resource (a keepalive); resolves undefined when healthy, else with the failure. */
   validate(slot: Slot<R>): Promise<unknown>;
   /** A slot back from its keepalive ping: offered with the pool-wide rules. */
   offer(slot: Slot<R>): void;

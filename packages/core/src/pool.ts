@@ -67,7 +67,7 @@ export class Pool<R> implements AsyncDisposable {
       takeAllIdle: () => shelf.takeAll(),
       restoreIdle: (slots) => { for (const slot of slots) shelf.put(slot); },
       slots: () => this.lifecycle.slots(),
-      validate: (slot) => checks.validate(slot),
+      validate: (slot) => checks.ping(slot),
       offer: (slot) => this.lender.offer(slot),
       dispatch: () => this.lender.dispatch(),
     });

@@ -82,6 +82,15 @@ export class ResourceChecks<R> {
     );
   }
 
+  /** A keepalive ping: validate, the slot counted meanwhile as a resource about to come back (returning.ts). */
+  ping(slot: Slot<R>): Promise<unknown> {
+    this.returning.begin(slot);
+    return this.validate(slot).then((failure) => {
+      this.returning.end(slot);
+      return failure;
+    });
+  }
+
   /**
    * Runs the provider's reset (synchronously when it answers synchronously), then `done(slot, true)`
    * when the resource is reusable, else `done(slot, false, error)`: false (no error), a throw or the

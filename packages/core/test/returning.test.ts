@@ -111,4 +111,23 @@ describe('a resource in an asynchronous reset counts as about to come back', () 
     expectConsistent(pool);
     await pool.close();
   });
+
+  it('a resource out for its keepalive ping counts too: a caller arriving meanwhile gets it after the ping, no create', async () => {
+    const provider = fakeProvider({ create: () => sleep(20), validate: async () => { await sleep(3); return true; } });
+    const pool = createPool(provider, { max: 4, keepaliveIntervalMs: 1_000, validateAfterIdleMs: Infinity });
+    const first = pool.acquire();
+    await vi.advanceTimersByTimeAsync(20);
+    const lease = await first;
+    lease.release();
+    await vi.advanceTimersByTimeAsync(1_001); // the keeper takes it out for its ping
+    expect(pool.stats().idle).toBe(0);
+    const next = pool.acquire();
+    expect(pool.stats().creating).toBe(0);
+    await vi.advanceTimersByTimeAsync(3);
+    const again = await next;
+    expect(again.resource).toBe(lease.resource);
+    expect(provider.made).toHaveLength(1);
+    again.release();
+    await pool.close();
+  });
 });
