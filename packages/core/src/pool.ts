@@ -95,7 +95,7 @@ export class Pool<R> implements AsyncDisposable {
       discharge: (slot) => this.shelf.discharge(slot),
     });
     this.creator = new Creator<R>(provider, opts, {
-      uncovered: () => this.lender.waiting - this.creator.creating - this.shelf.idleCount - checks.returning.count,
+      uncovered: () => checks.returning.cover(this.lender.waiting - this.creator.creating - this.shelf.idleCount),
       size,
       generation: () => this.lender.generation,
       created: (resource, durationMs, generation) => this.created(resource, durationMs, generation),
