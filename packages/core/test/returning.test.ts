@@ -24,13 +24,18 @@ function slowResets(createMs: number, resetMs: () => number | 'fail') {
   });
 }
 
+/** The pool's first resource, through a create of `createMs`. */
+async function firstLease<T>(pool: { acquire(): Promise<T> }, createMs = 20): Promise<T> {
+  const first = pool.acquire();
+  await vi.advanceTimersByTimeAsync(createMs);
+  return first;
+}
+
 describe('a resource in an asynchronous reset counts as about to come back', () => {
   it('a caller arriving during a short reset waits for that resource instead of opening another (as the driver\'s own pool lends it)', async () => {
     const provider = slowResets(20, () => 3);
     const pool = createPool(provider, { max: 4 });
-    const first = pool.acquire();
-    await vi.advanceTimersByTimeAsync(20);
-    const lease = await first;
+    const lease = await firstLease(pool);
     lease.release(); // the reset starts: 3 ms
     const next = pool.acquire();
     expect(pool.stats().creating).toBe(0);
@@ -47,9 +52,7 @@ describe('a resource in an asynchronous reset counts as about to come back', () 
   it('a reset that outlasts a create stops counting: the waiter gets a new resource about when a create would have given it one', async () => {
     const provider = slowResets(20, () => 1_000);
     const pool = createPool(provider, { max: 4 });
-    const first = pool.acquire();
-    await vi.advanceTimersByTimeAsync(20);
-    const lease = await first;
+    const lease = await firstLease(pool);
     lease.release();
     let served: unknown;
     void pool.acquire().then((l) => { served = l; });
@@ -73,9 +76,7 @@ describe('a resource in an asynchronous reset counts as about to come back', () 
     const provider = slowResets(20, () => mode);
     const pool = createPool(provider, { max: 4, resetTimeoutMs: 50 });
     pool.on('error', () => {});
-    const first = pool.acquire();
-    await vi.advanceTimersByTimeAsync(20);
-    const lease = await first;
+    const lease = await firstLease(pool);
     mode = 'fail';
     lease.release();
     const next = pool.acquire();
@@ -93,9 +94,7 @@ describe('a resource in an asynchronous reset counts as about to come back', () 
   it('with two callers and one reset, one waits for the reset and one gets a create', async () => {
     const provider = slowResets(20, () => 3);
     const pool = createPool(provider, { max: 4 });
-    const first = pool.acquire();
-    await vi.advanceTimersByTimeAsync(20);
-    const lease = await first;
+    const lease = await firstLease(pool);
     lease.release();
     const a = pool.acquire();
     const b = pool.acquire();
@@ -115,9 +114,7 @@ describe('a resource in an asynchronous reset counts as about to come back', () 
   it('a resource out for its keepalive ping counts too: a caller arriving meanwhile gets it after the ping, no create', async () => {
     const provider = fakeProvider({ create: () => sleep(20), validate: async () => { await sleep(3); return true; } });
     const pool = createPool(provider, { max: 4, keepaliveIntervalMs: 1_000, validateAfterIdleMs: Infinity });
-    const first = pool.acquire();
-    await vi.advanceTimersByTimeAsync(20);
-    const lease = await first;
+    const lease = await firstLease(pool);
     lease.release();
     await vi.advanceTimersByTimeAsync(1_001); // the keeper takes it out for its ping
     expect(pool.stats().idle).toBe(0);
