@@ -98,8 +98,8 @@ export class Lender<R> implements LeaseOwner<R> {
   }
 
   /** Takes a caller still waiting out of line, rejecting it with `error`; false when it no longer waits. */
-  withdraw(place: WaitPlace, error: unknown): boolean {
-    return this.room.withdraw(place, error);
+  withdraw(place: WaitPlace, error: unknown, counted: 'aborted' | 'rejected'): boolean {
+    return this.room.withdraw(place, error, counted);
   }
 
   // apart from `acquire`: a closure in `acquire` would make every call allocate the context it captures

@@ -23,11 +23,10 @@ export type { AcquireOptions } from './acquire-options.js';
 type Listener<R, K extends PoolEventName> = (payload: PoolEvents<R>[K]) => void;
 
 /**
- * An async resource pool: the public face of five parts (see ARCHITECTURE.md). The {@link Lender}
- * lends and takes back (idle ring, waiters, hand-off, fast paths); the {@link Creator} makes
- * resources and paces failures; the {@link Keeper} runs the one background timer; the
- * {@link Lifecycle} owns every live resource to its destroy; {@link ResourceChecks} runs the
- * provider's hooks. The Pool wires them and runs pause, resize, evictAll and close across them.
+ * An async resource pool, the public face of its parts (ARCHITECTURE.md): the {@link Lender} lends and takes
+ * back, the {@link Creator} makes resources and paces failures, the {@link Keeper} runs the background timer,
+ * the {@link Lifecycle} owns every live resource to its destroy, {@link ResourceChecks} runs the provider's
+ * hooks. The Pool wires them and runs pause, resize, evictAll and close across them.
  */
 export class Pool<R> implements AsyncDisposable {
   readonly name: string;
@@ -166,10 +165,11 @@ export class Pool<R> implements AsyncDisposable {
     return this.lender.acquire(options, place);
   }
 
-  /** Rejects the caller `place` recorded (this pool's) with `error` if it still waits: true, counted as aborted. */
-  withdraw(place: WaitPlace, error: unknown): boolean {
+  /** Rejects the caller `place` recorded (this pool's) with `error` if it still waits: true, counted in `totals[counted]`. */
+  withdraw(place: WaitPlace, error: unknown, counted: 'aborted' | 'rejected' = 'aborted'): boolean {
     if (typeof place !== 'object' || place === null) throw new PoolOptionError('place', 'Expected withdraw(place, error) to get the object given to acquireWithdrawable');
-    return this.lender.withdraw(place, error);
+    if (counted !== 'aborted' && counted !== 'rejected') throw new PoolOptionError('counted', `Expected withdraw's third argument to be 'aborted' (the caller gave up) or 'rejected' (the pool failed it), got ${String(counted)}`);
+    return this.lender.withdraw(place, error, counted);
   }
 
   /**

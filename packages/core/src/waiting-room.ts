@@ -122,21 +122,21 @@ export class WaitingRoom<R> {
     }
   }
 
-  /** Takes the caller `place` recorded out of line and rejects it with `error`; false when it is not waiting there. */
-  withdraw(place: WaitPlace, error: unknown): boolean {
+  /** Takes the caller `place` recorded out of line and rejects it with `error` (counted in `totals[counted]`); false when it is not waiting there. */
+  withdraw(place: WaitPlace, error: unknown, counted: 'aborted' | 'rejected'): boolean {
     let ticket = place.ticket as Ticket<R> | undefined;
     place.ticket = undefined;
     if (typeof ticket === 'function' && this.line.withdraw(ticket)) {
       if (this.line.live === 0 && this.heap.size === 0) this.alarm.stop();
       ticket(Promise.reject(error));
-      this.totals.aborted++;
+      this.totals[counted]++;
       return true;
     }
     // a plain caller out of line is held for a validation (or back in line as a Waiter), or served
     if (typeof ticket === 'function') ticket = this.heldPlain.get(ticket);
     if (ticket === undefined || ticket.settled) return false;
     this.fail(ticket, error); // in line or held: a validation that ends later offers its resource on
-    this.totals.aborted++;
+    this.totals[counted]++;
     return true;
   }
 

@@ -69,6 +69,21 @@ describe('acquireWithdrawable / withdraw: a caller that gives up without an Abor
     await pool.close();
   });
 
+  it("withdraw(place, error, 'rejected') counts a caller the pool failed (an adapter's failed connect) as rejected, not aborted: a plain caller and a Waiter alike", async () => {
+    const pool = createPool(fakeProvider(), { max: 1 });
+    const held = await pool.acquire();
+    const [plain, waiter] = [place(), place()];
+    const failed = [pool.acquireWithdrawable(plain), pool.acquireWithdrawable(waiter, { timeoutMs: 5_000 })].map((p) => p.catch((error: unknown) => error));
+    const reason = new Error('connect ECONNREFUSED');
+    expect(pool.withdraw(plain, reason, 'rejected')).toBe(true);
+    expect(pool.withdraw(waiter, reason, 'rejected')).toBe(true);
+    expect(await Promise.all(failed)).toEqual([reason, reason]);
+    expect(pool.stats()).toMatchObject({ pending: 0, totals: { aborted: 0, rejected: 2 } });
+    expect(() => pool.withdraw(place(), reason, 'timeouts' as never)).toThrow(expect.objectContaining({ code: 'POOL_INVALID_OPTION', option: 'counted' }));
+    held.release();
+    await pool.close();
+  });
+
   it('a place that is not an object is POOL_INVALID_OPTION, and the pool is untouched', async () => {
     const pool = createPool(fakeProvider(), { max: 1 });
     await expect(pool.acquireWithdrawable(undefined as unknown as WaitPlace)).rejects.toMatchObject({ code: 'POOL_INVALID_OPTION', option: 'place' });
