@@ -232,20 +232,27 @@ export class OriginState {
   }
 
   /**
-   * Takes the origin out: new requests go elsewhere (or, with a lone origin, wait for a probe), and
-   * the requests waiting for its connections move on or fail at once, except with `keepWaiters` (a
-   * lone origin's failed connects): each of those still fails only when a connect made for it fails
-   * (it is first in line: {@link failFirstWaiting}) or at its deadline, as with undici's Pool, where
-   * each request has a connect of its own. Failing them all with the error of the connects that took
-   * the origin out failed requests no connect was made for: a 100 ms restart under a burst of 200
-   * (max 10, 20 ms connects) failed all 200, undici's Pool 30 to 40.
+   * Takes the origin out: new requests go elsewhere (or, with a lone origin, wait for a probe), the
+   * requests waiting for its connections move on or fail at once, and its connections are closed.
+   * Except with `keepWaiters` (a lone origin's failed connects): only its connect path is out. Its
+   * requests, waiting or new, stay in its pool's line ({@link takesRequests}), and each fails only
+   * when a connect made for it fails (it is first in line: {@link failFirstWaiting}) or at its
+   * deadline, as with undici's Pool, where each request has a connect of its own (failing them all
+   * with the error of the connects that took the origin out failed requests no connect was made for:
+   * a 100 ms restart under a burst of 200, max 10, 20 ms connects, failed all 200, undici's Pool 30
+   * to 40). Its open connections keep serving: a listener that stops accepting (a full accept queue,
+   * a server draining) does not close the keep-alive connections it still answers on. Closing them
+   * failed every request after the origin was taken out (20 of 20 in
+   * `test/accept-stopped.test.ts`; undici's Pool served 10 on its two open connections).
    */
   private markDown(cause: unknown, keepWaiters: boolean): void {
     this.up = false;
     this.downByConnects = keepWaiters;
-    const error = new HttpPoolError('HTTP_NO_ORIGIN', `origin ${this.display} was taken out of rotation after ${Math.max(this.failures, this.healthFailures)} consecutive failures`, { cause, origin: this.display });
-    if (!keepWaiters) this.controller.abort(error);
-    this.pool.evictAll(error);
+    if (!keepWaiters) {
+      const error = new HttpPoolError('HTTP_NO_ORIGIN', `origin ${this.display} was taken out of rotation after ${Math.max(this.failures, this.healthFailures)} consecutive failures`, { cause, origin: this.display });
+      this.controller.abort(error);
+      this.pool.evictAll(error);
+    }
     this.listener.onDown(this, cause);
     this.prober.start();
   }
