@@ -225,7 +225,7 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
     const count = origins.length;
     if (count === 1) {
       const only = origins[0] as OriginState;
-      return only.up && (tried === undefined || !tried.has(only)) ? only : undefined;
+      return only.takesRequests && (tried === undefined || !tried.has(only)) ? only : undefined;
     }
     const start = this.next;
     this.next = start + 1 === count ? 0 : start + 1;
@@ -240,7 +240,7 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
 
   /** @internal Origins down and not yet tried: with none up, the request asks them to probe now. */
   downUntried(tried: ReadonlySet<OriginState> | undefined): OriginState[] {
-    return this.origins.filter((origin) => !origin.up && (tried === undefined || !tried.has(origin)));
+    return this.origins.filter((origin) => !origin.takesRequests && (tried === undefined || !tried.has(origin)));
   }
 
   /** @internal With one origin, the error itself (undici's `ECONNREFUSED`, as its Pool gives); else HTTP_NO_ORIGIN. */

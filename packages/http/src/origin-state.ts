@@ -1,10 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import { createPool, isPoolError, PoolError, type Lease, type Pool, type PoolOptions } from '@pool/core';
-import { backoffDelay } from '@pool/core/adapter-kit';
 import type { HttpConnection } from './connection.js';
 import { HttpPoolError } from './errors.js';
 import type { HttpProvider } from './provider.js';
 import { hide } from './hidden.js';
+import { Prober } from './origin-probe.js';
 import type { OriginListener, OriginStatus, ResolvedFailover } from './origin-types.js';
 import { explainSaturation } from './unread-bodies.js';
 import { linePlace, WaitingLines, type LinePlace } from './wait-line.js';
@@ -17,6 +17,11 @@ export class OriginState {
   readonly href: string;
   readonly authorization: string | undefined;
   up = true;
+  /**
+   * A lone origin taken out by failed connects: requests still go to its pool, and wait there for a
+   * connect of their own (see {@link takesRequests}).
+   */
+  private downByConnects = false;
   inflight = 0;
   /** Connection failures in a row; an answered request resets them. */
   failures = 0;
@@ -31,11 +36,7 @@ export class OriginState {
    */
   acquireOptions: { signal: AbortSignal };
   private controller = originDownController();
-  private probeFailures = 0;
-  private probeTimer: ReturnType<typeof setTimeout> | undefined;
-  private probing = false;
-  /** Requests waiting for this (lone, down) origin's probe: see {@link demand}. */
-  private demands: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private readonly prober: Prober;
   private checkTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   private readonly provider: HttpProvider;
@@ -60,6 +61,8 @@ export class OriginState {
           const connection = await provider.create(ctx);
           this.connections.add(connection);
           this.listener.onConnection?.(this, connection);
+          // a lone origin taken out by failed connects: a connect passed, it is back
+          if (this.downByConnects) this.markUp();
           return connection;
         } catch (error) {
           if (this.lone && !this.closed) this.failFirstWaiting(error);
@@ -84,6 +87,15 @@ export class OriginState {
       },
     };
     this.pool = createPool(counted, poolOptions);
+    this.prober = new Prober({
+      display: this.display,
+      provider,
+      timeouts: () => this.pool.options,
+      passed: () => this.markUp(),
+      failed: (error) => {
+        this.lastError = error;
+      },
+    }, failover.probeMinDelayMs, failover.probeMaxDelayMs);
     if (failover.checkIntervalMs > 0) {
       this.checkTimer = setInterval(() => this.periodicCheck(), failover.checkIntervalMs);
       this.checkTimer.unref();
@@ -179,35 +191,36 @@ export class OriginState {
     if (this.up && this.failures >= this.failover.downAfterFailures) this.markDown(error, this.lone);
   }
 
+  /**
+   * Whether a request may be sent to this origin's pool now: while it is up, and while a lone origin
+   * is out because its connects failed. There each request waits in line for a connection (a kept
+   * one, or a connect made for it) and fails only when the connect made for it fails (it is first
+   * in line) or at its deadline (`pool.acquireTimeoutMs`), as with undici's Pool, where each request
+   * has a connect of its own. Before, requests arriving while it was out shared one probe and a
+   * failed probe failed them all: a 300 ms restart failed all 50 requests sent meanwhile (undici's
+   * Pool: 50 too), where the pool, retrying one connect every `retry.probeDelayMs`, fails a few.
+   */
+  get takesRequests(): boolean {
+    return this.up || this.downByConnects;
+  }
+
   /** Status snapshot. */
   status(): OriginStatus {
     return { origin: this.display, up: this.up, inflight: this.inflight, failures: Math.max(this.failures, this.healthFailures), lastError: this.lastError, pool: this.pool.stats() };
   }
 
-  /**
-   * A request for this origin while it is down, when there is no other origin to send it to: probe
-   * now rather than at the next backoff, as undici's Pool connects for every request. Resolves once
-   * the origin is up; rejects with the probe's error (the connect error itself, or a failed health
-   * check). Requests that ask while a probe runs share it.
-   */
+  /** A request for this origin while it is down, with no other origin to send it to: see {@link Prober.demand}. */
   demand(): Promise<void> {
     if (this.up) return Promise.resolve();
     if (this.closed) return Promise.reject(this.closedError());
-    const answer = new Promise<void>((resolve, reject) => this.demands.push({ resolve, reject }));
-    if (!this.probing) {
-      clearTimeout(this.probeTimer);
-      this.probeTimer = undefined;
-      void this.probe();
-    }
-    return answer;
+    return this.prober.demand();
   }
 
   /** Stops probes and checks, closes the pool (waiting up to `timeoutMs` for requests in flight). */
   close(timeoutMs: number): Promise<void> {
     this.closed = true;
-    clearTimeout(this.probeTimer);
     clearInterval(this.checkTimer);
-    this.settleDemands(this.closedError());
+    this.prober.close(this.closedError());
     return this.pool.close({ timeoutMs });
   }
 
@@ -219,90 +232,48 @@ export class OriginState {
   }
 
   /**
-   * Takes the origin out: new requests go elsewhere (or, with a lone origin, wait for a probe), and
-   * the requests waiting for its connections move on or fail at once, except with `keepWaiters` (a
-   * lone origin's failed connects): each of those still fails only when a connect made for it fails
-   * (it is first in line: {@link failFirstWaiting}) or at its deadline, as with undici's Pool, where
-   * each request has a connect of its own. Failing them all with the error of the connects that took
-   * the origin out failed requests no connect was made for: a 100 ms restart under a burst of 200
-   * (max 10, 20 ms connects) failed all 200, undici's Pool 30 to 40.
+   * Takes the origin out: new requests go elsewhere (or, with a lone origin, wait for a probe), the
+   * requests waiting for its connections move on or fail at once, and its connections are closed.
+   * Except with `keepWaiters` (a lone origin's failed connects): only its connect path is out. Its
+   * requests, waiting or new, stay in its pool's line ({@link takesRequests}), and each fails only
+   * when a connect made for it fails (it is first in line: {@link failFirstWaiting}) or at its
+   * deadline, as with undici's Pool, where each request has a connect of its own (failing them all
+   * with the error of the connects that took the origin out failed requests no connect was made for:
+   * a 100 ms restart under a burst of 200, max 10, 20 ms connects, failed all 200, undici's Pool 30
+   * to 40). Its open connections keep serving: a listener that stops accepting (a full accept queue,
+   * a server draining) does not close the keep-alive connections it still answers on. Closing them
+   * failed every request after the origin was taken out (20 of 20 in
+   * `test/accept-stopped.test.ts`; undici's Pool served 10 on its two open connections).
    */
   private markDown(cause: unknown, keepWaiters: boolean): void {
     this.up = false;
-    this.probeFailures = 0;
-    const error = new HttpPoolError('HTTP_NO_ORIGIN', `origin ${this.display} was taken out of rotation after ${Math.max(this.failures, this.healthFailures)} consecutive failures`, { cause, origin: this.display });
-    if (!keepWaiters) this.controller.abort(error);
-    this.pool.evictAll(error);
+    this.downByConnects = keepWaiters;
+    if (!keepWaiters) {
+      const error = new HttpPoolError('HTTP_NO_ORIGIN', `origin ${this.display} was taken out of rotation after ${Math.max(this.failures, this.healthFailures)} consecutive failures`, { cause, origin: this.display });
+      this.controller.abort(error);
+      this.pool.evictAll(error);
+    }
     this.listener.onDown(this, cause);
-    this.scheduleProbe();
+    this.prober.start();
   }
 
   private markUp(): void {
     if (this.closed) return;
     this.up = true;
+    this.downByConnects = false;
     this.failures = 0;
     this.healthFailures = 0;
-    this.probeFailures = 0;
     // not aborted when a lone origin's failed connects took it out: its waiters keep it
     if (this.controller.signal.aborted) {
       this.controller = originDownController();
       this.acquireOptions = { signal: this.controller.signal };
     }
     this.listener.onUp(this);
-    this.settleDemands(undefined);
-  }
-
-  /** Answers the requests waiting for a probe: the origin is up (`error` undefined), or the probe failed. */
-  private settleDemands(error: unknown): void {
-    const demands = this.demands;
-    if (demands.length === 0) return;
-    this.demands = [];
-    for (const demand of demands) {
-      if (error === undefined) demand.resolve();
-      else demand.reject(error);
-    }
+    this.prober.reset();
   }
 
   private closedError(): PoolError {
     return new PoolError('POOL_CLOSED', `cannot send to ${this.display}: the dispatcher is closed`, { pool: this.pool.name });
-  }
-
-  private scheduleProbe(): void {
-    if (this.closed) return;
-    clearTimeout(this.probeTimer);
-    const delay = backoffDelay(++this.probeFailures, this.failover.probeMinDelayMs, this.failover.probeMaxDelayMs);
-    this.probeTimer = setTimeout(() => {
-      this.probeTimer = undefined;
-      void this.probe();
-    }, delay);
-    this.probeTimer.unref();
-  }
-
-  /**
-   * A fresh connection outside the pool, one health check, then closed: up again on success. (If
-   * the user turned core's circuit breaker on and it is open, the requests let in ask the pool, and
-   * that asking starts its own probe create.)
-   */
-  private async probe(): Promise<void> {
-    this.probing = true;
-    const options = this.pool.options;
-    let connection: HttpConnection | undefined;
-    try {
-      connection = await this.provider.create({ signal: AbortSignal.timeout(Math.min(options.createTimeoutMs, 2 ** 31 - 1)) });
-      const healthy = await (this.provider.validate as NonNullable<HttpProvider['validate']>)(connection, { signal: AbortSignal.timeout(Math.min(options.validateTimeoutMs, 2 ** 31 - 1)), idleMs: 0 });
-      if (healthy === false) throw new HttpPoolError('HTTP_HEALTH_CHECK_FAILED', `probe of ${this.display}: the connection closed during the health check`, { origin: this.display });
-    } catch (error) {
-      // all at once, before any await: a request asking meanwhile starts the next probe, not this one's answer
-      this.probing = false;
-      this.lastError = error;
-      this.settleDemands(error);
-      this.scheduleProbe();
-      void connection?.destroy().catch(() => undefined);
-      return;
-    }
-    this.probing = false;
-    void connection.destroy().catch(() => undefined);
-    this.markUp();
   }
 
   private periodicCheck(): void {

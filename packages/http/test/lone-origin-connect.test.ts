@@ -135,7 +135,7 @@ describe('a lone origin\'s failed connect fails the request it was for', () => {
       expect({ attempts, up: pool.status()[0]?.up, changes }).toEqual({ attempts: 1, up: true, changes: [] });
       expect(await once()).toEqual(timeout);
       expect({ attempts, up: pool.status()[0]?.up, changes }).toEqual({ attempts: 2, up: false, changes: [false] });
-      // taken out: the next request probes at once (one connect) and gets that connect's error
+      // taken out: the next request still goes to the pool, which connects for it at once, and gets that connect's error
       expect(await once()).toEqual(timeout);
     } finally {
       await pool.destroy();
