@@ -127,7 +127,7 @@ export class OriginState {
 
   /** A lone origin's connect failed: the first caller waiting for a connection fails with it (see {@link WaitingLines.failFirst}). */
   private failFirstWaiting(error: unknown): void {
-    this.lines.failFirst((place) => this.pool.withdraw(place, new PoolError('POOL_CREATE_FAILED', `create failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error, pool: this.pool.name })));
+    this.lines.failFirst((place) => this.pool.withdraw(place, new PoolError('POOL_CREATE_FAILED', `create failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error, pool: this.pool.name }), 'rejected'));
   }
 
   /**
