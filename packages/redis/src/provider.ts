@@ -10,6 +10,7 @@ import { giveDuplicate } from './duplicate.js';
 import { isHandshakeSelectRefusal } from './handshake-select.js';
 import { withStableCode } from './error-codes.js';
 import { isOpen } from './open.js';
+import { OpenSessions, retireSession } from './open-sessions.js';
 import { judgePingError } from './ping-reply.js';
 import { RedisPoolError } from './errors.js';
 import { drainReplies, RELEASE_DRAIN_MS } from './release-drain.js';
@@ -84,13 +85,13 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
   // the driver's error itself, class kept, with the password scrubbed out of its message, stack and
   // attached command arguments (AUTH, HELLO ... AUTH), and a stable `code`
   const sanitize = (error: unknown): Error => withStableCode(scrubError(error instanceof Error ? error : new Error(String(error)), secrets));
-  // connections made and not yet ended: while one is open, a credentials refusal is not the callers' end
-  let open = 0;
+  // connections with a live session: while one is open, a credentials refusal is not the callers' end
+  const open = new OpenSessions();
 
   async function create({ signal }: { signal: AbortSignal }): Promise<Redis> {
     if (signal.aborted) throw abortError(signal);
     const client = new Redis(options);
-    const state = trackSession(client);
+    const state = trackSession(client, resolved.password === undefined ? undefined : resolved.username === undefined ? [resolved.password] : [resolved.username, resolved.password]);
     // An idle connection's socket errors must never crash the process: keep the last one, redacted.
     client.on('error', (error: unknown) => {
       state.lastError = sanitize(error);
@@ -124,8 +125,9 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
     markClean(state);
     hidePassword(client);
     giveDuplicate(client, resolved.standalone);
-    open++;
-    client.once('end', () => open--);
+    open.track(client, true);
+    // a borrower's own reconnect (disconnect(), then connect()) rebuilds the AUTH arguments ioredis keeps
+    client.on('ready', () => hidePassword(client));
     recordOwnListeners(client);
     return client;
   }
@@ -224,6 +226,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
   }
 
   async function destroy(client: Redis): Promise<void> {
+    retireSession(client);
     if (client.status === 'end') return;
     if (!isOpen(client) || repliesInFlight(client) > 0) {
       closeNow(client);
@@ -257,6 +260,6 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
     // the server's password changed (rotation) while sessions it authenticated live on: callers wait
     // for those instead of failing at once; with none left, a credentials refusal is permanent again
     // a rotated password while sessions it authenticated live on: 'busy' (paced retries, callers keep waiting for those sessions)
-    classifyCreateError: (error) => (open > 0 && isAuthRefusal(error) ? 'busy' : classifyRedisCreateError(error)),
+    classifyCreateError: (error) => (open.size > 0 && isAuthRefusal(error) ? 'busy' : classifyRedisCreateError(error)),
   };
 }

@@ -5,6 +5,7 @@ import { isAuthRefusal, isReplicaFailoverRedisError } from './classify.js';
 import { closeNow } from './close.js';
 import type { RedisProviderConfig } from './config.js';
 import { addressKey, type NodeAddress } from './node-address.js';
+import { OpenSessions } from './open-sessions.js';
 import { redisProvider, type RedisProvider } from './provider.js';
 import { resolveSentinelOptions, type RedisSentinelOptions, type ResolvedSentinelOptions } from './sentinel-config.js';
 import { SentinelDirectory, type SwitchMaster } from './sentinel-directory.js';
@@ -48,8 +49,8 @@ export function sentinelProvider(config: RedisProviderConfig & RedisSentinelOpti
   let lastSwitch: string | undefined;
   /** A replica `+promoted-slave` announced: the primary until the sentinels name it too (or its ROLE says otherwise). */
   let promoted: NodeAddress | undefined;
-  /** Every connection made, by server: a failover closes those to the old primary at once. */
-  const live = new Map<Redis, string>();
+  /** Every connection with a live session, by server: a failover closes those to the old primary at once. */
+  const live = new OpenSessions<string>();
   const wanted = sentinel.role === 'primary' ? 'master' : 'slave';
 
   function providerFor(address: NodeAddress): RedisProvider {
@@ -83,10 +84,9 @@ export function sentinelProvider(config: RedisProviderConfig & RedisSentinelOpti
       throw error;
     }
     current = address;
-    const key = addressKey(address);
-    live.set(client, key);
-    client.once('end', () => live.delete(client));
-    // that listener is the pool's own: release keeps it (and removes a borrower's)
+    // a borrower's own reconnect (disconnect(), then connect()) brings it back to the same server: counted again
+    live.track(client, addressKey(address));
+    // those listeners are the pool's own: release keeps them (and removes a borrower's)
     recordOwnListeners(client);
     return client;
   }
@@ -103,7 +103,7 @@ export function sentinelProvider(config: RedisProviderConfig & RedisSentinelOpti
     // a borrowed connection to the old primary would go on writing there until released, and what
     // the old primary takes from now on is lost when it rejoins as a replica: close those now (their
     // callers get "Connection is closed.", the pool replaces them on the new primary)
-    for (const [client, server] of live) if (server !== to) closeNow(client);
+    for (const [client, server] of live.entries()) if (server !== to) closeNow(client);
   }
 
   function onResubscribed(): void {

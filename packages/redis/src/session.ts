@@ -100,15 +100,29 @@ export function markClean(state: SessionState): void {
 }
 
 /**
- * Starts tracking `client`'s session: wraps its `sendCommand` (an own property, so only this
- * instance changes) and returns the state object.
+ * The AUTH ioredis sends with the configured credentials in the handshake of a reconnect (a
+ * borrower's own `disconnect()` then `connect()`): the configured session, not a borrower's AUTH as
+ * another user. Taken for one, it got every reconnected connection of a pool with a password
+ * destroyed on release, where one without a password was kept.
  */
-export function trackSession(client: Redis): SessionState {
+function isHandshakeAuth(client: Redis, command: SentCommand, credentials: readonly string[] | undefined): boolean {
+  if (credentials === undefined || client.status !== 'connect') return false;
+  if (typeof command.name !== 'string' || command.name.toLowerCase() !== 'auth') return false;
+  const args = command.args.flat();
+  return args.length === credentials.length && args.every((arg, index) => String(arg) === credentials[index]);
+}
+
+/**
+ * Starts tracking `client`'s session: wraps its `sendCommand` (an own property, so only this
+ * instance changes) and returns the state object. `credentials` are the AUTH arguments of the
+ * configured user (see isHandshakeAuth).
+ */
+export function trackSession(client: Redis, credentials?: readonly string[]): SessionState {
   const state: SessionState = { watched: false, inMulti: false, selected: false, renamed: false, tainted: undefined, lastError: undefined, listeners: undefined };
   const target = client as unknown as { sendCommand: (command: SentCommand, ...rest: unknown[]) => unknown };
   const send = target.sendCommand;
   target.sendCommand = function sendTracked(this: unknown, command: SentCommand, ...rest: unknown[]) {
-    noteCommand(state, command);
+    if (!isHandshakeAuth(client, command, credentials)) noteCommand(state, command);
     return send.call(client, command, ...rest);
   };
   states.set(client, state);

@@ -122,7 +122,7 @@ describe.skipIf(!svc.available)('reset on release (reliability row 24)', () => {
     const onWarning = (warning: Error) => warnings.push(warning);
     process.on('warning', onWarning);
     try {
-      const own = await pool.withConnection((client) => ({ error: client.listenerCount('error'), end: client.listenerCount('end') }));
+      const own = await pool.withConnection((client) => ({ error: client.listenerCount('error'), end: client.listenerCount('end'), ready: client.listenerCount('ready') }));
       expect(own.error).toBeGreaterThanOrEqual(1); // the provider's: an idle connection's socket error never crashes the process
       const heard: number[] = [];
       // fifteen borrowers of the one connection, each leaving listeners behind (a plain generic-pool keeps them all)
@@ -136,7 +136,7 @@ describe.skipIf(!svc.available)('reset on release (reliability row 24)', () => {
         });
       }
       const now = await pool.withConnection((client) => ({ error: client.listenerCount('error'), end: client.listenerCount('end'), message: client.listenerCount('message'), ready: client.listenerCount('ready') }));
-      expect(now).toEqual({ ...own, message: 0, ready: 0 });
+      expect(now).toEqual({ ...own, message: 0 });
       // one that removes the pool's own 'error' listener: it is put back on release
       await pool.withConnection((client) => {
         client.removeAllListeners('error');

@@ -1,14 +1,16 @@
 import { WebSocket } from 'ws';
 import { WsPoolError, describeError } from './errors.js';
 import type { ResolvedWsOptions } from './options.js';
+import type { ConnectHold } from './connect-hold.js';
 import { scrubError, scrubText } from '@pool/core/adapter-kit';
 
 /**
  * Opens one WebSocket and resolves once it is OPEN. Rejects with a {@link WsPoolError}
  * (WS_CONNECT_FAILED, WS_HANDSHAKE_TIMEOUT or WS_ABORTED; ws's error as `cause`, scrubbed of
- * credentials) and terminates the half-open socket.
+ * credentials) and terminates the half-open socket. With `hold`, the connect's socket keeps the
+ * process alive only while a caller waits for it.
  */
-export function connectWebSocket(options: ResolvedWsOptions, signal: AbortSignal): Promise<WebSocket> {
+export function connectWebSocket(options: ResolvedWsOptions, signal: AbortSignal, hold?: ConnectHold): Promise<WebSocket> {
   const { safeUrl, secrets } = options;
   if (signal.aborted) {
     return Promise.reject(new WsPoolError('WS_ABORTED', `connect to ${safeUrl} aborted before it started`, { cause: signal.reason, url: safeUrl }));
@@ -22,6 +24,8 @@ export function connectWebSocket(options: ResolvedWsOptions, signal: AbortSignal
       reject(new WsPoolError('WS_CONNECT_FAILED', `cannot open a WebSocket to ${safeUrl}: ${scrubText(describeError(safe), secrets)}`, { cause: safe, url: safeUrl }));
       return;
     }
+    // while in flight, holds the process only as long as a caller waits (see ConnectHold)
+    hold?.connecting(ws);
     let timer: ReturnType<typeof setTimeout> | undefined;
     // always there, also after a failure: a late error on the dying socket must not crash the process
     ws.on('error', () => {});
@@ -39,6 +43,7 @@ export function connectWebSocket(options: ResolvedWsOptions, signal: AbortSignal
     };
     const onOpen = () => {
       cleanup();
+      hold?.settled(ws);
       hideCredentials(ws);
       resolve(ws);
     };

@@ -1,6 +1,7 @@
 import type { ResourceProvider } from '@pool/core';
 import type { WebSocket } from 'ws';
 import { connectWebSocket } from './connect.js';
+import { ConnectHold, giveConnectHold } from './connect-hold.js';
 import { isWsPoolError, type WsPoolErrorCode } from './errors.js';
 import { resolveWsOptions, type ResolvedWsOptions, type WsProviderOptions } from './options.js';
 import { pingWebSocket } from './ping.js';
@@ -38,11 +39,12 @@ function flushed(ws: WebSocket): Promise<boolean> {
 export function wsProvider(options: WsProviderOptions): WsProvider {
   const resolved = resolveWsOptions(options);
   const { safeUrl, reset, closeTimeoutMs } = resolved;
-  return {
+  const hold = new ConnectHold();
+  const provider: WsProvider = {
     options: resolved,
 
     async create({ signal }) {
-      const ws = await connectWebSocket(resolved, signal);
+      const ws = await connectWebSocket(resolved, signal, hold);
       trackWebSocket(ws, safeUrl);
       return ws;
     },
@@ -84,4 +86,6 @@ export function wsProvider(options: WsProviderOptions): WsProvider {
       return typeof code === 'string' && fatalSocketCodes.has(code);
     },
   };
+  giveConnectHold(provider, hold);
+  return provider;
 }

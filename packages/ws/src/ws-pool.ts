@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { assertKnownKeys, describeValue, isPoolError, numberOption, Pool, PoolOptionError, type PoolOptions } from '@pool/core';
+import { assertKnownKeys, describeValue, isPoolError, numberOption, Pool, PoolOptionError, type AcquireOptions, type Lease, type PoolOptions } from '@pool/core';
 import { defaultPoolName, traceCall, type CallTraceContext } from '@pool/core/adapter-kit';
 import type { WebSocket } from 'ws';
+import { connectHoldOf, type ConnectHold } from './connect-hold.js';
 import { CorrelationRouter } from './correlation.js';
 import { WsPoolError, isWsPoolError } from './errors.js';
 import { type WsProviderOptions } from './options.js';
@@ -55,15 +56,43 @@ export class WsPool extends Pool<WebSocket> {
   private readonly destroyOnTimeout: boolean;
   private readonly idPrefix = randomUUID().slice(0, 8);
   private nextId = 0;
+  private readonly hold: ConnectHold | undefined;
+  /** Callers of `ready()` still waiting: they wait for connects too. */
+  private readyWaiting = 0;
 
-  constructor(provider: WsProvider, router: CorrelationRouter, options: { idField: string; requestTimeoutMs: number; destroyOnTimeout: boolean; pool?: PoolOptions | undefined }) {
+  constructor(provider: WsProvider, router: CorrelationRouter, options: { idField: string; requestTimeoutMs: number; destroyOnTimeout: boolean; pool?: PoolOptions | undefined; hold?: ConnectHold | undefined }) {
     super(provider, options.pool);
+    // a connect in flight keeps the process alive only while a caller waits (see ConnectHold)
+    this.hold = options.hold;
+    this.hold?.follow(() => this.readyWaiting > 0 || this.stats().pending > 0);
     this.router = router;
     this.idField = options.idField;
     this.requestTimeoutMs = options.requestTimeoutMs;
     this.destroyOnTimeout = options.destroyOnTimeout;
     const url = new URL(provider.options.url);
     this.server = { host: url.hostname, port: url.port === '' ? (url.protocol === 'wss:' ? 443 : 80) : Number(url.port) };
+  }
+
+  /** As @pool/core's; a caller that may wait for a connect in flight makes it hold the process again. */
+  override acquire(options?: AcquireOptions): Promise<Lease<WebSocket>> {
+    this.hold?.wanted();
+    return super.acquire(options);
+  }
+
+  /** As @pool/core's, with {@link acquire}'s hold. */
+  override acquireWithdrawable(place: Parameters<Pool<WebSocket>['acquireWithdrawable']>[0], options?: AcquireOptions): Promise<Lease<WebSocket>> {
+    this.hold?.wanted();
+    return super.acquireWithdrawable(place, options);
+  }
+
+  /** As @pool/core's; while it waits, the connects for `min` hold the process. */
+  override ready(): Promise<void> {
+    if (this.hold === undefined) return super.ready();
+    this.readyWaiting++;
+    this.hold.wanted();
+    return super.ready().finally(() => {
+      this.readyWaiting--;
+    });
   }
 
   /** Replies that matched no waiting request (late replies to timed-out requests, unsolicited messages) and were dropped. */
@@ -181,6 +210,7 @@ export function createWsPool(options: WsPoolOptions): WsPool {
     idField,
     requestTimeoutMs: numberOption(requestTimeoutMs, 'requestTimeoutMs', 30_000, { minimum: 1, allowInfinity: true }),
     destroyOnTimeout,
+    hold: connectHoldOf(base),
     pool: { ...pool, name: defaultPoolName(pool?.name, wsPoolName(base.options.url)) },
   });
 }
