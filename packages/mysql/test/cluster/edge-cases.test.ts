@@ -102,7 +102,8 @@ describe.skipIf(!service.available)('PoolCluster edge cases, side by side with m
       const { error } = await borrowing;
       clearInterval(ticker);
       await endCluster(cluster);
-      return { failed: error !== null, retried: warns > 10, loopTurned: maxGap < 500 };
+      // ours paces its tries past the first round (test/cluster/retry-pace.test.ts): a few a second, not hundreds
+      return { failed: error !== null, retried: warns > 3, loopTurned: maxGap < 500 };
     });
     expect(mysql2).toEqual({ failed: true, retried: true, loopTurned: true });
     expect(ours).toEqual(mysql2);
