@@ -135,7 +135,7 @@ export class PoolNamespace {
       } catch (error) {
         // the caller's own abort or bad options, a busy node's deadline, an ended cluster: nothing to count or retry
         if (nodes.closed || acquireOptions?.signal?.aborted === true || !isNodeFailure(error)) throw error;
-        if (!node.removed && node.claimFailure(mark)) nodes.failed(node);
+        if (!node.removed && node.claimFailure(mark, error)) nodes.failed(node);
         const timedOut = deadline !== undefined && performance.now() >= deadline;
         const online = nodes.find(pattern).length;
         if (!nodes.settings.canRetry || timedOut || online === 0) throw error;
