@@ -71,24 +71,32 @@ describe.skipIf(!check.available)('a streamed query waiting for its connection o
     resolve();
   }));
   const warm = (pool: mysql.Pool) => queryOutcome(pool, 'SELECT 1');
+  /** A stream started on `pool`, then a non-streamed query in the same spot: what became of each. */
+  const streamThenPlain = async (pool: mysql.Pool): Promise<{ outcome: unknown; ms: number; plain: unknown }> => {
+    const streamed = streamOutcome(pool.query('SELECT 1 AS n').stream(), 8000);
+    const plain = await queryOutcome(pool, 'SELECT 2 AS n');
+    return { ...(await streamed), plain };
+  };
+  /** mysql2's pool in the same spot: `prepare` on a live server, then frozen or not, a stream started; what became of it within `waitMs`. */
+  const mysql2Stream = async (prepare: (pool: mysql.Pool) => Promise<unknown>, frozen: boolean, waitMs: number): Promise<unknown> => {
+    if (server.frozen) server.thaw();
+    const pool = theirs();
+    await prepare(pool);
+    if (frozen) server.freeze();
+    return (await streamOutcome(pool.query('SELECT 1 AS n').stream(), waitMs)).outcome;
+  };
 
   it('every connection busy on a frozen server: ours fails the stream with POOL_SERVER_UNRESPONSIVE within the watch\'s bound, as a non-streamed query; mysql2\'s stream hangs', async () => {
     const pool = ours();
     await holdOnly(pool);
     server.freeze();
-    const streamed = streamOutcome(pool.query('SELECT 1 AS n').stream(), 8000);
-    const plain = await queryOutcome(pool, 'SELECT 2 AS n');
-    const { outcome, ms } = await streamed;
+    const { outcome, ms, plain } = await streamThenPlain(pool);
     expect(isPoolError(plain, 'POOL_SERVER_UNRESPONSIVE')).toBe(true);
     expect(shape(outcome)).toEqual(shape(plain));
     expect(ms).toBeLessThan(6000);
     expect((pool as unknown as MysqlPool).stats().pending).toBe(0);
 
-    server.thaw();
-    const mysql2 = theirs();
-    await holdOnly(mysql2);
-    server.freeze();
-    expect((await streamOutcome(mysql2.query('SELECT 1 AS n').stream(), 5000)).outcome).toBe('pending');
+    expect(await mysql2Stream(holdOnly, true, 5000)).toBe('pending');
   }, 30_000);
 
   it('an idle connection lent at once on a frozen server: ours fails the stream with POOL_SERVER_UNRESPONSIVE (no first answer), as a non-streamed query, and closes the connection; mysql2\'s stream hangs', async () => {
@@ -102,41 +110,29 @@ describe.skipIf(!check.available)('a streamed query waiting for its connection o
     const plain = await queryOutcome(pool, 'SELECT 2 AS n');
     expect(shape(outcome)).toEqual(shape(plain));
 
-    server.thaw();
-    const mysql2 = theirs();
-    await warm(mysql2);
-    server.freeze();
-    expect((await streamOutcome(mysql2.query('SELECT 1 AS n').stream(), 5000)).outcome).toBe('pending');
+    expect(await mysql2Stream(warm, true, 5000)).toBe('pending');
   }, 30_000);
 
   it('no connection yet on a frozen server (the connect hangs): ours fails the stream with POOL_SERVER_UNRESPONSIVE, as a non-streamed query; mysql2\'s stream fails with its connect timeout (ETIMEDOUT at connectTimeout)', async () => {
     const pool = ours();
     server.freeze();
-    const streamed = streamOutcome(pool.query('SELECT 1 AS n').stream(), 8000);
-    const plain = await queryOutcome(pool, 'SELECT 2 AS n');
-    const { outcome, ms } = await streamed;
+    const { outcome, ms, plain } = await streamThenPlain(pool);
     expect(isPoolError(plain, 'POOL_SERVER_UNRESPONSIVE')).toBe(true);
     expect(shape(outcome)).toEqual(shape(plain));
     expect(ms).toBeLessThan(4000); // before the connect timeout (4 s)
 
-    const mysql2 = theirs();
-    const theirsOutcome = await streamOutcome(mysql2.query('SELECT 1 AS n').stream(), 8000);
-    expect(shape(theirsOutcome.outcome)).toMatchObject({ code: 'ETIMEDOUT' });
+    expect(shape(await mysql2Stream(async () => undefined, true, 8000))).toMatchObject({ code: 'ETIMEDOUT' });
   }, 30_000);
 
   it('every connection busy on a live server: ours fails the stream at the pool\'s acquire deadline with POOL_TIMEOUT, as a non-streamed query; mysql2 (no acquire deadline) hangs', async () => {
     const pool = ours({ acquireTimeoutMs: 1500 });
     await holdOnly(pool);
-    const streamed = streamOutcome(pool.query('SELECT 1 AS n').stream(), 8000);
-    const plain = await queryOutcome(pool, 'SELECT 2 AS n');
-    const { outcome, ms } = await streamed;
+    const { outcome, ms, plain } = await streamThenPlain(pool);
     expect(isPoolError(plain, 'POOL_TIMEOUT')).toBe(true);
     expect(shape(outcome)).toEqual(shape(plain));
     expect(ms).toBeLessThan(4000);
 
-    const mysql2 = theirs();
-    await holdOnly(mysql2);
-    expect((await streamOutcome(mysql2.query('SELECT 1 AS n').stream(), 3000)).outcome).toBe('pending');
+    expect(await mysql2Stream(holdOnly, false, 3000)).toBe('pending');
   }, 30_000);
 
   it('a slow streamed query on a live server (its first answer after SLEEP(2.5), 2.5x the threshold) is not cut: the watch\'s check is answered, every row arrives', async () => {

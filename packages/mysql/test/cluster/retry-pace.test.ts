@@ -11,6 +11,12 @@ import { borrow, bothClusters, endCluster } from './harness.js';
 
 const service = await requireService('mysql');
 
+/** What refusingCluster needs of a cluster (mysql2's or ours). */
+interface ClusterLike {
+  on(event: 'warn', listener: () => void): unknown;
+  add(id: string, config: object): void;
+}
+
 describe('RetryPace (fake timers)', () => {
   afterEach(() => {
     vi.useRealTimers();
@@ -50,28 +56,31 @@ describe.skipIf(!service.available)('PoolCluster retrying over nodes that refuse
   afterEach(async () => {
     await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
   });
-  /** Two nodes in front of the shared server whose connects are refused (ECONNREFUSED), as two servers that are down. */
-  async function refusingNodes(): Promise<[FaultProxy, FaultProxy]> {
+  /**
+   * A cluster made by `create` ({ removeNodeErrorCount: Infinity }) of two nodes A and B in front of the shared
+   * server whose connects are refused (ECONNREFUSED), as two servers that are down; `tries()` counts its 'warn's.
+   */
+  async function refusingCluster<C extends ClusterLike>(create: (options: { removeNodeErrorCount: number }) => C): Promise<{ cluster: C; a: FaultProxy; tries: () => number }> {
     const base = connectionOptions();
-    const pair = await Promise.all([startFaultProxy({ host: base.host!, port: base.port! }), startFaultProxy({ host: base.host!, port: base.port! })]);
-    proxies.push(...pair);
-    await Promise.all(pair.map((proxy) => proxy.refuse(true)));
-    return pair as [FaultProxy, FaultProxy];
+    const [a, b] = await Promise.all([startFaultProxy({ host: base.host!, port: base.port! }), startFaultProxy({ host: base.host!, port: base.port! })]);
+    proxies.push(a, b);
+    await Promise.all([a.refuse(true), b.refuse(true)]);
+    const cluster = create({ removeNodeErrorCount: Infinity });
+    let tries = 0;
+    cluster.on('warn', () => tries++);
+    cluster.add('A', { ...connectionOptions(a), connectionLimit: 2 });
+    cluster.add('B', { ...connectionOptions(b), connectionLimit: 2 });
+    return { cluster, a, tries: () => tries };
   }
 
   it('a borrow waiting on them: mysql2 retries at once (hundreds of tries, and CPU, in two seconds); ours paces its tries (a few a second), and is served within about half a second once a node is back', async () => {
     const { mysql2, ours } = await bothClusters(async (c) => {
-      const [a, b] = await refusingNodes();
-      const cluster = c.callbackCluster({ removeNodeErrorCount: Infinity });
-      let tries = 0;
-      cluster.on('warn', () => tries++);
-      cluster.add('A', { ...connectionOptions(a), connectionLimit: 2 });
-      cluster.add('B', { ...connectionOptions(b), connectionLimit: 2 });
+      const { cluster, a, tries } = await refusingCluster((options) => c.callbackCluster(options));
       const borrowing = borrow(cluster, '*');
       const cpu = process.cpuUsage();
       await new Promise((resolve) => setTimeout(resolve, 2000));
       const { user, system } = process.cpuUsage(cpu);
-      const triesWhileDown = tries;
+      const triesWhileDown = tries();
       await a.refuse(false);
       const back = performance.now();
       const { error, connection } = await borrowing;
@@ -93,12 +102,7 @@ describe.skipIf(!service.available)('PoolCluster retrying over nodes that refuse
   }, 30_000);
 
   it('with a per-call timeoutMs, ours fails the borrow by its deadline with the connect error, a pause cut short at the deadline', async () => {
-    const [a, b] = await refusingNodes();
-    const cluster = createPoolCluster({ removeNodeErrorCount: Infinity });
-    let tries = 0;
-    cluster.on('warn', () => tries++);
-    cluster.add('A', { ...connectionOptions(a), connectionLimit: 2 } as never);
-    cluster.add('B', { ...connectionOptions(b), connectionLimit: 2 } as never);
+    const { cluster, tries } = await refusingCluster(createPoolCluster);
     try {
       const started = performance.now();
       const error = await cluster.getConnection('*', undefined, { timeoutMs: 1200 }).then(() => undefined, (e: unknown) => e);
@@ -106,21 +110,16 @@ describe.skipIf(!service.available)('PoolCluster retrying over nodes that refuse
       expect(error).toMatchObject({ code: 'ECONNREFUSED' });
       expect(ms).toBeGreaterThanOrEqual(1150);
       expect(ms).toBeLessThan(2500);
-      expect(tries).toBeLessThanOrEqual(14);
+      expect(tries()).toBeLessThanOrEqual(14);
     } finally {
       await cluster.end();
     }
   });
 
   it('end() while a borrow pauses between tries fails it with POOL_CLOSED', async () => {
-    const [a, b] = await refusingNodes();
-    const cluster = createPoolCluster({ removeNodeErrorCount: Infinity });
-    let tries = 0;
-    cluster.on('warn', () => tries++);
-    cluster.add('A', { ...connectionOptions(a), connectionLimit: 2 } as never);
-    cluster.add('B', { ...connectionOptions(b), connectionLimit: 2 } as never);
+    const { cluster, tries } = await refusingCluster(createPoolCluster);
     const borrowing = cluster.getConnection('*').then(() => undefined, (e: unknown) => e);
-    await vi.waitFor(() => expect(tries).toBeGreaterThanOrEqual(8), { timeout: 10_000, interval: 20 });
+    await vi.waitFor(() => expect(tries()).toBeGreaterThanOrEqual(8), { timeout: 10_000, interval: 20 });
     await cluster.end();
     expect(await borrowing).toMatchObject({ code: 'POOL_CLOSED' });
   });
