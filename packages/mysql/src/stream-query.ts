@@ -25,16 +25,18 @@ export function streamQuery(lent: Promise<Lent>, cmd: QueryCommand, sql: string,
     let failure: unknown;
     let finished = false;
     let watched: WatchedCall | undefined;
-    const answered = (): void => {
-      watched?.done(true);
+    // the watch ends at the first answer (proof of life), or when the stream ends without one (none)
+    const unwatch = (replied: boolean): void => {
+      watched?.done(replied);
       watched = undefined;
       cmd.off('fields', answered);
       cmd.off('result', answered);
     };
+    const answered = (): void => unwatch(true);
     const finish = (error: unknown, lost: boolean): void => {
       if (finished) return;
       finished = true;
-      answered();
+      unwatch(!lost); // a statement error or an 'end' is the server's answer; a lost connection is none
       session?.core.off('error', onLost);
       session?.core.off('end', onClosed);
       if (lost) lease.destroy(error);
@@ -85,7 +87,7 @@ export function streamQuery(lent: Promise<Lent>, cmd: QueryCommand, sql: string,
       session.core.query(cmd as never);
     } catch (error) {
       finished = true;
-      answered();
+      unwatch(false);
       session?.core.off('error', onLost);
       session?.core.off('end', onClosed);
       lease.release();
