@@ -7,6 +7,7 @@ import { callTrace } from '@pool/core/adapter-kit';
 import { MysqlPoolConnection, type MysqlValues } from './pool-connection.js';
 import type { ClusterNode } from './pool-cluster-node.js';
 import type { ClusterNodes } from './pool-cluster-nodes.js';
+import { RetryPace } from './pool-cluster-pace.js';
 import { clusterClosedError, noNodeError, type Pick } from './pool-cluster-select.js';
 import { poolExecute, poolQuery, traced, type CallRoute, type QueryPromise } from './pool-query.js';
 import { StatementCall } from './statement-call.js';
@@ -106,8 +107,9 @@ export class PoolNamespace {
    * mysql2's borrow: pick an online node of the pattern (the selector, or the only one), borrow from
    * its pool; a success lowers the node's error count (an offline node is 'online' again), a failure
    * raises it ('offline' or 'remove' at `removeNodeErrorCount`) and, with `canRetry` while a node of
-   * the pattern is online, is announced ('warn') and tried again on the next pick. A per-call
-   * `timeoutMs` bounds the whole borrow, every try included.
+   * the pattern is online, is announced ('warn') and tried again on the next pick, paced past the first
+   * round of the pattern's nodes ({@link RetryPace}). A per-call `timeoutMs` bounds the whole borrow,
+   * every try and pause included: at the deadline it fails with the last try's error.
    */
   async #borrow(options: CallOptions | undefined): Promise<Borrowed> {
     const nodes = this.#nodes;
@@ -116,6 +118,7 @@ export class PoolNamespace {
     const timeoutMs = acquireOptions?.timeoutMs;
     // a bad timeoutMs goes to the node's pool as it is, which refuses it (POOL_INVALID_OPTION)
     const deadline = typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs !== Infinity ? performance.now() + timeoutMs : undefined;
+    let pace: RetryPace | undefined;
     for (;;) {
       if (nodes.closed) throw clusterClosedError('get a connection');
       const node = this.#pickNode();
@@ -132,15 +135,17 @@ export class PoolNamespace {
       } catch (error) {
         // the caller's own abort or bad options, a busy node's deadline, an ended cluster: nothing to count or retry
         if (nodes.closed || acquireOptions?.signal?.aborted === true || !isNodeFailure(error)) throw error;
-        if (!node.removed && node.claimFailure(mark)) nodes.failed(node);
+        if (!node.removed && node.claimFailure(mark, error)) nodes.failed(node);
         const timedOut = deadline !== undefined && performance.now() >= deadline;
-        if (!nodes.settings.canRetry || timedOut || nodes.find(pattern).length === 0) throw error;
+        const online = nodes.find(pattern).length;
+        if (!nodes.settings.canRetry || timedOut || online === 0) throw error;
         nodes.warn(error);
+        // a node's pool may refuse at once (a permanent connect error, an open breaker): unpaced, a loop over
+        // such nodes (removeNodeErrorCount: Infinity) would spin the CPU until the deadline (mysql2's tries are
+        // real connects, and it loops for ever). The pause ends early on the caller's abort or the cluster's end.
+        pace ??= new RetryPace();
+        if (!await pace.pause(online, deadline, [acquireOptions?.signal, nodes.endSignal])) throw error;
       }
-      // a node's pool may refuse at once (a permanent connect error, an open breaker): without a turn of
-      // the event loop between tries, a loop over such nodes (removeNodeErrorCount: Infinity) would
-      // starve every timer and socket, this borrow's deadline included. mysql2's tries are real connects.
-      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 

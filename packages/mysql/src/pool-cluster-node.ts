@@ -1,13 +1,14 @@
 import { PoolTimeoutError, type AcquireOptions, type Lease, type PoolError, type PoolStats } from '@pool/core';
 import type { Connection } from 'mysql2/promise';
 import { acquire, callerError } from './acquire.js';
+import { classifyMysqlCreateError } from './classify.js';
 import type { PoolContext } from './context.js';
 import type { MysqlPool } from './mysql-pool.js';
 import { internalsOf } from './pool-internals.js';
 
 /** One node's numbers: its pool's stats, plus the cluster's view of it. */
 export interface ClusterNodeStats extends PoolStats {
-  /** mysql2's error count: up by one per failed borrow (per failed connect, however many borrows waited on it), down by one per successful one. */
+  /** mysql2's error count: up by one per failed borrow (a connect reset or timed out: per failed connect, however many borrows waited on it), down by one per successful one. */
   errorCount: number;
   /** False while the node is offline: from reaching `removeNodeErrorCount` until its `restoreNodeTimeout` has passed (it is picked again then; 'online' comes with its first successful borrow). */
   online: boolean;
@@ -87,16 +88,23 @@ export class ClusterNode {
   }
 
   /**
-   * Whether a borrow that started at `mark` and failed counts against the node. In mysql2 every borrow
-   * that fails had a connect of its own fail, so the error count goes up once per failed connect. Here one
-   * failed connect can fail every borrow waiting on the node (they move to another node, or the pool
-   * rejects them before it ever connected): those count once per connect that failed while they waited,
-   * so one connection reset under a burst of borrows cannot take a healthy node out. A borrow that saw
-   * no connect fail while it waited (refused at once after a permanent error, a frozen node, a queue
-   * limit, a pool ended under it) counts as it is.
+   * Whether a borrow that started at `mark` and failed with `error` counts against the node. mysql2 counts
+   * every failed getConnection, and each of its borrows has a connect of its own. Here one failed connect
+   * can fail every borrow waiting on the node (they move to another node, or the pool rejects them before
+   * it ever connected), so:
+   *
+   * - an error every connect to the node would get now (refused or unreachable: nothing listens there;
+   *   a permanent one: access denied, unknown database) counts once per failed borrow, as in mysql2, so a
+   *   node that is down goes offline after as many failed borrows as there;
+   * - an error that may hit one connect only (a reset, a lost connection, a timed-out connect) counts once
+   *   per connect that failed while the borrows waited, so one connection reset under a burst of borrows
+   *   cannot take a healthy node out (in mysql2 only the borrow whose own connect was reset fails).
+   *
+   * A borrow that saw no connect fail while it waited (a frozen node, a queue limit, a pool ended under
+   * it) counts as it is.
    */
-  claimFailure(mark: number): boolean {
-    if (this.connectFailures === mark) return true;
+  claimFailure(mark: number, error: unknown): boolean {
+    if (this.connectFailures === mark || failsEveryConnect(error)) return true;
     const counted = Math.max(this.countedFailures, mark);
     if (counted >= this.connectFailures) return false;
     this.countedFailures = counted + 1;
@@ -113,6 +121,16 @@ export class ClusterNode {
   stats(now: number): ClusterNodeStats {
     return { ...this.pool.stats(), errorCount: this.errorCount, online: !(this.offlineUntil > now) };
   }
+}
+
+/** Socket errors of a connect that found no server to talk to: every other connect to that address gets them too. */
+const unreachableCodes = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND']);
+
+/** A connect error (as the borrow got it: mysql2's own) that every connect to the node would get now, not one connect's bad luck. */
+function failsEveryConnect(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && unreachableCodes.has(code)) return true;
+  return error instanceof Error && !(error instanceof PoolTimeoutError) && classifyMysqlCreateError(error) === 'permanent' && typeof code === 'string' && !code.startsWith('POOL_');
 }
 
 /** A connect that failed (its error, or its deadline), as the pool reports it. */

@@ -20,12 +20,19 @@ export type ClusterEmit = (event: 'warn' | 'remove' | 'online' | 'offline', payl
  */
 export class ClusterNodes {
   closed = false;
+  /** Aborted when the cluster ends: a borrow pausing between tries wakes to fail with POOL_CLOSED. */
+  readonly #ended = new AbortController();
   private readonly nodes = new Map<string, ClusterNode>();
   /** Removed nodes whose pools are still ending (their borrowed connections not back yet): the cluster's `end()` waits for them too. */
   private readonly ending = new Map<ClusterNode, Promise<void>>();
   private readonly found = new Map<string, readonly string[]>();
 
   constructor(readonly settings: ClusterSettings, private readonly emit: ClusterEmit) {}
+
+  /** Aborted once the cluster ends. */
+  get endSignal(): AbortSignal {
+    return this.#ended.signal;
+  }
 
   has(id: string): boolean {
     return this.nodes.has(id);
@@ -91,6 +98,7 @@ export class ClusterNodes {
    */
   end(end: (node: ClusterNode) => Promise<void>): Promise<void> {
     this.closed = true;
+    this.#ended.abort();
     return Promise.all([...[...this.nodes.values()].map(end), ...[...this.ending].map(([node, ended]) => Promise.all([end(node).catch(() => undefined), ended]))]).then(() => undefined);
   }
 

@@ -1,5 +1,5 @@
 import { callTrace, traceCall, type CallTraceContext } from '@pool/core/adapter-kit';
-import { PoolError, type Lease } from '@pool/core';
+import type { Lease } from '@pool/core';
 import mysql from 'mysql2';
 import type { Query } from 'mysql2';
 import type { Connection } from 'mysql2/promise';
@@ -7,9 +7,8 @@ import { acquire } from './acquire.js';
 import { captureCallSite, type CallSite } from './call-site.js';
 import { acquireOptionsOf, readCallArguments, type Callback, type CallArguments } from './call-options.js';
 import type { PoolContext } from './context.js';
-import { sessionOf } from './session.js';
-import { settleAfterError } from './settle.js';
 import { StatementCall, type Send } from './statement-call.js';
+import { streamQuery } from './stream-query.js';
 
 /** What `pool.query(sql)` returns without a callback: a promise of `[rows, fields]` that can also stream (`.stream()`) or emit (`.on('result')`) like mysql2's `Query`. */
 export type QueryPromise<T> = Promise<T> & {
@@ -19,7 +18,7 @@ export type QueryPromise<T> = Promise<T> & {
   once(event: string, listener: (...args: unknown[]) => void): QueryPromise<T>;
 };
 
-interface QueryCommand extends Query {
+export interface QueryCommand extends Query {
   sql: string;
   onResult: Callback | undefined;
   namedPlaceholders?: boolean;
@@ -44,7 +43,7 @@ export interface CallRoute {
   readonly queryConfig: PoolContext['queryConfig'];
   /** One statement: acquire, send, give the connection back, call `finish` exactly once. */
   run(operation: 'query' | 'execute', statement: string | undefined, args: CallArguments, send: Send, finish: Callback, site: CallSite | undefined): void;
-  /** A connection for a streamed query. Rejects with the caller's error. */
+  /** A connection for a streamed query, under the same deadline and frozen-server watch as any borrow. Rejects with the caller's error. */
   lend(args: CallArguments): Promise<Lent>;
 }
 
@@ -54,7 +53,8 @@ export function poolRoute(ctx: PoolContext): CallRoute {
     trace: ctx.trace,
     queryConfig: ctx.queryConfig,
     run: (operation, statement, args, send, finish, site) => runTraced(ctx, operation, statement, args, send, finish, site),
-    lend: (args) => acquire(ctx, acquireOptionsOf(args.options)).then((lease) => ({ ctx, lease })),
+    // watched while it waits, as every other borrow (a frozen server fails it by the watch's bound)
+    lend: (args) => acquire(ctx, acquireOptionsOf(args.options), ctx.watchdog).then((lease) => ({ ctx, lease })),
   };
 }
 
@@ -95,7 +95,7 @@ export function poolQuery(route: CallRoute, sqlArgument: unknown, rest: readonly
   // decided after the caller's synchronous code, where `.stream()` or `.on()` is called
   queueMicrotask(() => {
     if (!state.emitting) route.run('query', sql, args, send, state.settle, site);
-    else streamQuery(route.lend(args), cmd, sql, (error) => {
+    else streamQuery(route.lend(args), cmd, sql, site, (error) => {
       if (state.used) state.settle(error, [], []);
     });
   });
@@ -184,63 +184,4 @@ export function traced(context: CallTraceContext, statement: string | undefined,
     ([rows, fields]) => process.nextTick(finish, null, rows, fields),
     (error: unknown) => process.nextTick(finish, error),
   );
-}
-
-/**
- * A streamed or event-emitting query: rows flow as mysql2 emits them; the connection goes back at 'end'.
- * If the connection dies mid-stream (KILL, a restart, a reset socket), mysql2 reports it to the
- * connection, not to this command, and never ends the command: the connection is then destroyed, the
- * stream (or the 'error' listeners) get the error, and the pool's slot is free again.
- */
-function streamQuery(lent: Promise<Lent>, cmd: QueryCommand, sql: string, done: (error: unknown) => void): void {
-  lent.then(({ ctx, lease }) => {
-    const session = sessionOf(lease.resource);
-    let failure: unknown;
-    let finished = false;
-    const finish = (error: unknown, lost: boolean): void => {
-      if (finished) return;
-      finished = true;
-      session?.core.off('error', onLost);
-      session?.core.off('end', onClosed);
-      if (lost) lease.destroy(error);
-      else if (error !== undefined) settleAfterError(ctx.core, lease, error);
-      else lease.release();
-      done(error);
-    };
-    const onLost = (error: unknown): void => {
-      if (finished) return;
-      const lost = error ?? new PoolError('POOL_CONNECTION_LOST', 'the connection closed while the streamed query ran', { pool: ctx.name });
-      finish(lost, true);
-      cmd.emit('error', lost); // heard by the stream; this function's own listener keeps it from being thrown
-    };
-    // mysql2 emits the connection's 'end' before its 'error' (PROTOCOL_CONNECTION_LOST, raised when the
-    // socket closes): wait for that, so the stream gets mysql2's own error
-    const onClosed = (): void => {
-      const socket = (session?.core as { stream?: { closed?: boolean; once?: (event: string, listener: () => void) => void } } | undefined)?.stream;
-      const settle = () => setImmediate(() => onLost(session?.error));
-      if (socket?.once !== undefined && socket.closed === false) socket.once('close', settle);
-      else settle();
-    };
-    cmd.on('error', (error: unknown) => {
-      failure = error;
-    });
-    cmd.once('end', () => finish(failure, false));
-    cmd.sql = sql;
-    try {
-      if (session === undefined) throw new TypeError('@pool/mysql: the pool lent a connection this adapter did not create');
-      session.core.once('error', onLost);
-      session.core.once('end', onClosed);
-      session.core.query(cmd as never);
-    } catch (error) {
-      finished = true;
-      session?.core.off('error', onLost);
-      session?.core.off('end', onClosed);
-      lease.release();
-      cmd.emit('error', error);
-      done(error);
-    }
-  }, (error: unknown) => {
-    done(error);
-    cmd.emit('error', error);
-  });
 }
