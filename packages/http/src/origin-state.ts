@@ -1,7 +1,6 @@
-import { setMaxListeners } from 'node:events';
-import { createPool, isPoolError, PoolError, type Lease, type Pool, type PoolOptions } from '@pool/core';
+import { createPool, isPoolError, PoolError, type AcquireOptions, type Lease, type Pool, type PoolOptions } from '@pool/core';
 import type { HttpConnection } from './connection.js';
-import { HttpPoolError } from './errors.js';
+import { HttpPoolError, isHttpPoolError } from './errors.js';
 import type { HttpProvider } from './provider.js';
 import { hide } from './hidden.js';
 import { Prober } from './origin-probe.js';
@@ -28,21 +27,16 @@ export class OriginState {
   /** Failed health checks in a row; only a passing health check resets them (answered requests do not). */
   healthFailures = 0;
   lastError: unknown = undefined;
-  /**
-   * Passed to every acquire: aborted when this origin goes down, so its waiters move to another
-   * origin at once (core's circuit breaker only refuses callers once an outage has outlasted their
-   * own deadline), or, with a lone origin taken out by failed health checks, fail at once with
-   * HTTP_NO_ORIGIN. Not aborted when a lone origin's failed connects take it out (see {@link markDown}).
-   */
-  acquireOptions: { signal: AbortSignal };
-  private controller = originDownController();
   private readonly prober: Prober;
   private checkTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   private readonly provider: HttpProvider;
   /** Every connection the pool owns, so `destroy()` can cut requests in flight. */
   private readonly connections = new Set<HttpConnection>();
-  /** With a lone origin, who waits for a connection (see {@link WaitingLines}). */
+  /**
+   * Who waits for a connection (see {@link WaitingLines}): with a lone origin, a failed connect fails
+   * the first; when the origin is taken out, they are withdrawn (see {@link markDown}).
+   */
   private readonly lines = new WaitingLines();
 
   /** `lone`: the dispatcher's only origin (there is nowhere to move a request whose connect failed). */
@@ -52,7 +46,6 @@ export class OriginState {
     this.href = provider.origin.origin;
     this.authorization = provider.origin.authorization;
     hide(this, 'authorization');
-    this.acquireOptions = { signal: this.controller.signal };
     // the pool sees a provider that also counts this origin's failures and successes
     const counted: HttpProvider = {
       ...provider,
@@ -108,15 +101,14 @@ export class OriginState {
    * settled): with a lone origin, a connect that fails fails the first place in line with its error.
    */
   acquire(place: LinePlace, signal: AbortSignal | undefined, fresh = false): Promise<Lease<HttpConnection>> {
-    const own = this.acquireOptions;
-    const options = signal === undefined ? own : { signal: AbortSignal.any([signal, own.signal]) };
-    return fresh ? this.acquireFresh(place, { ...options, priority: 1 }) : this.wait(place, options, false);
+    if (fresh) return this.acquireFresh(place, signal === undefined ? { priority: 1 } : { signal, priority: 1 });
+    return this.wait(place, signal === undefined ? undefined : { signal }, false);
   }
 
-  /** An acquire that may have to wait; with a lone origin a waiting one joins the lines (`urgent`: a fresh-connection retry). */
-  private wait(place: LinePlace, options: { signal: AbortSignal; priority?: number }, urgent: boolean): Promise<Lease<HttpConnection>> {
+  /** An acquire that may have to wait; a waiting one joins the lines (`urgent`: a fresh-connection retry). */
+  private wait(place: LinePlace, options: AcquireOptions | undefined, urgent: boolean): Promise<Lease<HttpConnection>> {
     const promise = this.pool.acquireWithdrawable(place, options);
-    if (this.lone && place.ticket !== undefined) this.lines.join(place, urgent);
+    if (place.ticket !== undefined) this.lines.join(place, urgent);
     return promise;
   }
 
@@ -138,7 +130,7 @@ export class OriginState {
    * under steady load each new connection went to another caller, so the retry waited for as long as
    * the load lasted while the pool destroyed and created connections in a loop.
    */
-  private async acquireFresh(place: LinePlace, options: { signal: AbortSignal; priority: number }): Promise<Lease<HttpConnection>> {
+  private async acquireFresh(place: LinePlace, options: AcquireOptions): Promise<Lease<HttpConnection>> {
     const held: Lease<HttpConnection>[] = [];
     try {
       for (;;) {
@@ -234,6 +226,10 @@ export class OriginState {
   /**
    * Takes the origin out: new requests go elsewhere (or, with a lone origin, wait for a probe), the
    * requests waiting for its connections move on or fail at once, and its connections are closed.
+   * They are withdrawn from its pool's line, counted there as `rejected`: the pool failed them (its
+   * backend is unavailable), as core counts the callers a failed create rejects. Before, they were
+   * moved by aborting a signal every acquire carried, which core counts as `aborted`, a caller that
+   * gave up (3 of 3 in `test/moved-waiters-totals.test.ts`; each acquire also paid for an `AbortSignal.any`).
    * Except with `keepWaiters` (a lone origin's failed connects): only its connect path is out. Its
    * requests, waiting or new, stay in its pool's line ({@link takesRequests}), and each fails only
    * when a connect made for it fails (it is first in line: {@link failFirstWaiting}) or at its
@@ -250,7 +246,7 @@ export class OriginState {
     this.downByConnects = keepWaiters;
     if (!keepWaiters) {
       const error = new HttpPoolError('HTTP_NO_ORIGIN', `origin ${this.display} was taken out of rotation after ${Math.max(this.failures, this.healthFailures)} consecutive failures`, { cause, origin: this.display });
-      this.controller.abort(error);
+      this.lines.withdrawAll((place) => this.pool.withdraw(place, error, 'rejected'));
       this.pool.evictAll(error);
     }
     this.listener.onDown(this, cause);
@@ -263,11 +259,6 @@ export class OriginState {
     this.downByConnects = false;
     this.failures = 0;
     this.healthFailures = 0;
-    // not aborted when a lone origin's failed connects took it out: its waiters keep it
-    if (this.controller.signal.aborted) {
-      this.controller = originDownController();
-      this.acquireOptions = { signal: this.controller.signal };
-    }
     this.listener.onUp(this);
     this.prober.reset();
   }
@@ -282,7 +273,7 @@ export class OriginState {
     const timeoutMs = Math.min(this.pool.options.validateTimeoutMs, 2 ** 31 - 1);
     // in line as a request is: a connect made for it (no connection idle) that fails fails it, not a request behind it
     const place = linePlace();
-    this.wait(place, this.acquireOptions, false).then(
+    this.wait(place, undefined, false).then(
       async (lease) => {
         this.leftLine(place);
         try {
@@ -298,16 +289,9 @@ export class OriginState {
       },
       (error: unknown) => {
         this.leftLine(place);
-        // POOL_ABORTED: the origin went down meanwhile; create failures were counted (and kept) by create
-        if (!isPoolError(error, 'POOL_ABORTED') && !isPoolError(error, 'POOL_CLOSED') && !isPoolError(error, 'POOL_CREATE_FAILED')) this.lastError = error;
+        // HTTP_NO_ORIGIN: the origin went down meanwhile; create failures were counted (and kept) by create
+        if (!isHttpPoolError(error, 'HTTP_NO_ORIGIN') && !isPoolError(error, 'POOL_CLOSED') && !isPoolError(error, 'POOL_CREATE_FAILED')) this.lastError = error;
       },
     );
   }
-}
-
-/** The origin's down signal is shared by every waiting acquire: many listeners are expected. */
-function originDownController(): AbortController {
-  const controller = new AbortController();
-  setMaxListeners(0, controller.signal);
-  return controller;
 }
