@@ -219,7 +219,10 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
     }
   }
 
-  /** @internal Least outstanding requests among up origins not yet tried; ties rotate. */
+  /**
+   * @internal Least outstanding requests among up origins not yet tried; ties rotate. None up: one
+   * whose failed connects took it out but whose open connections still serve, if any.
+   */
   pick(tried: ReadonlySet<OriginState> | undefined): OriginState | undefined {
     const origins = this.origins;
     const count = origins.length;
@@ -233,6 +236,12 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
     for (let offset = 0; offset < count; offset++) {
       const candidate = origins[(start + offset) % count] as OriginState;
       if (!candidate.up || (tried !== undefined && tried.has(candidate))) continue;
+      if (best === undefined || candidate.inflight < best.inflight) best = candidate;
+    }
+    if (best !== undefined) return best;
+    // none up: an origin out by failed connects whose open connections still serve (OriginState.servesKept)
+    for (const candidate of origins) {
+      if (!candidate.servesKept || (tried !== undefined && tried.has(candidate))) continue;
       if (best === undefined || candidate.inflight < best.inflight) best = candidate;
     }
     return best;

@@ -17,8 +17,9 @@ export class OriginState {
   readonly authorization: string | undefined;
   up = true;
   /**
-   * A lone origin taken out by failed connects: requests still go to its pool, and wait there for a
-   * connect of their own (see {@link takesRequests}).
+   * Taken out by failed connects: only its connect path is out, and the first connect that passes
+   * brings it back. A lone origin still takes every request (see {@link takesRequests}); one of
+   * several keeps its open connections for when no origin is up (see {@link servesKept}).
    */
   private downByConnects = false;
   inflight = 0;
@@ -58,7 +59,7 @@ export class OriginState {
           if (this.downByConnects) this.markUp();
           return connection;
         } catch (error) {
-          if (this.lone && !this.closed) this.failFirstWaiting(error);
+          if ((this.lone || this.downByConnects) && !this.closed) this.failFirstWaiting(error);
           this.noteFailure(error);
           if (!this.closed) this.listener.onConnectError?.(this, error);
           throw error;
@@ -180,7 +181,7 @@ export class OriginState {
     if (this.closed) return;
     this.failures++;
     this.lastError = error;
-    if (this.up && this.failures >= this.failover.downAfterFailures) this.markDown(error, this.lone);
+    if (this.up && this.failures >= this.failover.downAfterFailures) this.markDown(error, true);
   }
 
   /**
@@ -193,7 +194,16 @@ export class OriginState {
    * Pool: 50 too), where the pool, retrying one connect every `retry.probeDelayMs`, fails a few.
    */
   get takesRequests(): boolean {
-    return this.up || this.downByConnects;
+    return this.up || (this.lone && this.downByConnects);
+  }
+
+  /**
+   * One of several origins, taken out by failed connects, that still has open connections: when no
+   * origin is up, a request goes to its pool rather than failing (see {@link markDown}). There it
+   * waits for one of them, or fails by the connect made for it ({@link failFirstWaiting}).
+   */
+  get servesKept(): boolean {
+    return !this.up && this.downByConnects && !this.lone && this.connections.size > 0;
   }
 
   /** Status snapshot. */
@@ -230,24 +240,32 @@ export class OriginState {
    * backend is unavailable), as core counts the callers a failed create rejects. Before, they were
    * moved by aborting a signal every acquire carried, which core counts as `aborted`, a caller that
    * gave up (3 of 3 in `test/moved-waiters-totals.test.ts`; each acquire also paid for an `AbortSignal.any`).
-   * Except with `keepWaiters` (a lone origin's failed connects): only its connect path is out. Its
-   * requests, waiting or new, stay in its pool's line ({@link takesRequests}), and each fails only
+   * Except after failed connects (`byConnects`): only its connect path is out.
+   *
+   * Its open connections are kept: a listener that stops accepting (a full accept queue, a server
+   * draining) does not close the keep-alive connections it still answers on. Closing them failed
+   * every request after a lone origin was taken out (20 of 20 in `test/accept-stopped.test.ts`;
+   * undici's Pool served 10 on its two open connections). One of several origins gets no new request
+   * while another is up (a listener that stopped often means a server going away: its connections
+   * may close under a request), but its connections serve when none is up ({@link servesKept}):
+   * with the other origin killed, 20 of 20 requests served on them, where closing them failed all 20
+   * (undici's BalancedPool: 10; `test/half-down-origin.test.ts`). They close as idle connections do,
+   * or serve again once it is back. Its waiting requests still move to the origins that are up.
+   *
+   * A lone origin's requests, waiting or new, stay in its pool's line ({@link takesRequests}), and each fails only
    * when a connect made for it fails (it is first in line: {@link failFirstWaiting}) or at its
    * deadline, as with undici's Pool, where each request has a connect of its own (failing them all
    * with the error of the connects that took the origin out failed requests no connect was made for:
    * a 100 ms restart under a burst of 200, max 10, 20 ms connects, failed all 200, undici's Pool 30
-   * to 40). Its open connections keep serving: a listener that stops accepting (a full accept queue,
-   * a server draining) does not close the keep-alive connections it still answers on. Closing them
-   * failed every request after the origin was taken out (20 of 20 in
-   * `test/accept-stopped.test.ts`; undici's Pool served 10 on its two open connections).
+   * to 40).
    */
-  private markDown(cause: unknown, keepWaiters: boolean): void {
+  private markDown(cause: unknown, byConnects: boolean): void {
     this.up = false;
-    this.downByConnects = keepWaiters;
-    if (!keepWaiters) {
+    this.downByConnects = byConnects;
+    if (!this.lone || !byConnects) {
       const error = new HttpPoolError('HTTP_NO_ORIGIN', `origin ${this.display} was taken out of rotation after ${Math.max(this.failures, this.healthFailures)} consecutive failures`, { cause, origin: this.display });
       this.lines.withdrawAll((place) => this.pool.withdraw(place, error, 'rejected'));
-      this.pool.evictAll(error);
+      if (!byConnects) this.pool.evictAll(error);
     }
     this.listener.onDown(this, cause);
     this.prober.start();
