@@ -142,8 +142,8 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
         // a given name as is (one origin) or `api:host:port` (several); without one `http:host:port` (numbered when taken)
         name: pool?.name !== undefined ? (list.length === 1 ? pool.name : `${pool.name}:${provider.origin.hostname}:${provider.origin.port}`) : defaultPoolName(undefined, `${provider.origin.protocol.slice(0, -1)}:${provider.origin.hostname}:${provider.origin.port}`),
       };
-      // taking an origin out withdraws its waiters at once (several origins: they move; one origin: failed
-      // health checks fail them), where core's breaker only refuses callers once an outage has outlasted their own deadline
+      // taking one of several origins out withdraws its waiters at once (they move), where core's breaker
+      // only refuses callers once an outage has outlasted their own deadline; a lone origin keeps them
       return new OriginState(provider, poolOptions, resolvedFailover, listener, list.length === 1);
     });
     // undici's Agent#stats reads it when this pool is an Agent's per-origin dispatcher (its `factory`)

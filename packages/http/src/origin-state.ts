@@ -185,8 +185,13 @@ export class OriginState {
   }
 
   /**
-   * Whether a request may be sent to this origin's pool now: while it is up, and while a lone origin
-   * is out because its connects failed. There each request waits in line for a connection (a kept
+   * Whether a request may be sent to this origin's pool now: while it is up, and always for a lone
+   * origin, which has nowhere better to send it. Out by failed health checks (a server answering its
+   * health path with 503), it is reported down and probed back in, and its requests still go to the
+   * server, which may answer them, as undici's Pool sends them: before, the requests sent meanwhile
+   * shared one probe whose failed health check failed them all with HTTP_NO_ORIGIN (12 of 12, where
+   * undici's Pool got the server's 8 200s and 4 503s; `test/lone-origin-health-down.test.ts`).
+   * Out because its connects failed, each request waits in line for a connection (a kept
    * one, or a connect made for it) and fails only when the connect made for it fails (it is first
    * in line) or at its deadline (`pool.acquireTimeoutMs`), as with undici's Pool, where each request
    * has a connect of its own. Before, requests arriving while it was out shared one probe and a
@@ -194,7 +199,7 @@ export class OriginState {
    * Pool: 50 too), where the pool, retrying one connect every `retry.probeDelayMs`, fails a few.
    */
   get takesRequests(): boolean {
-    return this.up || (this.lone && this.downByConnects);
+    return this.up || this.lone;
   }
 
   /**
@@ -234,12 +239,14 @@ export class OriginState {
   }
 
   /**
-   * Takes the origin out: new requests go elsewhere (or, with a lone origin, wait for a probe), the
-   * requests waiting for its connections move on or fail at once, and its connections are closed.
+   * Takes one of several origins out: new requests go elsewhere, the requests waiting for its
+   * connections move on at once, and its connections are closed (a lone origin keeps all of it, only
+   * reported down and probed: see {@link takesRequests}).
    * They are withdrawn from its pool's line, counted there as `rejected`: the pool failed them (its
    * backend is unavailable), as core counts the callers a failed create rejects. Before, they were
    * moved by aborting a signal every acquire carried, which core counts as `aborted`, a caller that
-   * gave up (3 of 3 in `test/moved-waiters-totals.test.ts`; each acquire also paid for an `AbortSignal.any`).
+   * gave up (3 of 3 in `test/moved-waiters-totals.test.ts`; and each acquire carried options, which
+   * kept it off core's fast path, and an `AbortSignal.any` when the caller had a signal).
    * Except after failed connects (`byConnects`): only its connect path is out.
    *
    * Its open connections are kept: a listener that stops accepting (a full accept queue, a server
@@ -252,9 +259,9 @@ export class OriginState {
    * (undici's BalancedPool: 10; `test/half-down-origin.test.ts`). They close as idle connections do,
    * or serve again once it is back. Its waiting requests still move to the origins that are up.
    *
-   * A lone origin's requests, waiting or new, stay in its pool's line ({@link takesRequests}), and each fails only
-   * when a connect made for it fails (it is first in line: {@link failFirstWaiting}) or at its
-   * deadline, as with undici's Pool, where each request has a connect of its own (failing them all
+   * A lone origin's requests, waiting or new, stay in its pool's line ({@link takesRequests}). After
+   * failed connects each fails only when a connect made for it fails (it is first in line:
+   * {@link failFirstWaiting}) or at its deadline, as with undici's Pool, where each request has a connect of its own (failing them all
    * with the error of the connects that took the origin out failed requests no connect was made for:
    * a 100 ms restart under a burst of 200, max 10, 20 ms connects, failed all 200, undici's Pool 30
    * to 40).
@@ -262,7 +269,7 @@ export class OriginState {
   private markDown(cause: unknown, byConnects: boolean): void {
     this.up = false;
     this.downByConnects = byConnects;
-    if (!this.lone || !byConnects) {
+    if (!this.lone) {
       const error = new HttpPoolError('HTTP_NO_ORIGIN', `origin ${this.display} was taken out of rotation after ${Math.max(this.failures, this.healthFailures)} consecutive failures`, { cause, origin: this.display });
       this.lines.withdrawAll((place) => this.pool.withdraw(place, error, 'rejected'));
       if (!byConnects) this.pool.evictAll(error);
