@@ -2,7 +2,8 @@ import { startFaultProxy } from '@pool/testkit';
 import { BalancedPool, type Dispatcher } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { createHttpPool } from '../src/index.js';
-import { defaultHandler, startServer } from './helpers/server.js';
+import { outcome } from './helpers/parity.js';
+import { slowPaths, startServer } from './helpers/server.js';
 
 // Several origins, one of which stops accepting connections (a full accept queue, a listener closed
 // while draining) while its open keep-alive connections still work. Taken out by its failed connects,
@@ -10,17 +11,13 @@ import { defaultHandler, startServer } from './helpers/server.js';
 // healthy origins, and its open connections are kept, to serve only when no origin is up (and to be
 // reused when it comes back). Side by side with undici's BalancedPool.
 
-const slowHandler: typeof defaultHandler = (req, res, count) => {
-  if (req.url?.startsWith('/slow')) setTimeout(() => defaultHandler(req, res, count), 300);
-  else defaultHandler(req, res, count);
-};
+const slowHandler = slowPaths(300);
 
 describe('an origin whose listener stopped accepting while its open connections still work, among several', () => {
   it('gets no new requests while another origin is up, keeps its open connections, and serves on them once no origin is up (undici\'s BalancedPool fails some)', async () => {
     const halfSrv = await startServer(slowHandler);
     const proxy = await startFaultProxy({ host: '127.0.0.1', port: halfSrv.port });
     const half = `http://127.0.0.1:${proxy.port}`;
-    const outcome = (promise: Promise<Dispatcher.ResponseData>) => promise.then(async (res) => { await res.body.text(); return 'served'; }, (error: unknown) => String((error as { code?: unknown }).code));
     const reached = (prefix: string) => [...halfSrv.requests].filter(([path]) => path.startsWith(prefix)).reduce((sum, [, count]) => sum + count, 0);
     const run = async (make: (origins: string[]) => Dispatcher) => {
       const other = await startServer(slowHandler);
