@@ -171,7 +171,7 @@ export abstract class Exchange implements LinePlace {
       this.fail(origin.explainSaturation(error));
       return;
     }
-    // POOL_ABORTED from the origin's own signal (it went down), POOL_UNAVAILABLE (breaker open),
+    // HTTP_NO_ORIGIN: withdrawn as its origin went down; POOL_UNAVAILABLE (breaker open),
     // POOL_CREATE_FAILED, a timeout caused by failing creates: elsewhere
     this.lastRouteError = routeCause(error);
     (this.tried ??= new Set()).add(origin);

@@ -142,8 +142,8 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
         // a given name as is (one origin) or `api:host:port` (several); without one `http:host:port` (numbered when taken)
         name: pool?.name !== undefined ? (list.length === 1 ? pool.name : `${pool.name}:${provider.origin.hostname}:${provider.origin.port}`) : defaultPoolName(undefined, `${provider.origin.protocol.slice(0, -1)}:${provider.origin.hostname}:${provider.origin.port}`),
       };
-      // the origin's down signal moves its waiters at once (several origins; one origin: failed health
-      // checks fail them), where core's breaker only refuses callers once an outage has outlasted their own deadline
+      // taking one of several origins out withdraws its waiters at once (they move), where core's breaker
+      // only refuses callers once an outage has outlasted their own deadline; a lone origin keeps them
       return new OriginState(provider, poolOptions, resolvedFailover, listener, list.length === 1);
     });
     // undici's Agent#stats reads it when this pool is an Agent's per-origin dispatcher (its `factory`)
@@ -219,7 +219,10 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
     }
   }
 
-  /** @internal Least outstanding requests among up origins not yet tried; ties rotate. */
+  /**
+   * @internal Least outstanding requests among up origins not yet tried; ties rotate. None up: one
+   * whose failed connects took it out but whose open connections still serve, if any.
+   */
   pick(tried: ReadonlySet<OriginState> | undefined): OriginState | undefined {
     const origins = this.origins;
     const count = origins.length;
@@ -233,6 +236,12 @@ export class HttpPool extends Dispatcher implements ExchangeHost, PoolSource {
     for (let offset = 0; offset < count; offset++) {
       const candidate = origins[(start + offset) % count] as OriginState;
       if (!candidate.up || (tried !== undefined && tried.has(candidate))) continue;
+      if (best === undefined || candidate.inflight < best.inflight) best = candidate;
+    }
+    if (best !== undefined) return best;
+    // none up: an origin out by failed connects whose open connections still serve (OriginState.servesKept)
+    for (const candidate of origins) {
+      if (!candidate.servesKept || (tried !== undefined && tried.has(candidate))) continue;
       if (best === undefined || candidate.inflight < best.inflight) best = candidate;
     }
     return best;

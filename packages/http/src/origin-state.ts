@@ -1,7 +1,6 @@
-import { setMaxListeners } from 'node:events';
-import { createPool, isPoolError, PoolError, type Lease, type Pool, type PoolOptions } from '@pool/core';
+import { createPool, isPoolError, PoolError, type AcquireOptions, type Lease, type Pool, type PoolOptions } from '@pool/core';
 import type { HttpConnection } from './connection.js';
-import { HttpPoolError } from './errors.js';
+import { HttpPoolError, isHttpPoolError } from './errors.js';
 import type { HttpProvider } from './provider.js';
 import { hide } from './hidden.js';
 import { Prober } from './origin-probe.js';
@@ -18,8 +17,9 @@ export class OriginState {
   readonly authorization: string | undefined;
   up = true;
   /**
-   * A lone origin taken out by failed connects: requests still go to its pool, and wait there for a
-   * connect of their own (see {@link takesRequests}).
+   * Taken out by failed connects: only its connect path is out, and the first connect that passes
+   * brings it back. A lone origin still takes every request (see {@link takesRequests}); one of
+   * several keeps its open connections for when no origin is up (see {@link servesKept}).
    */
   private downByConnects = false;
   inflight = 0;
@@ -28,21 +28,16 @@ export class OriginState {
   /** Failed health checks in a row; only a passing health check resets them (answered requests do not). */
   healthFailures = 0;
   lastError: unknown = undefined;
-  /**
-   * Passed to every acquire: aborted when this origin goes down, so its waiters move to another
-   * origin at once (core's circuit breaker only refuses callers once an outage has outlasted their
-   * own deadline), or, with a lone origin taken out by failed health checks, fail at once with
-   * HTTP_NO_ORIGIN. Not aborted when a lone origin's failed connects take it out (see {@link markDown}).
-   */
-  acquireOptions: { signal: AbortSignal };
-  private controller = originDownController();
   private readonly prober: Prober;
   private checkTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   private readonly provider: HttpProvider;
   /** Every connection the pool owns, so `destroy()` can cut requests in flight. */
   private readonly connections = new Set<HttpConnection>();
-  /** With a lone origin, who waits for a connection (see {@link WaitingLines}). */
+  /**
+   * Who waits for a connection (see {@link WaitingLines}): with a lone origin, a failed connect fails
+   * the first; when the origin is taken out, they are withdrawn (see {@link markDown}).
+   */
   private readonly lines = new WaitingLines();
 
   /** `lone`: the dispatcher's only origin (there is nowhere to move a request whose connect failed). */
@@ -52,7 +47,6 @@ export class OriginState {
     this.href = provider.origin.origin;
     this.authorization = provider.origin.authorization;
     hide(this, 'authorization');
-    this.acquireOptions = { signal: this.controller.signal };
     // the pool sees a provider that also counts this origin's failures and successes
     const counted: HttpProvider = {
       ...provider,
@@ -65,7 +59,7 @@ export class OriginState {
           if (this.downByConnects) this.markUp();
           return connection;
         } catch (error) {
-          if (this.lone && !this.closed) this.failFirstWaiting(error);
+          if ((this.lone || this.downByConnects) && !this.closed) this.failFirstWaiting(error);
           this.noteFailure(error);
           if (!this.closed) this.listener.onConnectError?.(this, error);
           throw error;
@@ -108,15 +102,14 @@ export class OriginState {
    * settled): with a lone origin, a connect that fails fails the first place in line with its error.
    */
   acquire(place: LinePlace, signal: AbortSignal | undefined, fresh = false): Promise<Lease<HttpConnection>> {
-    const own = this.acquireOptions;
-    const options = signal === undefined ? own : { signal: AbortSignal.any([signal, own.signal]) };
-    return fresh ? this.acquireFresh(place, { ...options, priority: 1 }) : this.wait(place, options, false);
+    if (fresh) return this.acquireFresh(place, signal === undefined ? { priority: 1 } : { signal, priority: 1 });
+    return this.wait(place, signal === undefined ? undefined : { signal }, false);
   }
 
-  /** An acquire that may have to wait; with a lone origin a waiting one joins the lines (`urgent`: a fresh-connection retry). */
-  private wait(place: LinePlace, options: { signal: AbortSignal; priority?: number }, urgent: boolean): Promise<Lease<HttpConnection>> {
+  /** An acquire that may have to wait; a waiting one joins the lines (`urgent`: a fresh-connection retry). */
+  private wait(place: LinePlace, options: AcquireOptions | undefined, urgent: boolean): Promise<Lease<HttpConnection>> {
     const promise = this.pool.acquireWithdrawable(place, options);
-    if (this.lone && place.ticket !== undefined) this.lines.join(place, urgent);
+    if (place.ticket !== undefined) this.lines.join(place, urgent);
     return promise;
   }
 
@@ -138,7 +131,7 @@ export class OriginState {
    * under steady load each new connection went to another caller, so the retry waited for as long as
    * the load lasted while the pool destroyed and created connections in a loop.
    */
-  private async acquireFresh(place: LinePlace, options: { signal: AbortSignal; priority: number }): Promise<Lease<HttpConnection>> {
+  private async acquireFresh(place: LinePlace, options: AcquireOptions): Promise<Lease<HttpConnection>> {
     const held: Lease<HttpConnection>[] = [];
     try {
       for (;;) {
@@ -188,12 +181,17 @@ export class OriginState {
     if (this.closed) return;
     this.failures++;
     this.lastError = error;
-    if (this.up && this.failures >= this.failover.downAfterFailures) this.markDown(error, this.lone);
+    if (this.up && this.failures >= this.failover.downAfterFailures) this.markDown(error, true);
   }
 
   /**
-   * Whether a request may be sent to this origin's pool now: while it is up, and while a lone origin
-   * is out because its connects failed. There each request waits in line for a connection (a kept
+   * Whether a request may be sent to this origin's pool now: while it is up, and always for a lone
+   * origin, which has nowhere better to send it. Out by failed health checks (a server answering its
+   * health path with 503), it is reported down and probed back in, and its requests still go to the
+   * server, which may answer them, as undici's Pool sends them: before, the requests sent meanwhile
+   * shared one probe whose failed health check failed them all with HTTP_NO_ORIGIN (12 of 12, where
+   * undici's Pool got the server's 8 200s and 4 503s; `test/lone-origin-health-down.test.ts`).
+   * Out because its connects failed, each request waits in line for a connection (a kept
    * one, or a connect made for it) and fails only when the connect made for it fails (it is first
    * in line) or at its deadline (`pool.acquireTimeoutMs`), as with undici's Pool, where each request
    * has a connect of its own. Before, requests arriving while it was out shared one probe and a
@@ -201,7 +199,16 @@ export class OriginState {
    * Pool: 50 too), where the pool, retrying one connect every `retry.probeDelayMs`, fails a few.
    */
   get takesRequests(): boolean {
-    return this.up || this.downByConnects;
+    return this.up || this.lone;
+  }
+
+  /**
+   * One of several origins, taken out by failed connects, that still has open connections: when no
+   * origin is up, a request goes to its pool rather than failing (see {@link markDown}). There it
+   * waits for one of them, or fails by the connect made for it ({@link failFirstWaiting}).
+   */
+  get servesKept(): boolean {
+    return !this.up && this.downByConnects && !this.lone && this.connections.size > 0;
   }
 
   /** Status snapshot. */
@@ -232,26 +239,40 @@ export class OriginState {
   }
 
   /**
-   * Takes the origin out: new requests go elsewhere (or, with a lone origin, wait for a probe), the
-   * requests waiting for its connections move on or fail at once, and its connections are closed.
-   * Except with `keepWaiters` (a lone origin's failed connects): only its connect path is out. Its
-   * requests, waiting or new, stay in its pool's line ({@link takesRequests}), and each fails only
-   * when a connect made for it fails (it is first in line: {@link failFirstWaiting}) or at its
-   * deadline, as with undici's Pool, where each request has a connect of its own (failing them all
+   * Takes one of several origins out: new requests go elsewhere, the requests waiting for its
+   * connections move on at once, and its connections are closed (a lone origin keeps all of it, only
+   * reported down and probed: see {@link takesRequests}).
+   * They are withdrawn from its pool's line, counted there as `rejected`: the pool failed them (its
+   * backend is unavailable), as core counts the callers a failed create rejects. Before, they were
+   * moved by aborting a signal every acquire carried, which core counts as `aborted`, a caller that
+   * gave up (3 of 3 in `test/moved-waiters-totals.test.ts`; and each acquire carried options, which
+   * kept it off core's fast path, and an `AbortSignal.any` when the caller had a signal).
+   * Except after failed connects (`byConnects`): only its connect path is out.
+   *
+   * Its open connections are kept: a listener that stops accepting (a full accept queue, a server
+   * draining) does not close the keep-alive connections it still answers on. Closing them failed
+   * every request after a lone origin was taken out (20 of 20 in `test/accept-stopped.test.ts`;
+   * undici's Pool served 10 on its two open connections). One of several origins gets no new request
+   * while another is up (a listener that stopped often means a server going away: its connections
+   * may close under a request), but its connections serve when none is up ({@link servesKept}):
+   * with the other origin killed, 20 of 20 requests served on them, where closing them failed all 20
+   * (undici's BalancedPool: 10; `test/half-down-origin.test.ts`). They close as idle connections do,
+   * or serve again once it is back. Its waiting requests still move to the origins that are up.
+   *
+   * A lone origin's requests, waiting or new, stay in its pool's line ({@link takesRequests}). After
+   * failed connects each fails only when a connect made for it fails (it is first in line:
+   * {@link failFirstWaiting}) or at its deadline, as with undici's Pool, where each request has a connect of its own (failing them all
    * with the error of the connects that took the origin out failed requests no connect was made for:
    * a 100 ms restart under a burst of 200, max 10, 20 ms connects, failed all 200, undici's Pool 30
-   * to 40). Its open connections keep serving: a listener that stops accepting (a full accept queue,
-   * a server draining) does not close the keep-alive connections it still answers on. Closing them
-   * failed every request after the origin was taken out (20 of 20 in
-   * `test/accept-stopped.test.ts`; undici's Pool served 10 on its two open connections).
+   * to 40).
    */
-  private markDown(cause: unknown, keepWaiters: boolean): void {
+  private markDown(cause: unknown, byConnects: boolean): void {
     this.up = false;
-    this.downByConnects = keepWaiters;
-    if (!keepWaiters) {
+    this.downByConnects = byConnects;
+    if (!this.lone) {
       const error = new HttpPoolError('HTTP_NO_ORIGIN', `origin ${this.display} was taken out of rotation after ${Math.max(this.failures, this.healthFailures)} consecutive failures`, { cause, origin: this.display });
-      this.controller.abort(error);
-      this.pool.evictAll(error);
+      this.lines.withdrawAll((place) => this.pool.withdraw(place, error, 'rejected'));
+      if (!byConnects) this.pool.evictAll(error);
     }
     this.listener.onDown(this, cause);
     this.prober.start();
@@ -263,11 +284,6 @@ export class OriginState {
     this.downByConnects = false;
     this.failures = 0;
     this.healthFailures = 0;
-    // not aborted when a lone origin's failed connects took it out: its waiters keep it
-    if (this.controller.signal.aborted) {
-      this.controller = originDownController();
-      this.acquireOptions = { signal: this.controller.signal };
-    }
     this.listener.onUp(this);
     this.prober.reset();
   }
@@ -282,7 +298,7 @@ export class OriginState {
     const timeoutMs = Math.min(this.pool.options.validateTimeoutMs, 2 ** 31 - 1);
     // in line as a request is: a connect made for it (no connection idle) that fails fails it, not a request behind it
     const place = linePlace();
-    this.wait(place, this.acquireOptions, false).then(
+    this.wait(place, undefined, false).then(
       async (lease) => {
         this.leftLine(place);
         try {
@@ -298,16 +314,9 @@ export class OriginState {
       },
       (error: unknown) => {
         this.leftLine(place);
-        // POOL_ABORTED: the origin went down meanwhile; create failures were counted (and kept) by create
-        if (!isPoolError(error, 'POOL_ABORTED') && !isPoolError(error, 'POOL_CLOSED') && !isPoolError(error, 'POOL_CREATE_FAILED')) this.lastError = error;
+        // HTTP_NO_ORIGIN: the origin went down meanwhile; create failures were counted (and kept) by create
+        if (!isHttpPoolError(error, 'HTTP_NO_ORIGIN') && !isPoolError(error, 'POOL_CLOSED') && !isPoolError(error, 'POOL_CREATE_FAILED')) this.lastError = error;
       },
     );
   }
-}
-
-/** The origin's down signal is shared by every waiting acquire: many listeners are expected. */
-function originDownController(): AbortController {
-  const controller = new AbortController();
-  setMaxListeners(0, controller.signal);
-  return controller;
 }

@@ -1,15 +1,14 @@
-import { isPoolError } from '@pool/core';
 import { isHttpPoolError } from './errors.js';
 import type { OriginState } from './origin-state.js';
 
 // A request that found no origin up waits for a probe of the down ones (Exchange.awaitProbe).
 
 /**
- * The error worth reporting for an origin that gave no connection: when its acquire was aborted
- * because the origin went down, the reason it went down (`connect ECONNREFUSED ...`), not the abort.
+ * The error worth reporting for an origin that gave no connection: when its acquire was withdrawn
+ * because the origin went down, the reason it went down (`connect ECONNREFUSED ...`).
  */
 export function routeCause(error: unknown): Error {
-  if (isPoolError(error, 'POOL_ABORTED') && isHttpPoolError(error.cause, 'HTTP_NO_ORIGIN') && error.cause.cause instanceof Error) return error.cause.cause;
+  if (isHttpPoolError(error, 'HTTP_NO_ORIGIN') && error.cause instanceof Error) return error.cause;
   return toError(error);
 }
 

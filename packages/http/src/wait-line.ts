@@ -1,7 +1,7 @@
 import type { WaitPlace } from '@pool/core';
 
 /**
- * Where a caller waits for a lone origin's connection: core's `WaitPlace`, linked into a {@link Line}
+ * Where a caller waits for an origin's connection: core's `WaitPlace`, linked into a {@link Line}
  * (a list threaded through the places: no Set, whose hashing of each request cost more than the rest
  * of this bookkeeping).
  */
@@ -43,8 +43,10 @@ export class Line {
 }
 
 /**
- * With a lone origin, who waits for a connection, in the pool's order: the fresh-connection retries
- * (priority 1) first, then requests and periodic checks (priority 0), first come first.
+ * Who waits for an origin's connection, in the pool's order: the fresh-connection retries (priority
+ * 1) first, then requests and periodic checks (priority 0), first come first. A lone origin fails the
+ * first of them when a connect fails ({@link failFirst}); an origin taken out moves them all
+ * ({@link withdrawAll}).
  */
 export class WaitingLines {
   private readonly urgent = new Line();
@@ -62,7 +64,7 @@ export class WaitingLines {
    * connect failed: a connect that hangs fails its request after the connect timeout, not after
    * `downAfterFailures` attempts. The others keep waiting for the next attempt (the pool makes one at
    * once while callers wait). It does not count against the origin any more than before. (Core counts
-   * the caller as aborted in its totals. With `validateAfterIdleMs`, a caller whose idle connection is
+   * the caller as rejected in its totals. With `validateAfterIdleMs`, a caller whose idle connection is
    * being checked is in line too, so a connect failing meanwhile may fail it rather than the caller
    * behind it: one caller fails either way.)
    */
@@ -72,6 +74,19 @@ export class WaitingLines {
         line.remove(place);
         // false: it was served or failed meanwhile, and has not heard it yet
         if (withdraw(place)) return;
+      }
+    }
+  }
+
+  /**
+   * The origin was taken out: every caller still waiting leaves the line and is withdrawn (rejected,
+   * so it goes to another origin). Those `withdraw` finds served meanwhile have not heard it yet.
+   */
+  withdrawAll(withdraw: (place: LinePlace) => boolean): void {
+    for (const line of [this.urgent, this.normal]) {
+      for (let place = line.first; place !== null; place = line.first) {
+        line.remove(place);
+        withdraw(place);
       }
     }
   }

@@ -2,7 +2,8 @@ import { startFaultProxy } from '@pool/testkit';
 import { Pool, type Dispatcher } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { createHttpPool, type HttpPool } from '../src/index.js';
-import { defaultHandler, startServer } from './helpers/server.js';
+import { outcome } from './helpers/parity.js';
+import { slowPaths, startServer } from './helpers/server.js';
 
 // A server whose listener stops taking new connections (an accept queue that is full, a listener
 // closed while draining) while its open keep-alive connections still work. undici's Pool fails the
@@ -11,17 +12,13 @@ import { defaultHandler, startServer } from './helpers/server.js';
 // and fail every request after them (20 of 20; undici's Pool failed 10 of the 20, the ones it handed
 // to clients without a connection).
 
-const slowHandler: typeof defaultHandler = (req, res, count) => {
-  if (req.url?.startsWith('/slow')) setTimeout(() => defaultHandler(req, res, count), 150);
-  else defaultHandler(req, res, count);
-};
+const slowHandler = slowPaths(150);
 
 describe('an origin that stops accepting new connections while its open ones still work, side by side with undici\'s Pool', () => {
   it('the requests that needed a new connection fail (no more of ours than of undici\'s), and the open keep-alive connections keep serving every request after them (undici\'s Pool serves some)', async () => {
     const s = await startServer(slowHandler);
     const proxy = await startFaultProxy({ host: '127.0.0.1', port: s.port });
     const origin = `http://127.0.0.1:${proxy.port}`;
-    const outcome = (promise: Promise<Dispatcher.ResponseData>) => promise.then(async (res) => { await res.body.text(); return 'served'; }, (error: unknown) => String((error as { code?: unknown }).code));
     try {
       const run = async (pool: Dispatcher) => {
         // two keep-alive connections open

@@ -35,6 +35,10 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** What a caller got: 'served' (the body read), or the error's code. */
+export const outcome = (promise: Promise<Dispatcher.ResponseData>): Promise<string> =>
+  promise.then(async (res) => { await res.body.text(); return 'served'; }, (error: unknown) => String((error as { code?: unknown }).code));
+
 /** The error `promise` rejects with, or undefined. */
 export const caught = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => undefined, (error: unknown) => error);
 

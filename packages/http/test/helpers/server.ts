@@ -33,6 +33,14 @@ export const defaultHandler: Handler = (req, res) => {
   });
 };
 
+/** The default handler, answering paths under `/slow` after `delayMs` (to keep connections busy). */
+export function slowPaths(delayMs: number): Handler {
+  return (req, res, count) => {
+    if (req.url?.startsWith('/slow')) setTimeout(() => defaultHandler(req, res, count), delayMs);
+    else defaultHandler(req, res, count);
+  };
+}
+
 export async function startServer(handler: Handler = defaultHandler, port = 0, host = '127.0.0.1'): Promise<TestServer> {
   const sockets = new Set<Socket>();
   const perSocket = new WeakMap<Socket, number>();
