@@ -10,9 +10,9 @@ export interface PoolTotals {
   released: number;
   /** Acquires that ran out of time. */
   timeouts: number;
-  /** Acquires aborted through their signal. */
+  /** Acquires given up while waiting: the caller's signal, or `withdraw` (by default; an adapter's watchdog cut). */
   aborted: number;
-  /** Acquires refused at once: queue full or backend unavailable. */
+  /** Acquires the pool failed: refused at once (queue full, backend unavailable), failed by a create error, or `withdraw(..., 'rejected')`. */
   rejected: number;
   /** Creates that failed or timed out. */
   createErrors: number;
