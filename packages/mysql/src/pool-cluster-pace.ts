@@ -1,3 +1,4 @@
+import { unwatchAbort, watchAbort } from '@pool/core';
 import { backoffDelay } from '@pool/core/adapter-kit';
 
 /** The pause before a borrow's tries beyond its first round of the pattern's nodes: from about this, doubling. */
@@ -33,16 +34,18 @@ export class RetryPace {
         setImmediate(resolve, true);
         return;
       }
+      // watchAbort: the cluster's end signal (and a caller's signal shared by many calls) gets one listener
+      // however many borrows pause on it, not one each (Node warns of a leak past ten)
       const done = (more: boolean): void => {
         clearTimeout(timer);
-        for (const signal of signals) signal?.removeEventListener('abort', wake);
+        for (const signal of signals) if (signal !== undefined) unwatchAbort(signal, wake);
         resolve(more);
       };
       const wake = (): void => done(true);
       const timer = setTimeout(done, Math.min(backoff, left), left > backoff);
       for (const signal of signals) {
         if (signal?.aborted === true) return done(true);
-        signal?.addEventListener('abort', wake);
+        if (signal !== undefined) watchAbort(signal, wake);
       }
     });
   }

@@ -38,6 +38,29 @@ function hidePassword(client: Redis): void {
   if (typeof condition === 'object' && condition !== null) hide(condition, ['auth']);
 }
 
+/**
+ * Hides the password again each time `connect()` runs (a borrower's `disconnect()` then `connect()`):
+ * ioredis rebuilds `condition.auth` inside it, before its promise settles. Hidden there, not at
+ * 'ready': a reconnect refused (a rotated password, a server down) never gets to 'ready', and the
+ * client would keep the password in util.inspect for good. If ioredis stops calling `connect` for its
+ * connects, the password shows as it does on a plain ioredis client.
+ */
+function hidePasswordOnConnect(client: Redis): void {
+  const connect = client.connect;
+  Object.defineProperty(client, 'connect', {
+    value: function connectHidden(this: Redis, ...args: Parameters<Redis['connect']>) {
+      try {
+        return connect.apply(this, args);
+      } finally {
+        hidePassword(client);
+      }
+    },
+    enumerable: false,
+    writable: true,
+    configurable: true,
+  });
+}
+
 function hide(target: Record<string, unknown>, keys: string[]): void {
   for (const key of keys) {
     if (target[key] === undefined) continue;
@@ -91,7 +114,8 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
   async function create({ signal }: { signal: AbortSignal }): Promise<Redis> {
     if (signal.aborted) throw abortError(signal);
     const client = new Redis(options);
-    const state = trackSession(client, resolved.password === undefined ? undefined : resolved.username === undefined ? [resolved.password] : [resolved.username, resolved.password]);
+    // the AUTH arguments as ioredis builds them: an empty username is none (`AUTH <password>`)
+    const state = trackSession(client, resolved.password === undefined ? undefined : resolved.username ? [resolved.username, resolved.password] : [resolved.password]);
     // An idle connection's socket errors must never crash the process: keep the last one, redacted.
     client.on('error', (error: unknown) => {
       state.lastError = sanitize(error);
@@ -127,7 +151,7 @@ export function redisProvider(config: RedisProviderConfig | string = {}): RedisP
     giveDuplicate(client, resolved.standalone);
     open.track(client, true);
     // a borrower's own reconnect (disconnect(), then connect()) rebuilds the AUTH arguments ioredis keeps
-    client.on('ready', () => hidePassword(client));
+    hidePasswordOnConnect(client);
     recordOwnListeners(client);
     return client;
   }

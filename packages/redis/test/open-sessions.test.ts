@@ -153,6 +153,43 @@ describe.skipIf(!svc.available || (binary === undefined && process.env.CI !== 't
     }
   });
 
+  it("the password stays out of util.inspect of a client whose borrower's reconnect did not get to 'ready' (refused by a rotated password), and from the moment connect() is called", async () => {
+    const redis = createRedisPool({ url: `redis://:${password}@127.0.0.1:${server.port}/3`, clientName: 'inspected-failed', pool: { max: 1 } });
+    redis.pool.on('error', () => undefined);
+    try {
+      const texts = await redis.withConnection(async (client) => {
+        client.on('error', () => undefined);
+        const ended = once(client, 'end');
+        client.disconnect();
+        await ended;
+        await serverAdmin.call('CONFIG', 'SET', 'requirepass', 'rotated-while-away');
+        const connecting = client.connect().then(() => 'connected', (error: unknown) => String(error));
+        const atCall = inspect(client, { depth: 4 }); // ioredis rebuilt its AUTH arguments inside connect()
+        const outcome = await connecting;
+        await waitFor(() => client.status === 'end', 5_000, 'the refused reconnect to end');
+        return { outcome, atCall, afterRefusal: inspect(client, { depth: 4 }) };
+      });
+      expect(texts.outcome).not.toBe('connected');
+      expect(texts.afterRefusal).not.toContain(password);
+      expect(texts.atCall).not.toContain(password);
+    } finally {
+      await serverAdmin.call('CONFIG', 'SET', 'requirepass', password);
+      await redis.end();
+    }
+  });
+
+  it("with username: '' (ioredis then sends AUTH <password>), a reconnected connection is kept on release as with no username", async () => {
+    const redis = createRedisPool({ url: `redis://127.0.0.1:${server.port}/3`, username: '', password, clientName: 'empty-user', pool: { max: 1 } });
+    try {
+      await redis.withConnection(reconnect);
+      await waitFor(() => redis.stats().idle === 1, 5_000, 'the release to finish');
+      expect(redis.stats().totals).toMatchObject({ created: 1, destroyed: 0 });
+      expect(await redis.call('PING')).toBe('PONG');
+    } finally {
+      await redis.end();
+    }
+  });
+
   it("a borrower's SELECT and CLIENT SETNAME before its reconnect are undone on release, the connection is reused, and the next borrower is authenticated in the configured db, as a plain client that selected back would be", async () => {
     const redis = createRedisPool({ url: `redis://:${password}@127.0.0.1:${server.port}/3`, clientName: 'configured', pool: { max: 1 } });
     const session = (client: Redis) => client.client('INFO').then((info) => ({

@@ -116,6 +116,26 @@ describe.skipIf(!service.available)('PoolCluster retrying over nodes that refuse
     }
   });
 
+  it('many borrows pausing at once (each waiting on the cluster\'s end, some on one shared signal) add one abort listener per signal, not one each: no MaxListenersExceededWarning', async () => {
+    const { cluster, tries } = await refusingCluster(createPoolCluster);
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    const shutdown = new AbortController(); // a service's one shutdown signal, passed to every call
+    try {
+      const borrowing = Array.from({ length: 15 }, () => cluster.getConnection('*', undefined, { signal: shutdown.signal, timeoutMs: 1_500 }).then(() => undefined, (e: unknown) => e));
+      // every borrow past its first round of the two nodes: all pausing between tries at once
+      await vi.waitFor(() => expect(tries()).toBeGreaterThanOrEqual(15 * 4), { timeout: 10_000, interval: 20 });
+      shutdown.abort();
+      for (const error of await Promise.all(borrowing)) expect(error).toMatchObject({ code: 'POOL_ABORTED' });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((warning) => warning.message)).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      await cluster.end();
+    }
+  });
+
   it('end() while a borrow pauses between tries fails it with POOL_CLOSED', async () => {
     const { cluster, tries } = await refusingCluster(createPoolCluster);
     const borrowing = cluster.getConnection('*').then(() => undefined, (e: unknown) => e);
