@@ -6,4 +6,5 @@ export { raceWatched } from './watched-race.js';
 export { backoffDelay } from '../src/backoff.js';
 export { watchedAcquire } from './watched-acquire.js';
 export { probeWasRefused } from './probe-refused.js';
+export { linkSignals, type LinkedSignal } from './any-signal.js';
 export { takeListenerBaseline, listenersChanged, restoreListeners, restoreEveryListener, type AnyEventHost, type ListenerBaseline, type ListenerHost } from './borrower-listeners.js';

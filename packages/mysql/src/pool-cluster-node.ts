@@ -1,4 +1,5 @@
 import { PoolTimeoutError, type AcquireOptions, type Lease, type PoolError, type PoolStats } from '@pool/core';
+import { linkSignals } from '@pool/core/adapter-kit';
 import type { Connection } from 'mysql2/promise';
 import { acquire, callerError } from './acquire.js';
 import { classifyMysqlCreateError } from './classify.js';
@@ -68,14 +69,18 @@ export class ClusterNode {
         controller.abort(error);
       },
     };
-    const signal = options?.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal]);
+    // not AbortSignal.any: over the caller's long-lived signal it kept ~100 bytes a call for good (Node 20)
+    const linked = options?.signal === undefined ? undefined : linkSignals(options.signal, controller.signal);
+    const signal = linked === undefined ? controller.signal : linked.signal;
     this.waiting.add(borrow);
     return acquire(this.ctx, { ...options, signal }, this.ctx.watchdog).then(
       (lease) => {
+        linked?.release();
         this.waiting.delete(borrow);
         return lease;
       },
       (error: unknown) => {
+        linked?.release();
         this.waiting.delete(borrow);
         throw failure ?? error;
       },

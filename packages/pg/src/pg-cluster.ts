@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { isPoolError, type AcquireOptions, type Pool } from '@pool/core';
-import { poolSource, traceCall, type CallTraceContext, type PoolSource } from '@pool/core/adapter-kit';
+import { linkSignals, poolSource, traceCall, type CallTraceContext, type PoolSource } from '@pool/core/adapter-kit';
 import pg from 'pg';
 import { resolveClusterConfig, type PgClusterConfig } from './cluster-config.js';
 import { ClusterState } from './cluster-state.js';
@@ -235,8 +235,10 @@ export class PgCluster extends EventEmitter implements PoolSource {
       context.server = host.server;
       const own = this.state.signalFor(route, host);
       let started = false;
+      // not AbortSignal.any: over the caller's long-lived signal it kept ~100 bytes a call for good (Node 20)
+      const linked = options?.signal === undefined ? undefined : linkSignals(options.signal, own);
       try {
-        const signal = options?.signal === undefined ? own : AbortSignal.any([options.signal, own]);
+        const signal = linked === undefined ? own : linked.signal;
         return await host.pool.transaction((client) => {
           started = true;
           return fn(client);
@@ -248,6 +250,7 @@ export class PgCluster extends EventEmitter implements PoolSource {
         else if (isFatalPgError(error)) host.noteFailure(error);
         throw error;
       } finally {
+        linked?.release();
         host.inflight--;
       }
     }
@@ -258,10 +261,13 @@ export class PgCluster extends EventEmitter implements PoolSource {
     for (;;) {
       const host = await this.state.hostFor(route, deadline, signal);
       const own = this.state.signalFor(route, host);
+      const linked = signal === undefined ? undefined : linkSignals(signal, own);
       try {
-        const client = await host.pool.acquireFor({ signal: signal === undefined ? own : AbortSignal.any([signal, own]), timeoutMs: Math.max(1, deadline - performance.now()) }, watched);
+        const client = await host.pool.acquireFor({ signal: linked === undefined ? own : linked.signal, timeoutMs: Math.max(1, deadline - performance.now()) }, watched);
+        linked?.release();
         return { client, host };
       } catch (error) {
+        linked?.release();
         host.inflight--;
         if (signal?.aborted) throw error;
         // the host's circuit breaker is open: it is down, whatever the failure count says
