@@ -279,7 +279,8 @@ export class OriginState {
   }
 
   private markUp(): void {
-    if (this.closed) return;
+    // already up: a probe that was in flight when a connect of its pool brought it back passed too
+    if (this.closed || this.up) return;
     this.up = true;
     this.downByConnects = false;
     this.failures = 0;
