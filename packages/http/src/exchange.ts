@@ -7,7 +7,7 @@ import { isIdempotent, isReplayableBody } from './idempotent.js';
 import { isFatalHttpError, isSocketClosedError } from './is-fatal.js';
 import type { OriginState } from './origin-state.js';
 import type { LinePlace } from './wait-line.js';
-import { firstUp, routeCause, toError, untilAborted } from './origin-wait.js';
+import { firstUpWithin, routeCause, toError, untilAborted } from './origin-wait.js';
 
 /** What an exchange needs from its dispatcher. */
 export interface ExchangeHost {
@@ -129,10 +129,10 @@ export abstract class Exchange implements LinePlace {
 
   /**
    * No origin is up: the down ones are probed now for this request, which is sent as soon as one is
-   * up, or fails with the last probe's error once all failed.
+   * up, or fails with the last probe's error once all failed, or at its deadline (see {@link firstUpWithin}).
    */
   private awaitProbe(down: OriginState[], fresh: boolean): void {
-    untilAborted(firstUp(down), this.signal).then(
+    untilAborted(firstUpWithin(down), this.signal).then(
       () => this.start(fresh),
       (error: unknown) => {
         if (this.abortReason !== null || this.signal?.aborted || this.host.destroyError !== undefined || isPoolError(error, 'POOL_CLOSED')) {
