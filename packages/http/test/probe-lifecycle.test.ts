@@ -2,7 +2,8 @@ import { startFaultProxy } from '@pool/testkit';
 import { describe, expect, it } from 'vitest';
 import { createHttpPool } from '../src/index.js';
 import { outcome } from './helpers/parity.js';
-import { defaultHandler, startServer, type Handler } from './helpers/server.js';
+import { originsBackWithHangingHealth } from './helpers/hanging-probes.js';
+import { startServer } from './helpers/server.js';
 
 // The background probe of a down origin (failover.probe) belongs to its outage: it stops once the
 // origin is back, however it came back, and close()/destroy() cut a probe in flight.
@@ -48,20 +49,10 @@ describe('the background probe of a down origin', () => {
 
   for (const how of ['close', 'destroy'] as const) {
     it(`${how}() cuts a probe in flight: its connection closes at once, not at the health check's deadline`, async () => {
-      let hang = false;
-      // once back, the servers never answer the health check: each background probe connects and waits (validateTimeoutMs: 5 s)
-      const handler: Handler = (req, res, count) => {
-        if (!(hang && req.url === '/health')) defaultHandler(req, res, count);
-      };
-      const servers = await Promise.all([startServer(handler), startServer(handler)]);
+      // each background probe connects and waits for its health check (validateTimeoutMs: 5 s)
+      const { pool, servers } = await originsBackWithHangingHealth({ failover: { checkIntervalMs: 0, probe: { minDelayMs: 50, maxDelayMs: 50 } } });
       const open = async () => (await Promise.all(servers.map((s) => new Promise<number>((resolve) => s.server.getConnections((_error, n) => resolve(n)))))).reduce((a, b) => a + b, 0);
-      const pool = createHttpPool({ origins: servers.map((s) => s.origin), failover: { checkIntervalMs: 0, probe: { minDelayMs: 50, maxDelayMs: 50 } } });
       try {
-        for (const s of servers) await s.kill();
-        await Promise.all([1, 2, 3, 4].map(() => outcome(pool.request({ path: '/', method: 'GET' }))));
-        expect(pool.status().map((origin) => origin.up)).toEqual([false, false]);
-        hang = true;
-        for (const s of servers) await s.restart();
         await untilAsync(async () => (await open()) === 2, 'both probes connected');
         if (how === 'close') await pool.close();
         else await pool.destroy();

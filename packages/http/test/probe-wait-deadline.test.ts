@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createHttpPool } from '../src/index.js';
+import { originsBackWithHangingHealth } from './helpers/hanging-probes.js';
 import { outcome } from './helpers/parity.js';
-import { defaultHandler, startServer, type Handler } from './helpers/server.js';
 
 // Every origin down: a request waits for the probes of the down origins (sent to the first that
 // passes). That wait is a wait for a connection, and keeps the request's deadline
@@ -10,19 +9,9 @@ import { defaultHandler, startServer, type Handler } from './helpers/server.js';
 
 describe('a request waiting for the probes of down origins', () => {
   it('fails with HTTP_NO_ORIGIN at its deadline (acquireTimeoutMs) when the probes hang, not when they time out', async () => {
-    let hang = false;
-    const handler: Handler = (req, res, count) => {
-      if (!(hang && req.url === '/health')) defaultHandler(req, res, count);
-    };
-    const servers = await Promise.all([startServer(handler), startServer(handler)]);
     // the probes' health checks would time out after 60 s
-    const pool = createHttpPool({ origins: servers.map((s) => s.origin), failover: { checkIntervalMs: 0 }, pool: { acquireTimeoutMs: 300, validateTimeoutMs: 60_000 } });
+    const { pool, servers } = await originsBackWithHangingHealth({ failover: { checkIntervalMs: 0 }, pool: { acquireTimeoutMs: 300, validateTimeoutMs: 60_000 } });
     try {
-      for (const s of servers) await s.kill();
-      await Promise.all([1, 2, 3, 4].map(() => outcome(pool.request({ path: '/', method: 'GET' }))));
-      expect(pool.status().map((origin) => origin.up)).toEqual([false, false]);
-      hang = true;
-      for (const s of servers) await s.restart();
       const startedAt = performance.now();
       const settled = outcome(pool.request({ path: '/', method: 'GET' })).then((result) => ({ result, ms: performance.now() - startedAt }));
       // before: still waiting 3 s on (until the probes' 60 s health check deadline)
