@@ -25,7 +25,13 @@ export class Prober {
   private failures = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private probing = false;
+  /** Between {@link start} and {@link reset}: the origin is down, background probes run. */
+  private down = false;
   private closed = false;
+  /** Cuts the probe in flight at {@link close} (its connect, or its health check). */
+  private readonly stop = new AbortController();
+  /** The connection of the probe in flight, once connected. */
+  private current: HttpConnection | undefined;
   /** Requests waiting for a probe: see {@link demand}. */
   private demands: { resolve: () => void; reject: (error: unknown) => void }[] = [];
 
@@ -33,13 +39,21 @@ export class Prober {
 
   /** The origin went down: background probes start over from the shortest delay. */
   start(): void {
+    this.down = true;
     this.failures = 0;
     this.schedule();
   }
 
-  /** The origin is up: the requests waiting for a probe go ahead. */
+  /**
+   * The origin is up (a probe passed, or a connect of its pool did): the requests waiting for a probe
+   * go ahead, and the background probes stop. Before, the probe scheduled for the outage still ran
+   * after a request's connect had brought a lone origin back, and reported it back a second time.
+   */
   reset(): void {
+    this.down = false;
     this.failures = 0;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     this.settle(undefined);
   }
 
@@ -60,9 +74,15 @@ export class Prober {
   }
 
   /** No more probes; the requests waiting for one fail with `error`. */
+  /**
+   * No more probes; the requests waiting for one fail with `error`, and the probe in flight is cut
+   * (before, its socket stayed open, holding the process, until its connect or health check timed out).
+   */
   close(error: unknown): void {
     this.closed = true;
     clearTimeout(this.timer);
+    this.stop.abort(error);
+    void this.current?.destroy().catch(() => undefined);
     this.settle(error);
   }
 
@@ -78,7 +98,7 @@ export class Prober {
   }
 
   private schedule(): void {
-    if (this.closed) return;
+    if (this.closed || !this.down) return;
     clearTimeout(this.timer);
     const delay = backoffDelay(++this.failures, this.minDelayMs, this.maxDelayMs);
     this.timer = setTimeout(() => {
@@ -94,19 +114,23 @@ export class Prober {
     const { createTimeoutMs, validateTimeoutMs } = this.target.timeouts();
     let connection: HttpConnection | undefined;
     try {
-      connection = await provider.create({ signal: AbortSignal.timeout(Math.min(createTimeoutMs, 2 ** 31 - 1)) });
-      const healthy = await (provider.validate as NonNullable<HttpProvider['validate']>)(connection, { signal: AbortSignal.timeout(Math.min(validateTimeoutMs, 2 ** 31 - 1)), idleMs: 0 });
+      connection = await provider.create({ signal: AbortSignal.any([AbortSignal.timeout(Math.min(createTimeoutMs, 2 ** 31 - 1)), this.stop.signal]) });
+      this.current = connection;
+      if (this.closed) throw this.stop.signal.reason;
+      const healthy = await (provider.validate as NonNullable<HttpProvider['validate']>)(connection, { signal: AbortSignal.any([AbortSignal.timeout(Math.min(validateTimeoutMs, 2 ** 31 - 1)), this.stop.signal]), idleMs: 0 });
       if (healthy === false) throw new HttpPoolError('HTTP_HEALTH_CHECK_FAILED', `probe of ${display}: the connection closed during the health check`, { origin: display });
     } catch (error) {
       // all at once, before any await: a request asking meanwhile starts the next probe, not this one's answer
       this.probing = false;
-      this.target.failed(error);
+      this.current = undefined;
+      if (!this.closed) this.target.failed(error);
       this.settle(error);
       this.schedule();
       void connection?.destroy().catch(() => undefined);
       return;
     }
     this.probing = false;
+    this.current = undefined;
     void connection.destroy().catch(() => undefined);
     this.target.passed();
   }

@@ -100,10 +100,12 @@ export class OriginState {
    * Borrows a connection; with `fresh`, one that has never carried a request (for the retry after a
    * stale keep-alive close). `place` records the wait (call {@link leftLine} with it once the acquire
    * settled): with a lone origin, a connect that fails fails the first place in line with its error.
+   * `timeoutMs`: what is left of the request's deadline when it comes from another origin (see `Exchange.start`).
    */
-  acquire(place: LinePlace, signal: AbortSignal | undefined, fresh = false): Promise<Lease<HttpConnection>> {
-    if (fresh) return this.acquireFresh(place, signal === undefined ? { priority: 1 } : { signal, priority: 1 });
-    return this.wait(place, signal === undefined ? undefined : { signal }, false);
+  acquire(place: LinePlace, signal: AbortSignal | undefined, fresh = false, timeoutMs?: number): Promise<Lease<HttpConnection>> {
+    const options: AcquireOptions | undefined = signal === undefined && timeoutMs === undefined ? undefined : timeoutMs === undefined ? { signal } : { signal, timeoutMs };
+    if (fresh) return this.acquireFresh(place, { ...options, priority: 1 });
+    return this.wait(place, options, false);
   }
 
   /** An acquire that may have to wait; a waiting one joins the lines (`urgent`: a fresh-connection retry). */
@@ -279,7 +281,8 @@ export class OriginState {
   }
 
   private markUp(): void {
-    if (this.closed) return;
+    // already up: a probe that was in flight when a connect of its pool brought it back passed too
+    if (this.closed || this.up) return;
     this.up = true;
     this.downByConnects = false;
     this.failures = 0;
