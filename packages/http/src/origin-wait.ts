@@ -1,4 +1,4 @@
-import { PoolTimeoutError } from '@pool/core';
+import { PoolTimeoutError, unwatchAbort, watchAbort } from '@pool/core';
 import { isHttpPoolError } from './errors.js';
 import type { OriginState } from './origin-state.js';
 
@@ -42,14 +42,17 @@ export function firstUpWithin(origins: OriginState[], waitedMs: number): Promise
   });
 }
 
-/** `promise`, or a rejection with the signal's reason as soon as it aborts. */
+/**
+ * `promise`, or a rejection with the signal's reason as soon as it aborts. Watched through core's
+ * watchAbort: requests sharing one signal (a service's shutdown signal) add one listener to it, not one each.
+ */
 export function untilAborted(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
   if (signal === undefined) return promise;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<void>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    watchAbort(signal, onAbort);
+    promise.then(resolve, reject).finally(() => unwatchAbort(signal, onAbort));
   });
 }
 

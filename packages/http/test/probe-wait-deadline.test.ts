@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { originsBackWithHangingHealth } from './helpers/hanging-probes.js';
 import { outcome } from './helpers/parity.js';
@@ -18,6 +19,23 @@ describe('a request waiting for the probes of down origins', () => {
       const result = await Promise.race([settled, new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 3_000))]);
       expect(result).toMatchObject({ result: 'HTTP_NO_ORIGIN' });
       expect((result as { ms: number }).ms).toBeGreaterThanOrEqual(295);
+    } finally {
+      await pool.destroy();
+      for (const s of servers) await s.close();
+    }
+  });
+
+  it('20 requests waiting with one shared signal (a service\'s shutdown signal) add one listener to it between them, and its abort ends them all', async () => {
+    const { pool, servers } = await originsBackWithHangingHealth({ failover: { checkIntervalMs: 0 }, pool: { acquireTimeoutMs: 30_000, validateTimeoutMs: 60_000 } });
+    try {
+      const shutdown = new AbortController();
+      const waiting = Array.from({ length: 20 }, () => outcome(pool.request({ path: '/', method: 'GET', signal: shutdown.signal })));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // undici's request() adds one of its own per request (as with undici's Pool); ours was one more per request
+      expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(21);
+      shutdown.abort();
+      expect(new Set(await Promise.all(waiting)).size).toBe(1);
+      expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
     } finally {
       await pool.destroy();
       for (const s of servers) await s.close();
