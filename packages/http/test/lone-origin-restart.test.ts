@@ -78,8 +78,10 @@ describe('a lone origin restarting under a burst, side by side with undici\'s Po
       expect(ours.failed).toBeLessThanOrEqual(ours.refused - 2);
       expect(ours.failed).toBeLessThan(undici.failed);
       expect(ours.served).toBeGreaterThan(0);
-      // nothing fails after the server is back: the requests still waiting then are all served
-      expect(ours.failed).toBe(ours.failedWhileDown);
+      // nothing fails after the server is back: the requests still waiting then are all served, but
+      // for at most the one whose connect was in flight as it came back (refused just before it
+      // listened, heard just after: seen once in CI on a loaded machine)
+      expect(ours.failed - ours.failedWhileDown).toBeLessThanOrEqual(1);
     } finally {
       await s.close();
     }
