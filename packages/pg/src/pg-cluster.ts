@@ -264,10 +264,8 @@ export class PgCluster extends EventEmitter implements PoolSource {
       const linked = signal === undefined ? undefined : linkSignals(signal, own);
       try {
         const client = await host.pool.acquireFor({ signal: linked === undefined ? own : linked.signal, timeoutMs: Math.max(1, deadline - performance.now()) }, watched);
-        linked?.release();
         return { client, host };
       } catch (error) {
-        linked?.release();
         host.inflight--;
         if (signal?.aborted) throw error;
         // the host's circuit breaker is open: it is down, whatever the failure count says
@@ -278,6 +276,8 @@ export class PgCluster extends EventEmitter implements PoolSource {
           throw this.state.timeout(route, deadline, error);
         }
         throw error;
+      } finally {
+        linked?.release();
       }
     }
   }
